@@ -1,0 +1,69 @@
+//! The internal extension that makes Lambda send SIGTERM before shutdown.
+//!
+//! Lambda only signals a runtime that has at least one extension; without
+//! one the process is killed outright and `Close`/`End` never run. So the
+//! runtime registers a no-op internal extension (no events: internal
+//! extensions may not subscribe to SHUTDOWN) and parks its `event/next`,
+//! which init requires every extension to call.
+
+use std::sync::Arc;
+
+use super::connection::Connection;
+
+const NAME: &str = "light-runtime-shutdown";
+
+/// Registers the extension. On refusal or error, logs why and returns
+/// `false`: the runtime goes on, only without graceful shutdown.
+pub(crate) async fn register(endpoint: Arc<str>) -> bool {
+    let refused = |reason: String| {
+        tracing::warn!(
+            "the Lambda Extensions API refused extension `{NAME}` ({reason}); \
+             SIGTERM will not be delivered, so Close and End hooks will not run at shutdown"
+        );
+        false
+    };
+    let mut connection = match Connection::connect(&endpoint).await {
+        Ok(connection) => connection,
+        Err(error) => return refused(error.to_string()),
+    };
+    let response = match connection
+        .request(
+            "POST",
+            &["/2020-01-01/extension/register"],
+            &[("Lambda-Extension-Name", NAME), ("Content-Type", "application/json")],
+            br#"{"events":[]}"#,
+        )
+        .await
+    {
+        Ok(response) => response,
+        Err(error) => return refused(error.to_string()),
+    };
+    if response.status != 200 {
+        return refused(format!(
+            "status {}: {}",
+            response.status,
+            String::from_utf8_lossy(&response.body)
+        ));
+    }
+    let Some(identifier) = response
+        .headers()
+        .find(|(name, _)| name.eq_ignore_ascii_case(b"lambda-extension-identifier"))
+        .and_then(|(_, value)| std::str::from_utf8(value).ok())
+        .map(str::to_owned)
+    else {
+        return refused("no Lambda-Extension-Identifier in the answer".into());
+    };
+    // Park the extension's `next`; it never returns for an internal
+    // extension without events, and is dropped at exit.
+    tokio::spawn(async move {
+        let _ = connection
+            .request(
+                "GET",
+                &["/2020-01-01/extension/event/next"],
+                &[("Lambda-Extension-Identifier", &identifier)],
+                b"",
+            )
+            .await;
+    });
+    true
+}

@@ -1,0 +1,227 @@
+//! [`Runtime::builder`]: hooks, layers and closures, then `run(handler)`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use runtime_engine::{
+    BoxError, Budgets, Error, FunctionInfo, Hook, HookService, Invocation, Lifecycle, Outcome,
+    Platform,
+};
+use tower::layer::util::{Identity, Stack};
+use tower::{Layer, Service};
+
+use crate::closure_hook::{At, ClosureHook};
+use crate::handler::Handler;
+use crate::{platform, shutdown};
+
+/// The runtime: detects the platform, runs the lifecycle, serves the handler.
+///
+/// ```no_run
+/// use light_runtime::{Context, Error, Runtime};
+/// use serde_json::Value;
+///
+/// async fn handler(event: Value, _ctx: Context) -> Result<Value, Error> {
+///     Ok(event)
+/// }
+///
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), light_runtime::RuntimeError> {
+///     Runtime::builder()
+///         .on_function_start(|| async { Ok::<_, Error>(()) })
+///         .run(handler)
+///         .await
+/// }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Runtime;
+
+impl Runtime {
+    /// Starts building a runtime.
+    pub fn builder() -> RuntimeBuilder<Identity> {
+        RuntimeBuilder {
+            layers: Identity::new(),
+            hooks: Vec::new(),
+            budgets: Budgets::default(),
+            platform: None,
+            function: None,
+        }
+    }
+}
+
+/// Configures hooks, layers, closures and budgets; reads like the stack it
+/// builds. See [`Runtime`].
+#[must_use = "a RuntimeBuilder does nothing until `run` is awaited"]
+pub struct RuntimeBuilder<L> {
+    layers: L,
+    hooks: Vec<Box<dyn Hook>>,
+    budgets: Budgets,
+    platform: Option<Platform>,
+    function: Option<FunctionInfo>,
+}
+
+impl<L> std::fmt::Debug for RuntimeBuilder<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeBuilder")
+            .field("hooks", &self.hooks.iter().map(|h| h.name()).collect::<Vec<_>>())
+            .field("budgets", &self.budgets)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L> RuntimeBuilder<L> {
+    /// Adds a hook. Hooks run in the order added before the handler and in
+    /// reverse order after it.
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.push(Box::new(hook));
+        self
+    }
+
+    /// Adds a tower layer around the pipeline. The first layer added is the
+    /// outermost; every layer sits outside the hooks.
+    pub fn layer<T>(self, layer: T) -> RuntimeBuilder<Stack<T, L>> {
+        RuntimeBuilder {
+            layers: Stack::new(layer, self.layers),
+            hooks: self.hooks,
+            budgets: self.budgets,
+            platform: self.platform,
+            function: self.function,
+        }
+    }
+
+    /// Runs `init` once at `FunctionStart` (in hook order); an error fails init.
+    pub fn on_function_start<F, Fut, E>(self, init: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let name = format!("on_function_start#{}", self.hooks.len() + 1);
+        self.hook(ClosureHook::new(name, At::FunctionStart, init))
+    }
+
+    /// Runs `cleanup` once at `Close`, within the close budget.
+    pub fn on_close<F, Fut, E>(self, cleanup: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let name = format!("on_close#{}", self.hooks.len() + 1);
+        self.hook(ClosureHook::new(name, At::Close, cleanup))
+    }
+
+    /// Replaces the phase budgets.
+    pub fn with_budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    /// Forces a platform instead of detecting it.
+    pub fn with_platform(mut self, platform: Platform) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
+    /// Replaces the function facts read from the environment (tests, demos).
+    pub fn with_function(mut self, function: FunctionInfo) -> Self {
+        self.function = Some(function);
+        self
+    }
+
+    /// Runs `handler` until shutdown. Resolves to `Ok` after an orderly
+    /// shutdown (SIGTERM, Ctrl-C) with `Close` and `End` run, and to an error
+    /// (init failed, platform unreachable) otherwise; `End` runs either way.
+    pub async fn run<H, M>(self, handler: H) -> Result<(), Error>
+    where
+        H: Handler<M>,
+        L: Layer<HookService<H::Service>>,
+        L::Service: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
+        <L::Service as Service<Invocation>>::Error: Into<BoxError>,
+        <L::Service as Service<Invocation>>::Future: Send,
+    {
+        let shutdown = shutdown::on_signal();
+        self.run_until(handler, shutdown).await
+    }
+
+    /// Like [`run`](Self::run), but shuts down when `shutdown` is cancelled
+    /// instead of on signals.
+    pub async fn run_until<H, M>(
+        self,
+        handler: H,
+        shutdown: runtime_engine::CancellationToken,
+    ) -> Result<(), Error>
+    where
+        H: Handler<M>,
+        L: Layer<HookService<H::Service>>,
+        L::Service: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
+        <L::Service as Service<Invocation>>::Error: Into<BoxError>,
+        <L::Service as Service<Invocation>>::Future: Send,
+    {
+        let platform = match self.platform {
+            Some(platform) => platform,
+            None => platform::detect()?,
+        };
+        let function = match self.function {
+            Some(function) => function,
+            None => function_info(platform)?,
+        };
+        let lifecycle = Arc::new(Lifecycle::new(function, self.hooks, self.budgets));
+        let service = self.layers.layer(lifecycle.layer().layer(handler.into_service()));
+        let result = serve(platform, lifecycle.clone(), service, shutdown).await;
+        if let Err(error) = &result {
+            tracing::error!("light-runtime stopped: {error}");
+        }
+        lifecycle.end(if result.is_ok() { 0 } else { 1 });
+        result
+    }
+}
+
+fn function_info(platform: Platform) -> Result<FunctionInfo, Error> {
+    match platform {
+        #[cfg(feature = "aws_lambda")]
+        Platform::AwsLambda => Ok(light_runtime_adapters::aws_lambda::function_info()),
+        #[cfg(feature = "local")]
+        Platform::Local => Ok(light_runtime_adapters::local::function_info()),
+        other => Err(unavailable(other)),
+    }
+}
+
+async fn serve<S>(
+    platform: Platform,
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: runtime_engine::CancellationToken,
+) -> Result<(), Error>
+where
+    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    match platform {
+        #[cfg(feature = "aws_lambda")]
+        Platform::AwsLambda => light_runtime_adapters::aws_lambda::run(lifecycle, service, shutdown).await,
+        #[cfg(feature = "local")]
+        Platform::Local => light_runtime_adapters::local::run(lifecycle, service, shutdown).await,
+        other => {
+            let _ = (lifecycle, service, shutdown);
+            Err(unavailable(other))
+        }
+    }
+}
+
+fn unavailable(platform: Platform) -> Error {
+    Error::config(format!(
+        "the {platform} adapter is not in this build: enable light-runtime's `{}` feature, \
+         or set {}=local to run locally",
+        match platform {
+            Platform::AwsLambda => "aws_lambda",
+            Platform::Local => "local",
+            Platform::AliyunFc => "aliyun_fc",
+            Platform::TencentScf => "tencent_scf",
+            Platform::Http => "http",
+            _ => "matching",
+        },
+        platform::PLATFORM_VAR
+    ))
+}

@@ -1,0 +1,143 @@
+//! Handlers: an `async fn(Event, Context) -> Result<Response, E>`, or any
+//! `tower::Service<Invocation>`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use bytes::Bytes;
+use runtime_engine::{BoxError, Context, Invocation, InvocationError, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tower::Service;
+
+use crate::error::Error;
+use crate::event;
+
+/// Something that can serve invocations: implemented for async functions
+/// `Fn(E, Context) -> impl Future<Output = Result<R, Err>>` (with
+/// `E: DeserializeOwned`, `R: Serialize`, `Err: Into<Error>`) and for any
+/// `tower::Service<Invocation, Response = Response>`.
+///
+/// `M` only tells the two apart; callers never name it.
+pub trait Handler<M>: Sized {
+    /// The handler as a service over raw invocations.
+    type Service: Service<Invocation, Response = Response, Error = Self::Error, Future = Self::Future>
+        + Clone
+        + Send
+        + 'static;
+    /// The service's error.
+    type Error: Into<BoxError>;
+    /// The service's future.
+    type Future: Future<Output = Result<Response, Self::Error>> + Send + 'static;
+
+    /// Converts the handler into its service.
+    fn into_service(self) -> Self::Service;
+}
+
+/// Marks handlers that are async functions of `(E, Context)`.
+#[derive(Debug)]
+pub struct AsyncFnHandler<E, R, Err>(PhantomData<fn(E) -> (R, Err)>);
+
+/// Marks handlers that are tower services.
+#[derive(Debug)]
+pub struct ServiceHandler;
+
+impl<F, Fut, E, R, Err> Handler<AsyncFnHandler<E, R, Err>> for F
+where
+    F: Fn(E, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, Err>> + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    Err: Into<Error> + Send + 'static,
+{
+    type Service = FnService<F, E>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    fn into_service(self) -> Self::Service {
+        FnService {
+            function: Arc::new(self),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<S> Handler<ServiceHandler> for S
+where
+    S: Service<Invocation, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Service = S;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn into_service(self) -> Self::Service {
+        self
+    }
+}
+
+/// An async function as a service: decodes the event, calls the function,
+/// encodes the response.
+pub struct FnService<F, E> {
+    function: Arc<F>,
+    _event: PhantomData<fn(E)>,
+}
+
+impl<F, E> Clone for FnService<F, E> {
+    fn clone(&self) -> Self {
+        FnService {
+            function: self.function.clone(),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<F, E> std::fmt::Debug for FnService<F, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnService")
+    }
+}
+
+impl<F, Fut, E, R, Err> Service<Invocation> for FnService<F, E>
+where
+    F: Fn(E, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, Err>> + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    Err: Into<Error> + Send + 'static,
+{
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        let future = match event::decode::<E>(&invocation.payload) {
+            Ok(event) => (self.function)(event, invocation.context),
+            Err(error) => return Box::pin(std::future::ready(Err(Box::new(error) as BoxError))),
+        };
+        Box::pin(async move {
+            match future.await {
+                Ok(response) => encode(&response),
+                Err(error) => Err(Box::new(error.into().into_invocation_error()) as BoxError),
+            }
+        })
+    }
+}
+
+fn encode<R: Serialize>(response: &R) -> Result<Response, BoxError> {
+    match serde_json::to_vec(response) {
+        Ok(body) => Ok(Response::json(Bytes::from(body))),
+        Err(error) => Err(Box::new(InvocationError::runtime(
+            "Runtime.SerializationError",
+            format!("the handler's response could not be encoded as JSON: {error}"),
+        ))),
+    }
+}

@@ -1,0 +1,66 @@
+//! Write a serverless function once, run it on AWS Lambda and locally with
+//! one lifecycle, one context and reusable layers.
+//!
+//! A function is an `async fn(Event, Context) -> Result<Response, Error>`;
+//! [`run`] detects the platform from the environment (AWS Lambda when
+//! `AWS_LAMBDA_RUNTIME_API` is set, else a local HTTP server on
+//! `127.0.0.1:$PORT`) and serves it through the lifecycle
+//! RuntimeStart → FunctionStart → (BeforeInvoke → Invoke → AfterInvoke →
+//! AfterResponse → Freeze)* → Close → End.
+//!
+//! # Layout
+//! - [`handler`]: the [`Handler`] trait for async functions and tower services.
+//! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
+//! - [`error`]: [`Error`], what handlers return.
+//! - [`event`]: decoding events with the JSON path of what is wrong.
+//! - [`platform`]: platform detection and `LIGHT_RUNTIME_PLATFORM`.
+//! - [`shutdown`]: SIGTERM / Ctrl-C as a cancellation token.
+//!
+//! # Example
+//! ```no_run
+//! use light_runtime::{Context, Error};
+//! use serde_json::{json, Value};
+//!
+//! async fn hello(event: Value, ctx: Context) -> Result<Value, Error> {
+//!     let name = event["name"].as_str().unwrap_or("world");
+//!     Ok(json!({ "message": format!("hello, {name}"), "request": ctx.request_id() }))
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), light_runtime::RuntimeError> {
+//!     light_runtime::run(hello).await
+//! }
+//! ```
+
+pub mod builder;
+mod closure_hook;
+pub mod error;
+pub mod event;
+pub mod handler;
+pub mod platform;
+pub mod shutdown;
+
+pub use builder::{Runtime, RuntimeBuilder};
+pub use error::Error;
+pub use handler::Handler;
+pub use runtime_engine::{
+    BoxError, Budgets, Context, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
+    Outcome, Phase, Platform, Response, TimingsReport,
+};
+/// The error [`run`] returns when the runtime as a whole fails.
+pub use runtime_engine::Error as RuntimeError;
+
+/// The engine, for hook and layer authors.
+pub use runtime_engine as engine;
+
+/// Runs `handler` on the detected platform with no hooks or layers.
+///
+/// Resolves after an orderly shutdown, or with the error that stopped the
+/// runtime (init failure, platform unreachable); return it from `main` to
+/// exit non-zero.
+pub async fn run<H, M>(handler: H) -> Result<(), RuntimeError>
+where
+    H: Handler<M>,
+{
+    Runtime::builder().run(handler).await
+}

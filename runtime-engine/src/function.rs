@@ -1,0 +1,140 @@
+//! What is known about the function and the platform before any invocation.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The platform a function runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Platform {
+    /// AWS Lambda, through the Lambda Runtime API.
+    AwsLambda,
+    /// Alibaba Cloud Function Compute custom runtime.
+    AliyunFc,
+    /// Tencent Cloud SCF custom runtime.
+    TencentScf,
+    /// A plain HTTP FaaS: Knative, Cloud Run, OpenFaaS.
+    Http,
+    /// The embedded local server, for development.
+    Local,
+}
+
+impl Platform {
+    /// The short name used by `LIGHT_RUNTIME_PLATFORM` (`aws`, `fc`, `scf`, `http`, `local`).
+    pub const fn short_name(self) -> &'static str {
+        match self {
+            Platform::AwsLambda => "aws",
+            Platform::AliyunFc => "fc",
+            Platform::TencentScf => "scf",
+            Platform::Http => "http",
+            Platform::Local => "local",
+        }
+    }
+
+    /// The OpenTelemetry `cloud.provider` value, if the platform is a cloud.
+    pub const fn cloud_provider(self) -> Option<&'static str> {
+        match self {
+            Platform::AwsLambda => Some("aws"),
+            Platform::AliyunFc => Some("alibaba_cloud"),
+            Platform::TencentScf => Some("tencent_cloud"),
+            Platform::Http | Platform::Local => None,
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Platform::AwsLambda => "AWS Lambda",
+            Platform::AliyunFc => "Alibaba Cloud Function Compute",
+            Platform::TencentScf => "Tencent Cloud SCF",
+            Platform::Http => "plain HTTP",
+            Platform::Local => "local",
+        })
+    }
+}
+
+/// Facts about the deployed function, read once from the platform's
+/// environment and shared (behind an `Arc`) by every invocation's [`Context`].
+///
+/// [`Context`]: crate::Context
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FunctionInfo {
+    /// Where the function runs.
+    pub platform: Platform,
+    /// The function's name as the platform knows it.
+    pub name: Arc<str>,
+    /// The deployed version (`$LATEST`, a number, an alias).
+    pub version: Arc<str>,
+    /// Memory limit in MiB, when the platform says.
+    pub memory_mb: Option<u32>,
+    /// Cloud region, when the platform says.
+    pub region: Option<Arc<str>>,
+    /// Cloud account id, when the platform says (on AWS, read from the invoked ARN).
+    pub account_id: Option<Arc<str>>,
+    /// Invocations the platform may send at once to this instance.
+    pub max_concurrency: usize,
+    /// Log group and stream, where the platform has them; logs and metrics name them.
+    pub log_group: Option<Arc<str>>,
+    /// See `log_group`.
+    pub log_stream: Option<Arc<str>>,
+}
+
+impl FunctionInfo {
+    /// A function on `platform` called `name`, version `$LATEST`, one invocation at a time.
+    pub fn new(platform: Platform, name: impl Into<Arc<str>>) -> Self {
+        FunctionInfo {
+            platform,
+            name: name.into(),
+            version: Arc::from("$LATEST"),
+            memory_mb: None,
+            region: None,
+            account_id: None,
+            max_concurrency: 1,
+            log_group: None,
+            log_stream: None,
+        }
+    }
+
+    /// Sets the version.
+    pub fn with_version(mut self, version: impl Into<Arc<str>>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Sets the memory limit in MiB.
+    pub fn with_memory_mb(mut self, memory_mb: Option<u32>) -> Self {
+        self.memory_mb = memory_mb;
+        self
+    }
+
+    /// Sets the region.
+    pub fn with_region(mut self, region: Option<impl Into<Arc<str>>>) -> Self {
+        self.region = region.map(Into::into);
+        self
+    }
+
+    /// Sets the account id.
+    pub fn with_account_id(mut self, account_id: Option<impl Into<Arc<str>>>) -> Self {
+        self.account_id = account_id.map(Into::into);
+        self
+    }
+
+    /// Sets how many invocations may be in flight at once (at least 1).
+    pub fn with_max_concurrency(mut self, max_concurrency: usize) -> Self {
+        self.max_concurrency = max_concurrency.max(1);
+        self
+    }
+
+    /// Sets the log group and stream.
+    pub fn with_log_names(
+        mut self,
+        group: Option<impl Into<Arc<str>>>,
+        stream: Option<impl Into<Arc<str>>>,
+    ) -> Self {
+        self.log_group = group.map(Into::into);
+        self.log_stream = stream.map(Into::into);
+        self
+    }
+}

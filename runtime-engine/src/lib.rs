@@ -1,0 +1,86 @@
+//! The lifecycle core of light-runtime: a function's life as nine phases,
+//! hooks that run at each, and the one invocation pipeline every platform
+//! adapter drives.
+//!
+//! It knows no cloud, no HTTP client and no telemetry backend; everything
+//! else in light-runtime builds on it.
+//!
+//! # Layout
+//! - [`phase`]: the nine [`Phase`]s in lifecycle order.
+//! - [`hook`]: the [`Hook`] trait, [`HookFuture`] and [`Flow`].
+//! - [`lifecycle`]: [`Lifecycle`], the driver that runs each phase's hooks in
+//!   order, within [`Budgets`], timed.
+//! - [`service`]: [`HookService`], `BeforeInvoke` → `Invoke` → `AfterInvoke`
+//!   around a handler with deadline, cancellation and panic capture.
+//! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
+//!   [`InvocationError`]) out.
+//! - [`context`]: the platform-neutral [`Context`] and its builder; with
+//!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
+//!   the facts it carries.
+//! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
+//! - [`budget`]: per-phase time limits.
+//! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
+//!
+//! # Example
+//! ```
+//! use std::sync::Arc;
+//! use runtime_engine::{
+//!     BoxError, Budgets, FunctionInfo, Hook, Invocation, Lifecycle, Outcome, Platform, Response,
+//! };
+//! use tower::{service_fn, Layer, ServiceExt};
+//!
+//! struct Shout;
+//! impl Hook for Shout {
+//!     fn on_after_invoke(&self, _: &runtime_engine::Context, outcome: &mut Outcome) -> Result<(), BoxError> {
+//!         if let Outcome::Response(r) = outcome {
+//!             *r = Response::json(r.body().to_ascii_uppercase());
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let function = FunctionInfo::new(Platform::Local, "echo");
+//! let lifecycle = Arc::new(Lifecycle::new(function, vec![Box::new(Shout)], Budgets::default()));
+//! let handler = service_fn(|inv: Invocation| async move { Ok::<_, BoxError>(Response::json(inv.payload)) });
+//! let service = lifecycle.layer().layer(handler);
+//!
+//! let context = lifecycle.context("req-1").build();
+//! let outcome = service.oneshot(Invocation::new(context, "\"hi\"")).await.unwrap();
+//! assert_eq!(outcome.response().unwrap().body().as_ref(), b"\"HI\"");
+//! # });
+//! ```
+
+pub mod budget;
+pub mod context;
+pub mod deadline;
+pub mod error;
+pub mod function;
+pub mod headers;
+pub mod hook;
+pub mod identity;
+pub mod invocation;
+pub mod lifecycle;
+mod panic;
+pub mod phase;
+pub mod service;
+pub mod timings;
+pub mod trace;
+
+pub use budget::Budgets;
+pub use context::{Context, ContextBuilder, Trigger};
+pub use deadline::Deadline;
+pub use error::{BoxError, Error, ErrorKind, InvocationError};
+pub use function::{FunctionInfo, Platform};
+pub use headers::PlatformHeaders;
+pub use hook::{Flow, Hook, HookFuture};
+pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credentials};
+pub use invocation::{Invocation, Outcome, Response};
+pub use lifecycle::{Ending, Lifecycle};
+pub use phase::Phase;
+pub use service::{HookLayer, HookService};
+pub use timings::{PhaseTiming, StepTiming, TimingsReport};
+pub use trace::TraceContext;
+
+/// Re-exported so adapters and layers name the same token type.
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,225 @@
+//! [`HookService`]: `BeforeInvoke` → `Invoke` → `AfterInvoke` around a handler.
+//!
+//! It owns the invocation guarantees: the handler runs under the deadline
+//! minus the safety margin, the cancellation token fires at the margin, a
+//! panic is caught, and whatever happens the caller gets exactly one
+//! [`Outcome`] (the service never fails).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::FutureExt;
+use tokio::time::Instant;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::context::Context;
+use crate::error::{BoxError, InvocationError};
+use crate::hook::Flow;
+use crate::invocation::{Invocation, Outcome, Response};
+use crate::lifecycle::{failure, Lifecycle};
+use crate::panic;
+use crate::phase::Phase;
+
+/// Wraps a handler service in a [`HookService`].
+#[derive(Clone, Debug)]
+pub struct HookLayer {
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl HookLayer {
+    /// A layer running `lifecycle`'s hooks.
+    pub fn new(lifecycle: Arc<Lifecycle>) -> Self {
+        HookLayer { lifecycle }
+    }
+}
+
+impl<S> Layer<S> for HookLayer {
+    type Service = HookService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HookService {
+            inner,
+            lifecycle: self.lifecycle.clone(),
+        }
+    }
+}
+
+/// Runs the per-invocation hooks and the handler; see the module docs.
+#[derive(Clone, Debug)]
+pub struct HookService<S> {
+    inner: S,
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl<S> HookService<S> {
+    /// Wraps `inner` with `lifecycle`'s hooks.
+    pub fn new(inner: S, lifecycle: Arc<Lifecycle>) -> Self {
+        HookService { inner, lifecycle }
+    }
+
+    /// The handler service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The handler service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The handler service, unwrapped.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S> Service<Invocation> for HookService<S>
+where
+    S: Service<Invocation, Response = Response> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    type Response = Outcome;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Outcome, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        // Readiness of the handler is awaited inside `call`, so that a handler
+        // that is not ready still yields exactly one outcome for the invocation.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        let inner = self.inner.clone();
+        let lifecycle = self.lifecycle.clone();
+        Box::pin(async move { Ok(run_invocation(&lifecycle, inner, invocation).await) })
+    }
+}
+
+async fn run_invocation<S>(lifecycle: &Lifecycle, inner: S, mut invocation: Invocation) -> Outcome
+where
+    S: Service<Invocation, Response = Response>,
+    S::Error: Into<BoxError>,
+{
+    let hooks = &lifecycle.hooks;
+    let timings = &lifecycle.timings;
+    let mut entered = 0;
+    let mut early = None;
+    if !hooks.is_empty() {
+        let started = Instant::now();
+        for (index, hook) in hooks.iter().enumerate() {
+            entered = index + 1;
+            let hook_started = Instant::now();
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                hook.on_before_invoke(&mut invocation)
+            }));
+            timings.hook(index, Phase::BeforeInvoke, hook_started.elapsed());
+            match result {
+                Ok(Ok(Flow::Continue)) => {}
+                Ok(Ok(Flow::Respond(outcome))) => {
+                    early = Some(outcome);
+                    break;
+                }
+                other => {
+                    let message = failure(other.map(|r| r.map(|_| ()))).unwrap_or_default();
+                    early = Some(Outcome::Error(InvocationError::hook(format!(
+                        "BeforeInvoke hook `{}` failed: {message}",
+                        hook.name()
+                    ))));
+                    break;
+                }
+            }
+        }
+        timings.phase(Phase::BeforeInvoke, started.elapsed());
+    }
+
+    let context = invocation.context.clone();
+    let mut outcome = match early {
+        Some(outcome) => outcome,
+        None => invoke(lifecycle, inner, invocation, &context).await,
+    };
+
+    if entered > 0 {
+        let started = Instant::now();
+        for (index, hook) in hooks[..entered].iter().enumerate().rev() {
+            let hook_started = Instant::now();
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                hook.on_after_invoke(&context, &mut outcome)
+            }));
+            timings.hook(index, Phase::AfterInvoke, hook_started.elapsed());
+            if let Some(message) = failure(result) {
+                tracing::warn!(
+                    hook = hook.name(),
+                    request_id = context.request_id(),
+                    "AfterInvoke hook `{}` failed, outcome kept: {message}",
+                    hook.name()
+                );
+            }
+        }
+        timings.phase(Phase::AfterInvoke, started.elapsed());
+    }
+    outcome
+}
+
+/// Calls the handler under the deadline's safety margin and catches panics.
+async fn invoke<S>(lifecycle: &Lifecycle, inner: S, invocation: Invocation, context: &Context) -> Outcome
+where
+    S: Service<Invocation, Response = Response>,
+    S::Error: Into<BoxError>,
+{
+    let started = Instant::now();
+    let call = async move {
+        let mut inner = inner;
+        std::future::poll_fn(|cx| inner.poll_ready(cx))
+            .await
+            .map_err(Into::into)?;
+        inner.call(invocation).await.map_err(Into::<BoxError>::into)
+    };
+    let call = AssertUnwindSafe(call).catch_unwind();
+    let result = match context.deadline() {
+        None => call.await,
+        Some(deadline) => {
+            let budgets = &lifecycle.budgets;
+            let cancel_at = deadline
+                .instant()
+                .checked_sub(budgets.safety_margin)
+                .unwrap_or(started);
+            tokio::pin!(call);
+            tokio::select! {
+                biased;
+                result = &mut call => result,
+                () = tokio::time::sleep_until(cancel_at) => {
+                    context.cancellation().cancel();
+                    match tokio::time::timeout(budgets.cleanup, &mut call).await {
+                        Ok(result) => result,
+                        Err(_) => {
+                            lifecycle.timings.phase(Phase::Invoke, started.elapsed());
+                            return Outcome::Error(InvocationError::timeout(format!(
+                                "function `{}` timed out after {} ms: it was cancelled {} ms before its deadline and did not return within the {} ms cleanup window",
+                                context.function_name(),
+                                started.elapsed().as_millis(),
+                                budgets.safety_margin.as_millis(),
+                                budgets.cleanup.as_millis(),
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    };
+    lifecycle.timings.phase(Phase::Invoke, started.elapsed());
+    match result {
+        Ok(Ok(response)) => Outcome::Response(response),
+        Ok(Err(error)) => Outcome::Error(InvocationError::from_boxed(error)),
+        Err(payload) => Outcome::Error(InvocationError::panic(format!(
+            "function `{}` panicked: {}",
+            context.function_name(),
+            panic::describe(&*payload)
+        ))),
+    }
+}

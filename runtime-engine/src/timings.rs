@@ -1,0 +1,229 @@
+//! Per-phase and per-hook timings, recorded without locks on the hot path.
+//!
+//! Every phase's time is measured and every hook's share of it, so the
+//! cold-start cost of each hook (its `RuntimeStart` and `FunctionStart` time)
+//! is visible, and so is its per-invocation cost.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::phase::Phase;
+
+#[derive(Default, Debug)]
+struct Stat {
+    count: AtomicU64,
+    total_ns: AtomicU64,
+    max_ns: AtomicU64,
+}
+
+impl Stat {
+    fn record(&self, elapsed: Duration) {
+        let ns = elapsed.as_nanos().min(u64::MAX as u128) as u64;
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.total_ns.fetch_add(ns, Ordering::Relaxed);
+        self.max_ns.fetch_max(ns, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> (u64, Duration, Duration) {
+        (
+            self.count.load(Ordering::Relaxed),
+            Duration::from_nanos(self.total_ns.load(Ordering::Relaxed)),
+            Duration::from_nanos(self.max_ns.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+type PhaseStats = [Stat; 9];
+
+/// The live recorder behind [`Lifecycle::timings`](crate::Lifecycle::timings).
+#[derive(Debug)]
+pub(crate) struct Timings {
+    phases: PhaseStats,
+    hooks: Vec<(String, PhaseStats)>,
+    /// Named steps inside a phase that are not hooks: preload initialisers,
+    /// plugin loads. Rare, so a lock is fine.
+    steps: Mutex<Vec<(Phase, String, Stat)>>,
+}
+
+impl Timings {
+    pub(crate) fn new(hook_names: impl IntoIterator<Item = String>) -> Self {
+        Timings {
+            phases: Default::default(),
+            hooks: hook_names
+                .into_iter()
+                .map(|name| (name, Default::default()))
+                .collect(),
+            steps: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn phase(&self, phase: Phase, elapsed: Duration) {
+        self.phases[phase.index()].record(elapsed);
+    }
+
+    pub(crate) fn hook(&self, hook: usize, phase: Phase, elapsed: Duration) {
+        self.hooks[hook].1[phase.index()].record(elapsed);
+    }
+
+    pub(crate) fn step(&self, phase: Phase, name: &str, elapsed: Duration) {
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        match steps.iter().find(|(p, n, _)| *p == phase && n == name) {
+            Some((_, _, stat)) => stat.record(elapsed),
+            None => {
+                let stat = Stat::default();
+                stat.record(elapsed);
+                steps.push((phase, name.to_owned(), stat));
+            }
+        }
+    }
+
+    pub(crate) fn report(&self) -> TimingsReport {
+        let steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        let phases = Phase::ALL
+            .iter()
+            .map(|&phase| {
+                let (count, total, max) = self.phases[phase.index()].read();
+                let hooks = self
+                    .hooks
+                    .iter()
+                    .map(|(name, stats)| (name.as_str(), &stats[phase.index()]))
+                    .chain(
+                        steps
+                            .iter()
+                            .filter(|(p, _, _)| *p == phase)
+                            .map(|(_, name, stat)| (name.as_str(), stat)),
+                    )
+                    .filter_map(|(name, stat)| {
+                        let (count, total, max) = stat.read();
+                        (count > 0).then(|| StepTiming {
+                            name: name.to_owned(),
+                            count,
+                            total,
+                            max,
+                        })
+                    })
+                    .collect();
+                PhaseTiming {
+                    phase,
+                    count,
+                    total,
+                    max,
+                    steps: hooks,
+                }
+            })
+            .collect();
+        TimingsReport { phases }
+    }
+}
+
+/// A snapshot of every phase's timings. `Display` prints a table.
+#[derive(Clone, Debug)]
+pub struct TimingsReport {
+    /// One entry per phase, in lifecycle order.
+    pub phases: Vec<PhaseTiming>,
+}
+
+impl TimingsReport {
+    /// The entry for `phase`.
+    pub fn phase(&self, phase: Phase) -> &PhaseTiming {
+        &self.phases[phase.index()]
+    }
+
+    /// Time spent before the first invocation: `RuntimeStart` plus `FunctionStart`.
+    pub fn init_duration(&self) -> Duration {
+        self.phase(Phase::RuntimeStart).total + self.phase(Phase::FunctionStart).total
+    }
+}
+
+/// The timings of one phase.
+#[derive(Clone, Debug)]
+pub struct PhaseTiming {
+    /// Which phase.
+    pub phase: Phase,
+    /// How many times it ran.
+    pub count: u64,
+    /// Total time over all runs.
+    pub total: Duration,
+    /// Longest single run.
+    pub max: Duration,
+    /// Each hook's (and each named step's) share, in registration order;
+    /// only those that ran in this phase.
+    pub steps: Vec<StepTiming>,
+}
+
+impl PhaseTiming {
+    /// The mean duration of one run; zero if it never ran.
+    pub fn mean(&self) -> Duration {
+        if self.count == 0 {
+            Duration::ZERO
+        } else {
+            self.total / self.count as u32
+        }
+    }
+
+    /// The timing of the hook or step called `name`.
+    pub fn step(&self, name: &str) -> Option<&StepTiming> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+/// The timing of one hook or named step within a phase.
+#[derive(Clone, Debug)]
+pub struct StepTiming {
+    /// The hook's name, or the step's (e.g. a preload initialiser).
+    pub name: String,
+    /// How many times it ran.
+    pub count: u64,
+    /// Total time over all runs.
+    pub total: Duration,
+    /// Longest single run.
+    pub max: Duration,
+}
+
+impl fmt::Display for TimingsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<22} {:>7} {:>11} {:>11} {:>11}",
+            "phase / hook", "runs", "total", "mean", "max"
+        )?;
+        for phase in &self.phases {
+            if phase.count == 0 {
+                continue;
+            }
+            writeln!(
+                f,
+                "{:<22} {:>7} {:>11} {:>11} {:>11}",
+                phase.phase.name(),
+                phase.count,
+                Millis(phase.total),
+                Millis(phase.mean()),
+                Millis(phase.max)
+            )?;
+            for step in &phase.steps {
+                let mean = step.total / step.count.max(1) as u32;
+                writeln!(
+                    f,
+                    "  {:<20} {:>7} {:>11} {:>11} {:>11}",
+                    step.name,
+                    step.count,
+                    Millis(step.total),
+                    Millis(mean),
+                    Millis(step.max)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Millis(Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{:.3} ms", self.0.as_secs_f64() * 1000.0);
+        f.pad(&text)
+    }
+}
