@@ -4,10 +4,11 @@
 //! lifecycle signals into phases.
 //!
 //! Every adapter has the same entry point,
-//! `run(lifecycle, service, shutdown) -> Result<(), Error>`, and a
-//! `function_info()` that reads the platform's environment.
+//! `run(lifecycle, service, shutdown, &env) -> Result<(), Error>`, and a
+//! `function_info(&env)` that reads the platform's [`Environment`].
 //!
 //! # Layout
+//! - [`environment`]: where adapters read configuration from.
 //! - `aws_lambda` (feature `aws_lambda`): the Lambda Runtime API, with the
 //!   shutdown extension and managed-instance concurrency.
 //! - `local` (feature `local`): an HTTP server on `127.0.0.1` for development.
@@ -17,11 +18,15 @@
 //! # async fn example(lifecycle: std::sync::Arc<runtime_engine::Lifecycle>,
 //! #     service: runtime_engine::HookService<tower::util::BoxCloneSyncService<runtime_engine::Invocation, runtime_engine::Response, runtime_engine::BoxError>>) {
 //! let shutdown = runtime_engine::CancellationToken::new();
-//! light_runtime_adapters::local::run(lifecycle, service, shutdown).await.unwrap();
+//! let env = light_runtime_adapters::Environment::process();
+//! light_runtime_adapters::local::run(lifecycle, service, shutdown, &env).await.unwrap();
 //! # }
 //! ```
 
 #[cfg(feature = "aws_lambda")]
 pub mod aws_lambda;
+pub mod environment;
 #[cfg(feature = "local")]
 pub mod local;
+
+pub use environment::Environment;

@@ -10,6 +10,8 @@ use runtime_engine::{
 use tower::layer::util::{Identity, Stack};
 use tower::{Layer, Service};
 
+use light_runtime_adapters::Environment;
+
 use crate::closure_hook::{At, ClosureHook};
 use crate::handler::Handler;
 use crate::{platform, shutdown};
@@ -44,6 +46,7 @@ impl Runtime {
             budgets: Budgets::default(),
             platform: None,
             function: None,
+            environment: Environment::process(),
         }
     }
 }
@@ -57,6 +60,7 @@ pub struct RuntimeBuilder<L> {
     budgets: Budgets,
     platform: Option<Platform>,
     function: Option<FunctionInfo>,
+    environment: Environment,
 }
 
 impl<L> std::fmt::Debug for RuntimeBuilder<L> {
@@ -86,6 +90,7 @@ impl<L> RuntimeBuilder<L> {
             budgets: self.budgets,
             platform: self.platform,
             function: self.function,
+            environment: self.environment,
         }
     }
 
@@ -120,6 +125,14 @@ impl<L> RuntimeBuilder<L> {
     /// Forces a platform instead of detecting it.
     pub fn with_platform(mut self, platform: Platform) -> Self {
         self.platform = Some(platform);
+        self
+    }
+
+    /// Reads configuration from `environment` instead of the process
+    /// environment: several runtimes in one process (tests, demos) each see
+    /// their own `AWS_LAMBDA_RUNTIME_API`, `PORT`, ...
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
         self
     }
 
@@ -160,15 +173,15 @@ impl<L> RuntimeBuilder<L> {
     {
         let platform = match self.platform {
             Some(platform) => platform,
-            None => platform::detect()?,
+            None => platform::detect(&self.environment)?,
         };
         let function = match self.function {
             Some(function) => function,
-            None => function_info(platform)?,
+            None => function_info(platform, &self.environment)?,
         };
         let lifecycle = Arc::new(Lifecycle::new(function, self.hooks, self.budgets));
         let service = self.layers.layer(lifecycle.layer().layer(handler.into_service()));
-        let result = serve(platform, lifecycle.clone(), service, shutdown).await;
+        let result = serve(platform, lifecycle.clone(), service, shutdown, &self.environment).await;
         if let Err(error) = &result {
             tracing::error!("light-runtime stopped: {error}");
         }
@@ -177,12 +190,12 @@ impl<L> RuntimeBuilder<L> {
     }
 }
 
-fn function_info(platform: Platform) -> Result<FunctionInfo, Error> {
+fn function_info(platform: Platform, env: &Environment) -> Result<FunctionInfo, Error> {
     match platform {
         #[cfg(feature = "aws_lambda")]
-        Platform::AwsLambda => Ok(light_runtime_adapters::aws_lambda::function_info()),
+        Platform::AwsLambda => Ok(light_runtime_adapters::aws_lambda::function_info(env)),
         #[cfg(feature = "local")]
-        Platform::Local => Ok(light_runtime_adapters::local::function_info()),
+        Platform::Local => Ok(light_runtime_adapters::local::function_info(env)),
         other => Err(unavailable(other)),
     }
 }
@@ -192,6 +205,7 @@ async fn serve<S>(
     lifecycle: Arc<Lifecycle>,
     service: S,
     shutdown: runtime_engine::CancellationToken,
+    env: &Environment,
 ) -> Result<(), Error>
 where
     S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
@@ -200,11 +214,13 @@ where
 {
     match platform {
         #[cfg(feature = "aws_lambda")]
-        Platform::AwsLambda => light_runtime_adapters::aws_lambda::run(lifecycle, service, shutdown).await,
+        Platform::AwsLambda => {
+            light_runtime_adapters::aws_lambda::run(lifecycle, service, shutdown, env).await
+        }
         #[cfg(feature = "local")]
-        Platform::Local => light_runtime_adapters::local::run(lifecycle, service, shutdown).await,
+        Platform::Local => light_runtime_adapters::local::run(lifecycle, service, shutdown, env).await,
         other => {
-            let _ = (lifecycle, service, shutdown);
+            let _ = (lifecycle, service, shutdown, env);
             Err(unavailable(other))
         }
     }

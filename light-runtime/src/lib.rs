@@ -43,6 +43,7 @@ pub mod shutdown;
 pub use builder::{Runtime, RuntimeBuilder};
 pub use error::Error;
 pub use handler::Handler;
+pub use light_runtime_adapters::Environment;
 pub use runtime_engine::{
     BoxError, Budgets, Context, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
     Outcome, Phase, Platform, Response, TimingsReport,

@@ -1,6 +1,7 @@
 //! Which platform we run on: from `LIGHT_RUNTIME_PLATFORM`, else from each
 //! platform's own environment variables, else local.
 
+use light_runtime_adapters::Environment;
 use runtime_engine::{Error, Platform};
 
 /// The override variable.
@@ -11,11 +12,11 @@ pub const PLATFORM_VAR: &str = "LIGHT_RUNTIME_PLATFORM";
 /// `LIGHT_RUNTIME_PLATFORM=aws|fc|scf|http|local` wins; an unknown value is
 /// an error naming the accepted ones. Otherwise `AWS_LAMBDA_RUNTIME_API`
 /// means AWS Lambda, and nothing means local.
-pub fn detect() -> Result<Platform, Error> {
-    if let Ok(value) = std::env::var(PLATFORM_VAR) {
+pub fn detect(env: &Environment) -> Result<Platform, Error> {
+    if let Some(value) = env.get(PLATFORM_VAR) {
         return parse(&value);
     }
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    if env.contains("AWS_LAMBDA_RUNTIME_API") {
         return Ok(Platform::AwsLambda);
     }
     Ok(Platform::Local)

@@ -21,19 +21,20 @@ use runtime_engine::{
 };
 use tower::{Service, ServiceExt};
 
+use crate::Environment;
 use client::{PostStatus, RetryPolicy, RuntimeApi};
 
 /// The variable that names the Runtime API's `host:port`.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
 /// Whether the environment is a Lambda custom runtime.
-pub fn is_detected() -> bool {
-    std::env::var_os(RUNTIME_API_VAR).is_some()
+pub fn is_detected(env: &Environment) -> bool {
+    env.contains(RUNTIME_API_VAR)
 }
 
 /// The function's facts from Lambda's environment variables.
-pub fn function_info() -> FunctionInfo {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+pub fn function_info(env: &Environment) -> FunctionInfo {
+    let var = |name: &str| env.get(name);
     FunctionInfo::new(
         Platform::AwsLambda,
         var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| "function".into()),
@@ -58,14 +59,20 @@ pub fn function_info() -> FunctionInfo {
 /// the handler). Returns an error, after reporting it to `/init/error`, if
 /// init fails, and an error naming `AWS_LAMBDA_RUNTIME_API` if the API stays
 /// unreachable.
-pub async fn run<S>(lifecycle: Arc<Lifecycle>, service: S, shutdown: CancellationToken) -> Result<(), Error>
+pub async fn run<S>(
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: CancellationToken,
+    env: &Environment,
+) -> Result<(), Error>
 where
     S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
-    let endpoint: Arc<str> = std::env::var(RUNTIME_API_VAR)
-        .map_err(|_| Error::config(format!("{RUNTIME_API_VAR} is not set")))?
+    let endpoint: Arc<str> = env
+        .get(RUNTIME_API_VAR)
+        .ok_or_else(|| Error::config(format!("{RUNTIME_API_VAR} is not set")))?
         .into();
     let mut api = RuntimeApi::new(endpoint.clone(), RetryPolicy::default());
 

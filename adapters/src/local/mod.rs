@@ -25,6 +25,8 @@ use runtime_engine::{
 use tokio::net::TcpListener;
 use tower::{Service, ServiceExt};
 
+use crate::Environment;
+
 /// Default port when `PORT` is not set.
 pub const DEFAULT_PORT: u16 = 9000;
 /// Default invocation timeout when `LIGHT_RUNTIME_TIMEOUT_MS` is not set.
@@ -34,45 +36,52 @@ const MAX_EVENT: usize = 6 * 1024 * 1024;
 
 /// The function's facts for local runs: name from `LIGHT_RUNTIME_FUNCTION_NAME`
 /// (default `local-function`).
-pub fn function_info() -> FunctionInfo {
-    let name = std::env::var("LIGHT_RUNTIME_FUNCTION_NAME").unwrap_or_else(|_| "local-function".into());
+pub fn function_info(env: &Environment) -> FunctionInfo {
+    let name = env
+        .get("LIGHT_RUNTIME_FUNCTION_NAME")
+        .unwrap_or_else(|| "local-function".into());
     FunctionInfo::new(Platform::Local, name).with_max_concurrency(usize::MAX)
 }
 
 /// Where the local server listens: `127.0.0.1:$PORT`, default 9000.
-pub fn listen_addr() -> Result<SocketAddr, Error> {
-    let port = match std::env::var("PORT") {
-        Ok(text) => text.parse::<u16>().map_err(|_| {
+pub fn listen_addr(env: &Environment) -> Result<SocketAddr, Error> {
+    let port = match env.get("PORT") {
+        Some(text) => text.parse::<u16>().map_err(|_| {
             Error::config(format!("PORT must be a port number (0-65535), got {text:?}"))
         })?,
-        Err(_) => DEFAULT_PORT,
+        None => DEFAULT_PORT,
     };
     Ok(SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
-fn timeout() -> Result<Duration, Error> {
-    match std::env::var("LIGHT_RUNTIME_TIMEOUT_MS") {
-        Ok(text) => text.parse::<u64>().map(Duration::from_millis).map_err(|_| {
+fn timeout(env: &Environment) -> Result<Duration, Error> {
+    match env.get("LIGHT_RUNTIME_TIMEOUT_MS") {
+        Some(text) => text.parse::<u64>().map(Duration::from_millis).map_err(|_| {
             Error::config(format!(
                 "LIGHT_RUNTIME_TIMEOUT_MS must be a number of milliseconds, got {text:?}"
             ))
         }),
-        Err(_) => Ok(DEFAULT_TIMEOUT),
+        None => Ok(DEFAULT_TIMEOUT),
     }
 }
 
 /// Serves `service` on [`listen_addr`] until `shutdown` fires.
-pub async fn run<S>(lifecycle: Arc<Lifecycle>, service: S, shutdown: CancellationToken) -> Result<(), Error>
+pub async fn run<S>(
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: CancellationToken,
+    env: &Environment,
+) -> Result<(), Error>
 where
     S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
-    let addr = listen_addr()?;
+    let addr = listen_addr(env)?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| Error::config(format!("cannot listen on {addr} (set PORT to another port)")).with_source(e))?;
-    serve(listener, lifecycle, service, shutdown).await
+    serve(listener, lifecycle, service, shutdown, env).await
 }
 
 /// Serves `service` on an already bound `listener` (tests bind port 0).
@@ -81,13 +90,14 @@ pub async fn serve<S>(
     lifecycle: Arc<Lifecycle>,
     service: S,
     shutdown: CancellationToken,
+    env: &Environment,
 ) -> Result<(), Error>
 where
     S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
-    let timeout = timeout()?;
+    let timeout = timeout(env)?;
     lifecycle.runtime_start()?;
     lifecycle.function_start().await?;
     if let Ok(addr) = listener.local_addr() {

@@ -1,0 +1,248 @@
+//! The invocation guarantees of `HookService`: onion order, short-circuit,
+//! exactly one outcome on error, panic and timeout.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use runtime_engine::{
+    BoxError, Budgets, Context, Deadline, ErrorKind, Flow, FunctionInfo, Hook, HookFuture,
+    Invocation, InvocationError, Lifecycle, Outcome, Phase, Platform, Response,
+};
+use tower::{service_fn, Layer, ServiceExt};
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+struct Named {
+    name: &'static str,
+    log: Log,
+    respond_early: bool,
+    fail_before: bool,
+}
+
+impl Named {
+    fn new(name: &'static str, log: &Log) -> Self {
+        Named {
+            name,
+            log: log.clone(),
+            respond_early: false,
+            fail_before: false,
+        }
+    }
+    fn push(&self, what: &str) {
+        self.log.lock().unwrap().push(format!("{}:{what}", self.name));
+    }
+}
+
+impl Hook for Named {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn on_before_invoke(&self, _: &mut Invocation) -> Result<Flow, BoxError> {
+        self.push("before");
+        if self.fail_before {
+            return Err("policy says no".into());
+        }
+        if self.respond_early {
+            return Ok(Flow::Respond(Outcome::Response(Response::json("\"cached\""))));
+        }
+        Ok(Flow::Continue)
+    }
+    fn on_after_invoke(&self, _: &Context, outcome: &mut Outcome) -> Result<(), BoxError> {
+        let what = if outcome.is_error() { "after(error)" } else { "after(ok)" };
+        self.push(what);
+        Ok(())
+    }
+    fn on_freeze(&self) -> HookFuture<'_> {
+        self.push("freeze");
+        HookFuture::done()
+    }
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.push("close");
+            Ok(())
+        })
+    }
+}
+
+fn lifecycle(hooks: Vec<Box<dyn Hook>>) -> Arc<Lifecycle> {
+    Arc::new(Lifecycle::new(
+        FunctionInfo::new(Platform::Local, "test-fn"),
+        hooks,
+        Budgets::default(),
+    ))
+}
+
+async fn invoke_with<H, F>(lifecycle: &Arc<Lifecycle>, deadline: Option<Duration>, handler: H) -> Outcome
+where
+    H: Fn(Invocation) -> F + Clone + Send + 'static,
+    F: std::future::Future<Output = Result<Response, BoxError>> + Send + 'static,
+{
+    let service = lifecycle.layer().layer(service_fn(handler));
+    let mut builder = lifecycle.context("req-1");
+    if let Some(timeout) = deadline {
+        builder = builder.deadline(Deadline::after(timeout));
+    }
+    service
+        .oneshot(Invocation::new(builder.build(), "{}"))
+        .await
+        .unwrap()
+}
+
+async fn echo(invocation: Invocation) -> Result<Response, BoxError> {
+    Ok(Response::json(invocation.payload))
+}
+
+#[tokio::test]
+async fn before_runs_in_order_and_after_in_reverse() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log)), Box::new(Named::new("b", &log))]);
+    let outcome = invoke_with(&lc, None, echo).await;
+    assert!(!outcome.is_error());
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["a:before", "b:before", "b:after(ok)", "a:after(ok)"]
+    );
+    lc.freeze().await;
+    lc.close().await;
+    lc.close().await; // Close runs once.
+    assert_eq!(log.lock().unwrap()[4..], ["b:freeze", "a:freeze", "b:close", "a:close"]);
+}
+
+#[tokio::test]
+async fn a_hook_can_answer_in_place_of_the_handler() {
+    let log = Log::default();
+    let mut cache = Named::new("cache", &log);
+    cache.respond_early = true;
+    let lc = lifecycle(vec![
+        Box::new(Named::new("outer", &log)),
+        Box::new(cache),
+        Box::new(Named::new("inner", &log)),
+    ]);
+    let outcome = invoke_with(&lc, None, |_| async { panic!("handler must not run") }).await;
+    assert_eq!(outcome.response().unwrap().body().as_ref(), b"\"cached\"");
+    // The inner hook never entered, so it does not leave either.
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["outer:before", "cache:before", "cache:after(ok)", "outer:after(ok)"]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_before_hook_fails_the_invocation_and_names_itself() {
+    let log = Log::default();
+    let mut policy = Named::new("policy", &log);
+    policy.fail_before = true;
+    let lc = lifecycle(vec![Box::new(policy)]);
+    let outcome = invoke_with(&lc, None, echo).await;
+    let error = outcome.error().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Hook);
+    assert!(error.message().contains("`policy`"), "{}", error.message());
+    assert!(error.message().contains("policy says no"), "{}", error.message());
+    assert_eq!(*log.lock().unwrap(), ["policy:before", "policy:after(error)"]);
+}
+
+#[tokio::test]
+async fn handler_errors_keep_their_type() {
+    let lc = lifecycle(vec![]);
+    let outcome = invoke_with(&lc, None, |_| async {
+        Err(Box::new(InvocationError::handler("ParseIntError", "invalid digit")) as BoxError)
+    })
+    .await;
+    let error = outcome.error().unwrap();
+    assert_eq!(error.error_type(), "ParseIntError");
+    assert_eq!(error.message(), "invalid digit");
+}
+
+#[tokio::test]
+async fn a_panic_becomes_an_error_with_message_and_location() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log))]);
+    let outcome = invoke_with(&lc, None, |_| async { panic!("boom at {}", 42) }).await;
+    let error = outcome.error().unwrap();
+    assert_eq!(error.error_type(), "Function.Panic");
+    assert!(error.message().contains("boom at 42"), "{}", error.message());
+    assert!(error.message().contains("pipeline.rs:"), "{}", error.message());
+    assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(error)"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_handler_is_cancelled_then_timed_out_and_after_invoke_still_runs() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log))]);
+    let outcome = invoke_with(&lc, Some(Duration::from_secs(3)), |_| async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(Response::json("late"))
+    })
+    .await;
+    let error = outcome.error().unwrap();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(error.message().contains("function `test-fn` timed out"), "{}", error.message());
+    assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(error)"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_honours_cancellation_answers_itself() {
+    let lc = lifecycle(vec![]);
+    let outcome = invoke_with(&lc, Some(Duration::from_secs(1)), |invocation: Invocation| async move {
+        invocation.context.cancellation().cancelled().await;
+        Ok(Response::json("\"stopped cleanly\""))
+    })
+    .await;
+    assert_eq!(outcome.response().unwrap().body().as_ref(), b"\"stopped cleanly\"");
+}
+
+#[tokio::test]
+async fn timings_are_recorded_per_phase_and_per_hook() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log))]);
+    lc.runtime_start().unwrap();
+    lc.function_start().await.unwrap();
+    for _ in 0..3 {
+        invoke_with(&lc, None, echo).await;
+    }
+    lc.record_step(Phase::FunctionStart, "preload:db", Duration::from_millis(5));
+    lc.end(0);
+    let timings = lc.timings();
+    assert_eq!(timings.phase(Phase::Invoke).count, 3);
+    assert_eq!(timings.phase(Phase::BeforeInvoke).step("a").unwrap().count, 3);
+    assert_eq!(timings.phase(Phase::RuntimeStart).step("a").unwrap().count, 1);
+    assert_eq!(timings.phase(Phase::FunctionStart).step("preload:db").unwrap().total, Duration::from_millis(5));
+    assert_eq!(timings.phase(Phase::End).count, 1);
+    let table = timings.to_string();
+    assert!(table.contains("BeforeInvoke") && table.contains("preload:db"), "{table}");
+}
+
+#[tokio::test]
+async fn init_failures_name_the_hook() {
+    struct Broken;
+    impl Hook for Broken {
+        fn on_function_start<'a>(&'a self, _: &'a FunctionInfo) -> HookFuture<'a> {
+            HookFuture::new(async { Err("database unreachable".into()) })
+        }
+    }
+    let lc = lifecycle(vec![Box::new(Broken)]);
+    let error = lc.function_start().await.unwrap_err();
+    assert!(error.is_init());
+    assert_eq!(error.init_phase(), Some(Phase::FunctionStart));
+    assert!(error.to_string().contains("`Broken`"), "{error}");
+    assert!(error.to_string().contains("database unreachable"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_close_hook_is_bounded_by_its_budget_and_others_still_run() {
+    let log = Log::default();
+    struct Slow;
+    impl Hook for Slow {
+        fn on_close(&self) -> HookFuture<'_> {
+            HookFuture::new(async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok(())
+            })
+        }
+    }
+    let lc = lifecycle(vec![Box::new(Named::new("first", &log)), Box::new(Slow)]);
+    let started = tokio::time::Instant::now();
+    lc.close().await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(*log.lock().unwrap(), ["first:close"]);
+}
