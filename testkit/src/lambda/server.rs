@@ -1,0 +1,237 @@
+//! The loopback HTTP/1.1 server: accepts connections, reads each request,
+//! routes it to the runtime or extension handlers and answers.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::record::RecordedCall;
+use super::state::Shared;
+use super::{extension, runtime};
+
+/// What every handler answers with.
+pub(crate) type Reply = Response<Full<Bytes>>;
+
+/// One request, read in full.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Call {
+    /// The value of header `name` if present and visible ASCII.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The call as the emulator remembers it, answered with `status`.
+    pub(crate) fn record(&self, status: u16) -> RecordedCall {
+        RecordedCall {
+            method: self.method.as_str().to_owned(),
+            path: self.path.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (n.as_str().to_owned(), value)
+                })
+                .collect(),
+            body: self.body.clone(),
+            status,
+        }
+    }
+}
+
+/// Accepts connections until `stop`, then drops the listener.
+pub(crate) async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stopped = shared.stopped.subscribe();
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = async { stopped.wait_for(|stopped| *stopped).await.is_ok() } => break,
+            accepted = listener.accept() => accepted,
+        };
+        // Transient accept errors (a reset before accept) just skip that peer.
+        let Ok((stream, _)) = accepted else { continue };
+        if *shared.stopped.borrow() {
+            break;
+        }
+        // Requests are small and latency is measured: no Nagle delay.
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(connection(stream, shared.clone()));
+    }
+}
+
+/// Serves one keep-alive connection until the peer closes it or `stop`.
+async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    let mut stopped = shared.stopped.subscribe();
+    let service_shared = shared.clone();
+    let service = service_fn(move |request| {
+        let shared = service_shared.clone();
+        async move { Ok::<_, Infallible>(route(&shared, request).await) }
+    });
+    let serve = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        biased;
+        // Dropping the connection closes it, also under a waiting `next`.
+        _ = async { stopped.wait_for(|stopped| *stopped).await.is_ok() } => {}
+        _ = serve => {}
+    }
+}
+
+const RUNTIME_PREFIX: &str = "/2018-06-01/runtime/";
+const EXTENSION_PREFIX: &str = "/2020-01-01/extension/";
+
+async fn route(shared: &Shared, request: Request<Incoming>) -> Reply {
+    let (parts, body) = request.into_parts();
+    let call = Call {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        body: Bytes::new(),
+    };
+    let call = match body.collect().await {
+        Ok(collected) => Call {
+            body: collected.to_bytes(),
+            ..call
+        },
+        Err(error) => {
+            let reply = error_reply(
+                StatusCode::BAD_REQUEST,
+                "TruncatedHTTPRequest",
+                &format!("the request body ended early: {error}"),
+            );
+            return finish(shared, call, reply);
+        }
+    };
+
+    if let Some(rest) = call.path.strip_prefix(RUNTIME_PREFIX) {
+        match rest {
+            "invocation/next" if call.method == Method::GET => {
+                return runtime::next(shared, call).await
+            }
+            "init/error" if call.method == Method::POST => {
+                return runtime::init_error(shared, call)
+            }
+            "invocation/next" | "init/error" => return method_not_allowed(shared, call),
+            _ => {}
+        }
+        if let Some((request_id, answer)) = rest
+            .strip_prefix("invocation/")
+            .and_then(|rest| rest.rsplit_once('/'))
+        {
+            let kind = match answer {
+                "response" => Some(runtime::AnswerKind::Response),
+                "error" => Some(runtime::AnswerKind::Error),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                if call.method != Method::POST {
+                    return method_not_allowed(shared, call);
+                }
+                let request_id = request_id.to_owned();
+                return runtime::answer(shared, call, &request_id, kind);
+            }
+        }
+    } else if let Some(rest) = call.path.strip_prefix(EXTENSION_PREFIX) {
+        match (rest, &call.method) {
+            ("register", &Method::POST) => return extension::register(shared, call),
+            ("event/next", &Method::GET) => return extension::next(shared, call).await,
+            ("init/error" | "exit/error", &Method::POST) => return extension::error(shared, call),
+            ("register" | "event/next" | "init/error" | "exit/error", _) => {
+                return method_not_allowed(shared, call)
+            }
+            _ => {}
+        }
+    }
+    let message = format!("no such endpoint: {} {}", call.method, call.path);
+    finish(
+        shared,
+        call,
+        error_reply(StatusCode::NOT_FOUND, "NotFound", &message),
+    )
+}
+
+fn method_not_allowed(shared: &Shared, call: Call) -> Reply {
+    let message = format!("{} is not allowed on {}", call.method, call.path);
+    let reply = error_reply(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", &message);
+    finish(shared, call, reply)
+}
+
+/// Records `call` with `reply`'s status and returns `reply`.
+pub(crate) fn finish(shared: &Shared, call: Call, reply: Reply) -> Reply {
+    let record = call.record(reply.status().as_u16());
+    shared.record(&mut shared.lock(), record);
+    reply
+}
+
+/// A JSON reply.
+pub(crate) fn json_reply(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+    let mut reply = Response::new(Full::new(body.into()));
+    *reply.status_mut() = status;
+    reply
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    reply
+}
+
+/// The Runtime API's own error shape: `{"errorMessage": .., "errorType": ..}`.
+pub(crate) fn error_reply(status: StatusCode, error_type: &str, message: &str) -> Reply {
+    let body = serde_json::json!({ "errorMessage": message, "errorType": error_type });
+    json_reply(status, body.to_string())
+}
+
+/// Why a call is refused: a Runtime API error answer not yet rendered.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    error_type: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(
+        status: StatusCode,
+        error_type: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Refusal {
+            status,
+            error_type,
+            message: message.into(),
+        }
+    }
+
+    /// The refusal as `{"errorMessage": .., "errorType": ..}` with its status.
+    pub(crate) fn reply(&self) -> Reply {
+        error_reply(self.status, self.error_type, &self.message)
+    }
+}
+
+/// Inserts header `name: value`, or answers why it cannot be sent.
+pub(crate) fn insert_header(
+    headers: &mut HeaderMap,
+    name: &str,
+    value: &str,
+) -> Result<(), String> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("`{name}` is not a valid header name"))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of header `{name}` is not a valid header value"))?;
+    headers.insert(name, value);
+    Ok(())
+}

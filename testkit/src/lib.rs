@@ -1,0 +1,32 @@
+//! Test support for light-runtime: emulators of platform APIs over loopback
+//! that record every call, and a hook that records every phase it sees.
+//!
+//! # Layout
+//! - [`lambda`]: [`LambdaEmulator`], the AWS Lambda Runtime API (and the
+//!   Extensions API's register / SHUTDOWN) on `127.0.0.1`, with fault
+//!   injection; [`Event`]s in, [`InvocationResult`]s and [`RecordedCall`]s out.
+//! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
+//!   order of lifecycle phases within and across hooks.
+//!
+//! # Example
+//! ```
+//! use std::time::Duration;
+//! use light_runtime_testkit::{Event, LambdaEmulator};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let emulator = LambdaEmulator::start().await.unwrap();
+//! let request_id = emulator.push(Event::json(serde_json::json!({"name": "ada"})));
+//! // Point a runtime at it: AWS_LAMBDA_RUNTIME_API = emulator.runtime_api().
+//! // Then assert on what the platform received:
+//! if let Some(result) = emulator.result(&request_id, Duration::from_millis(10)).await {
+//!     assert!(!result.is_error());
+//!     assert_eq!(emulator.answers_for(&request_id), 1);
+//! }
+//! # });
+//! ```
+
+pub mod lambda;
+pub mod recording;
+
+pub use lambda::{EmulatorBuilder, Event, InvocationResult, LambdaEmulator, RecordedCall};
+pub use recording::{Record, RecordingHook, SharedLog};
