@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use tokio::time::Instant;
 
 use crate::budget::Budgets;
@@ -127,7 +126,7 @@ impl Lifecycle {
         let mut result = Ok(());
         for (index, hook) in self.hooks.iter().enumerate() {
             let hook_started = Instant::now();
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let outcome = panic::catch(AssertUnwindSafe(|| {
                 hook.on_runtime_start(&self.function)
             }));
             self.timings
@@ -200,7 +199,7 @@ impl Lifecycle {
         };
         for (index, hook) in self.hooks.iter().enumerate().rev() {
             let hook_started = Instant::now();
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let outcome = panic::catch(AssertUnwindSafe(|| {
                 hook.on_end(&ending);
                 Ok::<(), BoxError>(())
             }));
@@ -235,12 +234,12 @@ impl Lifecycle {
             };
             let hook: &'a dyn Hook = &*self.hooks[index];
             let hook_started = Instant::now();
-            let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| call(hook))) {
+            let outcome = match panic::catch(AssertUnwindSafe(|| call(hook))) {
                 Err(payload) => Err(format!("panicked: {}", panic::describe(&*payload))),
                 Ok(mut future) => match future.take_ready() {
                     Some(ready) => ready.map_err(|e| e.to_string()),
                     None => {
-                        let guarded = AssertUnwindSafe(future).catch_unwind();
+                        let guarded = panic::CatchPanic::new(future);
                         match tokio::time::timeout_at(deadline, guarded).await {
                             Ok(Ok(done)) => done.map_err(|e| e.to_string()),
                             Ok(Err(payload)) => {

@@ -1,16 +1,24 @@
 //! Panics become errors with their message and location.
 //!
 //! `catch_unwind` yields the panic's message but not where it happened, so a
-//! process-wide panic hook (installed once, chained to the previous hook so
-//! the usual stderr line still appears) notes the location in a thread-local
-//! that the catching code reads back on the same thread.
+//! process-wide panic hook (installed once) notes the location in a
+//! thread-local that the catching code reads back on the same thread. While
+//! the engine is the one catching (handler polls, hook calls), the previous
+//! hook's stderr print is skipped: the panic is reported once, as the
+//! invocation's error and a log line, not as an extra backtrace dump.
+//! Panics anywhere else still reach the previous hook unchanged.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, UnwindSafe};
+use std::pin::Pin;
 use std::sync::Once;
+use std::task::{Context, Poll};
 
 thread_local! {
     static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
 }
 
 static INSTALL: Once = Once::new();
@@ -24,9 +32,46 @@ pub(crate) fn install_hook() {
                 .location()
                 .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
             LAST_LOCATION.with(|cell| *cell.borrow_mut() = location);
-            previous(info);
+            if !CATCHING.with(Cell::get) {
+                previous(info);
+            }
         }));
     });
+}
+
+/// Runs `f`, catching a panic; the engine reports it, so it is not printed.
+pub(crate) fn catch<R>(f: impl FnOnce() -> R + UnwindSafe) -> std::thread::Result<R> {
+    let was = CATCHING.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(f);
+    CATCHING.with(|c| c.set(was));
+    result
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose polls are caught like [`catch`].
+    pub(crate) struct CatchPanic<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F> CatchPanic<F> {
+    pub(crate) fn new(inner: F) -> Self {
+        CatchPanic { inner }
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        match catch(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
 }
 
 /// Describes a caught panic: `"<message> at <file>:<line>:<column>"`.

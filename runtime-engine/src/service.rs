@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use futures_util::FutureExt;
 use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -115,9 +114,7 @@ where
         for (index, hook) in hooks.iter().enumerate() {
             entered = index + 1;
             let hook_started = Instant::now();
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                hook.on_before_invoke(&mut invocation)
-            }));
+            let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
             timings.hook(index, Phase::BeforeInvoke, hook_started.elapsed());
             match result {
                 Ok(Ok(Flow::Continue)) => {}
@@ -148,9 +145,7 @@ where
         let started = Instant::now();
         for (index, hook) in hooks[..entered].iter().enumerate().rev() {
             let hook_started = Instant::now();
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                hook.on_after_invoke(&context, &mut outcome)
-            }));
+            let result = panic::catch(AssertUnwindSafe(|| hook.on_after_invoke(&context, &mut outcome)));
             timings.hook(index, Phase::AfterInvoke, hook_started.elapsed());
             if let Some(message) = failure(result) {
                 tracing::warn!(
@@ -180,7 +175,7 @@ where
             .map_err(Into::into)?;
         inner.call(invocation).await.map_err(Into::<BoxError>::into)
     };
-    let call = AssertUnwindSafe(call).catch_unwind();
+    let call = panic::CatchPanic::new(call);
     let result = match context.deadline() {
         None => call.await,
         Some(deadline) => {
@@ -216,10 +211,14 @@ where
     match result {
         Ok(Ok(response)) => Outcome::Response(response),
         Ok(Err(error)) => Outcome::Error(InvocationError::from_boxed(error)),
-        Err(payload) => Outcome::Error(InvocationError::panic(format!(
-            "function `{}` panicked: {}",
-            context.function_name(),
-            panic::describe(&*payload)
-        ))),
+        Err(payload) => {
+            let message = format!(
+                "function `{}` panicked: {}",
+                context.function_name(),
+                panic::describe(&*payload)
+            );
+            tracing::error!(request_id = context.request_id(), "{message}");
+            Outcome::Error(InvocationError::panic(message))
+        }
     }
 }
