@@ -20,7 +20,10 @@ struct Greeting {
 
 async fn hello(request: Request, ctx: Context) -> Result<Greeting, Error> {
     if request.name.is_empty() {
-        return Err(Error::with_type("Hello.EmptyName", "`name` must not be empty"));
+        return Err(Error::with_type(
+            "Hello.EmptyName",
+            "`name` must not be empty",
+        ));
     }
     Ok(Greeting {
         message: format!("hello, {}", request.name),

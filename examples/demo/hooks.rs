@@ -18,7 +18,10 @@ impl Hook for Narrator {
         "narrator"
     }
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
-        say("RuntimeStart", &format!("function `{}` on {}", function.name, function.platform));
+        say(
+            "RuntimeStart",
+            &format!("function `{}` on {}", function.name, function.platform),
+        );
         Ok(())
     }
     fn on_function_start<'a>(&'a self, _: &'a FunctionInfo) -> HookFuture<'a> {
@@ -27,8 +30,19 @@ impl Hook for Narrator {
     }
     fn on_before_invoke(&self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
         let ctx = &invocation.context;
-        let cold = if ctx.is_cold_start() { ", cold start" } else { "" };
-        say("BeforeInvoke", &format!("request {} (#{}{cold})", short(ctx.request_id()), ctx.sequence()));
+        let cold = if ctx.is_cold_start() {
+            ", cold start"
+        } else {
+            ""
+        };
+        say(
+            "BeforeInvoke",
+            &format!(
+                "request {} (#{}{cold})",
+                short(ctx.request_id()),
+                ctx.sequence()
+            ),
+        );
         Ok(Flow::Continue)
     }
     fn on_after_invoke(&self, _: &Context, outcome: &mut Outcome) -> Result<(), BoxError> {
@@ -40,11 +54,17 @@ impl Hook for Narrator {
         Ok(())
     }
     fn on_after_response<'a>(&'a self, _: &'a Context, _: &'a Outcome) -> HookFuture<'a> {
-        say("AfterResponse", "the platform has the answer; background work may run now");
+        say(
+            "AfterResponse",
+            "the platform has the answer; background work may run now",
+        );
         HookFuture::done()
     }
     fn on_freeze(&self) -> HookFuture<'_> {
-        say("Freeze", "idle: the platform may freeze us until the next event");
+        say(
+            "Freeze",
+            "idle: the platform may freeze us until the next event",
+        );
         HookFuture::done()
     }
     fn on_close(&self) -> HookFuture<'_> {

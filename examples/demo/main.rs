@@ -42,7 +42,10 @@ async fn total(order: Order, _ctx: Context) -> Result<Total, Error> {
             panic!("the `bomb` SKU blew up the handler");
         }
         if line.qty == 0 {
-            return Err(Error::with_type("Order.EmptyLine", format!("line `{}` has quantity 0", line.sku)));
+            return Err(Error::with_type(
+                "Order.EmptyLine",
+                format!("line `{}` has quantity 0", line.sku),
+            ));
         }
         total_cents += u64::from(line.qty) * line.cents;
     }
@@ -60,7 +63,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .start()
         .await?;
     println!("light-runtime demo");
-    println!("  function `order-total` on the embedded AWS Lambda emulator at {}", emulator.runtime_api());
+    println!(
+        "  function `order-total` on the embedded AWS Lambda emulator at {}",
+        emulator.runtime_api()
+    );
     println!("  hooks: narrator (prints each phase), audit (one line per invocation)");
     println!();
 
@@ -82,12 +88,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     wait_idle(&emulator).await?;
 
     let events = [
-        ("an order", Event::json(json!({"lines": [{"sku": "tea", "qty": 2, "cents": 350}, {"sku": "cake", "qty": 1, "cents": 425}]}))),
-        ("another order", Event::json(json!({"lines": [{"sku": "coffee", "qty": 3, "cents": 300}]}))),
-        ("a malformed event", Event::raw(&br#"{"lines": [{"sku": "tea", "qty": "two", "cents": 350}]}"#[..])),
-        ("an order the function rejects", Event::json(json!({"lines": [{"sku": "tea", "qty": 0, "cents": 350}]}))),
-        ("an order that panics the handler", Event::json(json!({"lines": [{"sku": "bomb", "qty": 1, "cents": 1}]}))),
-        ("a last order, to show the loop goes on", Event::json(json!({"lines": [{"sku": "water", "qty": 1, "cents": 100}]}))),
+        (
+            "an order",
+            Event::json(
+                json!({"lines": [{"sku": "tea", "qty": 2, "cents": 350}, {"sku": "cake", "qty": 1, "cents": 425}]}),
+            ),
+        ),
+        (
+            "another order",
+            Event::json(json!({"lines": [{"sku": "coffee", "qty": 3, "cents": 300}]})),
+        ),
+        (
+            "a malformed event",
+            Event::raw(&br#"{"lines": [{"sku": "tea", "qty": "two", "cents": 350}]}"#[..]),
+        ),
+        (
+            "an order the function rejects",
+            Event::json(json!({"lines": [{"sku": "tea", "qty": 0, "cents": 350}]})),
+        ),
+        (
+            "an order that panics the handler",
+            Event::json(json!({"lines": [{"sku": "bomb", "qty": 1, "cents": 1}]})),
+        ),
+        (
+            "a last order, to show the loop goes on",
+            Event::json(json!({"lines": [{"sku": "water", "qty": 1, "cents": 100}]})),
+        ),
     ];
     for (what, event) in events {
         println!();
@@ -100,7 +126,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         wait_idle(&emulator).await?;
         match result {
             InvocationResult::Response { body, .. } => {
-                println!("    ◀ platform received response: {}", String::from_utf8_lossy(&body))
+                println!(
+                    "    ◀ platform received response: {}",
+                    String::from_utf8_lossy(&body)
+                )
             }
             InvocationResult::Error { .. } => println!(
                 "    ◀ platform received error {}: {}",

@@ -18,10 +18,17 @@ fn env_for(emulator: &LambdaEmulator, extra: &[(&str, &str)]) -> Environment {
         ("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api()),
         ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "orders".to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "7".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "256".to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(),
+            "256".to_owned(),
+        ),
         ("AWS_REGION".to_owned(), "eu-west-1".to_owned()),
     ];
-    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     Environment::from_vars(vars)
 }
 
@@ -32,7 +39,11 @@ async fn echo(event: Value, _ctx: Context) -> Result<Value, Error> {
 /// A function that fails, panics or echoes, depending on the event.
 async fn moody(event: Value, _ctx: Context) -> Result<Value, Error> {
     match event["do"].as_str() {
-        Some("fail") => Ok(event["n"].as_str().unwrap_or("x").parse::<u32>().map(Value::from)?),
+        Some("fail") => Ok(event["n"]
+            .as_str()
+            .unwrap_or("x")
+            .parse::<u32>()
+            .map(Value::from)?),
         Some("panic") => panic!("the function was told to panic"),
         _ => Ok(event),
     }
@@ -43,7 +54,10 @@ fn start<F, Fut>(
     env: Environment,
     hooks: Vec<RecordingHook>,
     handler: F,
-) -> (CancellationToken, tokio::task::JoinHandle<Result<(), RuntimeError>>)
+) -> (
+    CancellationToken,
+    tokio::task::JoinHandle<Result<(), RuntimeError>>,
+)
 where
     F: Fn(Value, Context) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<Value, Error>> + Send + 'static,
@@ -57,7 +71,10 @@ where
     (shutdown, task)
 }
 
-async fn stop(shutdown: CancellationToken, task: tokio::task::JoinHandle<Result<(), RuntimeError>>) {
+async fn stop(
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<Result<(), RuntimeError>>,
+) {
     shutdown.cancel();
     tokio::time::timeout(WAIT, task)
         .await
@@ -73,7 +90,10 @@ async fn echo_round_trip() {
     let id = emulator.push(Event::json(json!({"hello": "world", "n": [1, 2, 3]})));
     let result = emulator.result(&id, WAIT).await.expect("an answer");
     assert!(!result.is_error());
-    assert_eq!(result.body_json().unwrap(), json!({"hello": "world", "n": [1, 2, 3]}));
+    assert_eq!(
+        result.body_json().unwrap(),
+        json!({"hello": "world", "n": [1, 2, 3]})
+    );
     assert_eq!(emulator.answers_for(&id), 1);
     stop(shutdown, task).await;
 }
@@ -86,31 +106,35 @@ async fn every_context_field_is_filled_from_its_header() {
         .start()
         .await
         .unwrap();
-    let (shutdown, task) = start(env_for(&emulator, &[]), vec![], |_: Value, ctx: Context| async move {
-        let remaining = ctx.remaining().unwrap();
-        Ok::<_, Error>(json!({
-            "request_id": ctx.request_id(),
-            "function_name": ctx.function_name(),
-            "function_version": ctx.function_version(),
-            "memory_mb": ctx.memory_mb(),
-            "region": ctx.region(),
-            "account_id": ctx.account_id(),
-            "platform": ctx.platform().short_name(),
-            "arn": ctx.invoked_function_arn(),
-            "deadline_ok": remaining > Duration::from_secs(3) && remaining <= Duration::from_secs(5),
-            "cold_start": ctx.is_cold_start(),
-            "sequence": ctx.sequence(),
-            "traceparent": ctx.trace().map(|t| t.to_traceparent()),
-            "trace_header": ctx.trace_header(),
-            "client_app": ctx.client_context().map(|c| c.client.app_title.clone()),
-            "client_custom": ctx.client_context().and_then(|c| c.custom.get("tier").cloned()),
-            "identity": ctx.identity().map(|i| i.cognito_identity_id.clone()),
-            "identity_pool": ctx.identity().map(|i| i.cognito_identity_pool_id.clone()),
-            "tenant": ctx.tenant_id(),
-            "raw_header": ctx.platform_headers().get("x-custom-platform-header"),
-            "cancelled": ctx.is_cancelled(),
-        }))
-    });
+    let (shutdown, task) = start(
+        env_for(&emulator, &[]),
+        vec![],
+        |_: Value, ctx: Context| async move {
+            let remaining = ctx.remaining().unwrap();
+            Ok::<_, Error>(json!({
+                "request_id": ctx.request_id(),
+                "function_name": ctx.function_name(),
+                "function_version": ctx.function_version(),
+                "memory_mb": ctx.memory_mb(),
+                "region": ctx.region(),
+                "account_id": ctx.account_id(),
+                "platform": ctx.platform().short_name(),
+                "arn": ctx.invoked_function_arn(),
+                "deadline_ok": remaining > Duration::from_secs(3) && remaining <= Duration::from_secs(5),
+                "cold_start": ctx.is_cold_start(),
+                "sequence": ctx.sequence(),
+                "traceparent": ctx.trace().map(|t| t.to_traceparent()),
+                "trace_header": ctx.trace_header(),
+                "client_app": ctx.client_context().map(|c| c.client.app_title.clone()),
+                "client_custom": ctx.client_context().and_then(|c| c.custom.get("tier").cloned()),
+                "identity": ctx.identity().map(|i| i.cognito_identity_id.clone()),
+                "identity_pool": ctx.identity().map(|i| i.cognito_identity_pool_id.clone()),
+                "tenant": ctx.tenant_id(),
+                "raw_header": ctx.platform_headers().get("x-custom-platform-header"),
+                "cancelled": ctx.is_cancelled(),
+            }))
+        },
+    );
     let xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
     let id = emulator.push(
         Event::json(json!({}))
@@ -120,7 +144,12 @@ async fn every_context_field_is_filled_from_its_header() {
             .tenant_id("tenant-9")
             .header("X-Custom-Platform-Header", "raw-value"),
     );
-    let seen = emulator.result(&id, WAIT).await.unwrap().body_json().unwrap();
+    let seen = emulator
+        .result(&id, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(
         seen,
         json!({
@@ -147,7 +176,12 @@ async fn every_context_field_is_filled_from_its_header() {
         })
     );
     let second = emulator.push(Event::json(json!({})));
-    let seen = emulator.result(&second, WAIT).await.unwrap().body_json().unwrap();
+    let seen = emulator
+        .result(&second, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(seen["cold_start"], false);
     assert_eq!(seen["sequence"], 2);
     assert_eq!(seen["traceparent"], Value::Null);
@@ -181,8 +215,14 @@ async fn error_panic_and_malformed_event_each_get_one_error_and_the_loop_goes_on
     let panic = emulator.result(&panicking, WAIT).await.unwrap();
     assert_eq!(panic.error_type(), Some("Function.Panic"));
     let message = panic.error_message().unwrap();
-    assert!(message.contains("the function was told to panic"), "{message}");
-    assert!(message.contains("aws_lambda.rs:"), "location missing: {message}");
+    assert!(
+        message.contains("the function was told to panic"),
+        "{message}"
+    );
+    assert!(
+        message.contains("aws_lambda.rs:"),
+        "location missing: {message}"
+    );
 
     let bad = emulator.result(&malformed, WAIT).await.unwrap();
     assert_eq!(bad.error_type(), Some("Runtime.MalformedEvent"));
@@ -210,7 +250,12 @@ async fn ten_thousand_invocations_get_exactly_one_answer_each() {
             emulator.push(Event::json(event))
         })
         .collect();
-    assert!(emulator.wait_results(10_000, Duration::from_secs(120)).await, "all answered");
+    assert!(
+        emulator
+            .wait_results(10_000, Duration::from_secs(120))
+            .await,
+        "all answered"
+    );
     for id in &ids {
         assert_eq!(emulator.answers_for(id), 1, "answers for {id}");
     }
@@ -231,12 +276,25 @@ async fn a_failing_function_start_posts_init_error_and_fails() {
         .await;
     let error = result.expect_err("init must fail");
     assert!(error.is_init());
-    assert!(error.to_string().contains("cannot load the model"), "{error}");
-    let init = emulator.wait_init_error(WAIT).await.expect("init/error posted");
+    assert!(
+        error.to_string().contains("cannot load the model"),
+        "{error}"
+    );
+    let init = emulator
+        .wait_init_error(WAIT)
+        .await
+        .expect("init/error posted");
     let body = init.body_json().unwrap();
     assert_eq!(body["errorType"], "Runtime.InitError");
-    assert!(body["errorMessage"].as_str().unwrap().contains("cannot load the model"));
-    assert_eq!(emulator.count("/invocation/next"), 0, "no event is asked for after init fails");
+    assert!(body["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("cannot load the model"));
+    assert_eq!(
+        emulator.count("/invocation/next"),
+        0,
+        "no event is asked for after init fails"
+    );
 }
 
 #[tokio::test]
@@ -249,25 +307,40 @@ async fn a_failing_runtime_start_hook_posts_init_error() {
         .run_until(echo, shutdown)
         .await;
     assert_eq!(result.unwrap_err().init_phase(), Some(Phase::RuntimeStart));
-    let init = emulator.wait_init_error(WAIT).await.expect("init/error posted");
-    assert!(init.body_json().unwrap()["errorMessage"].as_str().unwrap().contains("`config`"));
+    let init = emulator
+        .wait_init_error(WAIT)
+        .await
+        .expect("init/error posted");
+    assert!(init.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("`config`"));
 }
 
 #[tokio::test]
 async fn an_unreachable_runtime_api_fails_with_a_message_naming_the_variable() {
     // Bind then drop a listener: the port is free and refuses connections.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let env = Environment::from_vars([("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))]);
     let result = tokio::time::timeout(
         WAIT,
-        Runtime::builder().with_environment(env).run_until(echo, CancellationToken::new()),
+        Runtime::builder()
+            .with_environment(env)
+            .run_until(echo, CancellationToken::new()),
     )
     .await
     .expect("gives up in bounded time");
     let error = result.unwrap_err();
     assert!(error.is_platform());
     let message = error.to_string();
-    assert!(message.contains("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"), "{message}");
+    assert!(
+        message.contains("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"),
+        "{message}"
+    );
     assert!(message.contains("attempts"), "{message}");
 }
 
@@ -277,7 +350,10 @@ async fn a_runtime_api_answering_5xx_is_retried_with_backoff() {
     emulator.fail_next_calls(2, 500);
     let (shutdown, task) = start(env_for(&emulator, &[]), vec![], echo);
     let id = emulator.push(Event::json(json!({"after": "retries"})));
-    let result = emulator.result(&id, WAIT).await.expect("answered after the retries");
+    let result = emulator
+        .result(&id, WAIT)
+        .await
+        .expect("answered after the retries");
     assert_eq!(result.body_json().unwrap(), json!({"after": "retries"}));
     stop(shutdown, task).await;
 }
@@ -295,7 +371,15 @@ async fn the_shutdown_extension_is_registered_and_its_refusal_is_survived() {
     refusing.refuse_extensions(true);
     let (shutdown, task) = start(env_for(&refusing, &[]), vec![], echo);
     let id = refusing.push(Event::json(json!(2)));
-    assert_eq!(refusing.result(&id, WAIT).await.unwrap().body_json().unwrap(), json!(2));
+    assert_eq!(
+        refusing
+            .result(&id, WAIT)
+            .await
+            .unwrap()
+            .body_json()
+            .unwrap(),
+        json!(2)
+    );
     stop(shutdown, task).await;
 }
 
@@ -315,17 +399,30 @@ async fn managed_instances_serve_max_concurrency_invocations_at_once() {
                 // The first four wait for each other: only possible if four
                 // invocations are in flight together.
                 if event["wave"] == 1 {
-                    tokio::time::timeout(WAIT, barrier.wait()).await.map_err(Error::from)?;
+                    tokio::time::timeout(WAIT, barrier.wait())
+                        .await
+                        .map_err(Error::from)?;
                 }
                 in_flight.fetch_sub(1, Ordering::SeqCst);
                 Ok::<_, Error>(event)
             }
         }
     };
-    let (shutdown, task) = start(env_for(&emulator, &[("AWS_LAMBDA_MAX_CONCURRENCY", "4")]), vec![], handler);
-    assert!(emulator.wait_next_waiting(4, WAIT).await, "four workers poll `next` at once");
-    let ids: Vec<String> = (0..4).map(|_| emulator.push(Event::json(json!({"wave": 1})))).collect();
-    let more: Vec<String> = (0..40).map(|n| emulator.push(Event::json(json!({"wave": 2, "n": n})))).collect();
+    let (shutdown, task) = start(
+        env_for(&emulator, &[("AWS_LAMBDA_MAX_CONCURRENCY", "4")]),
+        vec![],
+        handler,
+    );
+    assert!(
+        emulator.wait_next_waiting(4, WAIT).await,
+        "four workers poll `next` at once"
+    );
+    let ids: Vec<String> = (0..4)
+        .map(|_| emulator.push(Event::json(json!({"wave": 1}))))
+        .collect();
+    let more: Vec<String> = (0..40)
+        .map(|n| emulator.push(Event::json(json!({"wave": 2, "n": n}))))
+        .collect();
     assert!(emulator.wait_results(44, WAIT).await);
     for id in ids.iter().chain(&more) {
         let result = emulator.result(id, WAIT).await.unwrap();

@@ -34,7 +34,11 @@ fn body_json(text: &str) -> Value {
 
 #[tokio::test]
 async fn the_local_server_runs_the_function_with_its_lifecycle() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let env = Environment::from_vars([
         ("PORT", port.to_string()),
         ("LIGHT_RUNTIME_FUNCTION_NAME", "greeter".to_owned()),
@@ -65,11 +69,18 @@ async fn the_local_server_runs_the_function_with_its_lifecycle() {
 
     let (status, text) = send(port, "POST", r#"{"name":"Ada"}"#).await;
     assert_eq!(status, 200, "{text}");
-    assert_eq!(body_json(&text), json!({"hello": "Ada", "function": "greeter", "platform": "local"}));
+    assert_eq!(
+        body_json(&text),
+        json!({"hello": "Ada", "function": "greeter", "platform": "local"})
+    );
 
     let (status, text) = send(port, "POST", r#"{"nom":"Ada"}"#).await;
     assert_eq!(status, 500, "{text}");
-    assert!(text.to_ascii_lowercase().contains("x-light-runtime-error-type: greeter.noname"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("x-light-runtime-error-type: greeter.noname"),
+        "{text}"
+    );
     assert_eq!(body_json(&text)["errorMessage"], "`name` is missing");
 
     let (status, text) = send(port, "POST", r#"{"name": "#).await;
@@ -81,9 +92,16 @@ async fn the_local_server_runs_the_function_with_its_lifecycle() {
     assert!(text.contains("function `greeter` is running"), "{text}");
 
     shutdown.cancel();
-    tokio::time::timeout(WAIT, task).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(WAIT, task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let phases = hook.phases();
     assert_eq!(phases[..2], [Phase::RuntimeStart, Phase::FunctionStart]);
-    assert_eq!(phases.iter().filter(|p| **p == Phase::BeforeInvoke).count(), 3);
+    assert_eq!(
+        phases.iter().filter(|p| **p == Phase::BeforeInvoke).count(),
+        3
+    );
     assert_eq!(phases[phases.len() - 2..], [Phase::Close, Phase::End]);
 }

@@ -34,7 +34,10 @@ async fn sigterm_runs_close_and_end_after_in_flight_work_and_exits_cleanly() {
         });
     let task = tokio::spawn(runtime);
 
-    assert!(emulator.wait_next_waiting(1, WAIT).await, "runtime is polling");
+    assert!(
+        emulator.wait_next_waiting(1, WAIT).await,
+        "runtime is polling"
+    );
     let id = emulator.push(Event::json(json!({"slow": true})));
     // Wait until the event has been handed out, then signal mid-invocation.
     tokio::time::timeout(WAIT, async {
@@ -49,11 +52,21 @@ async fn sigterm_runs_close_and_end_after_in_flight_work_and_exits_cleanly() {
     let sent = unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
     assert_eq!(sent, 0);
 
-    let result = tokio::time::timeout(WAIT, task).await.expect("stops in time").unwrap();
+    let result = tokio::time::timeout(WAIT, task)
+        .await
+        .expect("stops in time")
+        .unwrap();
     assert!(result.is_ok(), "orderly shutdown: {result:?}");
-    assert_eq!(emulator.answers_for(&id), 1, "the in-flight invocation was answered");
+    assert_eq!(
+        emulator.answers_for(&id),
+        1,
+        "the in-flight invocation was answered"
+    );
     assert!(!emulator.result(&id, WAIT).await.unwrap().is_error());
-    assert!(closed.load(std::sync::atomic::Ordering::SeqCst), "on_close ran");
+    assert!(
+        closed.load(std::sync::atomic::Ordering::SeqCst),
+        "on_close ran"
+    );
     let phases = hook.phases();
     assert_eq!(
         &phases[phases.len() - 2..],

@@ -67,7 +67,10 @@ impl PlatformHeaders {
             })
         });
         let map_iter = match &self.repr {
-            Repr::Map(map) => Some(map.iter().filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))),
+            Repr::Map(map) => Some(
+                map.iter()
+                    .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))),
+            ),
             _ => None,
         };
         raw_iter.chain(map_iter.into_iter().flatten())

@@ -156,7 +156,11 @@ pub trait Hook: Send + Sync + 'static {
     }
 
     /// After the platform has the response. Never delays the response.
-    fn on_after_response<'a>(&'a self, _context: &'a Context, _outcome: &'a Outcome) -> HookFuture<'a> {
+    fn on_after_response<'a>(
+        &'a self,
+        _context: &'a Context,
+        _outcome: &'a Outcome,
+    ) -> HookFuture<'a> {
         HookFuture::done()
     }
 
@@ -228,7 +232,8 @@ impl<H: Hook> Hook for Option<H> {
         }
     }
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
-        self.as_ref().map_or(Ok(()), |h| h.on_runtime_start(function))
+        self.as_ref()
+            .map_or(Ok(()), |h| h.on_runtime_start(function))
     }
     fn on_function_start<'a>(&'a self, function: &'a FunctionInfo) -> HookFuture<'a> {
         self.as_ref()
@@ -242,9 +247,14 @@ impl<H: Hook> Hook for Option<H> {
         self.as_ref()
             .map_or(Ok(()), |h| h.on_after_invoke(context, outcome))
     }
-    fn on_after_response<'a>(&'a self, context: &'a Context, outcome: &'a Outcome) -> HookFuture<'a> {
-        self.as_ref()
-            .map_or(HookFuture::done(), |h| h.on_after_response(context, outcome))
+    fn on_after_response<'a>(
+        &'a self,
+        context: &'a Context,
+        outcome: &'a Outcome,
+    ) -> HookFuture<'a> {
+        self.as_ref().map_or(HookFuture::done(), |h| {
+            h.on_after_response(context, outcome)
+        })
     }
     fn on_freeze(&self) -> HookFuture<'_> {
         self.as_ref().map_or(HookFuture::done(), |h| h.on_freeze())
@@ -289,7 +299,11 @@ impl<H: Hook> Hook for Vec<H> {
             .rev()
             .try_for_each(|h| h.on_after_invoke(context, outcome))
     }
-    fn on_after_response<'a>(&'a self, context: &'a Context, outcome: &'a Outcome) -> HookFuture<'a> {
+    fn on_after_response<'a>(
+        &'a self,
+        context: &'a Context,
+        outcome: &'a Outcome,
+    ) -> HookFuture<'a> {
         HookFuture::new(async move {
             for hook in self.iter().rev() {
                 hook.on_after_response(context, outcome).await?;

@@ -126,9 +126,7 @@ impl Lifecycle {
         let mut result = Ok(());
         for (index, hook) in self.hooks.iter().enumerate() {
             let hook_started = Instant::now();
-            let outcome = panic::catch(AssertUnwindSafe(|| {
-                hook.on_runtime_start(&self.function)
-            }));
+            let outcome = panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
             self.timings
                 .hook(index, Phase::RuntimeStart, hook_started.elapsed());
             if let Some(message) = failure(outcome) {
@@ -147,9 +145,13 @@ impl Lifecycle {
     /// `function_start` budget. A failure or an overrun is an init error.
     pub async fn function_start(&self) -> Result<(), Error> {
         let budget = self.budgets.function_start;
-        self.run_phase(Phase::FunctionStart, Order::Registration, budget, true, |h| {
-            h.on_function_start(&self.function)
-        })
+        self.run_phase(
+            Phase::FunctionStart,
+            Order::Registration,
+            budget,
+            true,
+            |h| h.on_function_start(&self.function),
+        )
         .await
         .map_err(|message| Error::init(Phase::FunctionStart, message))
     }
@@ -174,7 +176,9 @@ impl Lifecycle {
         }
         let budget = self.budgets.freeze;
         let _ = self
-            .run_phase(Phase::Freeze, Order::Reverse, budget, false, |h| h.on_freeze())
+            .run_phase(Phase::Freeze, Order::Reverse, budget, false, |h| {
+                h.on_freeze()
+            })
             .await;
     }
 
@@ -186,7 +190,9 @@ impl Lifecycle {
         }
         let budget = self.budgets.close;
         let _ = self
-            .run_phase(Phase::Close, Order::Reverse, budget, false, |h| h.on_close())
+            .run_phase(Phase::Close, Order::Reverse, budget, false, |h| {
+                h.on_close()
+            })
             .await;
     }
 

@@ -145,7 +145,9 @@ where
         let started = Instant::now();
         for (index, hook) in hooks[..entered].iter().enumerate().rev() {
             let hook_started = Instant::now();
-            let result = panic::catch(AssertUnwindSafe(|| hook.on_after_invoke(&context, &mut outcome)));
+            let result = panic::catch(AssertUnwindSafe(|| {
+                hook.on_after_invoke(&context, &mut outcome)
+            }));
             timings.hook(index, Phase::AfterInvoke, hook_started.elapsed());
             if let Some(message) = failure(result) {
                 tracing::warn!(
@@ -162,7 +164,12 @@ where
 }
 
 /// Calls the handler under the deadline's safety margin and catches panics.
-async fn invoke<S>(lifecycle: &Lifecycle, inner: S, invocation: Invocation, context: &Context) -> Outcome
+async fn invoke<S>(
+    lifecycle: &Lifecycle,
+    inner: S,
+    invocation: Invocation,
+    context: &Context,
+) -> Outcome
 where
     S: Service<Invocation, Response = Response>,
     S::Error: Into<BoxError>,

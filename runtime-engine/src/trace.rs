@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn xray_without_parent_is_rejected() {
         assert!(TraceContext::from_xray("Root=1-5759e988-bd862e3fe1be46a994272793").is_none());
-        assert!(TraceContext::from_xray("Root=2-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8").is_none());
+        assert!(TraceContext::from_xray(
+            "Root=2-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8"
+        )
+        .is_none());
     }
 
     #[test]

@@ -29,7 +29,10 @@ impl Named {
         }
     }
     fn push(&self, what: &str) {
-        self.log.lock().unwrap().push(format!("{}:{what}", self.name));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{}:{what}", self.name));
     }
 }
 
@@ -43,12 +46,18 @@ impl Hook for Named {
             return Err("policy says no".into());
         }
         if self.respond_early {
-            return Ok(Flow::Respond(Outcome::Response(Response::json("\"cached\""))));
+            return Ok(Flow::Respond(Outcome::Response(Response::json(
+                "\"cached\"",
+            ))));
         }
         Ok(Flow::Continue)
     }
     fn on_after_invoke(&self, _: &Context, outcome: &mut Outcome) -> Result<(), BoxError> {
-        let what = if outcome.is_error() { "after(error)" } else { "after(ok)" };
+        let what = if outcome.is_error() {
+            "after(error)"
+        } else {
+            "after(ok)"
+        };
         self.push(what);
         Ok(())
     }
@@ -72,7 +81,11 @@ fn lifecycle(hooks: Vec<Box<dyn Hook>>) -> Arc<Lifecycle> {
     ))
 }
 
-async fn invoke_with<H, F>(lifecycle: &Arc<Lifecycle>, deadline: Option<Duration>, handler: H) -> Outcome
+async fn invoke_with<H, F>(
+    lifecycle: &Arc<Lifecycle>,
+    deadline: Option<Duration>,
+    handler: H,
+) -> Outcome
 where
     H: Fn(Invocation) -> F + Clone + Send + 'static,
     F: std::future::Future<Output = Result<Response, BoxError>> + Send + 'static,
@@ -95,7 +108,10 @@ async fn echo(invocation: Invocation) -> Result<Response, BoxError> {
 #[tokio::test]
 async fn before_runs_in_order_and_after_in_reverse() {
     let log = Log::default();
-    let lc = lifecycle(vec![Box::new(Named::new("a", &log)), Box::new(Named::new("b", &log))]);
+    let lc = lifecycle(vec![
+        Box::new(Named::new("a", &log)),
+        Box::new(Named::new("b", &log)),
+    ]);
     let outcome = invoke_with(&lc, None, echo).await;
     assert!(!outcome.is_error());
     assert_eq!(
@@ -105,7 +121,10 @@ async fn before_runs_in_order_and_after_in_reverse() {
     lc.freeze().await;
     lc.close().await;
     lc.close().await; // Close runs once.
-    assert_eq!(log.lock().unwrap()[4..], ["b:freeze", "a:freeze", "b:close", "a:close"]);
+    assert_eq!(
+        log.lock().unwrap()[4..],
+        ["b:freeze", "a:freeze", "b:close", "a:close"]
+    );
 }
 
 #[tokio::test]
@@ -123,7 +142,12 @@ async fn a_hook_can_answer_in_place_of_the_handler() {
     // The inner hook never entered, so it does not leave either.
     assert_eq!(
         *log.lock().unwrap(),
-        ["outer:before", "cache:before", "cache:after(ok)", "outer:after(ok)"]
+        [
+            "outer:before",
+            "cache:before",
+            "cache:after(ok)",
+            "outer:after(ok)"
+        ]
     );
 }
 
@@ -137,8 +161,15 @@ async fn a_failing_before_hook_fails_the_invocation_and_names_itself() {
     let error = outcome.error().unwrap();
     assert_eq!(error.kind(), ErrorKind::Hook);
     assert!(error.message().contains("`policy`"), "{}", error.message());
-    assert!(error.message().contains("policy says no"), "{}", error.message());
-    assert_eq!(*log.lock().unwrap(), ["policy:before", "policy:after(error)"]);
+    assert!(
+        error.message().contains("policy says no"),
+        "{}",
+        error.message()
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["policy:before", "policy:after(error)"]
+    );
 }
 
 #[tokio::test]
@@ -160,8 +191,16 @@ async fn a_panic_becomes_an_error_with_message_and_location() {
     let outcome = invoke_with(&lc, None, |_| async { panic!("boom at {}", 42) }).await;
     let error = outcome.error().unwrap();
     assert_eq!(error.error_type(), "Function.Panic");
-    assert!(error.message().contains("boom at 42"), "{}", error.message());
-    assert!(error.message().contains("pipeline.rs:"), "{}", error.message());
+    assert!(
+        error.message().contains("boom at 42"),
+        "{}",
+        error.message()
+    );
+    assert!(
+        error.message().contains("pipeline.rs:"),
+        "{}",
+        error.message()
+    );
     assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(error)"]);
 }
 
@@ -176,19 +215,30 @@ async fn a_late_handler_is_cancelled_then_timed_out_and_after_invoke_still_runs(
     .await;
     let error = outcome.error().unwrap();
     assert_eq!(error.kind(), ErrorKind::Timeout);
-    assert!(error.message().contains("function `test-fn` timed out"), "{}", error.message());
+    assert!(
+        error.message().contains("function `test-fn` timed out"),
+        "{}",
+        error.message()
+    );
     assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(error)"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_handler_that_honours_cancellation_answers_itself() {
     let lc = lifecycle(vec![]);
-    let outcome = invoke_with(&lc, Some(Duration::from_secs(1)), |invocation: Invocation| async move {
-        invocation.context.cancellation().cancelled().await;
-        Ok(Response::json("\"stopped cleanly\""))
-    })
+    let outcome = invoke_with(
+        &lc,
+        Some(Duration::from_secs(1)),
+        |invocation: Invocation| async move {
+            invocation.context.cancellation().cancelled().await;
+            Ok(Response::json("\"stopped cleanly\""))
+        },
+    )
     .await;
-    assert_eq!(outcome.response().unwrap().body().as_ref(), b"\"stopped cleanly\"");
+    assert_eq!(
+        outcome.response().unwrap().body().as_ref(),
+        b"\"stopped cleanly\""
+    );
 }
 
 #[tokio::test]
@@ -204,12 +254,28 @@ async fn timings_are_recorded_per_phase_and_per_hook() {
     lc.end(0);
     let timings = lc.timings();
     assert_eq!(timings.phase(Phase::Invoke).count, 3);
-    assert_eq!(timings.phase(Phase::BeforeInvoke).step("a").unwrap().count, 3);
-    assert_eq!(timings.phase(Phase::RuntimeStart).step("a").unwrap().count, 1);
-    assert_eq!(timings.phase(Phase::FunctionStart).step("preload:db").unwrap().total, Duration::from_millis(5));
+    assert_eq!(
+        timings.phase(Phase::BeforeInvoke).step("a").unwrap().count,
+        3
+    );
+    assert_eq!(
+        timings.phase(Phase::RuntimeStart).step("a").unwrap().count,
+        1
+    );
+    assert_eq!(
+        timings
+            .phase(Phase::FunctionStart)
+            .step("preload:db")
+            .unwrap()
+            .total,
+        Duration::from_millis(5)
+    );
     assert_eq!(timings.phase(Phase::End).count, 1);
     let table = timings.to_string();
-    assert!(table.contains("BeforeInvoke") && table.contains("preload:db"), "{table}");
+    assert!(
+        table.contains("BeforeInvoke") && table.contains("preload:db"),
+        "{table}"
+    );
 }
 
 #[tokio::test]
@@ -225,7 +291,10 @@ async fn init_failures_name_the_hook() {
     assert!(error.is_init());
     assert_eq!(error.init_phase(), Some(Phase::FunctionStart));
     assert!(error.to_string().contains("`Broken`"), "{error}");
-    assert!(error.to_string().contains("database unreachable"), "{error}");
+    assert!(
+        error.to_string().contains("database unreachable"),
+        "{error}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -155,7 +155,10 @@ impl RuntimeApi {
                 }
             }
             if attempt < self.retry.attempts {
-                tracing::debug!(attempt, "Runtime API call failed ({last_failure}); retrying");
+                tracing::debug!(
+                    attempt,
+                    "Runtime API call failed ({last_failure}); retrying"
+                );
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
             }

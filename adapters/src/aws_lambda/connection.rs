@@ -236,8 +236,8 @@ fn decode_chunked(mut input: &[u8]) -> io::Result<Option<(Bytes, usize)>> {
         let Some(line_end) = input.windows(2).position(|w| w == b"\r\n") else {
             return Ok(None);
         };
-        let size_text = std::str::from_utf8(&input[..line_end])
-            .map_err(|_| invalid("invalid chunk size"))?;
+        let size_text =
+            std::str::from_utf8(&input[..line_end]).map_err(|_| invalid("invalid chunk size"))?;
         let size_text = size_text.split(';').next().unwrap_or("").trim();
         let size =
             usize::from_str_radix(size_text, 16).map_err(|_| invalid("invalid chunk size"))?;

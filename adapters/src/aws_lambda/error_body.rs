@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn header_types_follow_category_reason() {
-        assert_eq!(header_type("Runtime.MalformedEvent"), "Runtime.MalformedEvent");
+        assert_eq!(
+            header_type("Runtime.MalformedEvent"),
+            "Runtime.MalformedEvent"
+        );
         assert_eq!(header_type("Function.Panic"), "Function.Panic");
         assert_eq!(header_type("ParseIntError"), "Function.ParseIntError");
         assert_eq!(header_type("my_error"), "Function.Unknown");

@@ -18,7 +18,10 @@ pub(crate) enum EventError {
 }
 
 /// Builds the invocation for `response`.
-pub(crate) fn invocation(lifecycle: &Lifecycle, response: RawResponse) -> Result<Invocation, EventError> {
+pub(crate) fn invocation(
+    lifecycle: &Lifecycle,
+    response: RawResponse,
+) -> Result<Invocation, EventError> {
     let mut request_id = None;
     let mut deadline = None;
     let mut arn = None;

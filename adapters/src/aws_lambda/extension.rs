@@ -30,7 +30,10 @@ pub(crate) async fn register(endpoint: Arc<str>) -> bool {
         .request(
             "POST",
             &["/2020-01-01/extension/register"],
-            &[("Lambda-Extension-Name", NAME), ("Content-Type", "application/json")],
+            &[
+                ("Lambda-Extension-Name", NAME),
+                ("Content-Type", "application/json"),
+            ],
             br#"{"events":[]}"#,
         )
         .await

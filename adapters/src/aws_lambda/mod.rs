@@ -111,7 +111,8 @@ where
         }
         let mut first_error = Ok(());
         while let Some(joined) = tasks.join_next().await {
-            let result = joined.unwrap_or_else(|e| Err(Error::platform(format!("worker failed: {e}"))));
+            let result =
+                joined.unwrap_or_else(|e| Err(Error::platform(format!("worker failed: {e}"))));
             if let Err(error) = result {
                 // One worker cannot reach the API: stop the others too.
                 shutdown.cancel();
@@ -159,7 +160,10 @@ where
                 tracing::error!("the Runtime API sent an event without Lambda-Runtime-Aws-Request-Id; it cannot be answered");
                 continue;
             }
-            Err(event::EventError::BadHeader { request_id, message }) => {
+            Err(event::EventError::BadHeader {
+                request_id,
+                message,
+            }) => {
                 let body = error_body::encode("Runtime.MalformedInvocation", &message);
                 let status = api
                     .report_error(&request_id, "Runtime.MalformedInvocation", &body)

@@ -47,7 +47,9 @@ pub fn function_info(env: &Environment) -> FunctionInfo {
 pub fn listen_addr(env: &Environment) -> Result<SocketAddr, Error> {
     let port = match env.get("PORT") {
         Some(text) => text.parse::<u16>().map_err(|_| {
-            Error::config(format!("PORT must be a port number (0-65535), got {text:?}"))
+            Error::config(format!(
+                "PORT must be a port number (0-65535), got {text:?}"
+            ))
         })?,
         None => DEFAULT_PORT,
     };
@@ -78,9 +80,12 @@ where
     S::Future: Send,
 {
     let addr = listen_addr(env)?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::config(format!("cannot listen on {addr} (set PORT to another port)")).with_source(e))?;
+    let listener = TcpListener::bind(addr).await.map_err(|e| {
+        Error::config(format!(
+            "cannot listen on {addr} (set PORT to another port)"
+        ))
+        .with_source(e)
+    })?;
     serve(listener, lifecycle, service, shutdown, env).await
 }
 
@@ -122,7 +127,13 @@ where
         let _ = stream.set_nodelay(true);
         let (lifecycle, service, counter) = (lifecycle.clone(), service.clone(), counter.clone());
         let handler = hyper::service::service_fn(move |request| {
-            handle(lifecycle.clone(), service.clone(), counter.clone(), timeout, request)
+            handle(
+                lifecycle.clone(),
+                service.clone(),
+                counter.clone(),
+                timeout,
+                request,
+            )
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .serve_connection(TokioIo::new(stream), handler);
@@ -135,8 +146,14 @@ where
     }
     // In-flight requests finish first, within the Close budget.
     let budget = lifecycle.budgets().close;
-    if tokio::time::timeout(budget, graceful.shutdown()).await.is_err() {
-        tracing::warn!("requests still running after {} ms at shutdown", budget.as_millis());
+    if tokio::time::timeout(budget, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running after {} ms at shutdown",
+            budget.as_millis()
+        );
     }
     lifecycle.close().await;
     Ok(())
@@ -168,7 +185,10 @@ where
         ));
     }
     let (parts, body) = request.into_parts();
-    let payload = match http_body_util::Limited::new(body, MAX_EVENT).collect().await {
+    let payload = match http_body_util::Limited::new(body, MAX_EVENT)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
             return Ok(reply(
@@ -191,7 +211,11 @@ where
         Err(error) => Outcome::Error(InvocationError::from_boxed(error.into())),
     };
     let response = match &outcome {
-        Outcome::Response(response) => reply(StatusCode::OK, response.content_type(), response.body().clone()),
+        Outcome::Response(response) => reply(
+            StatusCode::OK,
+            response.content_type(),
+            response.body().clone(),
+        ),
         Outcome::Error(error) => {
             let status = if error.kind() == ErrorKind::MalformedEvent {
                 StatusCode::BAD_REQUEST
@@ -205,7 +229,9 @@ where
             });
             let mut response = reply(status, "application/json", body.to_string().into());
             if let Ok(value) = http::HeaderValue::from_str(error.error_type()) {
-                response.headers_mut().insert("x-light-runtime-error-type", value);
+                response
+                    .headers_mut()
+                    .insert("x-light-runtime-error-type", value);
             }
             response
         }
