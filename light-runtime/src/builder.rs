@@ -66,7 +66,10 @@ pub struct RuntimeBuilder<L> {
 impl<L> std::fmt::Debug for RuntimeBuilder<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RuntimeBuilder")
-            .field("hooks", &self.hooks.iter().map(|h| h.name()).collect::<Vec<_>>())
+            .field(
+                "hooks",
+                &self.hooks.iter().map(|h| h.name()).collect::<Vec<_>>(),
+            )
             .field("budgets", &self.budgets)
             .field("platform", &self.platform)
             .finish_non_exhaustive()
@@ -180,8 +183,17 @@ impl<L> RuntimeBuilder<L> {
             None => function_info(platform, &self.environment)?,
         };
         let lifecycle = Arc::new(Lifecycle::new(function, self.hooks, self.budgets));
-        let service = self.layers.layer(lifecycle.layer().layer(handler.into_service()));
-        let result = serve(platform, lifecycle.clone(), service, shutdown, &self.environment).await;
+        let service = self
+            .layers
+            .layer(lifecycle.layer().layer(handler.into_service()));
+        let result = serve(
+            platform,
+            lifecycle.clone(),
+            service,
+            shutdown,
+            &self.environment,
+        )
+        .await;
         if let Err(error) = &result {
             tracing::error!("light-runtime stopped: {error}");
         }
@@ -218,7 +230,9 @@ where
             light_runtime_adapters::aws_lambda::run(lifecycle, service, shutdown, env).await
         }
         #[cfg(feature = "local")]
-        Platform::Local => light_runtime_adapters::local::run(lifecycle, service, shutdown, env).await,
+        Platform::Local => {
+            light_runtime_adapters::local::run(lifecycle, service, shutdown, env).await
+        }
         other => {
             let _ = (lifecycle, service, shutdown, env);
             Err(unavailable(other))

@@ -23,9 +23,7 @@ pub fn decode<E: DeserializeOwned>(payload: &[u8]) -> Result<E, InvocationError>
         ))
     })?;
     deserializer.end().map_err(|error| {
-        InvocationError::malformed_event(format!(
-            "the event is not a valid `{target}`: {error}"
-        ))
+        InvocationError::malformed_event(format!("the event is not a valid `{target}`: {error}"))
     })?;
     Ok(event)
 }
@@ -50,7 +48,11 @@ mod tests {
     fn errors_name_the_path_and_column() {
         let error = decode::<Order>(br#"{"items":[{"qty":1},{"qty":"x"}]}"#).unwrap_err();
         assert_eq!(error.error_type(), "Runtime.MalformedEvent");
-        assert!(error.message().contains("`items[1].qty`"), "{}", error.message());
+        assert!(
+            error.message().contains("`items[1].qty`"),
+            "{}",
+            error.message()
+        );
         assert!(error.message().contains("column 30"), "{}", error.message());
         assert!(error.message().contains("`Order`"), "{}", error.message());
     }

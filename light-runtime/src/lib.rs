@@ -44,12 +44,12 @@ pub use builder::{Runtime, RuntimeBuilder};
 pub use error::Error;
 pub use handler::Handler;
 pub use light_runtime_adapters::Environment;
+/// The error [`run`] returns when the runtime as a whole fails.
+pub use runtime_engine::Error as RuntimeError;
 pub use runtime_engine::{
     BoxError, Budgets, Context, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
     Outcome, Phase, Platform, Response, TimingsReport,
 };
-/// The error [`run`] returns when the runtime as a whole fails.
-pub use runtime_engine::Error as RuntimeError;
 
 /// The engine, for hook and layer authors.
 pub use runtime_engine as engine;

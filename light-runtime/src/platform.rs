@@ -45,7 +45,10 @@ mod tests {
         assert_eq!(parse("AWS").unwrap(), Platform::AwsLambda);
         assert_eq!(parse("local").unwrap(), Platform::Local);
         let error = parse("azure").unwrap_err();
-        assert!(error.to_string().contains("\"azure\" names no platform"), "{error}");
+        assert!(
+            error.to_string().contains("\"azure\" names no platform"),
+            "{error}"
+        );
         assert!(error.is_config());
     }
 }
