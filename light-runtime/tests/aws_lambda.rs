@@ -467,3 +467,30 @@ async fn hooks_see_every_phase_in_onion_order() {
         ("outer", End),
     ]);
 }
+
+#[tokio::test]
+async fn a_tower_service_is_a_handler_too() {
+    use light_runtime::{BoxError, Invocation, Response};
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let service = tower::service_fn(|invocation: Invocation| async move {
+        let mut body = invocation.payload.to_vec();
+        body.reverse();
+        Ok::<_, BoxError>(Response::with_content_type(body, "text/plain"))
+    });
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(
+        Runtime::builder()
+            .with_environment(env_for(&emulator, &[]))
+            .run_until(service, shutdown.clone()),
+    );
+    let id = emulator.push(Event::raw(&b"abc"[..]));
+    let result = emulator.result(&id, WAIT).await.unwrap();
+    assert_eq!(result.response_body().unwrap().as_ref(), b"cba");
+    let call = emulator
+        .calls()
+        .into_iter()
+        .find(|c| c.path.ends_with(&format!("{id}/response")))
+        .unwrap();
+    assert_eq!(call.header("content-type"), Some("text/plain"));
+    stop(shutdown, task).await;
+}

@@ -139,6 +139,7 @@ where
     S: Service<Invocation, Response = Outcome>,
     S::Error: Into<BoxError>,
 {
+    let single = lifecycle.function().max_concurrency <= 1;
     loop {
         // Freeze once per idle period, not once per worker.
         if dirty.swap(false, Ordering::AcqRel) {
@@ -174,6 +175,9 @@ where
             }
         };
         let context = invocation.context.clone();
+        if single {
+            set_trace_variable(context.trace_header());
+        }
         let ready = service.ready().await.map_err(Into::<BoxError>::into);
         let outcome = match ready {
             Ok(ready) => ready.call(invocation).await.map_err(Into::<BoxError>::into),
@@ -211,6 +215,23 @@ where
         }
         lifecycle.after_response(&context, &outcome).await;
         dirty.store(true, Ordering::Release);
+    }
+}
+
+/// Sets `_X_AMZN_TRACE_ID` for the current invocation, as Lambda's docs ask
+/// of a runtime: AWS SDKs read it to propagate the trace (aws-sdk-rust's
+/// recursion detection). Only with one invocation in flight: a process-wide
+/// variable cannot belong to several concurrent invocations, so managed
+/// instances leave it alone and rely on `Context::trace`.
+fn set_trace_variable(header: Option<&str>) {
+    const NAME: &str = "_X_AMZN_TRACE_ID";
+    match header {
+        Some(value) => std::env::set_var(NAME, value),
+        None => {
+            if std::env::var_os(NAME).is_some() {
+                std::env::remove_var(NAME);
+            }
+        }
     }
 }
 
