@@ -12,6 +12,15 @@
 //! - `aws_lambda` (feature `aws_lambda`): the Lambda Runtime API, with the
 //!   shutdown extension and managed-instance concurrency.
 //! - `local` (feature `local`): an HTTP server on `127.0.0.1` for development.
+//! - `aliyun_fc` (feature `aliyun_fc`): the Alibaba FC custom-runtime HTTP
+//!   server: events, HTTP invocations, `/initialize`, `/pre-freeze`, `/pre-stop`.
+//! - `tencent_scf` (feature `tencent_scf`): the SCF runtime API (pull) and
+//!   web functions (an HTTP server on port 9000).
+//! - `http` (feature `http`): plain HTTP on `$PORT` for Knative, Cloud Run
+//!   and OpenFaaS: JSON events, CloudEvents, HTTP requests.
+//! - `pull_client` (AWS, SCF) and `push_server` (FC, HTTP, SCF web): what
+//!   the pull and the push adapters share.
+//! - `request_facts`: function facts sent per request (FC, SCF).
 //!
 //! # Example
 //! ```no_run
@@ -23,10 +32,22 @@
 //! # }
 //! ```
 
+#[cfg(feature = "aliyun_fc")]
+pub mod aliyun_fc;
 #[cfg(feature = "aws_lambda")]
 pub mod aws_lambda;
 pub mod environment;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
+#[cfg(any(feature = "aws_lambda", feature = "tencent_scf"))]
+mod pull_client;
+#[cfg(any(feature = "aliyun_fc", feature = "http", feature = "tencent_scf"))]
+pub mod push_server;
+#[cfg(any(feature = "aliyun_fc", feature = "tencent_scf"))]
+mod request_facts;
+#[cfg(feature = "tencent_scf")]
+pub mod tencent_scf;
 
 pub use environment::Environment;

@@ -5,8 +5,12 @@
 //! one that fails, one that panics), then SIGTERM, and prints each lifecycle
 //! phase as it happens, each answer as the platform received it, and the
 //! time spent in each phase.
+//!
+//! `-- --platform fc|scf|http` runs the same function, hooks and events on
+//! the Alibaba FC, Tencent SCF or plain-HTTP emulator instead.
 
 mod hooks;
+mod platforms;
 
 use std::time::Duration;
 
@@ -57,6 +61,9 @@ async fn total(order: Order, _ctx: Context) -> Result<Total, Error> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(platform) = platforms::requested() {
+        return platforms::run(&platform, total).await;
+    }
     let emulator = LambdaEmulator::builder()
         .function_arn("arn:aws:lambda:eu-west-1:123456789012:function:order-total")
         .timeout(Duration::from_secs(3))

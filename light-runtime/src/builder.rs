@@ -47,6 +47,7 @@ impl Runtime {
             platform: None,
             function: None,
             environment: Environment::process(),
+            layered: Default::default(),
         }
     }
 }
@@ -61,6 +62,9 @@ pub struct RuntimeBuilder<L> {
     platform: Option<Platform>,
     function: Option<FunctionInfo>,
     environment: Environment,
+    /// Lifecycle layers' budget, subscriber and attach steps, and the
+    /// layers named by `LIGHT_RUNTIME_LAYERS`.
+    layered: crate::layered::Layered,
 }
 
 impl<L> std::fmt::Debug for RuntimeBuilder<L> {
@@ -94,7 +98,35 @@ impl<L> RuntimeBuilder<L> {
             platform: self.platform,
             function: self.function,
             environment: self.environment,
+            layered: self.layered,
         }
+    }
+
+    /// Adds a layer that also takes part in the lifecycle (logging,
+    /// metrics, tracing, preload, timeout from `light_runtime::layers`): the
+    /// tower layer, as [`layer`](Self::layer) would, plus its hook, budget
+    /// adjustment and `tracing` subscriber.
+    ///
+    /// ```no_run
+    /// # async fn handler(e: serde_json::Value, _: light_runtime::Context) -> Result<serde_json::Value, light_runtime::Error> { Ok(e) }
+    /// # async fn run() -> Result<(), light_runtime::RuntimeError> {
+    /// use light_runtime::layers::{LoggingLayer, MetricsLayer};
+    /// light_runtime::Runtime::builder()
+    ///     .lifecycle_layer(LoggingLayer::from_env())
+    ///     .lifecycle_layer(MetricsLayer::from_env())
+    ///     .run(handler)
+    ///     .await
+    /// # }
+    /// ```
+    #[cfg(feature = "layers")]
+    pub fn lifecycle_layer<T>(mut self, layer: T) -> RuntimeBuilder<Stack<T, L>>
+    where
+        T: light_runtime_layers::LifecycleLayer,
+    {
+        if let Some(hook) = self.layered.push(&layer) {
+            self.hooks.push(hook);
+        }
+        self.layer(layer)
     }
 
     /// Runs `init` once at `FunctionStart` (in hook order); an error fails init.
@@ -182,10 +214,19 @@ impl<L> RuntimeBuilder<L> {
             Some(function) => function,
             None => function_info(platform, &self.environment)?,
         };
-        let lifecycle = Arc::new(Lifecycle::new(function, self.hooks, self.budgets));
-        let service = self
-            .layers
-            .layer(lifecycle.layer().layer(handler.into_service()));
+        let mut layered = self.layered;
+        let (budgets, hooks) =
+            layered.prepare(&self.environment, &function, self.budgets, self.hooks);
+        let (hooks, plugin_loads) = crate::plugins::attach(hooks, &self.environment);
+        let lifecycle = Arc::new(Lifecycle::new(function, hooks, budgets));
+        layered.attach(&lifecycle);
+        for (step, load_time) in &plugin_loads {
+            lifecycle.record_step(runtime_engine::Phase::RuntimeStart, step, *load_time);
+        }
+        let service = layered.stack().layer(
+            self.layers
+                .layer(lifecycle.layer().layer(handler.into_service())),
+        );
         let result = serve(
             platform,
             lifecycle.clone(),
@@ -208,6 +249,12 @@ fn function_info(platform: Platform, env: &Environment) -> Result<FunctionInfo, 
         Platform::AwsLambda => Ok(light_runtime_adapters::aws_lambda::function_info(env)),
         #[cfg(feature = "local")]
         Platform::Local => Ok(light_runtime_adapters::local::function_info(env)),
+        #[cfg(feature = "aliyun_fc")]
+        Platform::AliyunFc => Ok(light_runtime_adapters::aliyun_fc::function_info(env)),
+        #[cfg(feature = "tencent_scf")]
+        Platform::TencentScf => Ok(light_runtime_adapters::tencent_scf::function_info(env)),
+        #[cfg(feature = "http")]
+        Platform::Http => Ok(light_runtime_adapters::http::function_info(env)),
         other => Err(unavailable(other)),
     }
 }
@@ -232,6 +279,18 @@ where
         #[cfg(feature = "local")]
         Platform::Local => {
             light_runtime_adapters::local::run(lifecycle, service, shutdown, env).await
+        }
+        #[cfg(feature = "aliyun_fc")]
+        Platform::AliyunFc => {
+            light_runtime_adapters::aliyun_fc::run(lifecycle, service, shutdown, env).await
+        }
+        #[cfg(feature = "tencent_scf")]
+        Platform::TencentScf => {
+            light_runtime_adapters::tencent_scf::run(lifecycle, service, shutdown, env).await
+        }
+        #[cfg(feature = "http")]
+        Platform::Http => {
+            light_runtime_adapters::http::run(lifecycle, service, shutdown, env).await
         }
         other => {
             let _ = (lifecycle, service, shutdown, env);

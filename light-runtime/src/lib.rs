@@ -10,11 +10,18 @@
 //!
 //! # Layout
 //! - [`handler`]: the [`Handler`] trait for async functions and tower services.
+//! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
 //! - [`error`]: [`Error`], what handlers return.
 //! - [`event`]: decoding events with the JSON path of what is wrong.
 //! - [`platform`]: platform detection and `LIGHT_RUNTIME_PLATFORM`.
+//! - [`plugins`]: hook plugins from `LIGHT_RUNTIME_PLUGINS` or
+//!   `light-runtime.toml`, loaded before the first phase.
+//! - [`package`] (feature `cli`): the cloud-layer zip that carries plugins,
+//!   written by `light-runtime package --platform aws|fc|scf`.
 //! - [`shutdown`]: SIGTERM / Ctrl-C as a cancellation token.
+//! - `layered`: lifecycle layers on the builder and `LIGHT_RUNTIME_LAYERS`;
+//!   the layers themselves are [`layers`] (feature `layers`).
 //!
 //! # Example
 //! ```no_run
@@ -37,7 +44,12 @@ mod closure_hook;
 pub mod error;
 pub mod event;
 pub mod handler;
+pub mod http;
+mod layered;
+#[cfg(feature = "cli")]
+pub mod package;
 pub mod platform;
+pub mod plugins;
 pub mod shutdown;
 
 pub use builder::{Runtime, RuntimeBuilder};
@@ -50,6 +62,12 @@ pub use runtime_engine::{
     BoxError, Budgets, Context, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
     Outcome, Phase, Platform, Response, TimingsReport,
 };
+
+/// The reusable layers (features `logging`, `metrics`, `trace`, `preload`,
+/// `timeout`); add them with
+/// [`RuntimeBuilder::lifecycle_layer`] or name them in `LIGHT_RUNTIME_LAYERS`.
+#[cfg(feature = "layers")]
+pub use light_runtime_layers as layers;
 
 /// The engine, for hook and layer authors.
 pub use runtime_engine as engine;

@@ -10,14 +10,44 @@ pub const PLATFORM_VAR: &str = "LIGHT_RUNTIME_PLATFORM";
 /// Detects the platform from the environment.
 ///
 /// `LIGHT_RUNTIME_PLATFORM=aws|fc|scf|http|local` wins; an unknown value is
-/// an error naming the accepted ones. Otherwise `AWS_LAMBDA_RUNTIME_API`
-/// means AWS Lambda, and nothing means local.
+/// an error naming the accepted ones. Otherwise each platform's own
+/// variables, in this order:
+///
+/// | platform | variables |
+/// |---|---|
+/// | AWS Lambda | `AWS_LAMBDA_RUNTIME_API` |
+/// | Alibaba FC | `FC_FUNC_CODE_PATH`, `FC_CUSTOM_LISTEN_PORT`, `FC_FUNCTION_NAME`, `FC_SERVER_PORT` |
+/// | Tencent SCF | `SCF_RUNTIME_API`, `TENCENTCLOUD_RUNENV=SCF` |
+/// | plain HTTP | `K_SERVICE` (Knative, Cloud Run), `FUNCTION_TARGET` |
+///
+/// and nothing means local. A platform whose adapter is not compiled in is
+/// still detected, so the error says which feature to enable.
 pub fn detect(env: &Environment) -> Result<Platform, Error> {
     if let Some(value) = env.get(PLATFORM_VAR) {
         return parse(&value);
     }
-    if env.contains("AWS_LAMBDA_RUNTIME_API") {
-        return Ok(Platform::AwsLambda);
+    let detected = [
+        (Platform::AwsLambda, &["AWS_LAMBDA_RUNTIME_API"][..]),
+        (
+            Platform::AliyunFc,
+            &[
+                "FC_FUNC_CODE_PATH",
+                "FC_CUSTOM_LISTEN_PORT",
+                "FC_FUNCTION_NAME",
+                "FC_SERVER_PORT",
+            ],
+        ),
+        (Platform::TencentScf, &["SCF_RUNTIME_API"]),
+        (Platform::Http, &["K_SERVICE", "FUNCTION_TARGET"]),
+    ]
+    .into_iter()
+    .find(|(_, vars)| vars.iter().any(|var| env.contains(var)))
+    .map(|(platform, _)| platform);
+    if let Some(platform) = detected {
+        return Ok(platform);
+    }
+    if env.get("TENCENTCLOUD_RUNENV").as_deref() == Some("SCF") {
+        return Ok(Platform::TencentScf);
     }
     Ok(Platform::Local)
 }
@@ -50,5 +80,33 @@ mod tests {
             "{error}"
         );
         assert!(error.is_config());
+    }
+
+    #[test]
+    fn each_platform_is_detected_from_its_own_variables() {
+        let cases: [(&[(&str, &str)], Platform); 9] = [
+            (
+                &[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")],
+                Platform::AwsLambda,
+            ),
+            (&[("FC_FUNC_CODE_PATH", "/code")], Platform::AliyunFc),
+            (&[("FC_CUSTOM_LISTEN_PORT", "9000")], Platform::AliyunFc),
+            (&[("FC_SERVER_PORT", "9000")], Platform::AliyunFc),
+            (&[("SCF_RUNTIME_API", "127.0.0.1")], Platform::TencentScf),
+            (&[("TENCENTCLOUD_RUNENV", "SCF")], Platform::TencentScf),
+            (&[("K_SERVICE", "orders")], Platform::Http),
+            (&[("FUNCTION_TARGET", "orders")], Platform::Http),
+            (&[("PORT", "8080")], Platform::Local),
+        ];
+        for (vars, expected) in cases {
+            let env = Environment::from_vars(vars.iter().copied());
+            assert_eq!(detect(&env).unwrap(), expected, "{vars:?}");
+        }
+        let env = Environment::from_vars([("K_SERVICE", "orders"), (PLATFORM_VAR, "fc")]);
+        assert_eq!(
+            detect(&env).unwrap(),
+            Platform::AliyunFc,
+            "the override wins"
+        );
     }
 }

@@ -234,6 +234,13 @@ impl Context {
     pub fn platform_headers(&self) -> &PlatformHeaders {
         &self.facts.headers
     }
+
+    /// The method, URI and headers of the HTTP request, when the invocation
+    /// is one (FC HTTP invocations, plain HTTP, SCF web functions); the body
+    /// is the invocation's payload. See [`Invocation::from_http`](crate::Invocation::from_http).
+    pub fn http_request(&self) -> Option<&http::request::Parts> {
+        self.extensions.get::<http::request::Parts>()
+    }
 }
 
 impl fmt::Debug for Context {
@@ -265,6 +272,13 @@ pub struct ContextBuilder {
 }
 
 impl ContextBuilder {
+    /// Replaces the function's facts for this invocation, for platforms that
+    /// send them with each request (Alibaba FC's `x-fc-function-*` headers).
+    pub fn function(mut self, function: Arc<FunctionInfo>) -> Self {
+        self.facts.function = function;
+        self
+    }
+
     /// Sets the deadline.
     pub fn deadline(mut self, deadline: Deadline) -> Self {
         self.facts.deadline = Some(deadline);

@@ -1,6 +1,7 @@
 //! [`Invocation`] in, [`Outcome`] out: what flows through the pipeline.
 
 use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
 
 use crate::context::Context;
 use crate::error::InvocationError;
@@ -24,13 +25,38 @@ impl Invocation {
             payload: payload.into(),
         }
     }
+
+    /// An invocation carrying an HTTP request: its method, URI and headers
+    /// go into the context's extensions (see [`Context::http_request`]), its
+    /// body becomes the payload. Push adapters use it for HTTP invocations.
+    pub fn from_http(mut context: Context, request: http::Request<Bytes>) -> Self {
+        let (parts, body) = request.into_parts();
+        context.extensions_mut().insert(parts);
+        Invocation {
+            context,
+            payload: body,
+        }
+    }
 }
 
-/// A successful result: the bytes to send back and their content type.
+/// A successful result: the bytes to send back and their content type, and,
+/// for HTTP functions, the status and headers.
+///
+/// Event platforms send only the body; push platforms that pass HTTP through
+/// (FC HTTP invocations, plain HTTP, SCF web functions) also send the status
+/// and headers when the function set them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     body: Bytes,
     content_type: &'static str,
+    /// Boxed so event responses, the common case, stay two words and a pointer.
+    http: Option<Box<HttpParts>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HttpParts {
+    status: StatusCode,
+    headers: HeaderMap,
 }
 
 impl Response {
@@ -39,6 +65,7 @@ impl Response {
         Response {
             body: body.into(),
             content_type: "application/json",
+            http: None,
         }
     }
 
@@ -47,7 +74,58 @@ impl Response {
         Response {
             body: body.into(),
             content_type,
+            http: None,
         }
+    }
+
+    /// The response of an HTTP function: status, headers and body kept as
+    /// they are. Its [`content_type`](Self::content_type) is
+    /// `application/octet-stream` unless the headers name one of the common
+    /// types; the `Content-Type` header itself is always what is sent.
+    pub fn from_http(response: http::Response<Bytes>) -> Self {
+        let (parts, body) = response.into_parts();
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map_or("application/octet-stream", known_content_type);
+        Response {
+            body,
+            content_type,
+            http: Some(Box::new(HttpParts {
+                status: parts.status,
+                headers: parts.headers,
+            })),
+        }
+    }
+
+    /// The response as HTTP: the function's status and headers if it set
+    /// them, else `200` with `Content-Type` set to the content type.
+    pub fn into_http(self) -> http::Response<Bytes> {
+        let mut response = http::Response::new(self.body);
+        match self.http {
+            Some(parts) => {
+                *response.status_mut() = parts.status;
+                *response.headers_mut() = parts.headers;
+            }
+            None => {
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static(self.content_type),
+                );
+            }
+        }
+        response
+    }
+
+    /// The HTTP status the function chose, if it is an HTTP function.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.http.as_ref().map(|parts| parts.status)
+    }
+
+    /// The HTTP headers the function set, if it is an HTTP function.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.http.as_ref().map(|parts| &parts.headers)
     }
 
     /// The body.
@@ -64,6 +142,24 @@ impl Response {
     pub fn content_type(&self) -> &'static str {
         self.content_type
     }
+}
+
+/// The `'static` name of a common content type, so HTTP responses keep a
+/// meaningful [`Response::content_type`] without allocating.
+fn known_content_type(value: &str) -> &'static str {
+    let essence = value.split(';').next().unwrap_or("").trim();
+    const KNOWN: [&str; 6] = [
+        "application/json",
+        "text/plain",
+        "text/html",
+        "application/cloudevents+json",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| known.eq_ignore_ascii_case(essence))
+        .unwrap_or("application/octet-stream")
 }
 
 /// How an invocation ended: exactly one of these is sent to the platform.
@@ -107,5 +203,31 @@ impl From<Response> for Outcome {
 impl From<InvocationError> for Outcome {
     fn from(error: InvocationError) -> Self {
         Outcome::Error(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_responses_round_trip_and_event_responses_get_a_content_type() {
+        let response = http::Response::builder()
+            .status(StatusCode::CREATED)
+            .header("content-type", "text/plain; charset=utf-8")
+            .header("x-order", "42")
+            .body(Bytes::from_static(b"made"))
+            .unwrap();
+        let ours = Response::from_http(response);
+        assert_eq!(ours.status(), Some(StatusCode::CREATED));
+        assert_eq!(ours.content_type(), "text/plain");
+        let back = ours.into_http();
+        assert_eq!(back.status(), StatusCode::CREATED);
+        assert_eq!(back.headers()["x-order"], "42");
+        assert_eq!(back.body().as_ref(), b"made");
+
+        let event = Response::json("{}").into_http();
+        assert_eq!(event.status(), StatusCode::OK);
+        assert_eq!(event.headers()["content-type"], "application/json");
     }
 }

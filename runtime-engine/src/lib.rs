@@ -19,6 +19,8 @@
 //!   the facts it carries.
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
+//! - [`plugin`]: hook plugins in shared libraries: the C ABI, the loader
+//!   and [`PluginHook`] (the engine's one module with `unsafe` code).
 //! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
 //!
 //! # Example
@@ -63,6 +65,7 @@ pub mod invocation;
 pub mod lifecycle;
 mod panic;
 pub mod phase;
+pub mod plugin;
 pub mod service;
 pub mod timings;
 pub mod trace;
@@ -78,6 +81,7 @@ pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credential
 pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::{Ending, Lifecycle};
 pub use phase::Phase;
+pub use plugin::{PluginError, PluginHook};
 pub use service::{HookLayer, HookService};
 pub use timings::{PhaseTiming, StepTiming, TimingsReport};
 pub use trace::TraceContext;

@@ -85,6 +85,12 @@ impl Lifecycle {
         &self.function
     }
 
+    /// Whether any hook is registered; adapters skip scheduling hook-only
+    /// work (a task for `AfterResponse`) when none is.
+    pub fn has_hooks(&self) -> bool {
+        !self.hooks.is_empty()
+    }
+
     /// The phase budgets.
     pub fn budgets(&self) -> &Budgets {
         &self.budgets

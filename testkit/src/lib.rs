@@ -5,6 +5,18 @@
 //! - [`lambda`]: [`LambdaEmulator`], the AWS Lambda Runtime API (and the
 //!   Extensions API's register / SHUTDOWN) on `127.0.0.1`, with fault
 //!   injection; [`Event`]s in, [`InvocationResult`]s and [`RecordedCall`]s out.
+//! - [`aliyun_fc`]: [`FcEmulator`](aliyun_fc::FcEmulator), Alibaba FC calling
+//!   a custom runtime (`/invoke`, `/http-invoke`, `/initialize`,
+//!   `/pre-freeze`, `/pre-stop` with the `x-fc-*` headers).
+//! - [`tencent_scf`]: [`ScfEmulator`](tencent_scf::ScfEmulator), the SCF
+//!   runtime API (`init/ready`, `next`, `response`, `error`).
+//! - [`http_platform`]: [`HttpPlatform`](http_platform::HttpPlatform), a
+//!   Knative / Cloud Run / OpenFaaS front sending JSON events, CloudEvents
+//!   and HTTP requests (also SCF web functions and the local server).
+//! - [`caller`]: [`Caller`](caller::Caller), the HTTP client the push
+//!   emulators share, recording every exchange.
+//! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
+//!   decodes protobuf metrics and spans for assertions.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
 //!   order of lifecycle phases within and across hooks.
 //!
@@ -25,8 +37,14 @@
 //! # });
 //! ```
 
+pub mod aliyun_fc;
+pub mod caller;
+pub mod http_platform;
 pub mod lambda;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod recording;
+pub mod tencent_scf;
 
 pub use lambda::{EmulatorBuilder, Event, InvocationResult, LambdaEmulator, RecordedCall};
 pub use recording::{Record, RecordingHook, SharedLog};

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::connection::Connection;
+use crate::pull_client::Connection;
 
 const NAME: &str = "light-runtime-shutdown";
 

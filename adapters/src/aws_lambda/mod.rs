@@ -7,7 +7,6 @@
 //! own connection.
 
 mod client;
-mod connection;
 mod error_body;
 mod event;
 mod extension;
@@ -21,8 +20,9 @@ use runtime_engine::{
 };
 use tower::{Service, ServiceExt};
 
+use crate::pull_client::{PostStatus, RetryPolicy};
 use crate::Environment;
-use client::{PostStatus, RetryPolicy, RuntimeApi};
+use client::RuntimeApi;
 
 /// The variable that names the Runtime API's `host:port`.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";

@@ -37,7 +37,7 @@ pub mod event;
 mod extension;
 pub mod record;
 mod runtime;
-mod server;
+pub(crate) mod server;
 mod state;
 
 pub use event::Event;

@@ -1,4 +1,5 @@
-//! One keep-alive HTTP/1.1 connection to the Runtime API.
+//! One keep-alive HTTP/1.1 connection to a pull runtime API (AWS Lambda,
+//! Tencent SCF).
 //!
 //! Hand-written on purpose: this is the per-invocation hot path and the
 //! protocol needs only fixed requests and `Content-Length` or chunked
@@ -136,7 +137,7 @@ impl Connection {
             self.closing = true;
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "the Runtime API closed the connection",
+                "the runtime API closed the connection",
             ));
         }
         Ok(())
@@ -293,7 +294,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(&body[..], b"abcde");
-        assert_eq!(used, 28);
+        assert_eq!(used, 26);
         assert!(decode_chunked(b"3\r\nab").unwrap().is_none());
         assert!(decode_chunked(b"zz\r\n").is_err());
     }

@@ -1,0 +1,124 @@
+//! The `x-fc-*` request headers (reference 2.7) into a
+//! [`Context`](runtime_engine::Context).
+//!
+//! | header | context |
+//! |---|---|
+//! | `x-fc-request-id` | `request_id` (required) |
+//! | `x-fc-access-key-id`, `-secret`, `x-fc-security-token` | `credentials` (redacted in `Debug`) |
+//! | `x-fc-function-name`, `-memory`, `x-fc-region`, `x-fc-account-id`, `x-fc-version-id` / `x-fc-qualifier` | the function's facts |
+//! | `x-fc-function-timeout` (seconds; observed, unconfirmed in the docs) | `deadline` = arrival + timeout |
+//! | `traceparent`, else `x-fc-tracing-opentracing-span-context` (Jaeger; observed) | `trace` |
+//! | all of them | `platform_headers` |
+
+use http::HeaderMap;
+use runtime_engine::{ContextBuilder, Credentials, Deadline, Lifecycle, TraceContext};
+
+use crate::request_facts::{FunctionFacts, SentFacts};
+
+/// Why a request cannot become an invocation.
+#[derive(Debug)]
+pub(crate) struct BadRequest(pub(crate) String);
+
+/// The value of `name`, if present, UTF-8 and not empty.
+pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The request id FC sent, for log markers and answers.
+pub(crate) fn request_id(headers: &HeaderMap) -> Result<&str, BadRequest> {
+    get(headers, "x-fc-request-id").ok_or_else(|| {
+        BadRequest("the request has no x-fc-request-id header, so it cannot be answered as an FC invocation".into())
+    })
+}
+
+/// Starts the invocation's context from FC's headers (all but the trigger
+/// and the raw headers, which the caller adds).
+pub(crate) fn context(
+    lifecycle: &Lifecycle,
+    facts: &FunctionFacts,
+    default_timeout: Option<std::time::Duration>,
+    request_id: &str,
+    headers: &HeaderMap,
+) -> Result<ContextBuilder, BadRequest> {
+    let memory_mb = match get(headers, "x-fc-function-memory") {
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            BadRequest(format!(
+                "header x-fc-function-memory is not a number of MB: {text:?}"
+            ))
+        })?),
+        None => None,
+    };
+    let sent = SentFacts {
+        name: get(headers, "x-fc-function-name"),
+        version: get(headers, "x-fc-version-id").or_else(|| get(headers, "x-fc-qualifier")),
+        memory_mb,
+        region: get(headers, "x-fc-region"),
+        account_id: get(headers, "x-fc-account-id"),
+    };
+    let mut builder = lifecycle.context(request_id).function(facts.resolve(&sent));
+
+    // No absolute deadline on FC: arrival + the (unconfirmed) timeout header,
+    // else the configured timeout.
+    let timeout = match get(headers, "x-fc-function-timeout") {
+        Some(text) => Some(std::time::Duration::from_secs(
+            text.parse::<u64>().map_err(|_| {
+                BadRequest(format!(
+                    "header x-fc-function-timeout is not a number of seconds: {text:?}"
+                ))
+            })?,
+        )),
+        None => default_timeout,
+    };
+    if let Some(timeout) = timeout {
+        builder = builder.deadline(Deadline::after(timeout));
+    }
+    if let Some(access_key_id) = get(headers, "x-fc-access-key-id") {
+        builder = builder.credentials(Credentials {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: get(headers, "x-fc-access-key-secret")
+                .unwrap_or_default()
+                .to_owned(),
+            // Debian 11 custom runtimes no longer send the token (reference 2.2).
+            session_token: get(headers, "x-fc-security-token").map(str::to_owned),
+        });
+    }
+    if let Some(header) = get(headers, "traceparent") {
+        builder = builder.trace(header, TraceContext::from_traceparent(header));
+    } else if let Some(header) = get(headers, "x-fc-tracing-opentracing-span-context") {
+        builder = builder.trace(header, from_jaeger(header));
+    }
+    Ok(builder)
+}
+
+/// Parses a Jaeger span context, `{trace-id}:{span-id}:{parent-id}:{flags}`
+/// in hex (ids may be shorter than W3C's and are left-padded).
+pub(crate) fn from_jaeger(header: &str) -> Option<TraceContext> {
+    let mut parts = header.split(':');
+    let (trace_id, span_id, _parent, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if trace_id.len() > 32 || span_id.len() > 16 || parts.next().is_some() {
+        return None;
+    }
+    let flags = u8::from_str_radix(flags, 16).ok()?;
+    let traceparent = format!("00-{trace_id:0>32}-{span_id:0>16}-{:02x}", flags & 1);
+    TraceContext::from_traceparent(&traceparent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jaeger_contexts_become_w3c() {
+        let trace = from_jaeger("5759e988bd862e3f:53995c3f42cd8ad8:0:1").unwrap();
+        assert_eq!(
+            trace.to_traceparent(),
+            "00-00000000000000005759e988bd862e3f-53995c3f42cd8ad8-01"
+        );
+        assert!(from_jaeger("not-a-span-context").is_none());
+    }
+}

@@ -1,0 +1,103 @@
+//! FC's instance lifecycle hooks (reference 2.9): `/initialize`,
+//! `/pre-freeze`, `/pre-stop`, and `FunctionStart` run once for them or for
+//! the first invocation.
+
+use std::sync::PoisonError;
+
+use http::{HeaderMap, HeaderValue, StatusCode};
+use runtime_engine::InvocationError;
+
+use super::headers;
+use super::markers::{self, Framed};
+use super::route::{Fc, DRAIN_LIMIT};
+use crate::push_server::error_reply;
+use crate::push_server::exchange::text_reply;
+use crate::push_server::Reply;
+
+/// Runs `FunctionStart` once; later calls get the first result. A failure
+/// stops the server and becomes `run`'s error.
+pub(crate) async fn ensure_started(fc: &Fc) -> Result<(), String> {
+    fc.started
+        .get_or_init(|| async {
+            match fc.lifecycle.function_start().await {
+                Ok(()) => Ok(()),
+                Err(error) => {
+                    let message = error.to_string();
+                    *fc.init_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                    fc.stop.cancel();
+                    Err(message)
+                }
+            }
+        })
+        .await
+        .clone()
+}
+
+fn hook_id(headers: &HeaderMap) -> &str {
+    headers::get(headers, "x-fc-request-id").unwrap_or("-")
+}
+
+fn ok_reply() -> Reply {
+    text_reply(StatusCode::OK, "")
+}
+
+/// `POST /initialize` → `FunctionStart`. A failure answers `500` so FC
+/// restarts the instance (a `400`/`404` would make FC retry init in this
+/// process, but `FunctionStart` hooks run at most once per process).
+pub(crate) async fn initialize(fc: &Fc, headers: &HeaderMap) -> Reply {
+    let id = hook_id(headers);
+    markers::start(&mut std::io::stdout().lock(), Framed::Initialize, id);
+    let result = ensure_started(fc).await;
+    markers::end(
+        &mut std::io::stdout().lock(),
+        Framed::Initialize,
+        id,
+        result.is_err(),
+    );
+    match result {
+        Ok(()) => ok_reply(),
+        Err(message) => {
+            let error = InvocationError::runtime("Runtime.InitError", message);
+            let mut reply = error_reply(StatusCode::INTERNAL_SERVER_ERROR, &error, id);
+            reply
+                .headers_mut()
+                .insert("x-fc-status", HeaderValue::from_static("404"));
+            reply
+        }
+    }
+}
+
+/// `GET /pre-freeze` → pending `AfterResponse` work, then `Freeze`.
+pub(crate) async fn pre_freeze(fc: &Fc, headers: &HeaderMap) -> Reply {
+    let id = hook_id(headers);
+    markers::start(&mut std::io::stdout().lock(), Framed::PreFreeze, id);
+    let budgets = fc.lifecycle.budgets();
+    if !fc.in_flight.wait_idle(budgets.after_response).await {
+        tracing::warn!(
+            "freezing with work still running after {} ms",
+            budgets.after_response.as_millis()
+        );
+    }
+    fc.lifecycle.freeze().await;
+    markers::end(&mut std::io::stdout().lock(), Framed::PreFreeze, id, false);
+    ok_reply()
+}
+
+/// `GET /pre-stop` → in-flight work finishes, `Close`, and the server stops
+/// once this answer is written.
+pub(crate) async fn pre_stop(fc: &Fc, headers: &HeaderMap) -> Reply {
+    let id = hook_id(headers);
+    markers::start(&mut std::io::stdout().lock(), Framed::PreStop, id);
+    if !fc
+        .in_flight
+        .wait_idle(fc.default_timeout.unwrap_or(DRAIN_LIMIT))
+        .await
+    {
+        tracing::warn!("closing with invocations still running");
+    }
+    fc.lifecycle.close().await;
+    markers::end(&mut std::io::stdout().lock(), Framed::PreStop, id, false);
+    fc.stop.cancel();
+    ok_reply()
+}
+

@@ -1,0 +1,68 @@
+//! The log marker lines FC cuts per-request logs with (reference 2.11):
+//! `FC Invoke Start RequestId: <id>` … `FC Invoke End RequestId: <id>`.
+//!
+//! The Invoke and Initialize forms are documented; the PreFreeze and PreStop
+//! forms follow them by analogy and are unconfirmed, as is whether FC reads
+//! the `, Error: Unhandled function error` suffix (samples write it).
+
+use std::io::Write;
+
+/// What a marker frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framed {
+    Invoke,
+    Initialize,
+    PreFreeze,
+    PreStop,
+}
+
+impl Framed {
+    fn word(self) -> &'static str {
+        match self {
+            Framed::Invoke => "Invoke",
+            Framed::Initialize => "Initialize",
+            Framed::PreFreeze => "PreFreeze",
+            Framed::PreStop => "PreStop",
+        }
+    }
+}
+
+/// Writes `FC <what> Start RequestId: <id>` as one line.
+pub(crate) fn start(out: &mut impl Write, what: Framed, request_id: &str) {
+    let _ = writeln!(out, "FC {} Start RequestId: {request_id}", what.word());
+}
+
+/// Writes `FC <what> End RequestId: <id>`, with the failure suffix if `failed`.
+pub(crate) fn end(out: &mut impl Write, what: Framed, request_id: &str, failed: bool) {
+    let suffix = if failed {
+        ", Error: Unhandled function error"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "FC {} End RequestId: {request_id}{suffix}",
+        what.word()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_follow_the_documented_form() {
+        let mut out = Vec::new();
+        start(&mut out, Framed::Invoke, "r-1");
+        end(&mut out, Framed::Invoke, "r-1", false);
+        end(&mut out, Framed::Invoke, "r-2", true);
+        start(&mut out, Framed::Initialize, "r-3");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "FC Invoke Start RequestId: r-1\n\
+             FC Invoke End RequestId: r-1\n\
+             FC Invoke End RequestId: r-2, Error: Unhandled function error\n\
+             FC Initialize Start RequestId: r-3\n"
+        );
+    }
+}

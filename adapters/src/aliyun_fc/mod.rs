@@ -1,0 +1,158 @@
+//! Alibaba Cloud Function Compute (FC 2.0 and 3.0) custom runtime: a push
+//! contract. The function is an HTTP server FC calls.
+//!
+//! Routing follows `x-fc-control-path` (reference section 2.4):
+//!
+//! | request | phase |
+//! |---|---|
+//! | `POST /initialize` | `FunctionStart` (also run before the first invocation if FC never calls it: `/initialize` only comes when an initializer is configured) |
+//! | `POST /invoke` | an event invocation |
+//! | any, `x-fc-control-path: /http-invoke` | an HTTP invocation: the function gets the `http::Request`, FC gets its `http::Response` |
+//! | `GET /pre-freeze` (FC 2.0) | waits for pending `AfterResponse` work, then `Freeze` |
+//! | `GET /pre-stop` | in-flight work finishes, then `Close`; the server stops |
+//!
+//! Failures answer `404` with `x-fc-status: 404`, so FC records them (an
+//! absent `x-fc-status` counts as success). Each invocation is framed by
+//! the `FC Invoke Start RequestId: …` / `FC Invoke End RequestId: …` lines
+//! FC uses to cut per-request logs. Several requests may be in flight at
+//! once (instance concurrency). SIGTERM, where it comes, also means `Close`.
+//!
+//! # Layout
+//! - [`headers`]: the `x-fc-*` headers into [`Context`](runtime_engine::Context).
+//! - [`markers`]: the log marker lines.
+//! - [`route`]: routing, and event and HTTP invocations.
+//! - [`lifecycle_hooks`]: `/initialize`, `/pre-freeze`, `/pre-stop`.
+
+mod headers;
+mod lifecycle_hooks;
+mod markers;
+mod route;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use runtime_engine::{
+    BoxError, CancellationToken, Error, FunctionInfo, Invocation, Lifecycle, Outcome, Platform,
+};
+use tokio::net::TcpListener;
+use tower::Service;
+
+use crate::push_server::{self, InFlight};
+use crate::request_facts::FunctionFacts;
+use crate::Environment;
+
+/// The port FC 3.0 documents (`CAPort`, default 9000).
+pub const PORT_VAR: &str = "FC_CUSTOM_LISTEN_PORT";
+/// The port the `aliyun/fc-docker` image and most FC 2.0 samples read;
+/// whether production FC sets it is unconfirmed, so it is only a fallback.
+pub const LEGACY_PORT_VAR: &str = "FC_SERVER_PORT";
+/// FC's default `CAPort`.
+pub const DEFAULT_PORT: u16 = 9000;
+/// Largest request body accepted: FC's 32 MB synchronous limit.
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// Whether the environment is an FC instance: `FC_FUNC_CODE_PATH` (FC 2.0
+/// and 3.0), `FC_CUSTOM_LISTEN_PORT` or `FC_FUNCTION_NAME` (FC 3.0), or
+/// `FC_SERVER_PORT` (fc-docker).
+pub fn is_detected(env: &Environment) -> bool {
+    [
+        "FC_FUNC_CODE_PATH",
+        PORT_VAR,
+        "FC_FUNCTION_NAME",
+        LEGACY_PORT_VAR,
+    ]
+    .iter()
+    .any(|var| env.contains(var))
+}
+
+/// The function's facts from FC 3.0's environment variables. FC 2.0 sets
+/// none of them; there the `x-fc-*` headers of each request fill them in.
+pub fn function_info(env: &Environment) -> FunctionInfo {
+    let var = |name: &str| env.get(name);
+    FunctionInfo::new(
+        Platform::AliyunFc,
+        var("FC_FUNCTION_NAME").unwrap_or_else(|| "function".into()),
+    )
+    .with_version(
+        var("FC_FUNCTION_VERSION")
+            .or_else(|| var("FC_VER_ID"))
+            .unwrap_or_else(|| "LATEST".into()),
+    )
+    .with_memory_mb(var("FC_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()))
+    .with_region(var("FC_REGION"))
+    .with_account_id(var("FC_ACCOUNT_ID"))
+    // Instance concurrency is a function setting FC does not tell the
+    // instance (unconfirmed); the server takes whatever FC sends.
+    .with_max_concurrency(usize::MAX)
+}
+
+/// Listens on `0.0.0.0:$FC_CUSTOM_LISTEN_PORT` (then `$FC_SERVER_PORT`,
+/// then 9000) and serves FC's requests until `/pre-stop` or `shutdown`.
+///
+/// Returns the init error if `FunctionStart` failed (after answering the
+/// request that triggered it), so the process exits non-zero.
+pub async fn run<S>(
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: CancellationToken,
+    env: &Environment,
+) -> Result<(), Error>
+where
+    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    let addr = push_server::listen_addr(env, &[PORT_VAR, LEGACY_PORT_VAR], DEFAULT_PORT)?;
+    lifecycle.runtime_start()?;
+    let listener = push_server::bind(addr, PORT_VAR).await?;
+    serve(listener, lifecycle, service, shutdown, env).await
+}
+
+/// Serves on an already bound `listener`; `RuntimeStart` must have run.
+pub async fn serve<S>(
+    listener: TcpListener,
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: CancellationToken,
+    env: &Environment,
+) -> Result<(), Error>
+where
+    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    let default_timeout = push_server::configured_timeout(env)?;
+    let stop = shutdown.child_token();
+    let fc = Arc::new(route::Fc {
+        facts: FunctionFacts::new(lifecycle.function().clone()),
+        lifecycle: lifecycle.clone(),
+        in_flight: InFlight::default(),
+        started: tokio::sync::OnceCell::new(),
+        init_error: Mutex::new(None),
+        stop: stop.clone(),
+        default_timeout,
+    });
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(
+            "function `{}` serving FC requests on {addr}",
+            lifecycle.function().name
+        );
+    }
+    let router = fc.clone();
+    let drain = default_timeout.unwrap_or(route::DRAIN_LIMIT);
+    push_server::serve(listener, stop, drain, move |request| {
+        route::route(router.clone(), service.clone(), request)
+    })
+    .await;
+    // SIGTERM without `/pre-stop`: the same Close, once in-flight work is done.
+    fc.in_flight.wait_idle(drain).await;
+    lifecycle.close().await;
+    let init_error = fc
+        .init_error
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    match init_error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}

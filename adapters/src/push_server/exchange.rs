@@ -1,0 +1,67 @@
+//! One request's exchange: read the body, call the pipeline, write the reply.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use runtime_engine::{BoxError, Invocation, InvocationError, Outcome};
+use tower::{Service, ServiceExt};
+
+/// What every push route answers with.
+pub(crate) type Reply = http::Response<Full<Bytes>>;
+
+/// Reads a whole request body of at most `limit` bytes.
+pub(crate) async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, String> {
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) => Err(format!(
+            "the request body could not be read (limit {limit} bytes): {error}"
+        )),
+    }
+}
+
+/// Runs `invocation` through the pipeline; a failing service still yields
+/// exactly one outcome.
+pub(crate) async fn call_pipeline<S>(service: S, invocation: Invocation) -> Outcome
+where
+    S: Service<Invocation, Response = Outcome>,
+    S::Error: Into<BoxError>,
+{
+    match service.oneshot(invocation).await {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome::Error(InvocationError::from_boxed(error.into())),
+    }
+}
+
+/// An error as `{"errorType","errorMessage","requestId"}` JSON with `status`.
+pub(crate) fn error_reply(status: StatusCode, error: &InvocationError, request_id: &str) -> Reply {
+    let body = serde_json::json!({
+        "errorType": error.error_type(),
+        "errorMessage": error.message(),
+        "requestId": request_id,
+    });
+    let mut reply = http::Response::new(Full::new(Bytes::from(body.to_string())));
+    *reply.status_mut() = status;
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    reply
+}
+
+/// A plain-text reply for requests that are not invocations.
+pub(crate) fn text_reply(status: StatusCode, text: impl Into<String>) -> Reply {
+    let mut reply = http::Response::new(Full::new(Bytes::from(text.into())));
+    *reply.status_mut() = status;
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    reply
+}
+
+/// A successful outcome as an HTTP reply: the function's own status and
+/// headers for HTTP functions, else `200` with the content type.
+pub(crate) fn response_reply(response: runtime_engine::Response) -> Reply {
+    response.into_http().map(Full::new)
+}

@@ -1,0 +1,166 @@
+//! The server side of push contracts (Alibaba FC, plain HTTP, Tencent SCF
+//! web functions): a hyper HTTP/1.1 server that hands each request to the
+//! adapter's router, and the pieces every push adapter shares.
+//!
+//! # Layout
+//! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
+//!   loop with graceful drain ([`serve`]).
+//! - [`work`]: [`InFlight`], invocations from arrival to the end of their
+//!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
+//! - [`exchange`]: reading bodies, calling the pipeline, writing replies.
+
+pub(crate) mod exchange;
+pub(crate) mod work;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use runtime_engine::{CancellationToken, Error};
+use tokio::net::TcpListener;
+
+pub(crate) use exchange::{call_pipeline, error_reply, read_body, Reply};
+pub(crate) use work::InFlight;
+
+/// Overrides the address push adapters listen on (default `0.0.0.0`, as FC
+/// and SCF require); tests and sidecars set `127.0.0.1`.
+pub const LISTEN_HOST_VAR: &str = "LIGHT_RUNTIME_LISTEN_HOST";
+
+/// `$LIGHT_RUNTIME_LISTEN_HOST:<port>`: the port from the first of
+/// `port_vars` that is set, else `default_port`.
+pub(crate) fn listen_addr(
+    env: &crate::Environment,
+    port_vars: &[&str],
+    default_port: u16,
+) -> Result<SocketAddr, Error> {
+    let host = match env.get(LISTEN_HOST_VAR) {
+        Some(text) => text.parse::<IpAddr>().map_err(|_| {
+            Error::config(format!(
+                "{LISTEN_HOST_VAR} must be an IP address such as 0.0.0.0 or 127.0.0.1, got {text:?}"
+            ))
+        })?,
+        None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    };
+    for var in port_vars {
+        if let Some(text) = env.get(var) {
+            let port = text.parse::<u16>().map_err(|_| {
+                Error::config(format!(
+                    "{var} must be a port number (0-65535), got {text:?}"
+                ))
+            })?;
+            return Ok(SocketAddr::new(host, port));
+        }
+    }
+    Ok(SocketAddr::new(host, default_port))
+}
+
+/// Binds `addr`, with an error that says which variable to change.
+pub(crate) async fn bind(addr: SocketAddr, port_var: &str) -> Result<TcpListener, Error> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        Error::config(format!(
+            "cannot listen on {addr} (is another process using the port? set {port_var})"
+        ))
+        .with_source(e)
+    })
+}
+
+/// The invocation timeout from `LIGHT_RUNTIME_TIMEOUT_MS`, for platforms
+/// that send no deadline; `None` when unset.
+pub(crate) fn configured_timeout(env: &crate::Environment) -> Result<Option<Duration>, Error> {
+    match env.get(TIMEOUT_VAR) {
+        Some(text) => text
+            .parse::<u64>()
+            .map(|ms| Some(Duration::from_millis(ms)))
+            .map_err(|_| {
+                Error::config(format!(
+                    "{TIMEOUT_VAR} must be a number of milliseconds, got {text:?}"
+                ))
+            }),
+        None => Ok(None),
+    }
+}
+
+/// The invocation timeout for push platforms that send no deadline.
+pub const TIMEOUT_VAR: &str = "LIGHT_RUNTIME_TIMEOUT_MS";
+
+/// Serves connections on `listener`, each request answered by `route`,
+/// until `stop` fires; then lets open connections finish their request
+/// (within `drain`) and returns.
+pub(crate) async fn serve<R, Fut>(
+    listener: TcpListener,
+    stop: CancellationToken,
+    drain: Duration,
+    route: R,
+) where
+    R: Fn(Request<Incoming>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    tracing::warn!("accept failed: {error}");
+                    continue;
+                }
+            },
+            () = stop.cancelled() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let route = route.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let reply = route(request);
+            async move { Ok::<_, Infallible>(reply.await) }
+        });
+        // Platforms keep connections alive for a long time (FC asks for an
+        // idle timeout of 15 min or none): no server-side timeout here.
+        let connection = hyper::server::conn::http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!("connection ended: {error}");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running {} ms after shutdown began; stopping anyway",
+            drain.as_millis()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Environment;
+
+    #[test]
+    fn listen_address_comes_from_the_first_port_variable_set() {
+        let env = Environment::from_vars([("B_PORT", "9100"), ("C_PORT", "9200")]);
+        let addr = listen_addr(&env, &["A_PORT", "B_PORT", "C_PORT"], 9000).unwrap();
+        assert_eq!(addr, "0.0.0.0:9100".parse().unwrap());
+        let env = Environment::from_vars([(LISTEN_HOST_VAR, "127.0.0.1")]);
+        assert_eq!(
+            listen_addr(&env, &["A_PORT"], 9000).unwrap(),
+            "127.0.0.1:9000".parse().unwrap()
+        );
+        let env = Environment::from_vars([("A_PORT", "ninety")]);
+        let error = listen_addr(&env, &["A_PORT"], 9000).unwrap_err();
+        assert!(
+            error.to_string().contains("A_PORT must be a port number"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! [`InFlight`]: work that has arrived and not yet finished, from the
+//! request to the end of its `AfterResponse` hooks.
+//!
+//! Freeze (FC `/pre-freeze`) and Close (FC `/pre-stop`, SIGTERM) wait for it
+//! to drain, so hooks never run while the platform considers the instance
+//! idle, and nothing is cut short at shutdown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use runtime_engine::{Context, Lifecycle, Outcome};
+use tokio::sync::Notify;
+
+/// A count of work in flight that can be waited on until it is zero.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct InFlight {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+/// One unit of work; dropping it ends the work.
+#[derive(Debug)]
+pub(crate) struct Work {
+    shared: Arc<Shared>,
+}
+
+impl InFlight {
+    /// Counts one more unit of work until the returned guard drops.
+    pub(crate) fn start(&self) -> Work {
+        self.shared.count.fetch_add(1, Ordering::AcqRel);
+        Work {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Runs `AfterResponse` for an answered invocation beside the write of
+    /// its response (never before it), keeping `work` counted until done.
+    pub(crate) fn after_response(
+        &self,
+        lifecycle: &Arc<Lifecycle>,
+        context: Context,
+        outcome: Outcome,
+        work: Work,
+    ) {
+        if !lifecycle.has_hooks() {
+            return drop(work);
+        }
+        let lifecycle = lifecycle.clone();
+        tokio::spawn(async move {
+            lifecycle.after_response(&context, &outcome).await;
+            drop(work);
+        });
+    }
+
+    /// Waits until no work is in flight, at most `budget`; `false` if some
+    /// was still running then.
+    pub(crate) async fn wait_idle(&self, budget: Duration) -> bool {
+        let idle = async {
+            loop {
+                let notified = self.shared.idle.notified();
+                tokio::pin!(notified);
+                // Registered before looking, so a drop in between still wakes us.
+                notified.as_mut().enable();
+                if self.shared.count.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(budget, idle).await.is_ok()
+    }
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        if self.shared.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.idle.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn waits_until_the_last_work_ends() {
+        let in_flight = InFlight::default();
+        assert!(in_flight.wait_idle(Duration::from_millis(1)).await);
+        let first = in_flight.start();
+        let second = in_flight.start();
+        assert!(!in_flight.wait_idle(Duration::from_millis(1)).await);
+        drop(first);
+        let waiter = tokio::spawn({
+            let in_flight = in_flight.clone();
+            async move { in_flight.wait_idle(Duration::from_secs(10)).await }
+        });
+        tokio::task::yield_now().await;
+        drop(second);
+        assert!(waiter.await.unwrap());
+    }
+}

@@ -1,0 +1,226 @@
+//! The bootstraps under comparison, where their binaries live, and spawning
+//! one as the platform would, with a guard that kills it on every error path.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+/// The commands that build every binary the harness runs.
+pub const BUILD_COMMANDS: &str = "cargo build --release --example echo -p light-runtime-examples \
+     && cargo build --release -p light-runtime-benches --bins";
+
+/// Which echo function a bootstrap binary is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// light-runtime's `examples/echo.rs`.
+    LightRuntime,
+    /// `echo-lambda-runtime`, on AWS's `lambda_runtime` crate.
+    LambdaRuntime,
+    /// `echo-floor`, the least work the protocol allows.
+    Floor,
+}
+
+impl Kind {
+    /// All three, in the order of the report's columns.
+    pub const ALL: [Kind; 3] = [Kind::LightRuntime, Kind::LambdaRuntime, Kind::Floor];
+
+    /// The column name in the report and the key in its JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::LightRuntime => "light-runtime",
+            Kind::LambdaRuntime => "lambda_runtime",
+            Kind::Floor => "floor",
+        }
+    }
+
+    /// The binary's path relative to the release directory (`target/release`).
+    pub const fn relative_path(self) -> &'static str {
+        match self {
+            Kind::LightRuntime => "examples/echo",
+            Kind::LambdaRuntime => "echo-lambda-runtime",
+            Kind::Floor => "echo-floor",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One bootstrap binary found on disk.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    /// Which echo function it is.
+    pub kind: Kind,
+    /// The executable.
+    pub path: PathBuf,
+}
+
+impl Bootstrap {
+    /// Finds all three binaries under `release_dir` (normally
+    /// `target/release`), or says which are missing and how to build them.
+    pub fn locate_all(release_dir: &Path) -> Result<Vec<Bootstrap>, String> {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for kind in Kind::ALL {
+            let path = release_dir.join(kind.relative_path());
+            if path.is_file() {
+                found.push(Bootstrap { kind, path });
+            } else {
+                missing.push(path.display().to_string());
+            }
+        }
+        if missing.is_empty() {
+            Ok(found)
+        } else {
+            Err(format!(
+                "bootstrap binaries not found: {}\nbuild them first, from the workspace root:\n  {BUILD_COMMANDS}",
+                missing.join(", ")
+            ))
+        }
+    }
+
+    /// The size of the executable on disk, in bytes.
+    pub fn size(&self) -> std::io::Result<u64> {
+        Ok(std::fs::metadata(&self.path)?.len())
+    }
+
+    /// Whether the executable still has its symbol table (`.symtab`), i.e.
+    /// was not built with the release profile's `strip`: `cargo bench` puts
+    /// its unstripped builds of this crate's binaries in `target/release`
+    /// too. Its size is then not what would ship.
+    pub fn has_symbols(&self) -> std::io::Result<bool> {
+        let bytes = std::fs::read(&self.path)?;
+        Ok(bytes.windows(8).any(|window| window == b".symtab\0"))
+    }
+
+    /// Starts the bootstrap as Lambda would, pointed at `runtime_api`
+    /// (`host:port`), with a clean environment and its stdout and stderr
+    /// appended to `log`. With `wrapper` (e.g. `valgrind --tool=callgrind ..`)
+    /// the wrapper is the process started and the bootstrap its argument.
+    pub fn spawn(
+        &self,
+        runtime_api: &str,
+        log: &Path,
+        wrapper: &[String],
+    ) -> std::io::Result<Running> {
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)?;
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&self.path);
+                command
+            }
+            None => Command::new(&self.path),
+        };
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "echo")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_REGION", "us-east-1")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .kill_on_drop(true);
+        let child = command.spawn()?;
+        Ok(Running {
+            kind: self.kind,
+            child,
+        })
+    }
+}
+
+/// A bootstrap process that is running. Dropped without [`Running::terminate`]
+/// (an error path), it is killed with SIGKILL.
+#[derive(Debug)]
+pub struct Running {
+    kind: Kind,
+    child: Child,
+}
+
+/// How a bootstrap ended after [`Running::terminate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal ended it (the default action of SIGTERM, for one).
+    Signal,
+}
+
+impl Running {
+    /// The process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The process's peak resident set size so far (`VmHWM` in
+    /// `/proc/<pid>/status`), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        line.trim_start_matches("VmHWM:")
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Sends SIGTERM, as Lambda does at shutdown, and waits up to `timeout`
+    /// for the process to end; SIGKILL after that.
+    ///
+    /// The signal is sent with `kill(1)` so that this crate needs no
+    /// `unsafe`.
+    pub async fn terminate(self, timeout: Duration) -> Result<Exit, String> {
+        if let Some(pid) = self.pid() {
+            let sent = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .await;
+            if let Err(error) = sent {
+                return Err(format!(
+                    "{}: could not send SIGTERM with kill(1): {error}",
+                    self.kind
+                ));
+            }
+        }
+        self.wait(timeout).await
+    }
+
+    /// Waits up to `timeout` for the process to end on its own (after the
+    /// emulator closed its connection, say); SIGKILL after that.
+    pub async fn wait(mut self, timeout: Duration) -> Result<Exit, String> {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(Ok(status)) => Ok(match status.code() {
+                Some(code) => Exit::Code(code),
+                None => Exit::Signal,
+            }),
+            Ok(Err(error)) => Err(format!(
+                "{}: waiting for it to exit failed: {error}",
+                self.kind
+            )),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                Err(format!(
+                    "{}: still running {} ms after it was asked to stop; killed",
+                    self.kind,
+                    timeout.as_millis()
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The end-to-end benchmark harness: real bootstrap binaries against one AWS
+//! Lambda Runtime API emulator, measured side by side and reported as ratios.
+//!
+//! The `e2e` binary drives it; the two peer bootstraps it compares
+//! light-runtime with are binaries of this crate too (`echo-lambda-runtime`
+//! on AWS's `lambda_runtime`, `echo-floor` doing the least work the protocol
+//! allows). The criterion benches of the in-process pipeline live in
+//! `benches/pipeline.rs`. See `benches/README.md` for the commands.
+//!
+//! # Layout
+//! - [`bootstrap`]: the three [`Bootstrap`]s, where their binaries are, and
+//!   [`Running`], a spawned bootstrap that is killed if dropped.
+//! - [`measure`]: one measured run: wall clock ([`measure::wall_clock`]) or
+//!   under callgrind ([`measure::instructions`]), each on a fresh emulator.
+//! - [`callgrind`]: reading the instruction total of a callgrind out file.
+//! - [`stats`]: percentiles of latency samples.
+//! - [`report`]: the [`Report`], printed as a table and written as JSON.
+
+pub mod bootstrap;
+pub mod callgrind;
+pub mod measure;
+pub mod report;
+pub mod stats;
+
+pub use bootstrap::{Bootstrap, Running};
+pub use report::Report;

@@ -1,0 +1,246 @@
+//! One measured run of one bootstrap, each on a fresh emulator: by the wall
+//! clock ([`wall_clock`]) or under callgrind ([`instructions`]).
+//!
+//! Invocations are sequential (push one event, await its answer, repeat), as
+//! Lambda drives a function: one invocation in flight per environment.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use light_runtime_testkit::lambda::{Event, LambdaEmulator};
+use serde_json::Value;
+
+use crate::bootstrap::{Bootstrap, Exit};
+use crate::callgrind;
+use crate::stats::percentile;
+
+/// The deadline each event gets: long enough that no run, however slow under
+/// valgrind, meets it, so no timeout path runs.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How long a bootstrap may take from spawn to its first `next`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The same under valgrind, which starts slowly.
+const INIT_TIMEOUT_VALGRIND: Duration = Duration::from_secs(300);
+/// How long one invocation may take before the run is abandoned.
+const INVOCATION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same under valgrind.
+const INVOCATION_TIMEOUT_VALGRIND: Duration = Duration::from_secs(60);
+/// How long a bootstrap may take to exit after SIGTERM.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same under valgrind, which also writes its output file then.
+const EXIT_TIMEOUT_VALGRIND: Duration = Duration::from_secs(120);
+
+/// The event every invocation gets, as a value (to check the echo) and as
+/// the bytes sent (serialised once, outside the timed loop).
+#[derive(Debug, Clone)]
+pub struct Payload {
+    value: Value,
+    text: String,
+}
+
+impl Payload {
+    /// `value` and its JSON text.
+    pub fn new(value: Value) -> Self {
+        let text = value.to_string();
+        Payload { value, text }
+    }
+
+    /// The event as JSON text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// What a wall-clock run measured.
+#[derive(Debug, Clone)]
+pub struct WallClock {
+    /// Timed invocations (warm-up excluded).
+    pub invocations: usize,
+    /// Timed invocations per second of the timed loop.
+    pub throughput: f64,
+    /// Median turnaround, push to answer.
+    pub p50: Duration,
+    /// 99th-percentile turnaround, push to answer.
+    pub p99: Duration,
+    /// From spawn until the emulator saw the first `next` waiting.
+    pub init: Duration,
+    /// Peak resident set size (`VmHWM`) just before SIGTERM, in KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// How the process ended after SIGTERM.
+    pub exit: Exit,
+}
+
+/// Spawns `bootstrap` on a fresh emulator, times its init, runs `warmup`
+/// untimed and then `invocations` timed invocations of `payload`, reads its
+/// peak RSS and stops it with SIGTERM. Its output is appended to `log`.
+pub async fn wall_clock(
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    warmup: usize,
+    invocations: usize,
+    log: &Path,
+) -> Result<WallClock, String> {
+    let emulator = start_emulator().await?;
+    let started = Instant::now();
+    let running = bootstrap
+        .spawn(&emulator.runtime_api(), log, &[])
+        .map_err(|error| {
+            format!(
+                "{}: cannot start {}: {error}",
+                bootstrap.kind,
+                bootstrap.path.display()
+            )
+        })?;
+    if !emulator.wait_next_waiting(1, INIT_TIMEOUT).await {
+        return Err(format!(
+            "{}: no `next` within {} s of spawn; see {}",
+            bootstrap.kind,
+            INIT_TIMEOUT.as_secs(),
+            log.display()
+        ));
+    }
+    let init = started.elapsed();
+
+    for _ in 0..warmup {
+        invoke(&emulator, bootstrap, payload, INVOCATION_TIMEOUT, log).await?;
+    }
+    let mut samples = Vec::with_capacity(invocations);
+    let timed = Instant::now();
+    for _ in 0..invocations {
+        samples.push(invoke(&emulator, bootstrap, payload, INVOCATION_TIMEOUT, log).await?);
+    }
+    let elapsed = timed.elapsed();
+
+    let peak_rss_kib = running.peak_rss_kib();
+    let exit = running.terminate(EXIT_TIMEOUT).await?;
+    emulator.stop();
+    Ok(WallClock {
+        invocations,
+        throughput: invocations as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&mut samples, 50.0).unwrap_or_default(),
+        p99: percentile(&mut samples, 99.0).unwrap_or_default(),
+        init,
+        peak_rss_kib,
+        exit,
+    })
+}
+
+/// What a run under callgrind measured.
+#[derive(Debug, Clone)]
+pub struct CallgrindRun {
+    /// Invocations served in the run.
+    pub invocations: usize,
+    /// Instructions executed by the bootstrap over its whole life: init,
+    /// the invocations, and the exit after SIGTERM.
+    pub instructions: u64,
+    /// How the process ended after SIGTERM.
+    pub exit: Exit,
+    /// The callgrind out file, for `callgrind_annotate`.
+    pub out_file: PathBuf,
+}
+
+/// Runs `bootstrap` under `valgrind --tool=callgrind` on a fresh emulator for
+/// `invocations` invocations of `payload`, stops it with SIGTERM and reads
+/// the instruction total from `out_file`.
+///
+/// Valgrind writes the out file when the program exits, also when it dies
+/// of the signal's default action.
+pub async fn instructions(
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    invocations: usize,
+    out_file: &Path,
+    log: &Path,
+) -> Result<CallgrindRun, String> {
+    let _ = std::fs::remove_file(out_file);
+    let emulator = start_emulator().await?;
+    let wrapper = [
+        "valgrind".to_owned(),
+        "--tool=callgrind".to_owned(),
+        format!("--callgrind-out-file={}", out_file.display()),
+    ];
+    let running = bootstrap
+        .spawn(&emulator.runtime_api(), log, &wrapper)
+        .map_err(|error| format!("{}: cannot start valgrind: {error}", bootstrap.kind))?;
+    if !emulator.wait_next_waiting(1, INIT_TIMEOUT_VALGRIND).await {
+        return Err(format!(
+            "{}: no `next` within {} s of spawn under valgrind; see {}",
+            bootstrap.kind,
+            INIT_TIMEOUT_VALGRIND.as_secs(),
+            log.display()
+        ));
+    }
+    for _ in 0..invocations {
+        invoke(
+            &emulator,
+            bootstrap,
+            payload,
+            INVOCATION_TIMEOUT_VALGRIND,
+            log,
+        )
+        .await?;
+    }
+    // Wait until it is idle in `next` again, so that every run ends in the
+    // same state and only the invocation count differs.
+    if !emulator
+        .wait_next_waiting(1, INVOCATION_TIMEOUT_VALGRIND)
+        .await
+    {
+        return Err(format!(
+            "{}: did not come back to `next` after the last invocation",
+            bootstrap.kind
+        ));
+    }
+    let exit = running.terminate(EXIT_TIMEOUT_VALGRIND).await?;
+    emulator.stop();
+    let instructions = callgrind::total_instructions(out_file).map_err(|error| {
+        format!(
+            "{}: {error} (exit after SIGTERM: {exit:?}); see {}",
+            bootstrap.kind,
+            log.display()
+        )
+    })?;
+    Ok(CallgrindRun {
+        invocations,
+        instructions,
+        exit,
+        out_file: out_file.to_owned(),
+    })
+}
+
+async fn start_emulator() -> Result<LambdaEmulator, String> {
+    LambdaEmulator::builder()
+        .timeout(EVENT_TIMEOUT)
+        .start()
+        .await
+        .map_err(|error| format!("cannot start the Lambda emulator: {error}"))
+}
+
+/// Pushes one event, waits for its answer and checks it echoes `payload`;
+/// returns the turnaround.
+async fn invoke(
+    emulator: &LambdaEmulator,
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    timeout: Duration,
+    log: &Path,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let request_id = emulator.push(Event::raw(payload.text.clone()));
+    let result = emulator.result(&request_id, timeout).await;
+    let turnaround = started.elapsed();
+    match result {
+        Some(result) if result.body_json().as_ref() == Some(&payload.value) => Ok(turnaround),
+        Some(result) => Err(format!(
+            "{}: invocation {request_id} answered {result:?}, not the echo of {}",
+            bootstrap.kind, payload.text
+        )),
+        None => Err(format!(
+            "{}: no answer to invocation {request_id} within {} s; see {}",
+            bootstrap.kind,
+            timeout.as_secs(),
+            log.display()
+        )),
+    }
+}

@@ -1,0 +1,224 @@
+//! [`EnvLayers`]: the layers a platform team turns on without a code change,
+//! with `LIGHT_RUNTIME_LAYERS=logging,metrics,tracing,timeout`.
+//!
+//! The runtime reads the variable when it starts; each named layer is built
+//! from its own variables (`AWS_LAMBDA_LOG_LEVEL`, `OTEL_*`, ...) and wraps
+//! the whole pipeline, outside the layers added in code. The set is only
+//! known at run time, so each layer sits in the pipeline as a two-way branch
+//! (`tower::util::Either`: the layer, or a pass-through): no boxing, no
+//! allocation, and one predictable branch per layer when it is off.
+
+use std::sync::Arc;
+
+use light_runtime_adapters::Environment;
+use runtime_engine::{Budgets, FunctionInfo, Hook, Lifecycle};
+use tower::layer::util::{Identity, Stack};
+#[cfg(any(
+    feature = "logging",
+    feature = "trace",
+    feature = "metrics",
+    feature = "timeout"
+))]
+use tower::util::{option_layer, Either};
+
+use crate::subscriber::SubscriberLayer;
+use crate::LifecycleLayer;
+
+/// The variable listing the layers to turn on, comma separated.
+pub const LAYERS_VAR: &str = "LIGHT_RUNTIME_LAYERS";
+
+/// The layers named by `LIGHT_RUNTIME_LAYERS`; see the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct EnvLayers {
+    #[cfg(feature = "logging")]
+    logging: Option<crate::LoggingLayer>,
+    #[cfg(feature = "trace")]
+    tracing: Option<crate::TracingLayer>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::MetricsLayer>,
+    #[cfg(feature = "timeout")]
+    timeout: Option<crate::TimeoutLayer>,
+}
+
+impl EnvLayers {
+    /// Reads `LIGHT_RUNTIME_LAYERS` from `env` (`logging`, `metrics`,
+    /// `tracing` or `trace`, `timeout`; `all` for every one in this build).
+    /// Unknown names, and layers whose cargo feature is not in this build,
+    /// warn and are skipped.
+    pub fn from_environment(env: &Environment) -> Self {
+        #[allow(unused_mut)]
+        let mut layers = EnvLayers::default();
+        let Some(list) = env.get(LAYERS_VAR) else {
+            return layers;
+        };
+        for name in list.split(',').map(|n| n.trim().to_ascii_lowercase()) {
+            let all = name == "all";
+            #[allow(unused_mut)]
+            let mut known = all;
+            #[cfg(feature = "logging")]
+            if all || name == "logging" {
+                layers.logging = Some(crate::LoggingLayer::from_environment(env));
+                known = true;
+            }
+            #[cfg(feature = "trace")]
+            if all || name == "tracing" || name == "trace" {
+                layers.tracing = Some(crate::TracingLayer::from_environment(env));
+                known = true;
+            }
+            #[cfg(feature = "metrics")]
+            if all || name == "metrics" {
+                layers.metrics = Some(crate::MetricsLayer::from_environment(env));
+                known = true;
+            }
+            #[cfg(feature = "timeout")]
+            if all || name == "timeout" {
+                layers.timeout = Some(crate::TimeoutLayer::from_environment(env));
+                known = true;
+            }
+            if known || name.is_empty() {
+                continue;
+            }
+            let expected = match name.as_str() {
+                "logging" | "metrics" | "tracing" | "trace" | "timeout" => {
+                    "a layer whose cargo feature is in this build (enable it on light-runtime)"
+                }
+                "preload" => "logging, metrics, tracing or timeout (preload needs initialisers registered in code)",
+                _ => "logging, metrics, tracing, timeout or all",
+            };
+            crate::settings::warn_invalid(LAYERS_VAR, &name, expected, "the name skipped");
+        }
+        layers
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Self {
+        Self::from_environment(&Environment::process())
+    }
+
+    fn each(&self, mut f: impl FnMut(&dyn Dispatch)) {
+        #[cfg(feature = "logging")]
+        if let Some(layer) = &self.logging {
+            f(layer);
+        }
+        #[cfg(feature = "trace")]
+        if let Some(layer) = &self.tracing {
+            f(layer);
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(layer) = &self.metrics {
+            f(layer);
+        }
+        #[cfg(feature = "timeout")]
+        if let Some(layer) = &self.timeout {
+            f(layer);
+        }
+        let _ = &mut f;
+    }
+
+    /// The names of the layers turned on, outermost first.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        self.each(|layer| names.push(layer.name()));
+        names
+    }
+
+    /// Whether no layer is turned on.
+    pub fn is_empty(&self) -> bool {
+        self.names().is_empty()
+    }
+
+    /// Applies each layer's budget adjustment.
+    pub fn budgets(&self, mut budgets: Budgets) -> Budgets {
+        self.each(|layer| budgets = layer.budgets(budgets.clone()));
+        budgets
+    }
+
+    /// Each layer's contribution to the `tracing` subscriber.
+    pub fn subscriber_layers(&self, function: &FunctionInfo) -> Vec<SubscriberLayer> {
+        let mut out = Vec::new();
+        self.each(|layer| out.extend(layer.subscriber_layer(function)));
+        out
+    }
+
+    /// Each layer's hook, outermost first.
+    pub fn hooks(&self) -> Vec<Box<dyn Hook>> {
+        let mut out = Vec::new();
+        self.each(|layer| out.extend(layer.hook()));
+        out
+    }
+
+    /// Shows each layer the lifecycle.
+    pub fn attach(&self, lifecycle: &Arc<Lifecycle>) {
+        self.each(|layer| layer.attach(lifecycle));
+    }
+
+    /// The layers turned on, as one tower layer: the first named is
+    /// outermost; a layer not turned on is a pass-through branch.
+    pub fn stack(&self) -> EnvStack {
+        #[cfg(feature = "logging")]
+        let logging = option_layer(self.logging.clone());
+        #[cfg(not(feature = "logging"))]
+        let logging = Identity::new();
+        #[cfg(feature = "trace")]
+        let tracing = option_layer(self.tracing.clone());
+        #[cfg(not(feature = "trace"))]
+        let tracing = Identity::new();
+        #[cfg(feature = "metrics")]
+        let metrics = option_layer(self.metrics.clone());
+        #[cfg(not(feature = "metrics"))]
+        let metrics = Identity::new();
+        #[cfg(feature = "timeout")]
+        let timeout = option_layer(self.timeout);
+        #[cfg(not(feature = "timeout"))]
+        let timeout = Identity::new();
+        Stack::new(timeout, Stack::new(metrics, Stack::new(tracing, logging)))
+    }
+}
+
+#[cfg(feature = "logging")]
+type LoggingSlot = Either<crate::LoggingLayer, Identity>;
+#[cfg(not(feature = "logging"))]
+type LoggingSlot = Identity;
+#[cfg(feature = "trace")]
+type TracingSlot = Either<crate::TracingLayer, Identity>;
+#[cfg(not(feature = "trace"))]
+type TracingSlot = Identity;
+#[cfg(feature = "metrics")]
+type MetricsSlot = Either<crate::MetricsLayer, Identity>;
+#[cfg(not(feature = "metrics"))]
+type MetricsSlot = Identity;
+#[cfg(feature = "timeout")]
+type TimeoutSlot = Either<crate::TimeoutLayer, Identity>;
+#[cfg(not(feature = "timeout"))]
+type TimeoutSlot = Identity;
+
+/// The tower layer of [`EnvLayers::stack`]: logging outermost, then
+/// tracing, metrics and timeout, each either on or a pass-through.
+pub type EnvStack = Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, LoggingSlot>>>;
+
+/// A [`LifecycleLayer`] usable behind `dyn`.
+trait Dispatch {
+    fn name(&self) -> &'static str;
+    fn budgets(&self, budgets: Budgets) -> Budgets;
+    fn subscriber_layer(&self, function: &FunctionInfo) -> Option<SubscriberLayer>;
+    fn hook(&self) -> Option<Box<dyn Hook>>;
+    fn attach(&self, lifecycle: &Arc<Lifecycle>);
+}
+
+impl<L: LifecycleLayer> Dispatch for L {
+    fn name(&self) -> &'static str {
+        LifecycleLayer::name(self)
+    }
+    fn budgets(&self, budgets: Budgets) -> Budgets {
+        LifecycleLayer::budgets(self, budgets)
+    }
+    fn subscriber_layer(&self, function: &FunctionInfo) -> Option<SubscriberLayer> {
+        LifecycleLayer::subscriber_layer(self, function)
+    }
+    fn hook(&self) -> Option<Box<dyn Hook>> {
+        LifecycleLayer::hook(self)
+    }
+    fn attach(&self, lifecycle: &Arc<Lifecycle>) {
+        LifecycleLayer::attach(self, lifecycle)
+    }
+}

@@ -1,0 +1,82 @@
+//! Reusable layers for light-runtime: each is a tower layer around the
+//! invocation pipeline plus, where it needs one, a lifecycle hook, so that
+//! logging, metrics, tracing, preload and timeouts are one line on the
+//! builder, or one environment variable (`LIGHT_RUNTIME_LAYERS`).
+//!
+//! Every layer implements [`LifecycleLayer`]: a `tower::Layer` that may also
+//! bring a [`Hook`](runtime_engine::Hook) (flush telemetry at `Freeze` and
+//! `Close`, run initialisers at `FunctionStart`), adjust the phase budgets,
+//! and add to the process's `tracing` subscriber. Telemetry is never
+//! exported on the response path: the layers record in memory and their
+//! hooks export at `Freeze` and `Close`, within those phases' budgets.
+//!
+//! # Layout
+//! - [`logging`] (feature `logging`): [`LoggingLayer`], JSON or text lines
+//!   with the request id; Lambda's JSON field names on AWS.
+//! - [`metrics`] (feature `metrics`): [`MetricsLayer`], OpenTelemetry
+//!   metrics exported by OTLP/HTTP or to stdout (CloudWatch EMF on AWS).
+//! - [`trace`] (feature `trace`): [`TracingLayer`], one OpenTelemetry span
+//!   per invocation, parented on the platform's trace header.
+//! - [`preload`] (feature `preload`): [`Preload`], initialisers run
+//!   concurrently at `FunctionStart`, their values in the context.
+//! - [`timeout`] (feature `timeout`): [`TimeoutLayer`], the margin before
+//!   the deadline at which the invocation is cancelled.
+//! - [`env`]: [`EnvLayers`], the layers a platform team turns on with
+//!   `LIGHT_RUNTIME_LAYERS`.
+//! - [`lifecycle_layer`]: the [`LifecycleLayer`] trait.
+//! - [`subscriber`]: assembling and installing the `tracing` subscriber.
+//! - `otel` (features `metrics`, `trace`): the OpenTelemetry resource, the
+//!   OTLP/HTTP exporters and the `OTEL_*` variables.
+//! - `settings`: reading variables, warning on invalid values.
+//!
+//! # Example
+//! ```
+//! use light_runtime_layers::{LifecycleLayer, logging::LoggingLayer, timeout::TimeoutLayer};
+//! use std::time::Duration;
+//!
+//! // With light-runtime: Runtime::builder().lifecycle_layer(LoggingLayer::from_env())...
+//! let logging = LoggingLayer::from_env();
+//! let timeout = TimeoutLayer::new(Duration::from_millis(250));
+//! assert_eq!((logging.name(), timeout.name()), ("logging", "timeout"));
+//! ```
+
+pub mod env;
+pub mod lifecycle_layer;
+#[cfg(feature = "logging")]
+pub mod logging;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+#[cfg(any(feature = "metrics", feature = "trace"))]
+mod otel;
+#[cfg(feature = "preload")]
+pub mod preload;
+// Which helpers are used depends on the layers compiled in.
+#[cfg_attr(
+    not(all(feature = "logging", feature = "metrics", feature = "timeout")),
+    allow(dead_code)
+)]
+mod settings;
+pub mod subscriber;
+#[cfg(feature = "timeout")]
+pub mod timeout;
+#[cfg(feature = "trace")]
+pub mod trace;
+
+/// The `tracing` target of the per-invocation span that the logging layer
+/// opens; the tracing layer leaves it out of OpenTelemetry (it makes its own
+/// span per invocation).
+pub const INVOCATION_SPAN_TARGET: &str = "light_runtime::invocation";
+
+pub use env::EnvLayers;
+pub use lifecycle_layer::LifecycleLayer;
+#[cfg(feature = "logging")]
+pub use logging::LoggingLayer;
+#[cfg(feature = "metrics")]
+pub use metrics::MetricsLayer;
+#[cfg(feature = "preload")]
+pub use preload::Preload;
+pub use subscriber::SubscriberLayer;
+#[cfg(feature = "timeout")]
+pub use timeout::TimeoutLayer;
+#[cfg(feature = "trace")]
+pub use trace::TracingLayer;

@@ -1,0 +1,213 @@
+//! [`LoggingLayer`] and the variables it reads.
+
+use std::sync::{Arc, Mutex};
+
+use light_runtime_adapters::Environment;
+use runtime_engine::{FunctionInfo, Platform};
+use tower_layer::Layer;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::{EnvFilter, Layer as _};
+
+use super::line::LineLayer;
+use super::service::Logging;
+use super::INVOCATION_TARGET;
+use crate::settings;
+use crate::subscriber::SubscriberLayer;
+use crate::LifecycleLayer;
+
+/// Lambda's level variable (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`).
+pub const AWS_LEVEL_VAR: &str = "AWS_LAMBDA_LOG_LEVEL";
+/// Lambda's format variable (`Text` or `JSON`).
+pub const AWS_FORMAT_VAR: &str = "AWS_LAMBDA_LOG_FORMAT";
+/// Overrides the format on any platform: `json` or `text`.
+pub const FORMAT_VAR: &str = "LIGHT_RUNTIME_LOG_FORMAT";
+/// `true` logs each invocation's payload at `debug` level.
+pub const PAYLOADS_VAR: &str = "LIGHT_RUNTIME_LOG_PAYLOADS";
+
+/// How lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// `timestamp LEVEL requestId functionName target: message key=value`.
+    Text,
+}
+
+/// Sets up logging; see the [module docs](super).
+///
+/// ```
+/// use light_runtime_layers::logging::{LogFormat, LoggingLayer};
+///
+/// let logging = LoggingLayer::new().with_format(LogFormat::Json).with_level("debug");
+/// # let _ = logging;
+/// ```
+#[derive(Clone)]
+pub struct LoggingLayer {
+    pub(crate) settings: Arc<Settings>,
+}
+
+pub(crate) struct Settings {
+    pub(crate) level: String,
+    pub(crate) format: LogFormat,
+    /// `None`: Lambda's names when the function runs on AWS.
+    pub(crate) aws_names: Option<bool>,
+    pub(crate) log_payloads: bool,
+    pub(crate) writer: Mutex<Option<BoxMakeWriter>>,
+}
+
+impl std::fmt::Debug for LoggingLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggingLayer")
+            .field("level", &self.settings.level)
+            .field("format", &self.settings.format)
+            .field("log_payloads", &self.settings.log_payloads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for LoggingLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LoggingLayer {
+    /// Text lines at `info` to stdout; payloads not logged.
+    pub fn new() -> Self {
+        LoggingLayer {
+            settings: Arc::new(Settings {
+                level: "info".into(),
+                format: LogFormat::Text,
+                aws_names: None,
+                log_payloads: false,
+                writer: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Reads the process environment; see [`from_environment`](Self::from_environment).
+    pub fn from_env() -> Self {
+        Self::from_environment(&Environment::process())
+    }
+
+    /// Reads the level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` (full
+    /// `EnvFilter` syntax), else `info`; the format from
+    /// `LIGHT_RUNTIME_LOG_FORMAT`, else `AWS_LAMBDA_LOG_FORMAT`, else text;
+    /// payload logging from `LIGHT_RUNTIME_LOG_PAYLOADS`. Invalid values
+    /// warn and fall back to the default.
+    pub fn from_environment(env: &Environment) -> Self {
+        let level = if env.contains(AWS_LEVEL_VAR) {
+            let choices = ["trace", "debug", "info", "warn", "error", "fatal"];
+            match settings::choice(env, AWS_LEVEL_VAR, &choices, "info") {
+                "fatal" => "error".to_owned(),
+                chosen => chosen.to_owned(),
+            }
+        } else {
+            env.get("RUST_LOG").unwrap_or_else(|| "info".into())
+        };
+        let aws_format = settings::choice(env, AWS_FORMAT_VAR, &["json", "text"], "text");
+        let format = match settings::choice(env, FORMAT_VAR, &["json", "text"], aws_format) {
+            "json" => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
+        Self::new()
+            .with_level(level)
+            .with_format(format)
+            .log_payloads(settings::flag(env, PAYLOADS_VAR, false))
+    }
+
+    fn settings_mut(&mut self) -> &mut Settings {
+        Arc::get_mut(&mut self.settings).expect("LoggingLayer is configured before it is cloned")
+    }
+
+    /// Sets the level or `EnvFilter` directives (`info`, `my_crate=debug,warn`).
+    pub fn with_level(mut self, level: impl Into<String>) -> Self {
+        self.settings_mut().level = level.into();
+        self
+    }
+
+    /// Sets the line format.
+    pub fn with_format(mut self, format: LogFormat) -> Self {
+        self.settings_mut().format = format;
+        self
+    }
+
+    /// Forces Lambda's JSON field names (`requestId`) on or off; by default
+    /// they are used when the function runs on AWS.
+    pub fn with_lambda_field_names(mut self, on: bool) -> Self {
+        self.settings_mut().aws_names = Some(on);
+        self
+    }
+
+    /// Logs each invocation's payload at `debug` level. Off by default:
+    /// payloads often hold personal data.
+    pub fn log_payloads(mut self, on: bool) -> Self {
+        self.settings_mut().log_payloads = on;
+        self
+    }
+
+    /// Writes lines to `writer` instead of stdout (tests, files).
+    pub fn with_writer<W>(self, writer: W) -> Self
+    where
+        W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+    {
+        *self
+            .settings
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(BoxMakeWriter::new(writer));
+        self
+    }
+
+    /// The format lines are written in.
+    pub fn format(&self) -> LogFormat {
+        self.settings.format
+    }
+
+    /// The subscriber layer that writes lines for `function`, filtered by the level.
+    pub fn line_layer(&self, function: &FunctionInfo) -> SubscriberLayer {
+        let settings = &self.settings;
+        let filter = EnvFilter::try_new(&settings.level).unwrap_or_else(|error| {
+            settings::warn_invalid(
+                "the log level",
+                &settings.level,
+                &format!("a level or RUST_LOG directives ({error})"),
+                "info",
+            );
+            EnvFilter::new("info")
+        });
+        let directive = format!("{INVOCATION_TARGET}=trace")
+            .parse()
+            .expect("a valid directive");
+        let filter = filter.add_directive(directive);
+        let writer = settings
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| BoxMakeWriter::new(std::io::stdout));
+        let aws_names = settings
+            .aws_names
+            .unwrap_or(function.platform == Platform::AwsLambda);
+        let line = LineLayer::new(settings.format, aws_names, writer);
+        SubscriberLayer::new(line.with_filter(filter))
+    }
+}
+
+impl<S> Layer<S> for LoggingLayer {
+    type Service = Logging<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Logging::new(inner, self.settings.log_payloads)
+    }
+}
+
+impl LifecycleLayer for LoggingLayer {
+    fn name(&self) -> &'static str {
+        "logging"
+    }
+
+    fn subscriber_layer(&self, function: &FunctionInfo) -> Option<SubscriberLayer> {
+        Some(self.line_layer(function))
+    }
+}

@@ -1,0 +1,32 @@
+//! Logging: `tracing` lines in JSON or text, each line inside an invocation
+//! carrying its request id and function name.
+//!
+//! [`LoggingLayer`] does two things: its [`Logging`] service runs every
+//! invocation inside an `invocation` span holding the request id and the
+//! function name, and its [subscriber layer](crate::LifecycleLayer::subscriber_layer)
+//! writes each event as one line, finding those ids in the event's span
+//! scope. On AWS with `AWS_LAMBDA_LOG_FORMAT=JSON` the field names are those
+//! of Lambda's JSON log format (`timestamp`, `level`, `message`,
+//! `requestId`, ...), so CloudWatch Logs Insights reads them as its own.
+//!
+//! Payloads are never logged unless [`LoggingLayer::log_payloads`] (or
+//! `LIGHT_RUNTIME_LOG_PAYLOADS=true`) says so; fields whose names look like
+//! credentials (`password`, `secret`, `token`, `authorization`, ...) are
+//! always written as `[redacted]`.
+//!
+//! # Layout
+//! - [`config`]: [`LoggingLayer`], its settings and the variables it reads.
+//! - [`service`]: [`Logging`], the per-invocation span.
+//! - `line`: the subscriber layer that writes lines.
+//! - `timestamp`: RFC 3339 UTC timestamps without a date library.
+
+pub mod config;
+mod line;
+pub mod service;
+mod timestamp;
+
+pub use config::{LogFormat, LoggingLayer};
+pub use service::Logging;
+
+/// The `tracing` target of the per-invocation span.
+pub use crate::INVOCATION_SPAN_TARGET as INVOCATION_TARGET;

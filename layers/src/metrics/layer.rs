@@ -1,0 +1,128 @@
+//! [`MetricsLayer`] and the hook that initialises and flushes it.
+
+use std::sync::{Arc, OnceLock};
+
+use light_runtime_adapters::Environment;
+use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Lifecycle};
+use tower_layer::Layer;
+
+use super::pipeline::MeterPipeline;
+use super::service::Metrics;
+use crate::otel::{Delivery, OtelConfig};
+use crate::LifecycleLayer;
+
+/// Records invocation metrics; see the [module docs](super).
+///
+/// ```
+/// use light_runtime_layers::MetricsLayer;
+/// // OTEL_EXPORTER_OTLP_ENDPOINT set: OTLP/HTTP; otherwise JSON lines on stdout.
+/// let metrics = MetricsLayer::from_env();
+/// assert_eq!(metrics.dropped(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct MetricsLayer {
+    pub(super) shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(super) struct Shared {
+    config: OtelConfig,
+    /// Built at `RuntimeStart`, when the function is known.
+    pub(super) pipeline: OnceLock<MeterPipeline>,
+    pub(super) delivery: Delivery,
+}
+
+impl MetricsLayer {
+    /// Reads the `OTEL_*` variables of the process environment.
+    pub fn from_env() -> Self {
+        Self::from_environment(&Environment::process())
+    }
+
+    /// Reads the `OTEL_*` variables of `env`: the endpoint, timeout,
+    /// headers, exporter, temporality, service name and resource attributes.
+    pub fn from_environment(env: &Environment) -> Self {
+        MetricsLayer {
+            shared: Arc::new(Shared {
+                config: OtelConfig::from_environment(env),
+                pipeline: OnceLock::new(),
+                delivery: Delivery::new("metric data points"),
+            }),
+        }
+    }
+
+    /// Builds the meter pipeline for `function`, if not built yet. The hook
+    /// does this at `RuntimeStart`; call it yourself only without a runtime.
+    pub fn init(&self, function: &FunctionInfo) {
+        self.shared
+            .pipeline
+            .get_or_init(|| MeterPipeline::build(function, &self.shared.config));
+    }
+
+    /// Collects and exports now, as the hook does at `Freeze`
+    /// (`closing = false`, skipped while backing off after a failure) and
+    /// at `Close` (`closing = true`, always tried).
+    pub async fn flush(&self, closing: bool) {
+        if let Some(pipeline) = self.shared.pipeline.get() {
+            pipeline.flush(&self.shared.delivery, closing).await;
+        }
+    }
+
+    /// Metric data points dropped because the exporter failed.
+    pub fn dropped(&self) -> u64 {
+        self.shared.delivery.dropped_total()
+    }
+}
+
+impl<S> Layer<S> for MetricsLayer {
+    type Service = Metrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Metrics::new(inner, self.shared.clone())
+    }
+}
+
+impl LifecycleLayer for MetricsLayer {
+    fn name(&self) -> &'static str {
+        "metrics"
+    }
+
+    fn hook(&self) -> Option<Box<dyn Hook>> {
+        Some(Box::new(MetricsHook(self.clone())))
+    }
+
+    fn attach(&self, lifecycle: &Arc<Lifecycle>) {
+        let _ = self
+            .shared
+            .delivery
+            .lifecycle
+            .set(Arc::downgrade(lifecycle));
+    }
+}
+
+/// Builds the pipeline at `RuntimeStart`, flushes at `Freeze` and `Close`.
+struct MetricsHook(MetricsLayer);
+
+impl Hook for MetricsHook {
+    fn name(&self) -> &str {
+        "metrics"
+    }
+
+    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        self.0.init(function);
+        Ok(())
+    }
+
+    fn on_freeze(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.0.flush(false).await;
+            Ok(())
+        })
+    }
+
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.0.flush(true).await;
+            Ok(())
+        })
+    }
+}

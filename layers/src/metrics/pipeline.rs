@@ -1,0 +1,252 @@
+//! The meter provider, its instruments, and collecting and exporting them.
+
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use opentelemetry::metrics::{Counter, Histogram, MeterProvider as _};
+use opentelemetry::KeyValue;
+use opentelemetry_otlp::{MetricExporter, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::reader::MetricReader;
+use opentelemetry_sdk::metrics::{
+    InstrumentKind, ManualReader, Pipeline, SdkMeterProvider, Temporality,
+};
+use runtime_engine::{FunctionInfo, Phase, Platform};
+
+use super::console;
+use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
+
+/// The instruments the service records into.
+#[derive(Debug)]
+pub(super) struct Instruments {
+    pub(super) invocations: Counter<u64>,
+    pub(super) errors: Counter<u64>,
+    pub(super) duration: Histogram<f64>,
+    pub(super) coldstarts: Counter<u64>,
+    init_duration: Histogram<f64>,
+    phase_duration: Counter<f64>,
+}
+
+/// Where collected metrics go.
+enum Sink {
+    Otlp(Box<MetricExporter>),
+    Console { emf: bool, namespace: String },
+    None,
+}
+
+/// A built pipeline: provider, reader, instruments, sink.
+pub(super) struct MeterPipeline {
+    _provider: SdkMeterProvider,
+    reader: SharedReader,
+    pub(super) instruments: Instruments,
+    sink: Sink,
+    otlp_timeout: Duration,
+    function_name: String,
+    /// Phase totals at the previous flush, to record deltas; `None` until
+    /// init duration has been recorded.
+    last_phases: Mutex<Option<[Duration; 9]>>,
+}
+
+impl std::fmt::Debug for MeterPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsPipeline").finish_non_exhaustive()
+    }
+}
+
+/// The manual reader, shared between the provider and the flush.
+#[derive(Clone, Debug)]
+struct SharedReader(Arc<ManualReader>);
+
+impl MetricReader for SharedReader {
+    fn register_pipeline(&self, pipeline: Weak<Pipeline>) {
+        self.0.register_pipeline(pipeline)
+    }
+    fn collect(&self, rm: &mut ResourceMetrics) -> OTelSdkResult {
+        self.0.collect(rm)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    fn temporality(&self, kind: InstrumentKind) -> Temporality {
+        self.0.temporality(kind)
+    }
+}
+
+impl MeterPipeline {
+    /// Builds the pipeline for `function`. An exporter that cannot be built
+    /// (bad headers, ...) warns and leaves metrics recorded but not exported.
+    pub(super) fn build(function: &FunctionInfo, config: &OtelConfig) -> Self {
+        let temporality = if config.cumulative {
+            Temporality::Cumulative
+        } else {
+            Temporality::Delta
+        };
+        let reader = SharedReader(Arc::new(
+            ManualReader::builder()
+                .with_temporality(temporality)
+                .build(),
+        ));
+        let provider = SdkMeterProvider::builder()
+            .with_resource(otel::resource(function, config))
+            .with_reader(reader.clone())
+            .build();
+        let meter = provider.meter("light-runtime");
+        let instruments = Instruments {
+            invocations: meter
+                .u64_counter("faas.invocations")
+                .with_unit("{invocation}")
+                .build(),
+            errors: meter
+                .u64_counter("faas.errors")
+                .with_unit("{error}")
+                .build(),
+            duration: meter
+                .f64_histogram("faas.invoke_duration")
+                .with_unit("s")
+                .build(),
+            coldstarts: meter
+                .u64_counter("faas.coldstarts")
+                .with_unit("{coldstart}")
+                .build(),
+            init_duration: meter
+                .f64_histogram("faas.init_duration")
+                .with_unit("s")
+                .build(),
+            phase_duration: meter
+                .f64_counter("light_runtime.phase.duration")
+                .with_unit("s")
+                .build(),
+        };
+        let sink = match config.metrics_exporter {
+            ExporterKind::Otlp => {
+                let built = MetricExporter::builder()
+                    .with_http()
+                    .with_endpoint(config.metrics_url())
+                    .with_timeout(config.timeout)
+                    .with_headers(config.headers.clone())
+                    .with_temporality(temporality)
+                    .build();
+                match built {
+                    Ok(exporter) => Sink::Otlp(Box::new(exporter)),
+                    Err(error) => {
+                        crate::settings::warn_invalid(
+                            "the OTLP metrics exporter",
+                            &config.metrics_url(),
+                            &format!("a usable configuration ({error})"),
+                            "no metrics export",
+                        );
+                        Sink::None
+                    }
+                }
+            }
+            ExporterKind::Console => Sink::Console {
+                emf: function.platform == Platform::AwsLambda,
+                namespace: config
+                    .service_name
+                    .clone()
+                    .unwrap_or_else(|| "light-runtime".into()),
+            },
+            ExporterKind::None => Sink::None,
+        };
+        MeterPipeline {
+            _provider: provider,
+            reader,
+            instruments,
+            sink,
+            otlp_timeout: config.timeout,
+            function_name: function.name.to_string(),
+            last_phases: Mutex::new(None),
+        }
+    }
+
+    /// Records init duration (once) and each phase's time since the last flush.
+    pub(super) fn record_phases(&self, delivery: &Delivery) {
+        let Some(lifecycle) = delivery.lifecycle.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        let report = lifecycle.timings();
+        let mut last = self.last_phases.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = match *last {
+            Some(previous) => previous,
+            None => {
+                let init = report.init_duration();
+                self.instruments
+                    .init_duration
+                    .record(init.as_secs_f64(), &[]);
+                [Duration::ZERO; 9]
+            }
+        };
+        let mut now = previous;
+        for phase in Phase::ALL {
+            let total = report.phase(phase).total;
+            now[phase.index()] = total;
+            let delta = total.saturating_sub(previous[phase.index()]);
+            if !delta.is_zero() {
+                let attributes = [KeyValue::new("phase", phase.name())];
+                self.instruments
+                    .phase_duration
+                    .add(delta.as_secs_f64(), &attributes);
+            }
+        }
+        *last = Some(now);
+    }
+
+    /// Collects and exports within the phase's share of its budget.
+    pub(super) async fn flush(&self, delivery: &Delivery, closing: bool) {
+        if matches!(self.sink, Sink::None) || !delivery.should_try(closing) {
+            return;
+        }
+        self.record_phases(delivery);
+        let mut collected = ResourceMetrics::default();
+        if let Err(error) = self.reader.collect(&mut collected) {
+            tracing::debug!("metrics collection failed: {error}");
+            return;
+        }
+        let points = console::count_points(&collected);
+        if points == 0 {
+            return;
+        }
+        match &self.sink {
+            Sink::Otlp(exporter) => {
+                let limit = delivery.time_limit(closing, self.otlp_timeout);
+                let deadline = tokio::time::Instant::now() + limit;
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let reason = match tokio::time::timeout_at(
+                        deadline,
+                        exporter.export(&collected),
+                    )
+                    .await
+                    {
+                        Ok(Ok(())) => {
+                            delivery.succeeded();
+                            return;
+                        }
+                        Ok(Err(error)) => format!("the OTLP endpoint failed: {error}"),
+                        Err(_) => format!(
+                            "the OTLP export did not finish within {} ms",
+                            limit.as_millis()
+                        ),
+                    };
+                    delivery.failed(&reason);
+                    // One retry, if the first attempt failed fast enough.
+                    if attempt >= 2 || tokio::time::Instant::now() + limit / 4 > deadline {
+                        delivery.dropped(points, &reason);
+                        return;
+                    }
+                }
+            }
+            Sink::Console { emf, namespace } => {
+                let lines = console::lines(&collected, *emf, namespace, &self.function_name);
+                console::write_stdout(&lines);
+            }
+            Sink::None => {}
+        }
+    }
+}

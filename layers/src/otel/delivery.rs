@@ -1,0 +1,98 @@
+//! [`Delivery`]: when to export, for how long, and what was dropped.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, Weak};
+use std::time::Duration;
+
+use runtime_engine::Lifecycle;
+use tokio::time::Instant;
+
+/// The first back-off after a failed export at `Freeze`.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest back-off.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Delivery state of one signal (metrics or spans).
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    signal: &'static str,
+    dropped: AtomicU64,
+    warned: AtomicBool,
+    /// After a failure, `Freeze` flushes wait until then (`Close` never waits).
+    retry_after: Mutex<Option<(Instant, Duration)>>,
+    /// To read the phase budgets; set when the layer is attached.
+    pub(crate) lifecycle: OnceLock<Weak<Lifecycle>>,
+}
+
+impl Delivery {
+    pub(crate) fn new(signal: &'static str) -> Self {
+        Delivery {
+            signal,
+            dropped: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
+            retry_after: Mutex::new(None),
+            lifecycle: OnceLock::new(),
+        }
+    }
+
+    /// How long this signal's export may take in a phase with `budget`
+    /// (metrics and spans share it), capped by the OTLP timeout.
+    pub(crate) fn time_limit(&self, closing: bool, otlp_timeout: Duration) -> Duration {
+        let budgets = self
+            .lifecycle
+            .get()
+            .and_then(Weak::upgrade)
+            .map(|l| l.budgets().clone())
+            .unwrap_or_default();
+        let budget = if closing {
+            budgets.close
+        } else {
+            budgets.freeze
+        };
+        (budget * 2 / 5).min(otlp_timeout)
+    }
+
+    /// Whether a `Freeze` flush should try now (not backing off).
+    pub(crate) fn should_try(&self, closing: bool) -> bool {
+        if closing {
+            return true;
+        }
+        let retry_after = self.retry_after.lock().unwrap_or_else(|p| p.into_inner());
+        retry_after.is_none_or(|(at, _)| Instant::now() >= at)
+    }
+
+    /// Records a successful export.
+    pub(crate) fn succeeded(&self) {
+        *self.retry_after.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Records a failed attempt: backs off further `Freeze` flushes.
+    pub(crate) fn failed(&self, reason: &str) {
+        let mut retry_after = self.retry_after.lock().unwrap_or_else(|p| p.into_inner());
+        let delay = retry_after.map_or(FIRST_BACKOFF, |(_, d)| (d * 2).min(MAX_BACKOFF));
+        *retry_after = Some((Instant::now() + delay, delay));
+        tracing::debug!(signal = self.signal, "telemetry export failed: {reason}");
+    }
+
+    /// Counts `count` dropped items; the first drop is logged (once per process).
+    pub(crate) fn dropped(&self, count: u64, reason: &str) {
+        if count == 0 {
+            return;
+        }
+        self.dropped.fetch_add(count, Ordering::Relaxed);
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            let message = format!(
+                "light-runtime: dropped {count} {} because {reason}; invocations are not affected. \
+                 Check OTEL_EXPORTER_OTLP_ENDPOINT. Further drops are counted, not logged.",
+                self.signal
+            );
+            tracing::warn!("{message}");
+            eprintln!("{message}");
+        }
+    }
+
+    /// Items dropped so far.
+    pub(crate) fn dropped_total(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,152 @@
+//! [`TracingLayer`], its hook and its `tracing` bridge.
+
+use std::sync::{Arc, OnceLock};
+
+use light_runtime_adapters::Environment;
+use opentelemetry::trace::TracerProvider as _;
+use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Lifecycle};
+use tower_layer::Layer;
+use tracing_subscriber::filter::{filter_fn, LevelFilter};
+use tracing_subscriber::Layer as _;
+
+use super::pipeline::TracePipeline;
+use super::service::Tracing;
+use crate::otel::{Delivery, OtelConfig};
+use crate::subscriber::SubscriberLayer;
+use crate::{LifecycleLayer, INVOCATION_SPAN_TARGET};
+
+/// Makes one span per invocation; see the [module docs](super).
+///
+/// ```
+/// use light_runtime_layers::TracingLayer;
+/// // Exports to OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) when it is set.
+/// let tracing = TracingLayer::from_env();
+/// assert_eq!(tracing.dropped(), 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct TracingLayer {
+    pub(super) shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(super) struct Shared {
+    config: OtelConfig,
+    /// Built when the function is known: for the subscriber or at `RuntimeStart`.
+    pub(super) pipeline: OnceLock<TracePipeline>,
+    delivery: Delivery,
+}
+
+impl TracingLayer {
+    /// Reads the `OTEL_*` variables of the process environment.
+    pub fn from_env() -> Self {
+        Self::from_environment(&Environment::process())
+    }
+
+    /// Reads the `OTEL_*` variables of `env`: endpoint, timeout, headers,
+    /// exporter, sampler, service name and resource attributes.
+    pub fn from_environment(env: &Environment) -> Self {
+        TracingLayer {
+            shared: Arc::new(Shared {
+                config: OtelConfig::from_environment(env),
+                pipeline: OnceLock::new(),
+                delivery: Delivery::new("spans"),
+            }),
+        }
+    }
+
+    fn pipeline(&self, function: &FunctionInfo) -> &TracePipeline {
+        self.shared
+            .pipeline
+            .get_or_init(|| TracePipeline::build(function, &self.shared.config))
+    }
+
+    /// Builds the tracer for `function`, if not built yet. The hook does this
+    /// at `RuntimeStart`; call it yourself only without a runtime.
+    pub fn init(&self, function: &FunctionInfo) {
+        self.pipeline(function);
+    }
+
+    /// Exports the spans ended so far, as the hook does at `Freeze`
+    /// (`closing = false`) and `Close` (`closing = true`).
+    pub async fn flush(&self, closing: bool) {
+        if let Some(pipeline) = self.shared.pipeline.get() {
+            pipeline.flush(&self.shared.delivery, closing).await;
+        }
+    }
+
+    /// Spans dropped: the buffer was full or the exporter failed at `Close`.
+    pub fn dropped(&self) -> u64 {
+        self.shared.delivery.dropped_total()
+    }
+}
+
+impl<S> Layer<S> for TracingLayer {
+    type Service = Tracing<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Tracing::new(inner, self.shared.clone())
+    }
+}
+
+impl LifecycleLayer for TracingLayer {
+    fn name(&self) -> &'static str {
+        "tracing"
+    }
+
+    /// `tracing-opentelemetry`, so the user's `tracing` spans (at `info` and
+    /// above) nest under the invocation's span. The logging layer's own
+    /// per-invocation span is left out.
+    fn subscriber_layer(&self, function: &FunctionInfo) -> Option<SubscriberLayer> {
+        let tracer = self
+            .pipeline(function)
+            .provider()
+            .tracer("light-runtime.tracing");
+        let filter = filter_fn(|meta| {
+            meta.target() != INVOCATION_SPAN_TARGET && *meta.level() <= LevelFilter::INFO
+        });
+        let bridge = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(filter);
+        Some(SubscriberLayer::new(bridge))
+    }
+
+    fn hook(&self) -> Option<Box<dyn Hook>> {
+        Some(Box::new(TracingHook(self.clone())))
+    }
+
+    fn attach(&self, lifecycle: &Arc<Lifecycle>) {
+        let _ = self
+            .shared
+            .delivery
+            .lifecycle
+            .set(Arc::downgrade(lifecycle));
+    }
+}
+
+/// Builds the tracer at `RuntimeStart`, flushes at `Freeze` and `Close`.
+struct TracingHook(TracingLayer);
+
+impl Hook for TracingHook {
+    fn name(&self) -> &str {
+        "tracing"
+    }
+
+    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        self.0.init(function);
+        Ok(())
+    }
+
+    fn on_freeze(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.0.flush(false).await;
+            Ok(())
+        })
+    }
+
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.0.flush(true).await;
+            Ok(())
+        })
+    }
+}

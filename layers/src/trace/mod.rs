@@ -1,0 +1,28 @@
+//! Tracing: one OpenTelemetry span per invocation with the FaaS semantic
+//! conventions, parented on the platform's trace header, exported at
+//! `Freeze` and `Close`.
+//!
+//! The span (kind `SERVER`, named after the function) carries
+//! `faas.invocation_id`, `faas.coldstart`, `faas.trigger`, `faas.name`,
+//! `faas.version`, `cloud.provider`, `cloud.region`, `cloud.account.id`
+//! and, on failure, `error.type` with an error status. Its parent is the
+//! caller's span from the context's W3C trace (on AWS converted from X-Ray's
+//! `Root=...;Parent=...;Sampled=...`). Spans the user opens with `tracing`
+//! while the handler runs nest under it, through `tracing-opentelemetry`.
+//!
+//! Ended spans wait in a bounded in-memory buffer (never exported on the
+//! response path); the hook exports them at `Freeze` and `Close` with
+//! OTLP/HTTP. A failed export puts them back for the next flush; what
+//! overflows the buffer or fails at `Close` is counted and logged once.
+//!
+//! # Layout
+//! - `layer`: [`TracingLayer`] and its hook.
+//! - `service`: [`Tracing`] and its future.
+//! - `pipeline`: tracer provider, buffering span processor, export.
+
+mod layer;
+mod pipeline;
+mod service;
+
+pub use layer::TracingLayer;
+pub use service::{Tracing, TracingFuture};

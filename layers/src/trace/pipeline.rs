@@ -1,0 +1,184 @@
+//! The tracer provider, the buffering span processor and the export.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::Context;
+use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    Sampler, SdkTracer, SdkTracerProvider, Span, SpanData, SpanExporter as _, SpanProcessor,
+};
+use runtime_engine::FunctionInfo;
+
+use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
+
+/// Ended spans kept between flushes, at most.
+const BUFFER_CAPACITY: usize = 4096;
+
+/// A built pipeline: provider, tracer, buffer, exporter.
+pub(super) struct TracePipeline {
+    provider: SdkTracerProvider,
+    pub(super) tracer: SdkTracer,
+    buffer: Arc<SpanBuffer>,
+    exporter: Option<SpanExporter>,
+    otlp_timeout: Duration,
+}
+
+impl std::fmt::Debug for TracePipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracePipeline").finish_non_exhaustive()
+    }
+}
+
+/// Ended spans waiting for the next flush.
+#[derive(Debug, Default)]
+struct SpanBuffer {
+    spans: Mutex<Vec<SpanData>>,
+    /// Spans that did not fit, not yet reported to the delivery.
+    overflow: std::sync::atomic::AtomicU64,
+}
+
+/// Keeps ended spans in memory; exporting is the hook's job.
+#[derive(Debug)]
+struct BufferProcessor(Arc<SpanBuffer>);
+
+impl SpanProcessor for BufferProcessor {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        let mut spans = self.0.spans.lock().unwrap_or_else(|p| p.into_inner());
+        if spans.len() < BUFFER_CAPACITY {
+            spans.push(span);
+        } else {
+            self.0
+                .overflow
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        // Exports happen at Freeze and Close, on the runtime, within budget.
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+impl TracePipeline {
+    /// Builds the pipeline for `function`. An exporter that cannot be built
+    /// warns; spans are then still made (user spans still nest) but not sent.
+    pub(super) fn build(function: &FunctionInfo, config: &OtelConfig) -> Self {
+        let resource = otel::resource(function, config);
+        let exporter = match config.traces_exporter {
+            ExporterKind::Otlp => {
+                let built = SpanExporter::builder()
+                    .with_http()
+                    .with_endpoint(config.traces_url())
+                    .with_timeout(config.timeout)
+                    .with_headers(config.headers.clone())
+                    .build();
+                match built {
+                    Ok(mut exporter) => {
+                        exporter.set_resource(&resource);
+                        Some(exporter)
+                    }
+                    Err(error) => {
+                        crate::settings::warn_invalid(
+                            "the OTLP trace exporter",
+                            &config.traces_url(),
+                            &format!("a usable configuration ({error})"),
+                            "no span export",
+                        );
+                        None
+                    }
+                }
+            }
+            ExporterKind::Console | ExporterKind::None => None,
+        };
+        let buffer = Arc::new(SpanBuffer::default());
+        let ratio = Sampler::TraceIdRatioBased(config.sampler_ratio);
+        let sampler = match config.sampler {
+            "always_on" => Sampler::AlwaysOn,
+            "always_off" => Sampler::AlwaysOff,
+            "traceidratio" => ratio,
+            "parentbased_always_off" => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+            "parentbased_traceidratio" => Sampler::ParentBased(Box::new(ratio)),
+            _ => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        };
+        let provider = SdkTracerProvider::builder()
+            .with_resource(resource)
+            .with_sampler(sampler)
+            .with_span_processor(BufferProcessor(buffer.clone()))
+            .build();
+        let tracer = provider.tracer("light-runtime");
+        TracePipeline {
+            provider,
+            tracer,
+            buffer,
+            exporter,
+            otlp_timeout: config.timeout,
+        }
+    }
+
+    /// The provider, for the `tracing` bridge.
+    pub(super) fn provider(&self) -> &SdkTracerProvider {
+        &self.provider
+    }
+
+    /// Exports the buffered spans within the phase's share of its budget.
+    pub(super) async fn flush(&self, delivery: &Delivery, closing: bool) {
+        let overflow = self
+            .buffer
+            .overflow
+            .swap(0, std::sync::atomic::Ordering::Relaxed);
+        delivery.dropped(overflow, "the span buffer was full");
+        let Some(exporter) = &self.exporter else {
+            // Nowhere to send them: keep memory flat.
+            self.buffer
+                .spans
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+            return;
+        };
+        if !delivery.should_try(closing) {
+            return;
+        }
+        let batch =
+            std::mem::take(&mut *self.buffer.spans.lock().unwrap_or_else(|p| p.into_inner()));
+        if batch.is_empty() {
+            return;
+        }
+        let limit = delivery.time_limit(closing, self.otlp_timeout);
+        let kept = batch.clone();
+        let reason = match tokio::time::timeout(limit, exporter.export(batch)).await {
+            Ok(Ok(())) => {
+                delivery.succeeded();
+                return;
+            }
+            Ok(Err(error)) => format!("the OTLP endpoint failed: {error}"),
+            Err(_) => format!(
+                "the OTLP export did not finish within {} ms",
+                limit.as_millis()
+            ),
+        };
+        delivery.failed(&reason);
+        if closing {
+            delivery.dropped(kept.len() as u64, &reason);
+            return;
+        }
+        // Put them back in front of newer spans, for the next flush.
+        let mut spans = self.buffer.spans.lock().unwrap_or_else(|p| p.into_inner());
+        let newer = std::mem::replace(&mut *spans, kept);
+        spans.extend(newer);
+        if spans.len() > BUFFER_CAPACITY {
+            let excess = spans.len() - BUFFER_CAPACITY;
+            spans.drain(..excess);
+            delivery.dropped(excess as u64, &reason);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The `light-runtime` command.
+//!
+//! `light-runtime package --platform aws --plugin target/release/libaudit.so
+//! --output layer.zip` writes a cloud-layer zip carrying hook plugins and
+//! their config file, laid out as the platform mounts layers (see
+//! `light_runtime::package`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use light_runtime::package::{write_layer, LayerSpec, Layout};
+use light_runtime::plugins::PluginEntry;
+
+/// light-runtime: serverless lifecycle runtime tooling.
+#[derive(Debug, Parser)]
+#[command(name = "light-runtime", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes a cloud-layer zip with hook plugins and their config file.
+    Package {
+        /// The platform whose layer layout to use: aws, fc or scf.
+        #[arg(long)]
+        platform: String,
+        /// A plugin file (`.so`) to include, without settings; repeat for
+        /// several. They run in the order given, after the template's.
+        #[arg(long = "plugin", value_name = "FILE")]
+        plugins: Vec<PathBuf>,
+        /// A `light-runtime.toml` template: its `[[plugins]]` name local
+        /// files (relative to the template) and carry their `config`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A prebuilt bootstrap to include.
+        #[arg(long, value_name = "FILE")]
+        bootstrap: Option<PathBuf>,
+        /// Where to write the zip.
+        #[arg(
+            long,
+            short,
+            value_name = "FILE",
+            default_value = "light-runtime-layer.zip"
+        )]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("light-runtime: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let Command::Package {
+        platform,
+        plugins,
+        config,
+        bootstrap,
+        output,
+    } = cli.command;
+    let platform = light_runtime::platform::parse(&platform).map_err(|e| e.to_string())?;
+    let mut spec = match &config {
+        Some(template) => LayerSpec::from_template(platform, template)?,
+        None => LayerSpec {
+            platform,
+            plugins: Vec::new(),
+            bootstrap: None,
+        },
+    };
+    spec.plugins.extend(plugins.iter().map(|path| PluginEntry {
+        path: path.display().to_string(),
+        config: None,
+    }));
+    spec.bootstrap = bootstrap;
+    let summary = write_layer(&spec, &output)?;
+    let mount = Layout::of(platform).map_or("/opt", |l| l.mount);
+    println!(
+        "wrote {} for {platform} (extracted to {mount}):",
+        output.display()
+    );
+    for entry in summary.entries {
+        println!("  {mount}/{entry}");
+    }
+    Ok(())
+}

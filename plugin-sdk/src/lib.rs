@@ -1,0 +1,134 @@
+//! What a light-runtime hook plugin links: implement the engine's [`Hook`]
+//! trait, call [`export_plugin!`] once, build the crate as a `cdylib`, and
+//! list the `.so` in the runtime's plugin configuration.
+//!
+//! The crate is thin on purpose: the ABI types and the glue the macro
+//! expands to live in the engine's [`plugin`](runtime_engine::plugin)
+//! module, so the host and every plugin agree on one definition of the ABI
+//! by construction; this crate adds the macro and re-exports what a plugin
+//! author needs, nothing else.
+//!
+//! # Layout
+//! - [`export_plugin!`]: exports the entry symbol for a `Hook`. Panics in
+//!   any phase are caught at the boundary and become that phase's failure.
+//! - [`abi`]: the C ABI (re-exported from the engine), for reading or for
+//!   writing a plugin by hand.
+//! - Re-exports: [`Hook`], [`HookFuture`], [`Flow`], [`Invocation`],
+//!   [`Outcome`], [`Response`], [`InvocationError`], [`Context`],
+//!   [`FunctionInfo`], [`Ending`], [`BoxError`].
+//!
+//! # Example
+//! ```
+//! use light_runtime_plugin_sdk::{export_plugin, BoxError, Context, Hook, Outcome};
+//!
+//! /// Counts failed invocations.
+//! #[derive(Default)]
+//! struct CountErrors(std::sync::atomic::AtomicU64);
+//!
+//! impl Hook for CountErrors {
+//!     fn on_after_invoke(&self, _ctx: &Context, outcome: &mut Outcome) -> Result<(), BoxError> {
+//!         if outcome.is_error() {
+//!             self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! // With no configuration: a value made fresh for each instance.
+//! export_plugin!(name = "count-errors", hook = CountErrors::default());
+//! ```
+//!
+//! A plugin that takes configuration (the `config` table of its entry in
+//! `light-runtime.toml`, handed over as JSON text) names a constructor:
+//!
+//! ```
+//! # use light_runtime_plugin_sdk::{export_plugin, BoxError, Hook};
+//! struct Greeter { greeting: String }
+//! impl Hook for Greeter {}
+//!
+//! impl Greeter {
+//!     fn from_config(config: &str) -> Result<Greeter, BoxError> {
+//!         Ok(Greeter { greeting: if config.is_empty() { "hello".into() } else { config.into() } })
+//!     }
+//! }
+//!
+//! export_plugin!(name = "greeter", new = Greeter::from_config);
+//! ```
+
+pub use runtime_engine::plugin::abi;
+pub use runtime_engine::{
+    BoxError, Context, Ending, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
+    Outcome, Phase, Response,
+};
+
+/// For the macro's expansion only.
+#[doc(hidden)]
+pub mod __export {
+    pub use runtime_engine::plugin::abi::PluginTable;
+    pub use runtime_engine::plugin::export::{Definition, ExportedTable};
+    pub use runtime_engine::{BoxError, Hook};
+}
+
+/// Exports a [`Hook`] as a light-runtime plugin: defines the entry symbol
+/// `light_runtime_plugin` and its table. Call it once per `cdylib`.
+///
+/// - `export_plugin!(name = "audit", new = Audit::from_config)`: `new` is a
+///   `fn(&str) -> Result<H, E>` given the plugin's configuration as JSON
+///   text (empty when there is none), with `E: Into<BoxError>`; an error
+///   refuses the plugin at start, naming it.
+/// - `export_plugin!(name = "noop", hook = Noop)`: the expression is
+///   evaluated for each instance; the plugin takes no configuration.
+///
+/// `name` is what timings, logs and error messages call the plugin. Every
+/// phase is exported; a panic in any of them is caught at the boundary and
+/// reported as that phase's failure, so it cannot unwind into the runtime.
+/// Build plugins with `panic = "unwind"` (the default): with `abort`, a
+/// panic ends the process before anything can catch it.
+#[macro_export]
+macro_rules! export_plugin {
+    (name = $name:literal, new = $new:expr $(,)?) => {
+        const _: () = {
+            fn __light_runtime_new(
+                config: &str,
+            ) -> ::core::result::Result<
+                ::std::boxed::Box<dyn $crate::__export::Hook>,
+                $crate::__export::BoxError,
+            > {
+                match ($new)(config) {
+                    ::core::result::Result::Ok(hook) => {
+                        ::core::result::Result::Ok(::std::boxed::Box::new(hook)
+                            as ::std::boxed::Box<dyn $crate::__export::Hook>)
+                    }
+                    ::core::result::Result::Err(error) => {
+                        ::core::result::Result::Err(::core::convert::Into::<
+                            $crate::__export::BoxError,
+                        >::into(error))
+                    }
+                }
+            }
+
+            static DEFINITION: $crate::__export::Definition =
+                $crate::__export::Definition::new($name, __light_runtime_new);
+            static TABLE: $crate::__export::ExportedTable =
+                $crate::__export::ExportedTable::new(&DEFINITION);
+
+            /// The plugin's entry symbol (docs/plugin-abi.md).
+            // `no_mangle` is what the `unsafe_code` lint flags here: the
+            // symbol's exact name is the ABI. No `unsafe` block is involved.
+            #[allow(unsafe_code)]
+            #[no_mangle]
+            pub extern "C" fn light_runtime_plugin(
+                host_abi_version: u32,
+            ) -> *const $crate::__export::PluginTable {
+                TABLE.entry(host_abi_version)
+            }
+        };
+    };
+    (name = $name:literal, hook = $hook:expr $(,)?) => {
+        $crate::export_plugin!(
+            name = $name,
+            new =
+                |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
+        );
+    };
+}

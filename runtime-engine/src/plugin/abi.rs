@@ -1,0 +1,282 @@
+//! The plugin C ABI, version [`ABI_VERSION`]: the `#[repr(C)]` types that
+//! cross between the runtime (the host) and a plugin, mirrored one for one
+//! by `plugin-sdk/include/light_runtime_plugin.h` and described in
+//! `docs/plugin-abi.md`.
+//!
+//! A plugin exports one function, [`ENTRY_SYMBOL`], of type [`EntryFn`]; it
+//! returns a [`PluginTable`]: the ABI version, the plugin's name and one
+//! nullable function pointer per lifecycle phase. Only these structs and
+//! borrowed, length-prefixed bytes ([`ByteSlice`]) cross the boundary;
+//! whatever a plugin wants to hand back (a rewritten event, a response, an
+//! error, a failure message) it gives to the host's [`Output`] callbacks,
+//! which copy it, so no allocation ever changes sides.
+
+use std::ffi::c_void;
+
+/// The ABI version this engine speaks. A plugin whose table says otherwise
+/// is refused.
+pub const ABI_VERSION: u32 = 1;
+
+/// The name of the one symbol a plugin exports.
+pub const ENTRY_SYMBOL: &str = "light_runtime_plugin";
+
+/// The entry symbol's type: given the host's ABI version, returns the
+/// plugin's table (static, never freed), or null if the plugin cannot serve
+/// that version.
+pub type EntryFn = unsafe extern "C" fn(host_abi_version: u32) -> *const PluginTable;
+
+/// A phase function's verdict: go on. The only success status outside
+/// `BeforeInvoke`.
+pub const STATUS_CONTINUE: i32 = 0;
+/// `BeforeInvoke` only: answer in place of the handler with the response or
+/// error given to [`Output`].
+pub const STATUS_RESPOND: i32 = 1;
+/// The phase failed; the message given to [`Output::fail`] says why.
+pub const STATUS_FAILED: i32 = -1;
+
+/// Borrowed bytes: `len` bytes at `ptr`, valid for the duration of the call
+/// they are passed to (or, for a table's name, as long as the library is
+/// loaded). `ptr` may be null when `len` is 0. Text is UTF-8, not
+/// NUL-terminated.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ByteSlice {
+    /// The first byte.
+    pub ptr: *const u8,
+    /// How many bytes.
+    pub len: usize,
+}
+
+impl ByteSlice {
+    /// No bytes.
+    pub const EMPTY: ByteSlice = ByteSlice {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
+
+    /// Borrows `bytes`.
+    pub const fn new(bytes: &[u8]) -> ByteSlice {
+        ByteSlice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
+    }
+
+    /// Borrows `text`.
+    pub const fn from_str(text: &str) -> ByteSlice {
+        ByteSlice::new(text.as_bytes())
+    }
+
+    /// Borrows `text`, or no bytes for `None`.
+    pub fn from_option(text: Option<&str>) -> ByteSlice {
+        text.map_or(ByteSlice::EMPTY, ByteSlice::from_str)
+    }
+}
+
+/// Platform codes in [`FunctionView::platform`].
+pub mod platform {
+    /// AWS Lambda.
+    pub const AWS_LAMBDA: u32 = 0;
+    /// Alibaba Cloud Function Compute.
+    pub const ALIYUN_FC: u32 = 1;
+    /// Tencent Cloud SCF.
+    pub const TENCENT_SCF: u32 = 2;
+    /// A plain HTTP FaaS.
+    pub const HTTP: u32 = 3;
+    /// The local development server.
+    pub const LOCAL: u32 = 4;
+}
+
+/// Trigger codes in [`ContextView::trigger`] (OpenTelemetry `faas.trigger`).
+pub mod trigger {
+    /// Anything else, or unknown.
+    pub const OTHER: u32 = 0;
+    /// A queue, stream, storage or database change.
+    pub const DATASOURCE: u32 = 1;
+    /// An HTTP request.
+    pub const HTTP: u32 = 2;
+    /// A publish/subscribe message.
+    pub const PUBSUB: u32 = 3;
+    /// A schedule.
+    pub const TIMER: u32 = 4;
+}
+
+/// Error kind codes in [`OutcomeView::error_kind`].
+pub mod error_kind {
+    /// The handler returned an error.
+    pub const HANDLER: u32 = 0;
+    /// The handler panicked.
+    pub const PANIC: u32 = 1;
+    /// The event did not decode into the handler's event type.
+    pub const MALFORMED_EVENT: u32 = 2;
+    /// The handler ran out of time.
+    pub const TIMEOUT: u32 = 3;
+    /// A hook failed.
+    pub const HOOK: u32 = 4;
+    /// A layer or the runtime failed.
+    pub const RUNTIME: u32 = 5;
+}
+
+/// The function's static facts, as a C view of
+/// [`FunctionInfo`](crate::FunctionInfo). Absent text is empty.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionView {
+    /// A [`platform`] code.
+    pub platform: u32,
+    /// Memory limit in MiB; 0 when the platform does not say.
+    pub memory_mb: u32,
+    /// Invocations the platform may send at once.
+    pub max_concurrency: u32,
+    /// The function's name.
+    pub name: ByteSlice,
+    /// The deployed version.
+    pub version: ByteSlice,
+    /// The cloud region.
+    pub region: ByteSlice,
+    /// The cloud account id.
+    pub account_id: ByteSlice,
+}
+
+/// One invocation's context, as a C view of [`Context`](crate::Context).
+/// Absent text is empty. Credentials never cross.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ContextView {
+    /// The function's facts; valid for the call.
+    pub function: *const FunctionView,
+    /// The platform's id for this invocation.
+    pub request_id: ByteSlice,
+    /// The deadline as Unix epoch milliseconds; 0 when there is none.
+    pub deadline_epoch_ms: u64,
+    /// 1 for the instance's first invocation (the cold start), then 2, 3, ...
+    pub sequence: u64,
+    /// A [`trigger`] code.
+    pub trigger: u32,
+    /// 1 for the cold start, else 0.
+    pub cold_start: u32,
+    /// The ARN the caller used (AWS).
+    pub invoked_function_arn: ByteSlice,
+    /// The platform's trace header as received.
+    pub trace_header: ByteSlice,
+    /// The trace as a W3C `traceparent`, when it parsed.
+    pub traceparent: ByteSlice,
+    /// The tenant id (AWS tenant isolation).
+    pub tenant_id: ByteSlice,
+}
+
+/// How an invocation ended, as a C view of [`Outcome`](crate::Outcome).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct OutcomeView {
+    /// 0: a response (`body`, `content_type`); 1: an error (`error_*`).
+    pub is_error: u32,
+    /// An [`error_kind`] code, for errors.
+    pub error_kind: u32,
+    /// The response body.
+    pub body: ByteSlice,
+    /// The response's content type.
+    pub content_type: ByteSlice,
+    /// The error type, e.g. `Function.Panic`.
+    pub error_type: ByteSlice,
+    /// The error message.
+    pub error_message: ByteSlice,
+}
+
+/// Sets bytes on the host; the host copies them before returning.
+pub type SetFn = unsafe extern "C" fn(host: *mut c_void, bytes: ByteSlice);
+/// Sets two pieces of text on the host; the host copies them.
+pub type SetPairFn = unsafe extern "C" fn(host: *mut c_void, first: ByteSlice, second: ByteSlice);
+
+/// Where a phase function hands results back: callbacks into the host,
+/// valid only during the call. Pass `host` as the first argument.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Output {
+    /// The host's state for this call; opaque to the plugin.
+    pub host: *mut c_void,
+    /// `BeforeInvoke`: replaces the event the handler will see.
+    pub set_event: SetFn,
+    /// `BeforeInvoke` with [`STATUS_RESPOND`], or `AfterInvoke`: the
+    /// response becomes `(body, content_type)`; an empty content type means
+    /// `application/json`.
+    pub set_response: SetPairFn,
+    /// `BeforeInvoke` with [`STATUS_RESPOND`], or `AfterInvoke`: the
+    /// outcome becomes the error `(error_type, message)`.
+    pub set_error: SetPairFn,
+    /// Any phase returning [`STATUS_FAILED`]: why it failed.
+    pub fail: SetFn,
+}
+
+/// Creates a plugin instance from its configuration (JSON text, possibly
+/// empty); writes it to `*instance` and returns [`STATUS_CONTINUE`], or
+/// calls `fail` and returns [`STATUS_FAILED`].
+pub type CreateFn = unsafe extern "C" fn(
+    data: *const c_void,
+    config: ByteSlice,
+    output: *mut Output,
+    instance: *mut *mut c_void,
+) -> i32;
+/// Frees an instance made by [`CreateFn`].
+pub type DestroyFn = unsafe extern "C" fn(instance: *mut c_void);
+/// `RuntimeStart` and `FunctionStart`.
+pub type FunctionPhaseFn = unsafe extern "C" fn(
+    instance: *mut c_void,
+    function: *const FunctionView,
+    output: *mut Output,
+) -> i32;
+/// `BeforeInvoke`: sees the context and the event.
+pub type BeforeInvokeFn = unsafe extern "C" fn(
+    instance: *mut c_void,
+    context: *const ContextView,
+    event: ByteSlice,
+    output: *mut Output,
+) -> i32;
+/// `AfterInvoke` and `AfterResponse`: see the context and the outcome.
+pub type OutcomePhaseFn = unsafe extern "C" fn(
+    instance: *mut c_void,
+    context: *const ContextView,
+    outcome: *const OutcomeView,
+    output: *mut Output,
+) -> i32;
+/// `Freeze` and `Close`.
+pub type InstancePhaseFn = unsafe extern "C" fn(instance: *mut c_void, output: *mut Output) -> i32;
+/// `End`: last words with the exit code about to be used.
+pub type EndFn = unsafe extern "C" fn(instance: *mut c_void, exit_code: i32);
+
+/// What the entry symbol returns: who the plugin is and one function per
+/// phase. A null phase function means "nothing to do", and costs the host
+/// nothing to skip.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct PluginTable {
+    /// Must equal the host's [`ABI_VERSION`].
+    pub abi_version: u32,
+    /// `sizeof` the table as the plugin was built, so later versions can
+    /// append fields.
+    pub size: u32,
+    /// The plugin's name, used in timings, logs and error messages.
+    pub name: ByteSlice,
+    /// Passed back to `create` untouched (the Rust SDK's constructor).
+    pub data: *const c_void,
+    /// Makes an instance. Required.
+    pub create: Option<CreateFn>,
+    /// Frees an instance; may be null.
+    pub destroy: Option<DestroyFn>,
+    /// `RuntimeStart`: process start. Failure is an init error.
+    pub runtime_start: Option<FunctionPhaseFn>,
+    /// `FunctionStart`: the platform's init. Failure is an init error.
+    pub function_start: Option<FunctionPhaseFn>,
+    /// `BeforeInvoke`: may rewrite the event or answer in place of the handler.
+    pub before_invoke: Option<BeforeInvokeFn>,
+    /// `AfterInvoke`: may rewrite the response or the error.
+    pub after_invoke: Option<OutcomePhaseFn>,
+    /// `AfterResponse`: after the platform has the response.
+    pub after_response: Option<OutcomePhaseFn>,
+    /// `Freeze`: the instance may be frozen once this returns.
+    pub freeze: Option<InstancePhaseFn>,
+    /// `Close`: shutdown.
+    pub close: Option<InstancePhaseFn>,
+    /// `End`: last words.
+    pub end: Option<EndFn>,
+}

@@ -1,0 +1,239 @@
+//! The plugin side of the ABI, for `light_runtime_plugin_sdk::export_plugin!`:
+//! C calls from the host become [`Hook`] calls on the plugin's own copy of
+//! the engine's types, and panics are caught at the boundary and returned
+//! as failures (an unwind must never cross `extern "C"`).
+//!
+//! Use the macro rather than this module; it is public so the macro's
+//! expansion in the plugin crate can name it.
+//!
+//! What a Rust plugin sees: the context is rebuilt from the C view (request
+//! id, function facts, deadline, sequence, trigger, ARN, trace, tenant);
+//! its cancellation token, extensions, platform headers, client context,
+//! identity and credentials stay on the host. The asynchronous phases run
+//! to completion on the calling thread: a plugin's own copy of tokio has no
+//! runtime, so a plugin that needs timers or I/O there brings its own.
+
+use std::ffi::c_void;
+use std::panic::AssertUnwindSafe;
+
+use bytes::Bytes;
+
+use super::abi::{
+    self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
+};
+use super::guest::{
+    block_on, guarded, instance, outcome_from_view, send_changed_outcome, send_outcome, Instance,
+};
+use super::raw;
+use crate::error::BoxError;
+use crate::hook::{Flow, Hook};
+use crate::invocation::Invocation;
+use crate::lifecycle::Ending;
+use crate::panic;
+
+/// Makes a plugin's hook from its configuration (JSON text, empty if none).
+pub type NewHook = fn(&str) -> Result<Box<dyn Hook>, BoxError>;
+
+/// What the export macro knows about a plugin: its name and constructor.
+#[derive(Debug)]
+pub struct Definition {
+    name: &'static str,
+    new: NewHook,
+}
+
+impl Definition {
+    /// A plugin called `name`, made by `new`.
+    pub const fn new(name: &'static str, new: NewHook) -> Self {
+        Definition { name, new }
+    }
+}
+
+/// A [`PluginTable`] that can live in a `static` of the plugin.
+#[derive(Debug)]
+pub struct ExportedTable(PluginTable);
+
+// SAFETY: the table is immutable; its pointers are to a `'static` name and
+// a `'static` `Definition`, both immutable, so sharing it between threads is
+// sharing `&'static` data.
+unsafe impl Sync for ExportedTable {}
+
+impl ExportedTable {
+    /// The table of the plugin `definition` describes, every phase wired.
+    pub const fn new(definition: &'static Definition) -> Self {
+        ExportedTable(PluginTable {
+            abi_version: ABI_VERSION,
+            size: std::mem::size_of::<PluginTable>() as u32,
+            name: ByteSlice::from_str(definition.name),
+            data: (definition as *const Definition).cast::<c_void>(),
+            create: Some(create),
+            destroy: Some(destroy),
+            runtime_start: Some(runtime_start),
+            function_start: Some(function_start),
+            before_invoke: Some(before_invoke),
+            after_invoke: Some(after_invoke),
+            after_response: Some(after_response),
+            freeze: Some(freeze),
+            close: Some(close),
+            end: Some(end),
+        })
+    }
+
+    /// What the entry symbol returns: the table, or null for a host that
+    /// speaks another ABI version.
+    pub fn entry(&'static self, host_abi_version: u32) -> *const PluginTable {
+        if host_abi_version == ABI_VERSION {
+            &self.0
+        } else {
+            std::ptr::null()
+        }
+    }
+}
+
+unsafe extern "C" fn create(
+    data: *const c_void,
+    config: ByteSlice,
+    output: *mut Output,
+    instance: *mut *mut c_void,
+) -> i32 {
+    panic::install_hook();
+    guarded(output, || {
+        // SAFETY: `data` is the `&'static Definition` this table was made with.
+        let definition = unsafe { &*data.cast::<Definition>() };
+        // SAFETY: valid for the call (the ABI).
+        let config = std::str::from_utf8(unsafe { raw::bytes(config) })
+            .map_err(|_| "its configuration is not UTF-8 text")?;
+        let hook = (definition.new)(config)?;
+        let made = Box::new(Instance::new(hook));
+        // SAFETY: the host passes a writable pointer for the instance.
+        unsafe { *instance = Box::into_raw(made).cast() };
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn destroy(instance: *mut c_void) {
+    if !instance.is_null() {
+        // SAFETY: made by `create` with `Box::into_raw`, destroyed once.
+        drop(unsafe { Box::from_raw(instance.cast::<Instance>()) });
+    }
+}
+
+unsafe extern "C" fn runtime_start(
+    this: *mut c_void,
+    function: *const FunctionView,
+    output: *mut Output,
+) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance and a view valid for the call (the ABI).
+        let (this, function) = unsafe { (instance(this), &*function) };
+        let function = this.function(function);
+        this.hook.on_runtime_start(function)?;
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn function_start(
+    this: *mut c_void,
+    function: *const FunctionView,
+    output: *mut Output,
+) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance and a view valid for the call (the ABI).
+        let (this, function) = unsafe { (instance(this), &*function) };
+        let function = this.function(function).clone();
+        block_on(this.hook.on_function_start(&function))?;
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn before_invoke(
+    this: *mut c_void,
+    context: *const ContextView,
+    event: ByteSlice,
+    output: *mut Output,
+) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance and views valid for the call (the ABI).
+        let (this, view, event) = unsafe { (instance(this), &*context, raw::bytes(event)) };
+        let payload = Bytes::copy_from_slice(event);
+        let original = (payload.as_ptr(), payload.len());
+        let mut invocation = Invocation::new(this.context(view), payload);
+        let flow = this.hook.on_before_invoke(&mut invocation)?;
+        // SAFETY: the host's output, valid for the call (the ABI).
+        let out = unsafe { &*output };
+        if (invocation.payload.as_ptr(), invocation.payload.len()) != original {
+            // SAFETY: the host's own callback, with a slice borrowed for the call.
+            unsafe { (out.set_event)(out.host, ByteSlice::new(&invocation.payload)) };
+        }
+        match flow {
+            Flow::Continue => Ok(abi::STATUS_CONTINUE),
+            Flow::Respond(outcome) => {
+                send_outcome(output, &outcome);
+                Ok(abi::STATUS_RESPOND)
+            }
+        }
+    })
+}
+
+unsafe extern "C" fn after_invoke(
+    this: *mut c_void,
+    context: *const ContextView,
+    outcome: *const OutcomeView,
+    output: *mut Output,
+) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance and views valid for the call (the ABI).
+        let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
+        let context = this.context(context);
+        let mut outcome = outcome_from_view(view);
+        let original_body = outcome
+            .response()
+            .map_or(std::ptr::null(), |r| r.body().as_ptr());
+        this.hook.on_after_invoke(&context, &mut outcome)?;
+        send_changed_outcome(output, view, original_body, &outcome);
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn after_response(
+    this: *mut c_void,
+    context: *const ContextView,
+    outcome: *const OutcomeView,
+    output: *mut Output,
+) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance and views valid for the call (the ABI).
+        let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
+        let context = this.context(context);
+        let outcome = outcome_from_view(view);
+        block_on(this.hook.on_after_response(&context, &outcome))?;
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn freeze(this: *mut c_void, output: *mut Output) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance (the ABI).
+        block_on(unsafe { instance(this) }.hook.on_freeze())?;
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn close(this: *mut c_void, output: *mut Output) -> i32 {
+    guarded(output, || {
+        // SAFETY: a live instance (the ABI).
+        block_on(unsafe { instance(this) }.hook.on_close())?;
+        Ok(abi::STATUS_CONTINUE)
+    })
+}
+
+unsafe extern "C" fn end(this: *mut c_void, exit_code: i32) {
+    let ending = Ending {
+        exit_code,
+        timings: crate::timings::Timings::new(Vec::new()).report(),
+    };
+    // `End` cannot report a failure: a panic is caught and dropped.
+    // SAFETY: a live instance (the ABI).
+    let _ = panic::catch(AssertUnwindSafe(|| {
+        unsafe { instance(this) }.hook.on_end(&ending)
+    }));
+}

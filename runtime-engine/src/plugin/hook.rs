@@ -1,0 +1,306 @@
+//! [`PluginHook`]: the host side of a loaded plugin. Each phase turns the
+//! engine's values into C views, calls the plugin's function for it (if it
+//! has one), and applies what the plugin handed back.
+
+use std::ffi::c_void;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+use super::abi::{self, ByteSlice, Output, PluginTable};
+use super::raw;
+use super::views::{self, context_view, function_view, outcome_view};
+use crate::context::Context;
+use crate::error::{BoxError, InvocationError};
+use crate::function::FunctionInfo;
+use crate::hook::{Flow, Hook, HookFuture};
+use crate::invocation::{Invocation, Outcome, Response};
+use crate::lifecycle::Ending;
+
+/// A plugin loaded from a shared library, run as a [`Hook`]. Made by
+/// [`load`](super::load).
+///
+/// A phase the plugin has no function for costs one branch. A plugin that
+/// fails or panics at `BeforeInvoke` or `AfterInvoke` fails that invocation
+/// with an error naming it and its file; the runtime goes on.
+#[derive(Debug)]
+pub struct PluginHook {
+    name: String,
+    path: PathBuf,
+    table: PluginTable,
+    instance: *mut c_void,
+}
+
+// SAFETY: docs/plugin-abi.md requires every phase function to be callable
+// from any thread and concurrently (as `Hook: Send + Sync` does), and the
+// instance pointer is only ever handed back to the plugin's own functions.
+unsafe impl Send for PluginHook {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for PluginHook {}
+
+impl PluginHook {
+    pub(crate) fn new(
+        name: String,
+        path: PathBuf,
+        table: PluginTable,
+        instance: *mut c_void,
+    ) -> Self {
+        PluginHook {
+            name,
+            path,
+            table,
+            instance,
+        }
+    }
+
+    /// The file the plugin was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn failure(&self, collected: &Collected, status: i32) -> BoxError {
+        format!(
+            "{} (plugin `{}` from {})",
+            collected.failure_message(status),
+            self.name,
+            self.path.display()
+        )
+        .into()
+    }
+
+    fn function_phase(
+        &self,
+        phase: Option<abi::FunctionPhaseFn>,
+        function: &FunctionInfo,
+    ) -> Result<(), BoxError> {
+        let Some(call) = phase else { return Ok(()) };
+        let view = function_view(function);
+        let mut collected = Collected::default();
+        let mut output = collected.output();
+        // SAFETY: the plugin's own function with its instance, a view
+        // borrowing `function` and an output, all valid for the call.
+        let status = unsafe { call(self.instance, &view, &mut output) };
+        self.check(&collected, status)
+    }
+
+    fn instance_phase(&self, phase: Option<abi::InstancePhaseFn>) -> Result<(), BoxError> {
+        let Some(call) = phase else { return Ok(()) };
+        let mut collected = Collected::default();
+        let mut output = collected.output();
+        // SAFETY: the plugin's own function with its instance and an output
+        // valid for the call.
+        let status = unsafe { call(self.instance, &mut output) };
+        self.check(&collected, status)
+    }
+
+    fn outcome_phase(
+        &self,
+        call: abi::OutcomePhaseFn,
+        context: &Context,
+        outcome: &Outcome,
+        collected: &mut Collected,
+    ) -> i32 {
+        let function = function_view(context.function());
+        let traceparent = context.trace().map(|t| t.to_traceparent());
+        let view = context_view(context, &function, traceparent.as_deref());
+        let outcome = outcome_view(outcome);
+        let mut output = collected.output();
+        // SAFETY: the plugin's own function with its instance and views
+        // borrowing `context` and `outcome`, all valid for the call.
+        unsafe { call(self.instance, &view, &outcome, &mut output) }
+    }
+
+    fn check(&self, collected: &Collected, status: i32) -> Result<(), BoxError> {
+        match status {
+            abi::STATUS_CONTINUE => Ok(()),
+            _ => Err(self.failure(collected, status)),
+        }
+    }
+}
+
+impl Drop for PluginHook {
+    fn drop(&mut self) {
+        if let Some(destroy) = self.table.destroy {
+            // SAFETY: the instance came from this plugin's `create` and is
+            // destroyed once, here; no call can follow a drop.
+            unsafe { destroy(self.instance) }
+        }
+    }
+}
+
+impl Hook for PluginHook {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        self.function_phase(self.table.runtime_start, function)
+    }
+
+    fn on_function_start<'a>(&'a self, function: &'a FunctionInfo) -> HookFuture<'a> {
+        HookFuture::ready(self.function_phase(self.table.function_start, function))
+    }
+
+    fn on_before_invoke(&self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
+        let Some(call) = self.table.before_invoke else {
+            return Ok(Flow::Continue);
+        };
+        let context = &invocation.context;
+        let function = function_view(context.function());
+        let traceparent = context.trace().map(|t| t.to_traceparent());
+        let view = context_view(context, &function, traceparent.as_deref());
+        let mut collected = Collected::default();
+        let mut output = collected.output();
+        let event = ByteSlice::new(&invocation.payload);
+        // SAFETY: the plugin's own function with its instance, views
+        // borrowing the invocation, and an output, all valid for the call.
+        let status = unsafe { call(self.instance, &view, event, &mut output) };
+        match status {
+            abi::STATUS_CONTINUE => {
+                if let Some(event) = collected.event.take() {
+                    invocation.payload = event;
+                }
+                Ok(Flow::Continue)
+            }
+            abi::STATUS_RESPOND => match collected.take_outcome() {
+                Some(outcome) => Ok(Flow::Respond(outcome)),
+                None => Err(format!(
+                    "it asked to answer in place of the handler but set no response or error \
+                     (plugin `{}` from {})",
+                    self.name,
+                    self.path.display()
+                )
+                .into()),
+            },
+            _ => Err(self.failure(&collected, status)),
+        }
+    }
+
+    fn on_after_invoke(&self, context: &Context, outcome: &mut Outcome) -> Result<(), BoxError> {
+        let Some(call) = self.table.after_invoke else {
+            return Ok(());
+        };
+        let mut collected = Collected::default();
+        let status = self.outcome_phase(call, context, outcome, &mut collected);
+        if status == abi::STATUS_CONTINUE {
+            if let Some(replaced) = collected.take_outcome() {
+                *outcome = replaced;
+            }
+            return Ok(());
+        }
+        // A plugin that cannot finish its AfterInvoke (an audit that cannot
+        // write, a policy that cannot check) fails the invocation rather
+        // than let the outcome through unchecked.
+        let error = self.failure(&collected, status);
+        *outcome = Outcome::Error(InvocationError::hook(format!(
+            "AfterInvoke hook `{}` failed: {error}",
+            self.name
+        )));
+        Err(error)
+    }
+
+    fn on_after_response<'a>(
+        &'a self,
+        context: &'a Context,
+        outcome: &'a Outcome,
+    ) -> HookFuture<'a> {
+        let Some(call) = self.table.after_response else {
+            return HookFuture::done();
+        };
+        let mut collected = Collected::default();
+        let status = self.outcome_phase(call, context, outcome, &mut collected);
+        HookFuture::ready(self.check(&collected, status))
+    }
+
+    fn on_freeze(&self) -> HookFuture<'_> {
+        HookFuture::ready(self.instance_phase(self.table.freeze))
+    }
+
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::ready(self.instance_phase(self.table.close))
+    }
+
+    fn on_end(&self, ending: &Ending) {
+        if let Some(end) = self.table.end {
+            // SAFETY: the plugin's own function with its instance.
+            unsafe { end(self.instance, ending.exit_code) }
+        }
+    }
+}
+
+/// What a plugin handed back during one call, copied out of its memory.
+#[derive(Default, Debug)]
+pub(crate) struct Collected {
+    event: Option<Bytes>,
+    outcome: Option<Outcome>,
+    failure: Option<String>,
+}
+
+impl Collected {
+    /// The callbacks writing into `self`. `self` must not move or be read
+    /// until the call the output is passed to has returned.
+    pub(crate) fn output(&mut self) -> Output {
+        Output {
+            host: (self as *mut Collected).cast(),
+            set_event,
+            set_response,
+            set_error,
+            fail,
+        }
+    }
+
+    fn take_outcome(&mut self) -> Option<Outcome> {
+        self.outcome.take()
+    }
+
+    /// Why a call returned `status`, in the plugin's words if it gave any.
+    pub(crate) fn failure_message(&self, status: i32) -> String {
+        match (&self.failure, status) {
+            (Some(message), _) => message.clone(),
+            (None, abi::STATUS_FAILED) => "it failed without saying why".to_owned(),
+            (None, other) => format!("it returned the unknown status {other}"),
+        }
+    }
+}
+
+/// # Safety
+/// `host` must be the `Collected` of a live [`Collected::output`].
+unsafe fn collected<'a>(host: *mut c_void) -> &'a mut Collected {
+    // SAFETY: forwarded from this function's contract; the host is
+    // single-threaded for the call and nothing else borrows it meanwhile.
+    unsafe { &mut *host.cast::<Collected>() }
+}
+
+unsafe extern "C" fn set_event(host: *mut c_void, event: ByteSlice) {
+    // SAFETY: the ABI gives callbacks the `host` of their own output and
+    // slices valid for the call.
+    let (collected, event) = unsafe { (collected(host), raw::bytes(event)) };
+    collected.event = Some(Bytes::copy_from_slice(event));
+}
+
+unsafe extern "C" fn set_response(host: *mut c_void, body: ByteSlice, content_type: ByteSlice) {
+    // SAFETY: as in `set_event`.
+    let (collected, body, content_type) =
+        unsafe { (collected(host), raw::bytes(body), raw::text(content_type)) };
+    let content_type = views::intern_content_type(&content_type);
+    collected.outcome = Some(Outcome::Response(Response::with_content_type(
+        Bytes::copy_from_slice(body),
+        content_type,
+    )));
+}
+
+unsafe extern "C" fn set_error(host: *mut c_void, error_type: ByteSlice, message: ByteSlice) {
+    // SAFETY: as in `set_event`.
+    let (collected, error_type, message) =
+        unsafe { (collected(host), raw::text(error_type), raw::text(message)) };
+    collected.outcome = Some(Outcome::Error(InvocationError::handler(
+        error_type.into_owned(),
+        message.into_owned(),
+    )));
+}
+
+unsafe extern "C" fn fail(host: *mut c_void, message: ByteSlice) {
+    // SAFETY: as in `set_event`.
+    let (collected, message) = unsafe { (collected(host), raw::text(message)) };
+    collected.failure = Some(message.into_owned());
+}
