@@ -19,6 +19,7 @@ use crate::error::BoxError;
 use crate::function::FunctionInfo;
 use crate::invocation::{Invocation, Outcome};
 use crate::lifecycle::Ending;
+use crate::phase::Phases;
 
 /// What a `BeforeInvoke` hook decides.
 #[derive(Debug)]
@@ -135,6 +136,14 @@ pub trait Hook: Send + Sync + 'static {
         short_type_name(std::any::type_name::<Self>())
     }
 
+    /// The phases this hook takes part in; the engine neither calls nor
+    /// times it in the others. Asked once, when the lifecycle is built.
+    /// The default, every phase, is always correct; narrowing it is an
+    /// optimisation for hooks on the per-invocation path.
+    fn phases(&self) -> Phases {
+        Phases::ALL
+    }
+
     /// Process start, before the platform is contacted.
     fn on_runtime_start(&self, _function: &FunctionInfo) -> Result<(), BoxError> {
         Ok(())
@@ -189,6 +198,9 @@ macro_rules! forward_hook {
         fn name(&$self) -> &str {
             $target.name()
         }
+        fn phases(&$self) -> Phases {
+            $target.phases()
+        }
         fn on_runtime_start(&$self, function: &FunctionInfo) -> Result<(), BoxError> {
             $target.on_runtime_start(function)
         }
@@ -230,6 +242,9 @@ impl<H: Hook> Hook for Option<H> {
             Some(hook) => hook.name(),
             None => "None",
         }
+    }
+    fn phases(&self) -> Phases {
+        self.as_ref().map_or(Phases::NONE, |h| h.phases())
     }
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         self.as_ref()
@@ -274,6 +289,9 @@ impl<H: Hook> Hook for Option<H> {
 impl<H: Hook> Hook for Vec<H> {
     fn name(&self) -> &str {
         "Vec"
+    }
+    fn phases(&self) -> Phases {
+        self.iter().fold(Phases::NONE, |set, h| set.union(h.phases()))
     }
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         self.iter().try_for_each(|h| h.on_runtime_start(function))

@@ -80,7 +80,7 @@ pub use hook::{Flow, Hook, HookFuture};
 pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credentials};
 pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::{Ending, Lifecycle};
-pub use phase::Phase;
+pub use phase::{Phase, Phases};
 pub use plugin::{PluginError, PluginHook};
 pub use service::{HookLayer, HookService};
 pub use timings::{PhaseTiming, StepTiming, TimingsReport};

@@ -47,6 +47,9 @@ pub struct Ending {
 pub struct Lifecycle {
     function: Arc<FunctionInfo>,
     pub(crate) hooks: Vec<Box<dyn Hook>>,
+    /// For each phase, the indices (registration order) of the hooks that
+    /// take part in it; the others are neither called nor timed there.
+    pub(crate) interested: [Box<[usize]>; 9],
     pub(crate) budgets: Budgets,
     pub(crate) timings: Timings,
     sequence: AtomicU64,
@@ -70,9 +73,16 @@ impl Lifecycle {
     pub fn new(function: FunctionInfo, hooks: Vec<Box<dyn Hook>>, budgets: Budgets) -> Self {
         panic::install_hook();
         let timings = Timings::new(hooks.iter().map(|h| h.name().to_owned()));
+        let phases: Vec<_> = hooks.iter().map(|h| h.phases()).collect();
+        let interested = Phase::ALL.map(|phase| {
+            (0..hooks.len())
+                .filter(|&i| phases[i].contains(phase))
+                .collect::<Box<[usize]>>()
+        });
         Lifecycle {
             function: Arc::new(function),
             hooks,
+            interested,
             budgets,
             timings,
             sequence: AtomicU64::new(0),
@@ -89,6 +99,11 @@ impl Lifecycle {
     /// work (a task for `AfterResponse`) when none is.
     pub fn has_hooks(&self) -> bool {
         !self.hooks.is_empty()
+    }
+
+    /// Whether any hook takes part in `phase`.
+    pub fn has_hooks_for(&self, phase: Phase) -> bool {
+        !self.interested[phase.index()].is_empty()
     }
 
     /// The phase budgets.
@@ -129,12 +144,13 @@ impl Lifecycle {
     /// stops the phase and becomes an init error naming the hook.
     pub fn runtime_start(&self) -> Result<(), Error> {
         let started = Instant::now();
+        let mut clock = started;
         let mut result = Ok(());
-        for (index, hook) in self.hooks.iter().enumerate() {
-            let hook_started = Instant::now();
-            let outcome = panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
-            self.timings
-                .hook(index, Phase::RuntimeStart, hook_started.elapsed());
+        for &index in self.interested[Phase::RuntimeStart.index()].iter() {
+            let hook = &self.hooks[index];
+            let outcome =
+                panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
+            clock = self.timings.lap(index, Phase::RuntimeStart, clock);
             if let Some(message) = failure(outcome) {
                 result = Err(Error::init(
                     Phase::RuntimeStart,
@@ -164,7 +180,7 @@ impl Lifecycle {
 
     /// Runs `AfterResponse` hooks in reverse order; failures are logged.
     pub async fn after_response(&self, context: &Context, outcome: &Outcome) {
-        if self.hooks.is_empty() {
+        if !self.has_hooks_for(Phase::AfterResponse) {
             return;
         }
         let budget = self.budgets.after_response;
@@ -177,7 +193,7 @@ impl Lifecycle {
 
     /// Runs `Freeze` hooks in reverse order; failures are logged.
     pub async fn freeze(&self) {
-        if self.hooks.is_empty() {
+        if !self.has_hooks_for(Phase::Freeze) {
             return;
         }
         let budget = self.budgets.freeze;
@@ -209,13 +225,14 @@ impl Lifecycle {
             exit_code,
             timings: self.timings(),
         };
-        for (index, hook) in self.hooks.iter().enumerate().rev() {
-            let hook_started = Instant::now();
+        let mut clock = started;
+        for &index in self.interested[Phase::End.index()].iter().rev() {
+            let hook = &self.hooks[index];
             let outcome = panic::catch(AssertUnwindSafe(|| {
                 hook.on_end(&ending);
                 Ok::<(), BoxError>(())
             }));
-            self.timings.hook(index, Phase::End, hook_started.elapsed());
+            clock = self.timings.lap(index, Phase::End, clock);
             if let Some(message) = failure(outcome) {
                 tracing::warn!(hook = hook.name(), "End hook failed: {message}");
             }
@@ -237,15 +254,15 @@ impl Lifecycle {
     ) -> Result<(), String> {
         let started = Instant::now();
         let deadline = started + budget;
+        let mut clock = started;
         let mut result = Ok(());
-        let count = self.hooks.len();
-        for step in 0..count {
+        let list = &self.interested[phase.index()];
+        for step in 0..list.len() {
             let index = match order {
-                Order::Registration => step,
-                Order::Reverse => count - 1 - step,
+                Order::Registration => list[step],
+                Order::Reverse => list[list.len() - 1 - step],
             };
             let hook: &'a dyn Hook = &*self.hooks[index];
-            let hook_started = Instant::now();
             let outcome = match panic::catch(AssertUnwindSafe(|| call(hook))) {
                 Err(payload) => Err(format!("panicked: {}", panic::describe(&*payload))),
                 Ok(mut future) => match future.take_ready() {
@@ -265,7 +282,7 @@ impl Lifecycle {
                     }
                 },
             };
-            self.timings.hook(index, phase, hook_started.elapsed());
+            clock = self.timings.lap(index, phase, clock);
             if let Err(message) = outcome {
                 let message = format!("{phase} hook `{}` failed: {message}", hook.name());
                 tracing::warn!(hook = hook.name(), %phase, "{message}");
@@ -277,7 +294,7 @@ impl Lifecycle {
                 }
             }
         }
-        self.timings.phase(phase, started.elapsed());
+        self.timings.phase(phase, clock - started);
         result
     }
 }

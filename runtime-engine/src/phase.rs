@@ -81,3 +81,52 @@ impl fmt::Display for Phase {
         f.write_str(self.name())
     }
 }
+
+/// A set of phases: the ones a [`Hook`](crate::Hook) takes part in.
+///
+/// The engine skips a hook entirely (no call, no timing) in phases outside
+/// its set, so a hook that declares only what it implements costs nothing
+/// elsewhere. The default, [`Phases::ALL`], is always correct.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Phases(u16);
+
+impl Phases {
+    /// Every phase.
+    pub const ALL: Phases = Phases((1 << 9) - 1);
+    /// No phase.
+    pub const NONE: Phases = Phases(0);
+
+    /// The set of `phases`.
+    pub const fn of(phases: &[Phase]) -> Phases {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < phases.len() {
+            bits |= 1 << phases[i].index();
+            i += 1;
+        }
+        Phases(bits)
+    }
+
+    /// This set plus `phase`.
+    pub const fn with(self, phase: Phase) -> Phases {
+        Phases(self.0 | 1 << phase.index())
+    }
+
+    /// Both sets together.
+    pub const fn union(self, other: Phases) -> Phases {
+        Phases(self.0 | other.0)
+    }
+
+    /// Whether `phase` is in the set.
+    pub const fn contains(self, phase: Phase) -> bool {
+        self.0 & (1 << phase.index()) != 0
+    }
+}
+
+impl fmt::Debug for Phases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(Phase::ALL.iter().filter(|p| self.contains(**p)))
+            .finish()
+    }
+}

@@ -107,48 +107,53 @@ where
 {
     let hooks = &lifecycle.hooks;
     let timings = &lifecycle.timings;
-    let mut entered = 0;
+    let before = &lifecycle.interested[Phase::BeforeInvoke.index()];
+    // Hooks with a registration index below this have entered the onion and
+    // so leave it through AfterInvoke; a short-circuit lowers it.
+    let mut entered = hooks.len();
     let mut early = None;
-    if !hooks.is_empty() {
+    if !before.is_empty() {
         let started = Instant::now();
-        for (index, hook) in hooks.iter().enumerate() {
-            entered = index + 1;
-            let hook_started = Instant::now();
+        let mut clock = started;
+        for &index in before.iter() {
+            let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
-            timings.hook(index, Phase::BeforeInvoke, hook_started.elapsed());
-            match result {
-                Ok(Ok(Flow::Continue)) => {}
-                Ok(Ok(Flow::Respond(outcome))) => {
-                    early = Some(outcome);
-                    break;
-                }
+            clock = timings.lap(index, Phase::BeforeInvoke, clock);
+            let stop = match result {
+                Ok(Ok(Flow::Continue)) => None,
+                Ok(Ok(Flow::Respond(outcome))) => Some(outcome),
                 other => {
                     let message = failure(other.map(|r| r.map(|_| ()))).unwrap_or_default();
-                    early = Some(Outcome::Error(InvocationError::hook(format!(
+                    Some(Outcome::Error(InvocationError::hook(format!(
                         "BeforeInvoke hook `{}` failed: {message}",
                         hook.name()
-                    ))));
-                    break;
+                    ))))
                 }
+            };
+            if let Some(outcome) = stop {
+                early = Some(outcome);
+                entered = index + 1;
+                break;
             }
         }
-        timings.phase(Phase::BeforeInvoke, started.elapsed());
+        timings.phase(Phase::BeforeInvoke, clock - started);
     }
 
+    let after = &lifecycle.interested[Phase::AfterInvoke.index()];
     let context = invocation.context.clone();
     let mut outcome = match early {
         Some(outcome) => outcome,
         None => invoke(lifecycle, inner, invocation, &context).await,
     };
 
-    if entered > 0 {
+    if !after.is_empty() {
         let started = Instant::now();
-        for (index, hook) in hooks[..entered].iter().enumerate().rev() {
-            let hook_started = Instant::now();
-            let result = panic::catch(AssertUnwindSafe(|| {
-                hook.on_after_invoke(&context, &mut outcome)
-            }));
-            timings.hook(index, Phase::AfterInvoke, hook_started.elapsed());
+        let mut clock = started;
+        for &index in after.iter().rev().filter(|&&index| index < entered) {
+            let hook = &hooks[index];
+            let result =
+                panic::catch(AssertUnwindSafe(|| hook.on_after_invoke(&context, &mut outcome)));
+            clock = timings.lap(index, Phase::AfterInvoke, clock);
             if let Some(message) = failure(result) {
                 tracing::warn!(
                     hook = hook.name(),
@@ -158,7 +163,7 @@ where
                 );
             }
         }
-        timings.phase(Phase::AfterInvoke, started.elapsed());
+        timings.phase(Phase::AfterInvoke, clock - started);
     }
     outcome
 }
@@ -192,6 +197,13 @@ where
                 .checked_sub(budgets.safety_margin)
                 .unwrap_or(started);
             tokio::pin!(call);
+            // Most handlers finish on their first poll; only a handler that
+            // has to wait pays for the deadline timer.
+            let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+            if let Poll::Ready(result) = first {
+                lifecycle.timings.phase(Phase::Invoke, started.elapsed());
+                return into_outcome(result, context);
+            }
             tokio::select! {
                 biased;
                 result = &mut call => result,
@@ -215,6 +227,13 @@ where
         }
     };
     lifecycle.timings.phase(Phase::Invoke, started.elapsed());
+    into_outcome(result, context)
+}
+
+fn into_outcome(
+    result: std::thread::Result<Result<Response, BoxError>>,
+    context: &Context,
+) -> Outcome {
     match result {
         Ok(Ok(response)) => Outcome::Response(response),
         Ok(Err(error)) => Outcome::Error(InvocationError::from_boxed(error)),

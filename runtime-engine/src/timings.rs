@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::phase::Phase;
 
 #[derive(Default, Debug)]
@@ -63,8 +65,12 @@ impl Timings {
         self.phases[phase.index()].record(elapsed);
     }
 
-    pub(crate) fn hook(&self, hook: usize, phase: Phase, elapsed: Duration) {
-        self.hooks[hook].1[phase.index()].record(elapsed);
+    /// Records hook `hook`'s run in `phase`, which began at `since`, and
+    /// returns now: the next hook's start. One clock read per hook.
+    pub(crate) fn lap(&self, hook: usize, phase: Phase, since: Instant) -> Instant {
+        let now = Instant::now();
+        self.hooks[hook].1[phase.index()].record(now - since);
+        now
     }
 
     pub(crate) fn step(&self, phase: Phase, name: &str, elapsed: Duration) {

@@ -315,3 +315,44 @@ async fn a_slow_close_hook_is_bounded_by_its_budget_and_others_still_run() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(*log.lock().unwrap(), ["first:close"]);
 }
+
+#[tokio::test]
+async fn hooks_are_only_called_in_the_phases_they_declare() {
+    use runtime_engine::Phases;
+    struct AfterOnly(Log);
+    impl Hook for AfterOnly {
+        fn phases(&self) -> Phases {
+            Phases::of(&[Phase::AfterInvoke])
+        }
+        fn on_before_invoke(&self, _: &mut Invocation) -> Result<Flow, BoxError> {
+            self.0.lock().unwrap().push("after-only:before".into());
+            Ok(Flow::Continue)
+        }
+        fn on_after_invoke(&self, _: &Context, _: &mut Outcome) -> Result<(), BoxError> {
+            self.0.lock().unwrap().push("after-only:after".into());
+            Ok(())
+        }
+        fn on_freeze(&self) -> HookFuture<'_> {
+            self.0.lock().unwrap().push("after-only:freeze".into());
+            HookFuture::done()
+        }
+    }
+    let log = Log::default();
+    let mut cache = Named::new("cache", &log);
+    cache.respond_early = true;
+    let lc = lifecycle(vec![
+        Box::new(AfterOnly(log.clone())),
+        Box::new(cache),
+        Box::new(AfterOnly(log.clone())),
+    ]);
+    invoke_with(&lc, None, echo).await;
+    lc.freeze().await;
+    // The first after-only hook is outside the short-circuit and leaves the
+    // onion; the third never entered; neither is asked at BeforeInvoke or Freeze.
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["cache:before", "cache:after(ok)", "after-only:after", "cache:freeze"]
+    );
+    let timings = lc.timings();
+    assert_eq!(timings.phase(Phase::BeforeInvoke).step("AfterOnly").map(|s| s.count), None);
+}

@@ -100,4 +100,3 @@ pub(crate) async fn pre_stop(fc: &Fc, headers: &HeaderMap) -> Reply {
     fc.stop.cancel();
     ok_reply()
 }
-

@@ -140,6 +140,9 @@ where
     S::Error: Into<BoxError>,
 {
     let single = lifecycle.function().max_concurrency <= 1;
+    // Whether we set `_X_AMZN_TRACE_ID`, so that it is removed when an
+    // invocation has no trace, without reading the environment every time.
+    let mut trace_variable_set = false;
     loop {
         // Freeze once per idle period, not once per worker.
         if dirty.swap(false, Ordering::AcqRel) {
@@ -176,7 +179,7 @@ where
         };
         let context = invocation.context.clone();
         if single {
-            set_trace_variable(context.trace_header());
+            trace_variable_set = set_trace_variable(context.trace_header(), trace_variable_set);
         }
         let ready = service.ready().await.map_err(Into::<BoxError>::into);
         let outcome = match ready {
@@ -223,14 +226,18 @@ where
 /// recursion detection). Only with one invocation in flight: a process-wide
 /// variable cannot belong to several concurrent invocations, so managed
 /// instances leave it alone and rely on `Context::trace`.
-fn set_trace_variable(header: Option<&str>) {
+fn set_trace_variable(header: Option<&str>, was_set: bool) -> bool {
     const NAME: &str = "_X_AMZN_TRACE_ID";
     match header {
-        Some(value) => std::env::set_var(NAME, value),
+        Some(value) => {
+            std::env::set_var(NAME, value);
+            true
+        }
         None => {
-            if std::env::var_os(NAME).is_some() {
+            if was_set {
                 std::env::remove_var(NAME);
             }
+            false
         }
     }
 }

@@ -294,7 +294,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(&body[..], b"abcde");
-        assert_eq!(used, 26);
+        assert_eq!(used, 24);
         assert!(decode_chunked(b"3\r\nab").unwrap().is_none());
         assert!(decode_chunked(b"zz\r\n").is_err());
     }
