@@ -18,7 +18,7 @@
 //!   web functions (an HTTP server on port 9000).
 //! - `http` (feature `http`): plain HTTP on `$PORT` for Knative, Cloud Run
 //!   and OpenFaaS: JSON events, CloudEvents, HTTP requests.
-//! - `pull_client` (AWS, SCF) and `push_server` (FC, HTTP, SCF web): what
+//! - `pull_client` (AWS, SCF) and `push_server` (FC, HTTP, SCF web, local): what
 //!   the pull and the push adapters share.
 //! - `request_facts`: function facts sent per request (FC, SCF).
 //!
@@ -43,7 +43,7 @@ pub mod http;
 pub mod local;
 #[cfg(any(feature = "aws_lambda", feature = "tencent_scf"))]
 mod pull_client;
-#[cfg(any(feature = "aliyun_fc", feature = "http", feature = "tencent_scf"))]
+#[cfg(feature = "push_server")]
 pub mod push_server;
 #[cfg(any(feature = "aliyun_fc", feature = "tencent_scf"))]
 mod request_facts;

@@ -7,23 +7,21 @@
 //! each, `Close` on Ctrl-C or SIGTERM once in-flight requests are done. The
 //! instance is never frozen, so `Freeze` does not run.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{header, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use runtime_engine::{
-    BoxError, CancellationToken, Deadline, Error, ErrorKind, FunctionInfo, Invocation,
-    InvocationError, Lifecycle, Outcome, Platform, PlatformHeaders, Trigger,
+    BoxError, CancellationToken, Deadline, Error, ErrorKind, FunctionInfo, Invocation, Lifecycle,
+    Outcome, Platform, PlatformHeaders, Trigger,
 };
 use tokio::net::TcpListener;
-use tower::{Service, ServiceExt};
+use tower::Service;
+
+use crate::push_server::{self, call_pipeline, error_reply, read_body, InFlight, Reply};
 
 use crate::Environment;
 
@@ -57,14 +55,7 @@ pub fn listen_addr(env: &Environment) -> Result<SocketAddr, Error> {
 }
 
 fn timeout(env: &Environment) -> Result<Duration, Error> {
-    match env.get("LIGHT_RUNTIME_TIMEOUT_MS") {
-        Some(text) => text.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-            Error::config(format!(
-                "LIGHT_RUNTIME_TIMEOUT_MS must be a number of milliseconds, got {text:?}"
-            ))
-        }),
-        None => Ok(DEFAULT_TIMEOUT),
-    }
+    Ok(push_server::configured_timeout(env)?.unwrap_or(DEFAULT_TIMEOUT))
 }
 
 /// Serves `service` on [`listen_addr`] until `shutdown` fires.
@@ -79,13 +70,7 @@ where
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
-    let addr = listen_addr(env)?;
-    let listener = TcpListener::bind(addr).await.map_err(|e| {
-        Error::config(format!(
-            "cannot listen on {addr} (set PORT to another port)"
-        ))
-        .with_source(e)
-    })?;
+    let listener = push_server::bind(listen_addr(env)?, "PORT").await?;
     serve(listener, lifecycle, service, shutdown, env).await
 }
 
@@ -111,47 +96,26 @@ where
             lifecycle.function().name
         );
     }
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let in_flight = InFlight::default();
     let counter = Arc::new(AtomicU64::new(0));
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    tracing::warn!("accept failed: {error}");
-                    continue;
-                }
-            },
-            () = shutdown.cancelled() => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let (lifecycle, service, counter) = (lifecycle.clone(), service.clone(), counter.clone());
-        let handler = hyper::service::service_fn(move |request| {
-            handle(
-                lifecycle.clone(),
-                service.clone(),
-                counter.clone(),
+    let route = {
+        let (lifecycle, in_flight) = (lifecycle.clone(), in_flight.clone());
+        move |request| {
+            let exchange = Exchange {
+                lifecycle: lifecycle.clone(),
+                in_flight: in_flight.clone(),
+                counter: counter.clone(),
                 timeout,
-                request,
-            )
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), handler);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!("connection ended: {error}");
-            }
-        });
-    }
-    // In-flight requests finish first, within the Close budget.
+            };
+            exchange.handle(service.clone(), request)
+        }
+    };
     let budget = lifecycle.budgets().close;
-    if tokio::time::timeout(budget, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    push_server::serve(listener, shutdown, budget, route).await;
+    // Requests and their AfterResponse hooks finish before Close.
+    if !in_flight.wait_idle(budget).await {
         tracing::warn!(
-            "requests still running after {} ms at shutdown",
+            "work still running {} ms after shutdown began",
             budget.as_millis()
         );
     }
@@ -159,93 +123,66 @@ where
     Ok(())
 }
 
-type Body = Full<Bytes>;
-
-async fn handle<S>(
+/// What one request needs from the server.
+struct Exchange {
     lifecycle: Arc<Lifecycle>,
-    service: S,
+    in_flight: InFlight,
     counter: Arc<AtomicU64>,
     timeout: Duration,
-    request: Request<Incoming>,
-) -> Result<http::Response<Body>, Infallible>
-where
-    S: Service<Invocation, Response = Outcome> + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
-    if request.method() != Method::POST {
-        return Ok(reply(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain",
-            format!(
-                "function `{}` is running: POST an event (JSON) to this URL to invoke it\n",
-                lifecycle.function().name
-            )
-            .into(),
-        ));
-    }
-    let (parts, body) = request.into_parts();
-    let payload = match http_body_util::Limited::new(body, MAX_EVENT)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) => {
-            return Ok(reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "text/plain",
-                format!("the event could not be read: {error}\n").into(),
-            ))
-        }
-    };
-    let number = counter.fetch_add(1, Ordering::Relaxed) + 1;
-    let context = lifecycle
-        .context(format!("local-{number:08}"))
-        .deadline(Deadline::after(timeout))
-        .trigger(Trigger::Other)
-        .platform_headers(PlatformHeaders::from_map(parts.headers))
-        .build();
-    let invocation = Invocation::new(context.clone(), payload);
-    let outcome = match service.oneshot(invocation).await {
-        Ok(outcome) => outcome,
-        Err(error) => Outcome::Error(InvocationError::from_boxed(error.into())),
-    };
-    let response = match &outcome {
-        Outcome::Response(response) => reply(
-            StatusCode::OK,
-            response.content_type(),
-            response.body().clone(),
-        ),
-        Outcome::Error(error) => {
-            let status = if error.kind() == ErrorKind::MalformedEvent {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            let body = serde_json::json!({
-                "errorType": error.error_type(),
-                "errorMessage": error.message(),
-                "requestId": context.request_id(),
-            });
-            let mut response = reply(status, "application/json", body.to_string().into());
-            if let Ok(value) = http::HeaderValue::from_str(error.error_type()) {
-                response
-                    .headers_mut()
-                    .insert("x-light-runtime-error-type", value);
-            }
-            response
-        }
-    };
-    // Runs beside the write of the response, never before it.
-    tokio::spawn(async move { lifecycle.after_response(&context, &outcome).await });
-    Ok(response)
 }
 
-fn reply(status: StatusCode, content_type: &str, body: Bytes) -> http::Response<Body> {
-    let mut response = http::Response::new(Full::new(body));
-    *response.status_mut() = status;
-    if let Ok(value) = http::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
+impl Exchange {
+    async fn handle<S>(self, service: S, request: Request<Incoming>) -> Reply
+    where
+        S: Service<Invocation, Response = Outcome> + Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send,
+    {
+        if request.method() != Method::POST {
+            return push_server::exchange::text_reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "function `{}` is running: POST an event (JSON) to this URL to invoke it\n",
+                    self.lifecycle.function().name
+                ),
+            );
+        }
+        let work = self.in_flight.start();
+        let (parts, body) = request.into_parts();
+        let payload = match read_body(body, MAX_EVENT).await {
+            Ok(payload) => payload,
+            Err(message) => {
+                return push_server::exchange::text_reply(StatusCode::PAYLOAD_TOO_LARGE, message)
+            }
+        };
+        let number = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        let context = self
+            .lifecycle
+            .context(format!("local-{number:08}"))
+            .deadline(Deadline::after(self.timeout))
+            .trigger(Trigger::Other)
+            .platform_headers(PlatformHeaders::from_map(parts.headers))
+            .build();
+        let outcome = call_pipeline(service, Invocation::new(context.clone(), payload)).await;
+        let reply = match &outcome {
+            Outcome::Response(response) => push_server::exchange::response_reply(response.clone()),
+            Outcome::Error(error) => {
+                let status = if error.kind() == ErrorKind::MalformedEvent {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                let mut reply = error_reply(status, error, context.request_id());
+                if let Ok(value) = http::HeaderValue::from_str(error.error_type()) {
+                    reply
+                        .headers_mut()
+                        .insert("x-light-runtime-error-type", value);
+                }
+                reply
+            }
+        };
+        self.in_flight
+            .after_response(&self.lifecycle, context, outcome, work);
+        reply
     }
-    response
 }

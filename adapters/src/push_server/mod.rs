@@ -30,6 +30,11 @@ pub(crate) use work::InFlight;
 /// and SCF require); tests and sidecars set `127.0.0.1`.
 pub const LISTEN_HOST_VAR: &str = "LIGHT_RUNTIME_LISTEN_HOST";
 
+// The local adapter listens on loopback by its own rule.
+#[cfg_attr(
+    not(any(feature = "aliyun_fc", feature = "http", feature = "tencent_scf")),
+    allow(dead_code)
+)]
 /// `$LIGHT_RUNTIME_LISTEN_HOST:<port>`: the port from the first of
 /// `port_vars` that is set, else `default_port`.
 pub(crate) fn listen_addr(

@@ -48,7 +48,7 @@ impl InFlight {
         outcome: Outcome,
         work: Work,
     ) {
-        if !lifecycle.has_hooks() {
+        if !lifecycle.has_hooks_for(runtime_engine::Phase::AfterResponse) {
             return drop(work);
         }
         let lifecycle = lifecycle.clone();
