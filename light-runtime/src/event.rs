@@ -8,7 +8,8 @@ use crate::error::short_type_name;
 /// Decodes `payload` as JSON into `E`, or explains exactly where it is wrong:
 /// the JSON path, and the line and column.
 pub fn decode<E: DeserializeOwned>(payload: &[u8]) -> Result<E, InvocationError> {
-    let target = short_type_name(std::any::type_name::<E>());
+    // Only error messages need the type's name.
+    let target = || short_type_name(std::any::type_name::<E>());
     let mut deserializer = serde_json::Deserializer::from_slice(payload);
     let event = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -18,12 +19,16 @@ pub fn decode<E: DeserializeOwned>(payload: &[u8]) -> Result<E, InvocationError>
             format!(" at `{path}`")
         };
         InvocationError::malformed_event(format!(
-            "the event is not a valid `{target}`{place}: {}",
+            "the event is not a valid `{}`{place}: {}",
+            target(),
             error.into_inner()
         ))
     })?;
     deserializer.end().map_err(|error| {
-        InvocationError::malformed_event(format!("the event is not a valid `{target}`: {error}"))
+        InvocationError::malformed_event(format!(
+            "the event is not a valid `{}`: {error}",
+            target()
+        ))
     })?;
     Ok(event)
 }

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 /// Headers we look at on a response; the Runtime API sends well under this.
 const MAX_HEADERS: usize = 32;
 /// Largest header block accepted, to bound memory on a broken peer.
-const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEAD: usize = u16::MAX as usize;
 /// Largest body accepted: the 6 MB synchronous payload limit with headroom.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
@@ -24,8 +24,10 @@ const READ_CHUNK: usize = 16 * 1024;
 /// A header's name and value, as byte ranges into [`RawResponse::head`].
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct HeaderSpan {
-    name: (u32, u32),
-    value: (u32, u32),
+    // u16 is enough: the head is capped at MAX_HEAD (64 KiB). Small spans
+    // keep `RawResponse` small, and it is moved through several layers.
+    name: (u16, u16),
+    value: (u16, u16),
 }
 
 /// A response as read off the wire.
@@ -171,8 +173,8 @@ impl Connection {
             let name_at = header.name.as_ptr() as usize - base - first_header;
             let value_at = header.value.as_ptr() as usize - base - first_header;
             *span = HeaderSpan {
-                name: (name_at as u32, (name_at + header.name.len()) as u32),
-                value: (value_at as u32, (value_at + header.value.len()) as u32),
+                name: (name_at as u16, (name_at + header.name.len()) as u16),
+                value: (value_at as u16, (value_at + header.value.len()) as u16),
             };
             if header.name.eq_ignore_ascii_case("content-length") {
                 let text = std::str::from_utf8(header.value).unwrap_or("");
