@@ -291,7 +291,8 @@ impl<H: Hook> Hook for Vec<H> {
         "Vec"
     }
     fn phases(&self) -> Phases {
-        self.iter().fold(Phases::NONE, |set, h| set.union(h.phases()))
+        self.iter()
+            .fold(Phases::NONE, |set, h| set.union(h.phases()))
     }
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         self.iter().try_for_each(|h| h.on_runtime_start(function))

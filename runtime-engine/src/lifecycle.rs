@@ -148,8 +148,7 @@ impl Lifecycle {
         let mut result = Ok(());
         for &index in self.interested[Phase::RuntimeStart.index()].iter() {
             let hook = &self.hooks[index];
-            let outcome =
-                panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
+            let outcome = panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
             clock = self.timings.lap(index, Phase::RuntimeStart, clock);
             if let Some(message) = failure(outcome) {
                 result = Err(Error::init(

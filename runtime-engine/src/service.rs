@@ -151,8 +151,9 @@ where
         let mut clock = started;
         for &index in after.iter().rev().filter(|&&index| index < entered) {
             let hook = &hooks[index];
-            let result =
-                panic::catch(AssertUnwindSafe(|| hook.on_after_invoke(&context, &mut outcome)));
+            let result = panic::catch(AssertUnwindSafe(|| {
+                hook.on_after_invoke(&context, &mut outcome)
+            }));
             clock = timings.lap(index, Phase::AfterInvoke, clock);
             if let Some(message) = failure(result) {
                 tracing::warn!(

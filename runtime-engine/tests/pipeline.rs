@@ -351,8 +351,19 @@ async fn hooks_are_only_called_in_the_phases_they_declare() {
     // onion; the third never entered; neither is asked at BeforeInvoke or Freeze.
     assert_eq!(
         *log.lock().unwrap(),
-        ["cache:before", "cache:after(ok)", "after-only:after", "cache:freeze"]
+        [
+            "cache:before",
+            "cache:after(ok)",
+            "after-only:after",
+            "cache:freeze"
+        ]
     );
     let timings = lc.timings();
-    assert_eq!(timings.phase(Phase::BeforeInvoke).step("AfterOnly").map(|s| s.count), None);
+    assert_eq!(
+        timings
+            .phase(Phase::BeforeInvoke)
+            .step("AfterOnly")
+            .map(|s| s.count),
+        None
+    );
 }
