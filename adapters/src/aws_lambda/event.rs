@@ -30,12 +30,13 @@ pub(crate) fn invocation(
     let mut identity = None;
     let mut tenant_id = None;
     for (name, value) in response.headers() {
-        let Ok(value) = std::str::from_utf8(value) else {
+        // Names are matched on their distinguishing suffix after the common
+        // `Lambda-Runtime-` prefix; case-insensitive per HTTP. Only values of
+        // headers we read are checked for UTF-8.
+        let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") else {
             continue;
         };
-        // Names are matched on their distinguishing suffix after the common
-        // `Lambda-Runtime-` prefix; case-insensitive per HTTP.
-        let Some(rest) = strip_prefix_ignore_case(name, b"lambda-runtime-") else {
+        let Ok(value) = std::str::from_utf8(value) else {
             continue;
         };
         if rest.eq_ignore_ascii_case(b"aws-request-id") {
