@@ -1,26 +1,43 @@
 //! Instructions per invocation of the echo example with one no-op plugin
-//! (`libnoop.so`) against echo without it, under callgrind.
+//! against echo without it, under callgrind.
 //!
 //! `cargo bench -p light-runtime-benches --bench plugin_echo`
+//!
+//! Configurations, each against the emulator:
+//! - `echo`: the echo example (`examples/echo.rs`), no hook: the baseline;
+//! - `echo + libnoop.so`: with the no-op plugin exporting every phase, so
+//!   each per-invocation phase crosses the boundary (the bar:
+//!   at most 1.05x the baseline);
+//! - `echo + libnoop_declared.so`: with the no-op declaring only
+//!   `BeforeInvoke` and `AfterInvoke` (`export_plugin!(.., phases = [..])`);
+//! - `echo (bench binary)` and `+ native no-op Hook`: this bench's own
+//!   binary serving the same echo (`PLUGIN_ECHO_SERVE`), without a hook and
+//!   with a no-op `Hook` compiled in, for what a hook costs the engine
+//!   before any plugin glue; compared with each other only, as the binary
+//!   is not the example's.
 //!
 //! Each configuration runs twice on a fresh emulator, with `SHORT` and
 //! `LONG` invocations; the difference of the two totals divided by the
 //! difference of the counts is the cost of one invocation, free of start
-//! and exit. The bar: with the plugin, at most 1.05x the instructions.
-//! Builds the echo example and the plugin in the bench profile first;
+//! and exit. `PLUGIN_ECHO_ONLY=noop,native` runs only the configurations
+//! whose key (`echo`, `noop`, `declared`, `bench-echo`, `native`) is listed.
+//! Builds the echo example and the plugins in the bench profile first;
 //! prints a note and exits if valgrind is not installed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use light_runtime::{Context, Error, Hook, Runtime};
 use light_runtime_benches::callgrind;
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const SHORT: usize = 20;
 const LONG: usize = 220;
 const WAIT: Duration = Duration::from_secs(60);
+/// Set in the environment of this binary when it serves the echo itself.
+const SERVE: &str = "PLUGIN_ECHO_SERVE";
 
 fn build(profile_dir: &Path, args: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
@@ -40,28 +57,57 @@ fn build(profile_dir: &Path, args: &[&str]) {
     );
 }
 
-/// Total instructions of one echo run of `invocations` invocations.
-async fn run(echo: &Path, plugins: Option<&Path>, invocations: usize, out: &Path) -> u64 {
+/// The native twin of `libnoop.so`: every phase is the trait's default.
+struct NativeNoop;
+impl Hook for NativeNoop {}
+
+async fn echo(event: Value, _ctx: Context) -> Result<Value, Error> {
+    Ok(event)
+}
+
+/// This binary as a bootstrap: the echo example's function and runtime,
+/// with a native no-op hook when `mode` is `native-noop`.
+fn serve(mode: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut builder = Runtime::builder();
+    if mode == "native-noop" {
+        builder = builder.hook(NativeNoop);
+    }
+    runtime.block_on(builder.run(echo)).unwrap();
+}
+
+/// One configuration: how to start the bootstrap.
+struct Config {
+    key: &'static str,
+    label: &'static str,
+    exe: PathBuf,
+    env: Vec<(&'static str, PathBuf)>,
+}
+
+/// Total instructions of one run of `config` serving `invocations` invocations.
+async fn run(config: &Config, invocations: usize, out: &Path) -> u64 {
     let emulator = LambdaEmulator::start().await.unwrap();
     let mut command = tokio::process::Command::new("valgrind");
     command
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(echo)
+        .arg(&config.exe)
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
         .env("AWS_LAMBDA_FUNCTION_NAME", "echo")
         .env("LIGHT_RUNTIME_LAYER_DIR", "/nonexistent")
+        .envs(config.env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    if let Some(plugin) = plugins {
-        command.env("LIGHT_RUNTIME_PLUGINS", plugin);
-    }
     let mut child = command.spawn().expect("valgrind starts");
     assert!(
         emulator.wait_next_waiting(1, WAIT).await,
-        "echo reached `next`"
+        "{} reached `next`",
+        config.label
     );
     let event = json!({"name": "ada", "items": [1, 2, 3], "flag": true});
     for _ in 0..invocations {
@@ -84,6 +130,10 @@ async fn run(echo: &Path, plugins: Option<&Path>, invocations: usize, out: &Path
 }
 
 fn main() {
+    if let Ok(mode) = std::env::var(SERVE) {
+        serve(&mode);
+        return;
+    }
     if std::env::args().any(|a| a == "--list") {
         return;
     }
@@ -97,9 +147,55 @@ fn main() {
         &profile_dir,
         &["-p", "light-runtime-examples", "--example", "echo"],
     );
-    build(&profile_dir, &["-p", "light-runtime-plugin-noop"]);
+    build(
+        &profile_dir,
+        &[
+            "-p",
+            "light-runtime-plugin-noop",
+            "--lib",
+            "--example",
+            "noop_declared",
+        ],
+    );
     let echo = profile_dir.join("examples/echo");
-    let noop: PathBuf = profile_dir.join("libnoop.so");
+    let plugins = "LIGHT_RUNTIME_PLUGINS";
+    let configs = [
+        Config {
+            key: "echo",
+            label: "echo",
+            exe: echo.clone(),
+            env: vec![],
+        },
+        Config {
+            key: "noop",
+            label: "echo + libnoop.so (every phase)",
+            exe: echo.clone(),
+            env: vec![(plugins, profile_dir.join("libnoop.so"))],
+        },
+        Config {
+            key: "declared",
+            label: "echo + libnoop_declared.so (Before/AfterInvoke)",
+            exe: echo,
+            env: vec![(plugins, profile_dir.join("examples/libnoop_declared.so"))],
+        },
+        Config {
+            key: "bench-echo",
+            label: "echo (bench binary)",
+            exe: exe.clone(),
+            env: vec![(SERVE, "plain".into())],
+        },
+        Config {
+            key: "native",
+            label: "echo (bench binary) + native no-op Hook",
+            exe,
+            env: vec![(SERVE, "native-noop".into())],
+        },
+    ];
+    let only = std::env::var("PLUGIN_ECHO_ONLY").ok();
+    let selected = |key: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|k| k == key))
+    };
     let out_dir = profile_dir.join("plugin-echo-callgrind");
     std::fs::create_dir_all(&out_dir).unwrap();
 
@@ -107,32 +203,37 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let per_invocation = |plugins: Option<&Path>, name: &str| {
-        let short = runtime.block_on(run(
-            &echo,
-            plugins,
-            SHORT,
-            &out_dir.join(format!("{name}-short.out")),
-        ));
-        let long = runtime.block_on(run(
-            &echo,
-            plugins,
-            LONG,
-            &out_dir.join(format!("{name}-long.out")),
-        ));
+    let per_invocation = |config: &Config| {
+        let [short, long] = [(SHORT, "short"), (LONG, "long")].map(|(count, run_name)| {
+            let out = out_dir.join(format!("{}-{run_name}.out", config.key));
+            runtime.block_on(run(config, count, &out))
+        });
         (long - short) as f64 / (LONG - SHORT) as f64
     };
-    let without = per_invocation(None, "without");
-    let with = per_invocation(Some(&noop), "with-noop");
-    println!("plugin_echo ({valgrind}, {SHORT} vs {LONG} invocations)");
-    println!("  echo                       {without:>10.0} instructions / invocation");
-    println!("  echo + libnoop.so          {with:>10.0} instructions / invocation");
-    println!(
-        "  ratio                      {:>10.3}x (bar: <= 1.05x)",
-        with / without
-    );
-    println!(
-        "  plugin cost                {:>10.0} instructions / invocation",
-        with - without
-    );
+    let measured: Vec<(&Config, f64)> = configs
+        .iter()
+        .filter(|c| selected(c.key))
+        .map(|c| (c, per_invocation(c)))
+        .collect();
+    let of = |key: &str| measured.iter().find(|(c, _)| c.key == key).map(|m| m.1);
+
+    println!("plugin_echo ({valgrind}, {SHORT} vs {LONG} invocations; instructions / invocation)");
+    for (config, value) in &measured {
+        let base = match config.key {
+            "noop" | "declared" => of("echo"),
+            "native" => of("bench-echo"),
+            _ => None,
+        };
+        match base {
+            Some(base) => println!(
+                "  {:<50} {value:>8.0}  {:>6.3}x  {:>+7.0}",
+                config.label,
+                value / base,
+                value - base
+            ),
+            None => println!("  {:<50} {value:>8.0}", config.label),
+        }
+    }
+    println!("  (ratio and extra instructions against the line's baseline; bar for libnoop.so: <= 1.05x)");
+    println!("  callgrind files: {}", out_dir.display());
 }

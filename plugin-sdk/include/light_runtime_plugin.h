@@ -1,12 +1,14 @@
 /*
- * light_runtime_plugin.h: the light-runtime hook plugin C ABI, version 1.
+ * light_runtime_plugin.h: the light-runtime hook plugin C ABI, version 2.
  *
  * A plugin is a shared library exporting one function,
  *
  *     const lr_plugin *light_runtime_plugin(uint32_t host_abi_version);
  *
  * that returns a static table: the ABI version, the plugin's name and one
- * function per lifecycle phase (NULL for "nothing to do"). The full rules
+ * function per lifecycle phase (NULL for "nothing to do", which costs
+ * nothing: the runtime then neither calls nor times the plugin in that
+ * phase). The full rules
  * (ownership, threading, statuses, what each phase may change) are in
  * docs/plugin-abi.md; this header mirrors runtime-engine/src/plugin/abi.rs
  * field for field.
@@ -22,7 +24,7 @@ extern "C" {
 #endif
 
 /* The ABI version of this header; the host refuses a table with another. */
-#define LR_ABI_VERSION 1u
+#define LR_ABI_VERSION 2u
 
 /* The name of the one symbol a plugin exports. */
 #define LR_ENTRY_SYMBOL "light_runtime_plugin"
@@ -45,6 +47,9 @@ extern "C" {
 #define LR_TRIGGER_HTTP 2u
 #define LR_TRIGGER_PUBSUB 3u
 #define LR_TRIGGER_TIMER 4u
+
+/* lr_context.trace_flags */
+#define LR_TRACE_SAMPLED 1u /* the caller sampled the trace */
 
 /* lr_outcome.error_kind */
 #define LR_ERROR_HANDLER 0u
@@ -82,7 +87,12 @@ typedef struct lr_context {
     uint32_t cold_start;        /* 1 or 0 */
     lr_bytes invoked_function_arn;
     lr_bytes trace_header; /* as the platform sent it */
-    lr_bytes traceparent;  /* normalised to W3C, when it parsed */
+    /* The trace normalised to W3C trace context, when the header parsed:
+     * has_trace is 1 and the three fields after it hold it; else all 0. */
+    uint32_t has_trace;
+    uint32_t trace_flags; /* W3C trace flags: LR_TRACE_SAMPLED */
+    uint8_t trace_id[16];
+    uint8_t parent_id[8]; /* the caller's span */
     lr_bytes tenant_id;
 } lr_context;
 

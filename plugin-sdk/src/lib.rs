@@ -9,13 +9,14 @@
 //! author needs, nothing else.
 //!
 //! # Layout
-//! - [`export_plugin!`]: exports the entry symbol for a `Hook`. Panics in
-//!   any phase are caught at the boundary and become that phase's failure.
+//! - [`export_plugin!`]: exports the entry symbol for a `Hook`, for every
+//!   phase or only the ones it lists (`phases = [...]`). Panics in any
+//!   phase are caught at the boundary and become that phase's failure.
 //! - [`abi`]: the C ABI (re-exported from the engine), for reading or for
 //!   writing a plugin by hand.
 //! - Re-exports: [`Hook`], [`HookFuture`], [`Flow`], [`Invocation`],
 //!   [`Outcome`], [`Response`], [`InvocationError`], [`Context`],
-//!   [`FunctionInfo`], [`Ending`], [`BoxError`].
+//!   [`FunctionInfo`], [`Ending`], [`Phase`], [`Phases`], [`BoxError`].
 //!
 //! # Example
 //! ```
@@ -34,8 +35,9 @@
 //!     }
 //! }
 //!
-//! // With no configuration: a value made fresh for each instance.
-//! export_plugin!(name = "count-errors", hook = CountErrors::default());
+//! // With no configuration: a value made fresh for each instance. Only the
+//! // phase it implements is exported; the runtime skips it in the others.
+//! export_plugin!(name = "count-errors", hook = CountErrors::default(), phases = [AfterInvoke]);
 //! ```
 //!
 //! A plugin that takes configuration (the `config` table of its entry in
@@ -58,7 +60,7 @@
 pub use runtime_engine::plugin::abi;
 pub use runtime_engine::{
     BoxError, Context, Ending, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
-    Outcome, Phase, Response,
+    Outcome, Phase, Phases, Response,
 };
 
 /// For the macro's expansion only.
@@ -66,7 +68,7 @@ pub use runtime_engine::{
 pub mod __export {
     pub use runtime_engine::plugin::abi::PluginTable;
     pub use runtime_engine::plugin::export::{Definition, ExportedTable};
-    pub use runtime_engine::{BoxError, Hook};
+    pub use runtime_engine::{BoxError, Hook, Phase, Phases};
 }
 
 /// Exports a [`Hook`] as a light-runtime plugin: defines the entry symbol
@@ -78,15 +80,52 @@ pub mod __export {
 ///   refuses the plugin at start, naming it.
 /// - `export_plugin!(name = "noop", hook = Noop)`: the expression is
 ///   evaluated for each instance; the plugin takes no configuration.
+/// - Either form takes an optional last argument,
+///   `phases = [BeforeInvoke, AfterInvoke]`: the [`Phase`]s the plugin
+///   implements. Only those get a function in the table; the others are
+///   NULL, and the runtime neither calls nor times the plugin there, so a
+///   plugin that declares its phases costs nothing in the rest (crossing
+///   the boundary for a phase that does nothing is not free). A method of
+///   the `Hook` outside the list is never called. `Invoke` (the handler)
+///   has no table entry and is ignored. Without `phases`, every phase is
+///   exported.
 ///
-/// `name` is what timings, logs and error messages call the plugin. Every
-/// phase is exported; a panic in any of them is caught at the boundary and
-/// reported as that phase's failure, so it cannot unwind into the runtime.
+/// `name` is what timings, logs and error messages call the plugin. A panic
+/// in any exported phase is caught at the boundary and reported as that
+/// phase's failure, so it cannot unwind into the runtime.
 /// Build plugins with `panic = "unwind"` (the default): with `abort`, a
 /// panic ends the process before anything can catch it.
+///
+/// ```
+/// use light_runtime_plugin_sdk::{export_plugin, BoxError, Flow, Hook, Invocation};
+///
+/// /// Counts invocations; has nothing to do in any other phase.
+/// #[derive(Default)]
+/// struct Count(std::sync::atomic::AtomicU64);
+///
+/// impl Hook for Count {
+///     fn on_before_invoke(&self, _invocation: &mut Invocation) -> Result<Flow, BoxError> {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         Ok(Flow::Continue)
+///     }
+/// }
+///
+/// export_plugin!(name = "count", hook = Count::default(), phases = [BeforeInvoke]);
+/// ```
 #[macro_export]
 macro_rules! export_plugin {
-    (name = $name:literal, new = $new:expr $(,)?) => {
+    (@phases) => {
+        $crate::__export::Phases::ALL
+    };
+    (@phases [$($phase:ident),* $(,)?]) => {
+        $crate::__export::Phases::of(&[$($crate::__export::Phase::$phase),*])
+    };
+    (
+        name = $name:literal,
+        new = $new:expr
+        $(, phases = [$($phase:ident),* $(,)?])?
+        $(,)?
+    ) => {
         const _: () = {
             fn __light_runtime_new(
                 config: &str,
@@ -110,7 +149,10 @@ macro_rules! export_plugin {
             static DEFINITION: $crate::__export::Definition =
                 $crate::__export::Definition::new($name, __light_runtime_new);
             static TABLE: $crate::__export::ExportedTable =
-                $crate::__export::ExportedTable::new(&DEFINITION);
+                $crate::__export::ExportedTable::with_phases(
+                    &DEFINITION,
+                    $crate::export_plugin!(@phases $([$($phase),*])?),
+                );
 
             /// The plugin's entry symbol (docs/plugin-abi.md).
             // `no_mangle` is what the `unsafe_code` lint flags here: the
@@ -124,11 +166,17 @@ macro_rules! export_plugin {
             }
         };
     };
-    (name = $name:literal, hook = $hook:expr $(,)?) => {
+    (
+        name = $name:literal,
+        hook = $hook:expr
+        $(, phases = [$($phase:ident),* $(,)?])?
+        $(,)?
+    ) => {
         $crate::export_plugin!(
             name = $name,
             new =
                 |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
+            $(, phases = [$($phase),*])?
         );
     };
 }

@@ -12,6 +12,8 @@
  * refuse a plugin built for another ABI version.
  */
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,17 @@
 
 #ifndef ENVELOPE_ABI_VERSION
 #define ENVELOPE_ABI_VERSION LR_ABI_VERSION
+#endif
+
+/* The header's layout, checked against the runtime's own (the same numbers
+ * are asserted in runtime-engine/src/plugin/abi.rs) on 64-bit targets. */
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+_Static_assert(sizeof(lr_context) == 128, "lr_context is 128 bytes (ABI 2)");
+_Static_assert(offsetof(lr_context, has_trace) == 80, "lr_context.has_trace at 80");
+_Static_assert(offsetof(lr_context, trace_id) == 88, "lr_context.trace_id at 88");
+_Static_assert(offsetof(lr_context, tenant_id) == 112, "lr_context.tenant_id at 112");
+_Static_assert(sizeof(lr_outcome) == 72, "lr_outcome is 72 bytes");
+_Static_assert(sizeof(lr_plugin) == 112, "lr_plugin is 112 bytes");
 #endif
 
 typedef struct envelope {

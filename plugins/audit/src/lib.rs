@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`Audit`]: the hook; `BeforeInvoke` notes the start, `AfterInvoke`
-//!   writes the line. If the line cannot be written the invocation fails:
+//!   writes the line (the only two phases it exports). If the line cannot be written the invocation fails:
 //!   an audit that silently stops auditing is worse than none.
 //! - [`AuditConfig`]: where lines go.
 //!
@@ -106,4 +106,8 @@ impl Hook for Audit {
     }
 }
 
-export_plugin!(name = "audit", new = Audit::from_config);
+export_plugin!(
+    name = "audit",
+    new = Audit::from_config,
+    phases = [BeforeInvoke, AfterInvoke]
+);

@@ -2,7 +2,7 @@
 //! handler runs, answering in its place with a `Policy.Rejected` error.
 //!
 //! # Layout
-//! - [`Policy`]: the hook (`BeforeInvoke` only).
+//! - [`Policy`]: the hook (`BeforeInvoke` only, the one phase it exports).
 //! - [`PolicyConfig`] and [`Rule`]: what to reject.
 //!
 //! # Example
@@ -105,4 +105,8 @@ impl Hook for Policy {
     }
 }
 
-export_plugin!(name = "policy", new = Policy::from_config);
+export_plugin!(
+    name = "policy",
+    new = Policy::from_config,
+    phases = [BeforeInvoke]
+);

@@ -15,7 +15,11 @@ use std::ffi::c_void;
 
 /// The ABI version this engine speaks. A plugin whose table says otherwise
 /// is refused.
-pub const ABI_VERSION: u32 = 1;
+///
+/// Version 2 replaced version 1's `traceparent` text in [`ContextView`] with
+/// the trace's bytes (`has_trace`, `trace_flags`, `trace_id`, `parent_id`),
+/// so no text is formatted or parsed per call.
+pub const ABI_VERSION: u32 = 2;
 
 /// The name of the one symbol a plugin exports.
 pub const ENTRY_SYMBOL: &str = "light_runtime_plugin";
@@ -159,11 +163,22 @@ pub struct ContextView {
     pub invoked_function_arn: ByteSlice,
     /// The platform's trace header as received.
     pub trace_header: ByteSlice,
-    /// The trace as a W3C `traceparent`, when it parsed.
-    pub traceparent: ByteSlice,
+    /// 1 when the trace header parsed and the three fields below hold it
+    /// (W3C trace context), else 0 and they are zero.
+    pub has_trace: u32,
+    /// The W3C trace flags: bit 0 ([`TRACE_SAMPLED`]) set when the caller
+    /// sampled the trace.
+    pub trace_flags: u32,
+    /// The 16-byte trace id.
+    pub trace_id: [u8; 16],
+    /// The 8-byte id of the caller's span, this invocation's parent.
+    pub parent_id: [u8; 8],
     /// The tenant id (AWS tenant isolation).
     pub tenant_id: ByteSlice,
 }
+
+/// [`ContextView::trace_flags`]: the caller sampled the trace.
+pub const TRACE_SAMPLED: u32 = 1;
 
 /// How an invocation ended, as a C view of [`Outcome`](crate::Outcome).
 #[repr(C)]
@@ -280,3 +295,16 @@ pub struct PluginTable {
     /// `End`: last words.
     pub end: Option<EndFn>,
 }
+
+// The C layout on 64-bit targets, asserted with the same numbers in
+// `plugins/c-envelope/envelope.c`: a field moved on one side only fails a
+// build rather than a plugin.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<ContextView>() == 128);
+    assert!(std::mem::offset_of!(ContextView, has_trace) == 80);
+    assert!(std::mem::offset_of!(ContextView, trace_id) == 88);
+    assert!(std::mem::offset_of!(ContextView, tenant_id) == 112);
+    assert!(std::mem::size_of::<OutcomeView>() == 72);
+    assert!(std::mem::size_of::<PluginTable>() == 112);
+};

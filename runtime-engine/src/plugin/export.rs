@@ -7,9 +7,14 @@
 //! expansion in the plugin crate can name it.
 //!
 //! What a Rust plugin sees: the context is rebuilt from the C view (request
-//! id, function facts, deadline, sequence, trigger, ARN, trace, tenant);
-//! its cancellation token, extensions, platform headers, client context,
-//! identity and credentials stay on the host. The asynchronous phases run
+//! id, function facts, deadline, sequence, trigger, ARN, trace, tenant),
+//! once per invocation and shared by its phases; its cancellation token,
+//! extensions, platform headers, client context, identity and credentials
+//! stay on the host. The event and the response are copied in (a hook owns
+//! them), and handed back only if the hook changed them.
+//!
+//! [`ExportedTable::with_phases`] wires only the phases a plugin declares;
+//! the host skips the NULL ones entirely. The asynchronous phases run
 //! to completion on the calling thread: a plugin's own copy of tokio has no
 //! runtime, so a plugin that needs timers or I/O there brings its own.
 
@@ -30,6 +35,7 @@ use crate::hook::{Flow, Hook};
 use crate::invocation::Invocation;
 use crate::lifecycle::Ending;
 use crate::panic;
+use crate::phase::{Phase, Phases};
 
 /// Makes a plugin's hook from its configuration (JSON text, empty if none).
 pub type NewHook = fn(&str) -> Result<Box<dyn Hook>, BoxError>;
@@ -60,6 +66,14 @@ unsafe impl Sync for ExportedTable {}
 impl ExportedTable {
     /// The table of the plugin `definition` describes, every phase wired.
     pub const fn new(definition: &'static Definition) -> Self {
+        ExportedTable::with_phases(definition, Phases::ALL)
+    }
+
+    /// The table of the plugin `definition` describes, with a function for
+    /// each phase in `phases` and NULL for the others, which the host then
+    /// neither calls nor times. `create` and `destroy` are always wired;
+    /// [`Phase::Invoke`] (the handler) has no table entry and is ignored.
+    pub const fn with_phases(definition: &'static Definition, phases: Phases) -> Self {
         ExportedTable(PluginTable {
             abi_version: ABI_VERSION,
             size: std::mem::size_of::<PluginTable>() as u32,
@@ -67,14 +81,46 @@ impl ExportedTable {
             data: (definition as *const Definition).cast::<c_void>(),
             create: Some(create),
             destroy: Some(destroy),
-            runtime_start: Some(runtime_start),
-            function_start: Some(function_start),
-            before_invoke: Some(before_invoke),
-            after_invoke: Some(after_invoke),
-            after_response: Some(after_response),
-            freeze: Some(freeze),
-            close: Some(close),
-            end: Some(end),
+            runtime_start: if phases.contains(Phase::RuntimeStart) {
+                Some(runtime_start)
+            } else {
+                None
+            },
+            function_start: if phases.contains(Phase::FunctionStart) {
+                Some(function_start)
+            } else {
+                None
+            },
+            before_invoke: if phases.contains(Phase::BeforeInvoke) {
+                Some(before_invoke)
+            } else {
+                None
+            },
+            after_invoke: if phases.contains(Phase::AfterInvoke) {
+                Some(after_invoke)
+            } else {
+                None
+            },
+            after_response: if phases.contains(Phase::AfterResponse) {
+                Some(after_response)
+            } else {
+                None
+            },
+            freeze: if phases.contains(Phase::Freeze) {
+                Some(freeze)
+            } else {
+                None
+            },
+            close: if phases.contains(Phase::Close) {
+                Some(close)
+            } else {
+                None
+            },
+            end: if phases.contains(Phase::End) {
+                Some(end)
+            } else {
+                None
+            },
         })
     }
 
@@ -155,12 +201,13 @@ unsafe extern "C" fn before_invoke(
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, view, event) = unsafe { (instance(this), &*context, raw::bytes(event)) };
         let payload = Bytes::copy_from_slice(event);
-        let original = (payload.as_ptr(), payload.len());
         let mut invocation = Invocation::new(this.context(view), payload);
         let flow = this.hook.on_before_invoke(&mut invocation)?;
         // SAFETY: the host's output, valid for the call (the ABI).
         let out = unsafe { &*output };
-        if (invocation.payload.as_ptr(), invocation.payload.len()) != original {
+        // Compared by content: an address says nothing once the hook has
+        // dropped the original.
+        if invocation.payload != event {
             // SAFETY: the host's own callback, with a slice borrowed for the call.
             unsafe { (out.set_event)(out.host, ByteSlice::new(&invocation.payload)) };
         }
@@ -185,11 +232,9 @@ unsafe extern "C" fn after_invoke(
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
         let context = this.context(context);
         let mut outcome = outcome_from_view(view);
-        let original_body = outcome
-            .response()
-            .map_or(std::ptr::null(), |r| r.body().as_ptr());
         this.hook.on_after_invoke(&context, &mut outcome)?;
-        send_changed_outcome(output, view, original_body, &outcome);
+        send_changed_outcome(output, view, &outcome);
+        this.keep_outcome(&context, outcome);
         Ok(abi::STATUS_CONTINUE)
     })
 }
@@ -204,7 +249,7 @@ unsafe extern "C" fn after_response(
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
         let context = this.context(context);
-        let outcome = outcome_from_view(view);
+        let outcome = this.outcome(view);
         block_on(this.hook.on_after_response(&context, &outcome))?;
         Ok(abi::STATUS_CONTINUE)
     })
@@ -236,4 +281,39 @@ unsafe extern "C" fn end(this: *mut c_void, exit_code: i32) {
     let _ = panic::catch(AssertUnwindSafe(|| {
         unsafe { instance(this) }.hook.on_end(&ending)
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Noop;
+    impl Hook for Noop {}
+
+    fn new_noop(_config: &str) -> Result<Box<dyn Hook>, BoxError> {
+        Ok(Box::new(Noop))
+    }
+
+    static DEFINITION: Definition = Definition::new("noop", new_noop);
+
+    #[test]
+    fn a_table_wires_only_the_declared_phases() {
+        static DECLARED: ExportedTable = ExportedTable::with_phases(
+            &DEFINITION,
+            Phases::of(&[Phase::BeforeInvoke, Phase::AfterInvoke]),
+        );
+        let table = &DECLARED.0;
+        assert!(table.create.is_some() && table.destroy.is_some());
+        assert!(table.before_invoke.is_some() && table.after_invoke.is_some());
+        assert!(table.runtime_start.is_none() && table.function_start.is_none());
+        assert!(table.after_response.is_none() && table.freeze.is_none());
+        assert!(table.close.is_none() && table.end.is_none());
+
+        static NONE: ExportedTable = ExportedTable::with_phases(&DEFINITION, Phases::NONE);
+        assert!(NONE.0.create.is_some() && NONE.0.before_invoke.is_none());
+
+        static ALL: ExportedTable = ExportedTable::new(&DEFINITION);
+        let table = &ALL.0;
+        assert!(table.runtime_start.is_some() && table.freeze.is_some() && table.end.is_some());
+    }
 }

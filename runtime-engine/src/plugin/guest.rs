@@ -23,15 +23,41 @@ use crate::invocation::{Outcome, Response};
 use crate::panic;
 use crate::trace::TraceContext;
 
-/// One plugin instance: the hook, the function's facts once seen, and the
-/// context of the latest invocation (rebuilt once, shared by its phases).
+/// One plugin instance: the hook, the function's facts once seen, and what
+/// the phases of the latest invocation share.
 pub(crate) struct Instance {
     pub(crate) hook: Box<dyn Hook>,
     function: OnceLock<Arc<FunctionInfo>>,
-    latest: Mutex<Option<Context>>,
+    latest: Mutex<Latest>,
+}
+
+/// What the phases of one invocation share, so each is built once per
+/// invocation rather than once per phase: the context, rebuilt from the
+/// first view that names the invocation and reused while views name the same
+/// request id and sequence; and the outcome `AfterInvoke` left, which
+/// `AfterResponse` takes instead of copying the body again when the host's
+/// view still shows the same bytes. Concurrent invocations only cost
+/// rebuilds: every reuse is checked against the view at hand.
+#[derive(Default)]
+struct Latest {
+    context: Option<Context>,
+    outcome: Option<Outcome>,
 }
 
 impl Instance {
+    /// A fresh instance around `hook`.
+    pub(crate) fn new(hook: Box<dyn Hook>) -> Self {
+        Instance {
+            hook,
+            function: OnceLock::new(),
+            latest: Mutex::default(),
+        }
+    }
+
+    fn latest(&self) -> std::sync::MutexGuard<'_, Latest> {
+        self.latest.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn function(&self, view: &FunctionView) -> &Arc<FunctionInfo> {
         self.function.get_or_init(|| {
             // SAFETY: the view's slices are valid for the call (the ABI).
@@ -47,19 +73,36 @@ impl Instance {
         })
     }
 
+    /// The context `view` shows: the latest one if it is the same
+    /// invocation, else a new one, which becomes the latest.
     pub(crate) fn context(&self, view: &ContextView) -> Context {
-        // SAFETY: the view's slices are valid for the call (the ABI).
-        let text = |slice| unsafe { raw::text(slice) };
-        let request_id = text(view.request_id);
-        let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(context) = latest.as_ref() {
-            if context.request_id() == request_id && context.sequence() == view.sequence {
+        // SAFETY: valid for the call (the ABI).
+        let request_id = unsafe { raw::bytes(view.request_id) };
+        if let Some(context) = self.latest().context.as_ref() {
+            if context.sequence() == view.sequence && context.request_id().as_bytes() == request_id
+            {
                 return context.clone();
             }
         }
+        let context = self.build_context(view);
+        let stale = {
+            let mut latest = self.latest();
+            (
+                latest.context.replace(context.clone()),
+                latest.outcome.take(),
+            )
+        };
+        // The previous invocation's values are freed outside the lock.
+        drop(stale);
+        context
+    }
+
+    fn build_context(&self, view: &ContextView) -> Context {
+        // SAFETY: the view's slices are valid for the call (the ABI).
+        let text = |slice| unsafe { raw::text(slice) };
         // SAFETY: `function` points at a view valid for the call (the ABI).
         let function = self.function(unsafe { &*view.function }).clone();
-        let mut builder = Context::builder(function, request_id.into_owned())
+        let mut builder = Context::builder(function, text(view.request_id).into_owned())
             .sequence(view.sequence)
             .trigger(views::trigger_from_code(view.trigger));
         if view.deadline_epoch_ms != 0 {
@@ -68,16 +111,44 @@ impl Instance {
         if view.invoked_function_arn.len != 0 {
             builder = builder.invoked_function_arn(text(view.invoked_function_arn));
         }
-        if view.trace_header.len != 0 {
-            let trace = TraceContext::from_traceparent(&text(view.traceparent));
+        if view.trace_header.len != 0 || view.has_trace != 0 {
+            let trace = (view.has_trace != 0).then_some(TraceContext {
+                trace_id: view.trace_id,
+                parent_id: view.parent_id,
+                sampled: view.trace_flags & abi::TRACE_SAMPLED != 0,
+            });
             builder = builder.trace(text(view.trace_header), trace);
         }
         if view.tenant_id.len != 0 {
             builder = builder.tenant_id(text(view.tenant_id));
         }
-        let context = builder.build();
-        *latest = Some(context.clone());
-        context
+        builder.build()
+    }
+
+    /// Keeps `outcome`, which the host's view of `context`'s invocation
+    /// showed, for that invocation's `AfterResponse`.
+    pub(crate) fn keep_outcome(&self, context: &Context, outcome: Outcome) {
+        let mut latest = self.latest();
+        let same = latest.context.as_ref().is_some_and(|latest| {
+            latest.sequence() == context.sequence() && latest.request_id() == context.request_id()
+        });
+        let stale = if same {
+            latest.outcome.replace(outcome)
+        } else {
+            Some(outcome)
+        };
+        drop(latest);
+        drop(stale);
+    }
+
+    /// The outcome `view` shows: the one kept by [`Instance::keep_outcome`]
+    /// if it still equals the view, else a copy of the view.
+    pub(crate) fn outcome(&self, view: &OutcomeView) -> Outcome {
+        let kept = self.latest().outcome.take();
+        match kept {
+            Some(outcome) if shows(view, &outcome) => outcome,
+            _ => outcome_from_view(view),
+        }
     }
 }
 
@@ -124,23 +195,20 @@ pub(crate) fn block_on(mut future: HookFuture<'_>) -> Result<(), BoxError> {
     }
 }
 
+/// A copy of the outcome `view` shows.
 pub(crate) fn outcome_from_view(view: &OutcomeView) -> Outcome {
-    // SAFETY: the view's slices are valid for the call (the ABI).
-    let (body, content_type, error_type, message) = unsafe {
-        (
-            raw::bytes(view.body),
-            raw::text(view.content_type),
-            raw::text(view.error_type),
-            raw::text(view.error_message),
-        )
-    };
     if view.is_error == 0 {
+        // SAFETY: the view's slices are valid for the call (the ABI).
+        let (body, content_type) = unsafe { (raw::bytes(view.body), raw::text(view.content_type)) };
         let content_type = views::intern_content_type(&content_type);
         Outcome::Response(Response::with_content_type(
             Bytes::copy_from_slice(body),
             content_type,
         ))
     } else {
+        // SAFETY: the view's slices are valid for the call (the ABI).
+        let (error_type, message) =
+            unsafe { (raw::text(view.error_type), raw::text(view.error_message)) };
         let kind = views::error_kind_from_code(view.error_kind);
         Outcome::Error(InvocationError::new(
             kind,
@@ -150,25 +218,33 @@ pub(crate) fn outcome_from_view(view: &OutcomeView) -> Outcome {
     }
 }
 
-/// Hands `outcome` to the host, unless it is still the one built from `view`
-/// (same body allocation, or an equal error).
-pub(crate) fn send_changed_outcome(
-    output: *mut Output,
-    view: &OutcomeView,
-    original_body: *const u8,
-    outcome: &Outcome,
-) {
-    let unchanged = match outcome {
+/// Whether `outcome` is what [`outcome_from_view`] makes of `view`: the same
+/// bytes, compared without copying.
+pub(crate) fn shows(view: &OutcomeView, outcome: &Outcome) -> bool {
+    // SAFETY: the view's slices are valid for the call (the ABI).
+    let bytes = |slice| unsafe { raw::bytes(slice) };
+    match outcome {
         Outcome::Response(response) => {
             view.is_error == 0
-                && response.body().as_ptr() == original_body
-                && response.body().len() == view.body.len
-                // SAFETY: valid for the call (the ABI).
-                && response.content_type() == unsafe { raw::text(view.content_type) }
+                && response.status().is_none()
+                && response.body().as_ref() == bytes(view.body)
+                && match bytes(view.content_type) {
+                    b"" => "application/json",
+                    other => std::str::from_utf8(other).unwrap_or(""),
+                } == response.content_type()
         }
-        Outcome::Error(error) => outcome_from_view(view).error() == Some(error),
-    };
-    if !unchanged {
+        Outcome::Error(error) => {
+            view.is_error != 0
+                && views::error_kind_from_code(view.error_kind) == error.kind()
+                && error.error_type().as_bytes() == bytes(view.error_type)
+                && error.message().as_bytes() == bytes(view.error_message)
+        }
+    }
+}
+
+/// Hands `outcome` to the host, unless it is still what `view` shows.
+pub(crate) fn send_changed_outcome(output: *mut Output, view: &OutcomeView, outcome: &Outcome) {
+    if !shows(view, outcome) {
         send_outcome(output, outcome);
     }
 }
@@ -191,15 +267,4 @@ pub(crate) fn send_outcome(output: *mut Output, outcome: &Outcome) {
     };
     // SAFETY: the host's own callback, with slices borrowed for the call.
     unsafe { set(output.host, first, second) };
-}
-
-impl Instance {
-    /// A fresh instance around `hook`.
-    pub(crate) fn new(hook: Box<dyn Hook>) -> Self {
-        Instance {
-            hook,
-            function: OnceLock::new(),
-            latest: Mutex::new(None),
-        }
-    }
 }

@@ -16,6 +16,7 @@ use crate::function::FunctionInfo;
 use crate::hook::{Flow, Hook, HookFuture};
 use crate::invocation::{Invocation, Outcome, Response};
 use crate::lifecycle::Ending;
+use crate::phase::{Phase, Phases};
 
 /// A plugin loaded from a shared library, run as a [`Hook`]. Made by
 /// [`load`](super::load).
@@ -101,8 +102,7 @@ impl PluginHook {
         collected: &mut Collected,
     ) -> i32 {
         let function = function_view(context.function());
-        let traceparent = context.trace().map(|t| t.to_traceparent());
-        let view = context_view(context, &function, traceparent.as_deref());
+        let view = context_view(context, &function);
         let outcome = outcome_view(outcome);
         let mut output = collected.output();
         // SAFETY: the plugin's own function with its instance and views
@@ -133,6 +133,25 @@ impl Hook for PluginHook {
         &self.name
     }
 
+    /// The phases the plugin exports a function for: the engine neither
+    /// calls nor times the plugin in the others.
+    fn phases(&self) -> Phases {
+        let table = &self.table;
+        [
+            (table.runtime_start.is_some(), Phase::RuntimeStart),
+            (table.function_start.is_some(), Phase::FunctionStart),
+            (table.before_invoke.is_some(), Phase::BeforeInvoke),
+            (table.after_invoke.is_some(), Phase::AfterInvoke),
+            (table.after_response.is_some(), Phase::AfterResponse),
+            (table.freeze.is_some(), Phase::Freeze),
+            (table.close.is_some(), Phase::Close),
+            (table.end.is_some(), Phase::End),
+        ]
+        .into_iter()
+        .filter(|(exported, _)| *exported)
+        .fold(Phases::NONE, |set, (_, phase)| set.with(phase))
+    }
+
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         self.function_phase(self.table.runtime_start, function)
     }
@@ -147,8 +166,7 @@ impl Hook for PluginHook {
         };
         let context = &invocation.context;
         let function = function_view(context.function());
-        let traceparent = context.trace().map(|t| t.to_traceparent());
-        let view = context_view(context, &function, traceparent.as_deref());
+        let view = context_view(context, &function);
         let mut collected = Collected::default();
         let mut output = collected.output();
         let event = ByteSlice::new(&invocation.payload);

@@ -24,5 +24,10 @@ pub(crate) unsafe fn bytes<'a>(slice: ByteSlice) -> &'a [u8] {
 /// As for [`bytes`].
 pub(crate) unsafe fn text<'a>(slice: ByteSlice) -> Cow<'a, str> {
     // SAFETY: forwarded from this function's own contract.
-    String::from_utf8_lossy(unsafe { bytes(slice) })
+    let bytes = unsafe { bytes(slice) };
+    // Valid text (the rule) is borrowed after the fast check alone.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }

@@ -87,12 +87,17 @@ pub(crate) fn function_view(function: &FunctionInfo) -> FunctionView {
     }
 }
 
-/// The view of `context`, borrowing its text, `function` and `traceparent`.
-pub(crate) fn context_view(
-    context: &Context,
-    function: &FunctionView,
-    traceparent: Option<&str>,
-) -> ContextView {
+/// The view of `context`, borrowing its text and `function`.
+pub(crate) fn context_view(context: &Context, function: &FunctionView) -> ContextView {
+    let (has_trace, trace_flags, trace_id, parent_id) = match context.trace() {
+        Some(trace) => (
+            1,
+            if trace.sampled { abi::TRACE_SAMPLED } else { 0 },
+            trace.trace_id,
+            trace.parent_id,
+        ),
+        None => (0, 0, [0; 16], [0; 8]),
+    };
     ContextView {
         function,
         request_id: ByteSlice::from_str(context.request_id()),
@@ -102,7 +107,10 @@ pub(crate) fn context_view(
         cold_start: u32::from(context.is_cold_start()),
         invoked_function_arn: ByteSlice::from_option(context.invoked_function_arn()),
         trace_header: ByteSlice::from_option(context.trace_header()),
-        traceparent: ByteSlice::from_option(traceparent),
+        has_trace,
+        trace_flags,
+        trace_id,
+        parent_id,
         tenant_id: ByteSlice::from_option(context.tenant_id()),
     }
 }
