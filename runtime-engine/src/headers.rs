@@ -1,6 +1,8 @@
 //! The platform's raw request headers, kept as an escape hatch.
 
 use bytes::Bytes;
+use std::sync::Arc;
+
 use http::HeaderMap;
 
 /// The headers the platform sent with an invocation, untouched.
@@ -19,6 +21,9 @@ enum Repr {
     /// `Name: value\r\n` lines, as received (status line excluded).
     Raw(Bytes),
     Map(HeaderMap),
+    /// The headers of an HTTP request the function also sees as
+    /// [`Context::http_request`](crate::Context::http_request): shared, not copied.
+    Request(Arc<http::request::Parts>),
 }
 
 impl PlatformHeaders {
@@ -34,6 +39,13 @@ impl PlatformHeaders {
         }
     }
 
+    /// The headers of a request whose parts the context also keeps.
+    pub fn from_request_parts(parts: Arc<http::request::Parts>) -> Self {
+        PlatformHeaders {
+            repr: Repr::Request(parts),
+        }
+    }
+
     /// Headers from a parsed map.
     pub fn from_map(map: HeaderMap) -> Self {
         PlatformHeaders {
@@ -46,6 +58,7 @@ impl PlatformHeaders {
         match &self.repr {
             Repr::Empty => None,
             Repr::Map(map) => map.get(name).and_then(|v| v.to_str().ok()),
+            Repr::Request(parts) => parts.headers.get(name).and_then(|v| v.to_str().ok()),
             Repr::Raw(_) => self
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))

@@ -3,8 +3,9 @@
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use crate::context::Context;
+use crate::context::{Context, ContextBuilder};
 use crate::error::InvocationError;
+use crate::headers::PlatformHeaders;
 
 /// One event for the function: its context and its raw payload.
 ///
@@ -28,9 +29,25 @@ impl Invocation {
 
     /// An invocation carrying an HTTP request: its method, URI and headers
     /// go into the context's extensions (see [`Context::http_request`]), its
-    /// body becomes the payload. Push adapters use it for HTTP invocations.
+    /// body becomes the payload.
     pub fn from_http(mut context: Context, request: http::Request<Bytes>) -> Self {
         let (parts, body) = request.into_parts();
+        context.extensions_mut().insert(std::sync::Arc::new(parts));
+        Invocation {
+            context,
+            payload: body,
+        }
+    }
+
+    /// Like [`from_http`](Self::from_http), finishing `builder` with the
+    /// request's headers as the platform headers too: one copy of the
+    /// header map serves both (push adapters use it on every request).
+    pub fn from_http_request(builder: ContextBuilder, request: http::Request<Bytes>) -> Self {
+        let (parts, body) = request.into_parts();
+        let parts = std::sync::Arc::new(parts);
+        let mut context = builder
+            .platform_headers(PlatformHeaders::from_request_parts(parts.clone()))
+            .build();
         context.extensions_mut().insert(parts);
         Invocation {
             context,

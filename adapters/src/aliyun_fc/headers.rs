@@ -35,6 +35,55 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Result<&str, BadRequest> {
     })
 }
 
+/// The headers an invocation's context is built from, found in one pass
+/// over the request's headers (looking each up by name would parse and hash
+/// every name again: measurable on a per-request path).
+#[derive(Debug, Default)]
+pub(crate) struct FcHeaders<'a> {
+    function_name: Option<&'a str>,
+    version_id: Option<&'a str>,
+    qualifier: Option<&'a str>,
+    memory: Option<&'a str>,
+    region: Option<&'a str>,
+    account_id: Option<&'a str>,
+    timeout: Option<&'a str>,
+    access_key_id: Option<&'a str>,
+    access_key_secret: Option<&'a str>,
+    security_token: Option<&'a str>,
+    traceparent: Option<&'a str>,
+    jaeger: Option<&'a str>,
+}
+
+impl<'a> FcHeaders<'a> {
+    /// Reads them; the first value of a repeated header wins, as with `get`.
+    pub(crate) fn read(headers: &'a HeaderMap) -> Self {
+        let mut found = FcHeaders::default();
+        for (name, value) in headers {
+            let name = name.as_str();
+            let slot = match name.strip_prefix("x-fc-") {
+                Some("function-name") => &mut found.function_name,
+                Some("version-id") => &mut found.version_id,
+                Some("qualifier") => &mut found.qualifier,
+                Some("function-memory") => &mut found.memory,
+                Some("region") => &mut found.region,
+                Some("account-id") => &mut found.account_id,
+                Some("function-timeout") => &mut found.timeout,
+                Some("access-key-id") => &mut found.access_key_id,
+                Some("access-key-secret") => &mut found.access_key_secret,
+                Some("security-token") => &mut found.security_token,
+                Some("tracing-opentracing-span-context") => &mut found.jaeger,
+                Some(_) => continue,
+                None if name == "traceparent" => &mut found.traceparent,
+                None => continue,
+            };
+            if slot.is_none() {
+                *slot = value.to_str().ok().map(str::trim).filter(|v| !v.is_empty());
+            }
+        }
+        found
+    }
+}
+
 /// Starts the invocation's context from FC's headers (all but the trigger
 /// and the raw headers, which the caller adds).
 pub(crate) fn context(
@@ -44,7 +93,8 @@ pub(crate) fn context(
     request_id: &str,
     headers: &HeaderMap,
 ) -> Result<ContextBuilder, BadRequest> {
-    let memory_mb = match get(headers, "x-fc-function-memory") {
+    let found = FcHeaders::read(headers);
+    let memory_mb = match found.memory {
         Some(text) => Some(text.parse::<u32>().map_err(|_| {
             BadRequest(format!(
                 "header x-fc-function-memory is not a number of MB: {text:?}"
@@ -53,17 +103,17 @@ pub(crate) fn context(
         None => None,
     };
     let sent = SentFacts {
-        name: get(headers, "x-fc-function-name"),
-        version: get(headers, "x-fc-version-id").or_else(|| get(headers, "x-fc-qualifier")),
+        name: found.function_name,
+        version: found.version_id.or(found.qualifier),
         memory_mb,
-        region: get(headers, "x-fc-region"),
-        account_id: get(headers, "x-fc-account-id"),
+        region: found.region,
+        account_id: found.account_id,
     };
     let mut builder = lifecycle.context(request_id).function(facts.resolve(&sent));
 
     // No absolute deadline on FC: arrival + the (unconfirmed) timeout header,
     // else the configured timeout.
-    let timeout = match get(headers, "x-fc-function-timeout") {
+    let timeout = match found.timeout {
         Some(text) => Some(std::time::Duration::from_secs(
             text.parse::<u64>().map_err(|_| {
                 BadRequest(format!(
@@ -76,19 +126,17 @@ pub(crate) fn context(
     if let Some(timeout) = timeout {
         builder = builder.deadline(Deadline::after(timeout));
     }
-    if let Some(access_key_id) = get(headers, "x-fc-access-key-id") {
+    if let Some(access_key_id) = found.access_key_id {
         builder = builder.credentials(Credentials {
             access_key_id: access_key_id.to_owned(),
-            secret_access_key: get(headers, "x-fc-access-key-secret")
-                .unwrap_or_default()
-                .to_owned(),
+            secret_access_key: found.access_key_secret.unwrap_or_default().to_owned(),
             // Debian 11 custom runtimes no longer send the token (reference 2.2).
-            session_token: get(headers, "x-fc-security-token").map(str::to_owned),
+            session_token: found.security_token.map(str::to_owned),
         });
     }
-    if let Some(header) = get(headers, "traceparent") {
+    if let Some(header) = found.traceparent {
         builder = builder.trace(header, TraceContext::from_traceparent(header));
-    } else if let Some(header) = get(headers, "x-fc-tracing-opentracing-span-context") {
+    } else if let Some(header) = found.jaeger {
         builder = builder.trace(header, from_jaeger(header));
     }
     Ok(builder)

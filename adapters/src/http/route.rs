@@ -4,12 +4,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderValue, Method, Request, StatusCode};
 use hyper::body::Incoming;
 use runtime_engine::{
-    BoxError, Deadline, Invocation, InvocationError, Lifecycle, Outcome, PlatformHeaders,
-    TraceContext, Trigger,
+    BoxError, Deadline, Invocation, InvocationError, Lifecycle, Outcome, TraceContext, Trigger,
 };
 use tower::Service;
 
@@ -96,11 +94,8 @@ where
     {
         builder = builder.trace(header, TraceContext::from_traceparent(header));
     }
-    let context = builder
-        .platform_headers(PlatformHeaders::from_map(parts.headers.clone()))
-        .build();
-    let mut invocation = Invocation::from_http(context, Request::from_parts(parts, Bytes::new()));
-    invocation.payload = payload;
+    let mut invocation =
+        Invocation::from_http_request(builder, Request::from_parts(parts, payload));
     if let Some(event) = event {
         invocation.context.extensions_mut().insert(event);
     }
