@@ -239,7 +239,12 @@ impl Context {
     /// is one (FC HTTP invocations, plain HTTP, SCF web functions); the body
     /// is the invocation's payload. See [`Invocation::from_http`](crate::Invocation::from_http).
     pub fn http_request(&self) -> Option<&http::request::Parts> {
-        self.extensions.get::<http::request::Parts>()
+        // Behind an `Arc` so that cloning the context (the engine keeps one
+        // for AfterInvoke, adapters one for AfterResponse) does not copy the
+        // request's header map.
+        self.extensions
+            .get::<Arc<http::request::Parts>>()
+            .map(|parts| &**parts)
     }
 }
 
