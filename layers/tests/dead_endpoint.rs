@@ -52,6 +52,16 @@ async fn a_silent_endpoint_never_delays_or_fails_an_invocation() {
             .run_until(echo, shutdown.clone()),
     );
 
+    // Cold start: the Freeze before the first `next` exports nothing, so a
+    // dead endpoint does not delay the runtime's first poll.
+    let booting = std::time::Instant::now();
+    assert!(emulator.wait_next_waiting(1, WAIT).await, "runtime polls");
+    let boot = booting.elapsed();
+    assert!(
+        boot < freeze / 5,
+        "a dead endpoint delayed the first `next` by {boot:?}"
+    );
+
     // The first answer never waits for an export: exports happen after it.
     let first = std::time::Instant::now();
     let id = emulator.push(Event::json(json!({"n": 0})));

@@ -57,6 +57,19 @@ impl Delivery {
         if closing {
             return true;
         }
+        // The Freeze before the first `next` holds only init data, and on a
+        // cold start the first event is usually already waiting: exporting
+        // then (against a slow or dead endpoint: its whole time limit) would
+        // be paid as cold-start latency. It goes out at the next Freeze, or
+        // at Close; nothing is lost.
+        let invoked = self
+            .lifecycle
+            .get()
+            .and_then(Weak::upgrade)
+            .is_none_or(|lifecycle| lifecycle.invocations() > 0);
+        if !invoked {
+            return false;
+        }
         let retry_after = self.retry_after.lock().unwrap_or_else(|p| p.into_inner());
         retry_after.is_none_or(|(at, _)| Instant::now() >= at)
     }
