@@ -1,7 +1,8 @@
 //! [`Context`]: the same per-invocation facts on every platform.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{self, AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use http::Extensions;
@@ -54,22 +55,67 @@ pub struct Context {
     extensions: Extensions,
 }
 
-struct Facts {
-    function: Arc<FunctionInfo>,
-    request_id: String,
-    deadline: Option<Deadline>,
-    invoked_function_arn: Option<String>,
-    trigger: Trigger,
-    cold_start: bool,
-    sequence: u64,
-    trace: Option<TraceContext>,
-    trace_header: Option<String>,
-    client_context: Option<ClientContext>,
-    identity: Option<CognitoIdentity>,
-    tenant_id: Option<String>,
-    credentials: Option<Credentials>,
-    cancellation: CancellationToken,
-    headers: PlatformHeaders,
+pub(crate) struct Facts {
+    pub(crate) function: Arc<FunctionInfo>,
+    pub(crate) request_id: String,
+    pub(crate) deadline: Option<Deadline>,
+    /// A deadline known only as epoch milliseconds (0: none), turned into a
+    /// [`Deadline`] (two clock reads) the first time it is asked for; a
+    /// plugin's copy of the context is built this way, so a hook that never
+    /// looks at its deadline never reads a clock.
+    pub(crate) deadline_epoch_ms: u64,
+    pub(crate) lazy_deadline: OnceLock<Deadline>,
+    pub(crate) invoked_function_arn: Option<String>,
+    pub(crate) trigger: Trigger,
+    pub(crate) cold_start: bool,
+    pub(crate) sequence: u64,
+    pub(crate) trace: Option<TraceContext>,
+    pub(crate) trace_header: Option<String>,
+    pub(crate) client_context: Option<ClientContext>,
+    pub(crate) identity: Option<CognitoIdentity>,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) cancellation: Cancellation,
+    pub(crate) headers: PlatformHeaders,
+}
+
+/// The invocation's cancellation: a flag, and the token made the first time
+/// a handler asks for it, so invocations whose handler never selects on it
+/// allocate none. Cancelling sets the flag and cancels the token if there is
+/// one; a token made later starts cancelled.
+#[derive(Default)]
+pub(crate) struct Cancellation {
+    cancelled: AtomicBool,
+    token: OnceLock<CancellationToken>,
+}
+
+impl Cancellation {
+    fn token(&self) -> &CancellationToken {
+        let token = self.token.get_or_init(CancellationToken::new);
+        // Pairs with the fence in `cancel`: either `cancel` sees this token,
+        // or this sees its flag (a cancel racing the token's creation).
+        atomic::fence(Ordering::SeqCst);
+        if self.cancelled.load(Ordering::Relaxed) && !token.is_cancelled() {
+            token.cancel();
+        }
+        token
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+        atomic::fence(Ordering::SeqCst);
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+            || self
+                .token
+                .get()
+                .is_some_and(CancellationToken::is_cancelled)
+    }
 }
 
 impl Context {
@@ -80,6 +126,8 @@ impl Context {
                 function,
                 request_id: request_id.into(),
                 deadline: None,
+                deadline_epoch_ms: 0,
+                lazy_deadline: OnceLock::new(),
                 invoked_function_arn: None,
                 trigger: Trigger::Other,
                 cold_start: false,
@@ -90,7 +138,7 @@ impl Context {
                 identity: None,
                 tenant_id: None,
                 credentials: None,
-                cancellation: CancellationToken::new(),
+                cancellation: Cancellation::default(),
                 headers: PlatformHeaders::empty(),
             },
         }
@@ -150,12 +198,29 @@ impl Context {
 
     /// When the platform stops waiting, if it set a deadline.
     pub fn deadline(&self) -> Option<Deadline> {
-        self.facts.deadline
+        let facts = &*self.facts;
+        match facts.deadline {
+            Some(deadline) => Some(deadline),
+            None if facts.deadline_epoch_ms != 0 => Some(
+                *facts
+                    .lazy_deadline
+                    .get_or_init(|| Deadline::from_epoch_ms(facts.deadline_epoch_ms)),
+            ),
+            None => None,
+        }
+    }
+
+    /// The deadline as Unix epoch milliseconds, 0 without one; reads no clock.
+    pub(crate) fn deadline_epoch_ms(&self) -> u64 {
+        match self.facts.deadline {
+            Some(deadline) => deadline.epoch_ms(),
+            None => self.facts.deadline_epoch_ms,
+        }
     }
 
     /// Time left before the deadline; `None` without a deadline.
     pub fn remaining(&self) -> Option<Duration> {
-        self.facts.deadline.map(|d| d.remaining())
+        self.deadline().map(|d| d.remaining())
     }
 
     /// The ARN the caller used (AWS), with its version or alias qualifier.
@@ -210,13 +275,33 @@ impl Context {
 
     /// Fires when the invocation should stop: at the deadline's safety margin,
     /// or at shutdown. Long-running handlers should select on it.
+    ///
+    /// The token is made on the first call; cancelling the invocation before
+    /// that costs no allocation, and the token then starts cancelled.
     pub fn cancellation(&self) -> &CancellationToken {
-        &self.facts.cancellation
+        self.facts.cancellation.token()
     }
 
     /// Whether the invocation was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.facts.cancellation.is_cancelled()
+    }
+
+    /// Cancels the invocation: [`Context::cancellation`] fires (or, if not
+    /// yet made, will be made cancelled) and [`Context::is_cancelled`] is true.
+    pub(crate) fn cancel(&self) {
+        self.facts.cancellation.cancel();
+    }
+
+    /// Whether `other` is a clone of this context (shares its facts).
+    pub(crate) fn same_facts(&self, other: &Context) -> bool {
+        Arc::ptr_eq(&self.facts, &other.facts)
+    }
+
+    /// The facts, to refill in place for another invocation, if no other
+    /// clone of this context shares them.
+    pub(crate) fn facts_mut(&mut self) -> Option<&mut Facts> {
+        Arc::get_mut(&mut self.facts)
     }
 
     /// Typed values that layers attach for handlers.
@@ -256,7 +341,7 @@ impl fmt::Debug for Context {
             .field("function", &facts.function.name)
             .field("version", &facts.function.version)
             .field("platform", &facts.function.platform)
-            .field("deadline", &facts.deadline)
+            .field("deadline", &self.deadline())
             .field("invoked_function_arn", &facts.invoked_function_arn)
             .field("trigger", &facts.trigger)
             .field("cold_start", &facts.cold_start)
@@ -287,6 +372,14 @@ impl ContextBuilder {
     /// Sets the deadline.
     pub fn deadline(mut self, deadline: Deadline) -> Self {
         self.facts.deadline = Some(deadline);
+        self
+    }
+
+    /// Sets the deadline as Unix epoch milliseconds (0: none), turned into a
+    /// [`Deadline`] only when asked for.
+    pub(crate) fn deadline_epoch_ms(mut self, epoch_ms: u64) -> Self {
+        self.facts.deadline = None;
+        self.facts.deadline_epoch_ms = epoch_ms;
         self
     }
 
@@ -360,5 +453,45 @@ impl fmt::Debug for ContextBuilder {
         f.debug_struct("ContextBuilder")
             .field("request_id", &self.facts.request_id)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::function::FunctionInfo;
+
+    fn context() -> Context {
+        Context::builder(Arc::new(FunctionInfo::new(Platform::Local, "f")), "r").build()
+    }
+
+    #[test]
+    fn a_token_made_after_cancelling_starts_cancelled() {
+        let ctx = context();
+        assert!(!ctx.is_cancelled());
+        ctx.cancel();
+        assert!(ctx.is_cancelled());
+        assert!(ctx.cancellation().is_cancelled());
+    }
+
+    #[test]
+    fn cancelling_fires_a_token_already_made_and_the_reverse() {
+        let ctx = context();
+        let token = ctx.cancellation().clone();
+        ctx.cancel();
+        assert!(token.is_cancelled());
+        let other = context();
+        other.cancellation().cancel();
+        assert!(other.is_cancelled());
+    }
+
+    #[test]
+    fn a_deadline_given_in_epoch_ms_is_made_when_asked_for() {
+        let ctx = Context::builder(Arc::new(FunctionInfo::new(Platform::Local, "f")), "r")
+            .deadline_epoch_ms(4_000_000_000_000)
+            .build();
+        assert_eq!(ctx.deadline_epoch_ms(), 4_000_000_000_000);
+        assert_eq!(ctx.deadline().unwrap().epoch_ms(), 4_000_000_000_000);
+        assert!(ctx.remaining().unwrap() > Duration::from_secs(3600));
     }
 }

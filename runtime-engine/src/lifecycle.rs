@@ -20,7 +20,7 @@ use crate::invocation::Outcome;
 use crate::panic;
 use crate::phase::Phase;
 use crate::service::HookLayer;
-use crate::timings::{Timings, TimingsReport};
+use crate::timings::{Laps, Timings, TimingsReport};
 
 /// What `End` hooks are told.
 #[derive(Debug, Clone)]
@@ -143,13 +143,12 @@ impl Lifecycle {
     /// Runs `RuntimeStart` hooks in registration order. The first failure
     /// stops the phase and becomes an init error naming the hook.
     pub fn runtime_start(&self) -> Result<(), Error> {
-        let started = Instant::now();
-        let mut clock = started;
+        let mut laps = Laps::start(Instant::now());
         let mut result = Ok(());
         for &index in self.interested[Phase::RuntimeStart.index()].iter() {
             let hook = &self.hooks[index];
             let outcome = panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
-            clock = self.timings.lap(index, Phase::RuntimeStart, clock);
+            laps.lap(&self.timings, index, Phase::RuntimeStart);
             if let Some(message) = failure(outcome) {
                 result = Err(Error::init(
                     Phase::RuntimeStart,
@@ -158,7 +157,7 @@ impl Lifecycle {
                 break;
             }
         }
-        self.timings.phase(Phase::RuntimeStart, started.elapsed());
+        laps.finish(&self.timings, Phase::RuntimeStart);
         result
     }
 
@@ -240,9 +239,11 @@ impl Lifecycle {
     }
 
     /// Runs one asynchronous phase. Futures that are already complete cost
-    /// no timer; pending ones share the phase's budget. With `stop_on_failure`
-    /// the first failure ends the phase (init phases); otherwise it is
-    /// logged and the remaining hooks still run.
+    /// no timer and no await: hooks run in a plain loop until one returns a
+    /// pending future, which (and only which) is awaited under what is left
+    /// of the phase's budget. With `stop_on_failure` the first failure ends
+    /// the phase (init phases); otherwise it is logged and the remaining
+    /// hooks still run.
     async fn run_phase<'a>(
         &'a self,
         phase: Phase,
@@ -251,51 +252,94 @@ impl Lifecycle {
         stop_on_failure: bool,
         mut call: impl FnMut(&'a dyn Hook) -> HookFuture<'a>,
     ) -> Result<(), String> {
-        let started = Instant::now();
-        let deadline = started + budget;
-        let mut clock = started;
-        let mut result = Ok(());
-        let list = &self.interested[phase.index()];
-        for step in 0..list.len() {
-            let index = match order {
-                Order::Registration => list[step],
-                Order::Reverse => list[list.len() - 1 - step],
+        let mut run = PhaseRun {
+            laps: Laps::start(Instant::now()),
+            step: 0,
+            result: Ok(()),
+            stop_on_failure,
+        };
+        while let Some((index, future)) = self.run_ready(phase, order, &mut call, &mut run) {
+            let deadline = run.laps.started() + budget;
+            let guarded = panic::CatchPanic::new(future);
+            let outcome = match tokio::time::timeout_at(deadline, guarded).await {
+                Ok(Ok(done)) => done.map_err(|e| e.to_string()),
+                Ok(Err(payload)) => Err(format!("panicked: {}", panic::describe(&*payload))),
+                Err(_) => Err(format!(
+                    "did not finish within the {} ms {phase} budget",
+                    budget.as_millis()
+                )),
             };
+            if self.finish_hook(index, phase, outcome, &mut run) {
+                break;
+            }
+        }
+        run.laps.finish(&self.timings, phase);
+        run.result
+    }
+
+    /// Calls the phase's hooks from `run.step` on, in a plain loop, while
+    /// their futures are already complete; returns the first pending one
+    /// with its hook's index, or `None` once the phase is over.
+    fn run_ready<'a>(
+        &'a self,
+        phase: Phase,
+        order: Order,
+        call: &mut impl FnMut(&'a dyn Hook) -> HookFuture<'a>,
+        run: &mut PhaseRun,
+    ) -> Option<(usize, HookFuture<'a>)> {
+        let list = &self.interested[phase.index()];
+        while run.step < list.len() {
+            let index = match order {
+                Order::Registration => list[run.step],
+                Order::Reverse => list[list.len() - 1 - run.step],
+            };
+            run.step += 1;
             let hook: &'a dyn Hook = &*self.hooks[index];
             let outcome = match panic::catch(AssertUnwindSafe(|| call(hook))) {
                 Err(payload) => Err(format!("panicked: {}", panic::describe(&*payload))),
                 Ok(mut future) => match future.take_ready() {
                     Some(ready) => ready.map_err(|e| e.to_string()),
-                    None => {
-                        let guarded = panic::CatchPanic::new(future);
-                        match tokio::time::timeout_at(deadline, guarded).await {
-                            Ok(Ok(done)) => done.map_err(|e| e.to_string()),
-                            Ok(Err(payload)) => {
-                                Err(format!("panicked: {}", panic::describe(&*payload)))
-                            }
-                            Err(_) => Err(format!(
-                                "did not finish within the {} ms {phase} budget",
-                                budget.as_millis()
-                            )),
-                        }
-                    }
+                    None => return Some((index, future)),
                 },
             };
-            clock = self.timings.lap(index, phase, clock);
-            if let Err(message) = outcome {
-                let message = format!("{phase} hook `{}` failed: {message}", hook.name());
-                tracing::warn!(hook = hook.name(), %phase, "{message}");
-                if result.is_ok() {
-                    result = Err(message);
-                }
-                if stop_on_failure {
-                    break;
-                }
+            if self.finish_hook(index, phase, outcome, run) {
+                break;
             }
         }
-        self.timings.phase(phase, clock - started);
-        result
+        run.step = list.len();
+        None
     }
+
+    /// Times hook `index`'s run and notes its failure; true if the phase
+    /// stops here.
+    fn finish_hook(
+        &self,
+        index: usize,
+        phase: Phase,
+        outcome: Result<(), String>,
+        run: &mut PhaseRun,
+    ) -> bool {
+        run.laps.lap(&self.timings, index, phase);
+        let Err(message) = outcome else {
+            return false;
+        };
+        let hook = &self.hooks[index];
+        let message = format!("{phase} hook `{}` failed: {message}", hook.name());
+        tracing::warn!(hook = hook.name(), %phase, "{message}");
+        if run.result.is_ok() {
+            run.result = Err(message);
+        }
+        run.stop_on_failure
+    }
+}
+
+/// Where an asynchronous phase is: its clock, the next hook to call, and
+/// its first failure.
+struct PhaseRun {
+    laps: Laps,
+    step: usize,
+    result: Result<(), String>,
+    stop_on_failure: bool,
 }
 
 /// The failure message of a hook call that may have failed or panicked.

@@ -23,6 +23,7 @@ use crate::invocation::{Invocation, Outcome, Response};
 use crate::lifecycle::{failure, Lifecycle};
 use crate::panic;
 use crate::phase::Phase;
+use crate::timings::Laps;
 
 /// Wraps a handler service in a [`HookService`].
 #[derive(Clone, Debug)]
@@ -112,13 +113,14 @@ where
     // so leave it through AfterInvoke; a short-circuit lowers it.
     let mut entered = hooks.len();
     let mut early = None;
+    // BeforeInvoke's end is Invoke's start: one clock read per boundary.
+    let mut invoke_start = None;
     if !before.is_empty() {
-        let started = Instant::now();
-        let mut clock = started;
+        let mut laps = Laps::start(Instant::now());
         for &index in before.iter() {
             let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
-            clock = timings.lap(index, Phase::BeforeInvoke, clock);
+            laps.lap(timings, index, Phase::BeforeInvoke);
             let stop = match result {
                 Ok(Ok(Flow::Continue)) => None,
                 Ok(Ok(Flow::Respond(outcome))) => Some(outcome),
@@ -136,25 +138,28 @@ where
                 break;
             }
         }
-        timings.phase(Phase::BeforeInvoke, clock - started);
+        invoke_start = Some(laps.finish(timings, Phase::BeforeInvoke));
     }
 
     let after = &lifecycle.interested[Phase::AfterInvoke.index()];
     let context = invocation.context.clone();
-    let mut outcome = match early {
-        Some(outcome) => outcome,
-        None => invoke(lifecycle, inner, invocation, &context).await,
+    let (mut outcome, invoke_end) = match early {
+        Some(outcome) => (outcome, None),
+        None => {
+            let (outcome, end) = invoke(lifecycle, inner, invocation, &context, invoke_start).await;
+            (outcome, Some(end))
+        }
     };
 
     if !after.is_empty() {
-        let started = Instant::now();
-        let mut clock = started;
+        // Invoke's end is AfterInvoke's start.
+        let mut laps = Laps::start(invoke_end.unwrap_or_else(Instant::now));
         for &index in after.iter().rev().filter(|&&index| index < entered) {
             let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| {
                 hook.on_after_invoke(&context, &mut outcome)
             }));
-            clock = timings.lap(index, Phase::AfterInvoke, clock);
+            laps.lap(timings, index, Phase::AfterInvoke);
             if let Some(message) = failure(result) {
                 tracing::warn!(
                     hook = hook.name(),
@@ -164,23 +169,33 @@ where
                 );
             }
         }
-        timings.phase(Phase::AfterInvoke, clock - started);
+        laps.finish(timings, Phase::AfterInvoke);
     }
     outcome
 }
 
 /// Calls the handler under the deadline's safety margin and catches panics.
+/// The phase starts at `started` (the end of `BeforeInvoke`) or now; returns
+/// the outcome and when the phase ended.
 async fn invoke<S>(
     lifecycle: &Lifecycle,
     inner: S,
     invocation: Invocation,
     context: &Context,
-) -> Outcome
+    started: Option<Instant>,
+) -> (Outcome, Instant)
 where
     S: Service<Invocation, Response = Response>,
     S::Error: Into<BoxError>,
 {
-    let started = Instant::now();
+    let started = started.unwrap_or_else(Instant::now);
+    let finish = |started: Instant| {
+        let end = Instant::now();
+        lifecycle
+            .timings
+            .phase(Phase::Invoke, end.saturating_duration_since(started));
+        end
+    };
     let call = async move {
         let mut inner = inner;
         std::future::poll_fn(|cx| inner.poll_ready(cx))
@@ -202,33 +217,33 @@ where
             // has to wait pays for the deadline timer.
             let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
             if let Poll::Ready(result) = first {
-                lifecycle.timings.phase(Phase::Invoke, started.elapsed());
-                return into_outcome(result, context);
+                let end = finish(started);
+                return (into_outcome(result, context), end);
             }
             tokio::select! {
                 biased;
                 result = &mut call => result,
                 () = tokio::time::sleep_until(cancel_at) => {
-                    context.cancellation().cancel();
+                    context.cancel();
                     match tokio::time::timeout(budgets.cleanup, &mut call).await {
                         Ok(result) => result,
                         Err(_) => {
-                            lifecycle.timings.phase(Phase::Invoke, started.elapsed());
-                            return Outcome::Error(InvocationError::timeout(format!(
+                            let end = finish(started);
+                            return (Outcome::Error(InvocationError::timeout(format!(
                                 "function `{}` timed out after {} ms: it was cancelled {} ms before its deadline and did not return within the {} ms cleanup window",
                                 context.function_name(),
                                 started.elapsed().as_millis(),
                                 budgets.safety_margin.as_millis(),
                                 budgets.cleanup.as_millis(),
-                            )));
+                            ))), end);
                         }
                     }
                 }
             }
         }
     };
-    lifecycle.timings.phase(Phase::Invoke, started.elapsed());
-    into_outcome(result, context)
+    let end = finish(started);
+    (into_outcome(result, context), end)
 }
 
 fn into_outcome(

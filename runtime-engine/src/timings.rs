@@ -21,6 +21,7 @@ struct Stat {
 }
 
 impl Stat {
+    #[inline]
     fn record(&self, elapsed: Duration) {
         let ns = elapsed.as_nanos().min(u64::MAX as u128) as u64;
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -73,6 +74,11 @@ impl Timings {
         now
     }
 
+    /// Records hook `hook`'s run of `elapsed` in `phase`.
+    pub(crate) fn hook(&self, hook: usize, phase: Phase, elapsed: Duration) {
+        self.hooks[hook].1[phase.index()].record(elapsed);
+    }
+
     pub(crate) fn step(&self, phase: Phase, name: &str, elapsed: Duration) {
         let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
         match steps.iter().find(|(p, n, _)| *p == phase && n == name) {
@@ -121,6 +127,53 @@ impl Timings {
             })
             .collect();
         TimingsReport { phases }
+    }
+}
+
+/// The clock of one phase whose hooks run back to back: one clock read per
+/// hook boundary, each hook's end being the next one's start, and the
+/// phase's time the sum of its hooks' (no second subtraction).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Laps {
+    started: Instant,
+    clock: Instant,
+    total: Duration,
+}
+
+impl Laps {
+    /// A phase that began at `started`.
+    #[inline]
+    pub(crate) fn start(started: Instant) -> Self {
+        Laps {
+            started,
+            clock: started,
+            total: Duration::ZERO,
+        }
+    }
+
+    /// When the phase began.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Records hook `hook`'s run in `phase`, which ends now; returns now,
+    /// where the next hook (or step) starts.
+    #[inline]
+    pub(crate) fn lap(&mut self, timings: &Timings, hook: usize, phase: Phase) -> Instant {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.clock);
+        timings.hook(hook, phase, elapsed);
+        self.total += elapsed;
+        self.clock = now;
+        now
+    }
+
+    /// Records the phase's time, up to the end of its last hook, and returns
+    /// that end.
+    #[inline]
+    pub(crate) fn finish(self, timings: &Timings, phase: Phase) -> Instant {
+        timings.phase(phase, self.total);
+        self.clock
     }
 }
 

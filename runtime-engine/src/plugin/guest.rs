@@ -14,8 +14,7 @@ use bytes::Bytes;
 use super::abi::{self, ByteSlice, ContextView, FunctionView, OutcomeView, Output};
 use super::raw;
 use super::views;
-use crate::context::Context;
-use crate::deadline::Deadline;
+use crate::context::{Context, Facts};
 use crate::error::{BoxError, InvocationError};
 use crate::function::FunctionInfo;
 use crate::hook::{Hook, HookFuture};
@@ -74,16 +73,28 @@ impl Instance {
     }
 
     /// The context `view` shows: the latest one if it is the same
-    /// invocation, else a new one, which becomes the latest.
+    /// invocation; else the latest one refilled in place for this invocation
+    /// when no clone of it is left (the usual case: no allocation, nothing
+    /// freed); else a new one. Either way it becomes the latest.
     pub(crate) fn context(&self, view: &ContextView) -> Context {
         // SAFETY: valid for the call (the ABI).
         let request_id = unsafe { raw::bytes(view.request_id) };
-        if let Some(context) = self.latest().context.as_ref() {
+        let mut latest = self.latest();
+        if let Some(context) = latest.context.as_mut() {
             if context.sequence() == view.sequence && context.request_id().as_bytes() == request_id
             {
                 return context.clone();
             }
+            if let Some(facts) = context.facts_mut() {
+                self.refill(facts, view);
+                let context = context.clone();
+                let stale = latest.outcome.take();
+                drop(latest);
+                drop(stale);
+                return context;
+            }
         }
+        drop(latest);
         let context = self.build_context(view);
         let stale = {
             let mut latest = self.latest();
@@ -104,20 +115,13 @@ impl Instance {
         let function = self.function(unsafe { &*view.function }).clone();
         let mut builder = Context::builder(function, text(view.request_id).into_owned())
             .sequence(view.sequence)
-            .trigger(views::trigger_from_code(view.trigger));
-        if view.deadline_epoch_ms != 0 {
-            builder = builder.deadline(Deadline::from_epoch_ms(view.deadline_epoch_ms));
-        }
+            .trigger(views::trigger_from_code(view.trigger))
+            .deadline_epoch_ms(view.deadline_epoch_ms);
         if view.invoked_function_arn.len != 0 {
             builder = builder.invoked_function_arn(text(view.invoked_function_arn));
         }
         if view.trace_header.len != 0 || view.has_trace != 0 {
-            let trace = (view.has_trace != 0).then_some(TraceContext {
-                trace_id: view.trace_id,
-                parent_id: view.parent_id,
-                sampled: view.trace_flags & abi::TRACE_SAMPLED != 0,
-            });
-            builder = builder.trace(text(view.trace_header), trace);
+            builder = builder.trace(text(view.trace_header), trace_from_view(view));
         }
         if view.tenant_id.len != 0 {
             builder = builder.tenant_id(text(view.tenant_id));
@@ -125,13 +129,60 @@ impl Instance {
         builder.build()
     }
 
+    /// Makes `facts` what [`Instance::build_context`] would build from
+    /// `view`, keeping their allocations (text equal to the old is kept as
+    /// is: the ARN is the same on every invocation).
+    fn refill(&self, facts: &mut Facts, view: &ContextView) {
+        // SAFETY: `function` points at a view valid for the call (the ABI).
+        let function = self.function(unsafe { &*view.function });
+        if !Arc::ptr_eq(&facts.function, function) {
+            facts.function = function.clone();
+        }
+        // SAFETY: valid for the call (the ABI).
+        replace_text(&mut facts.request_id, unsafe {
+            raw::bytes(view.request_id)
+        });
+        facts.sequence = view.sequence;
+        facts.cold_start = view.sequence == 1;
+        facts.trigger = views::trigger_from_code(view.trigger);
+        facts.deadline = None;
+        facts.deadline_epoch_ms = view.deadline_epoch_ms;
+        facts.lazy_deadline.take();
+        // SAFETY: the view's slices are valid for the call (the ABI).
+        let bytes = |slice| unsafe { raw::bytes(slice) };
+        set_optional_text(
+            &mut facts.invoked_function_arn,
+            bytes(view.invoked_function_arn),
+        );
+        if view.trace_header.len != 0 || view.has_trace != 0 {
+            let header = bytes(view.trace_header);
+            match &mut facts.trace_header {
+                Some(old) => replace_text(old, header),
+                None => {
+                    let mut text = String::new();
+                    replace_text(&mut text, header);
+                    facts.trace_header = Some(text);
+                }
+            }
+            facts.trace = trace_from_view(view);
+        } else {
+            facts.trace_header = None;
+            facts.trace = None;
+        }
+        set_optional_text(&mut facts.tenant_id, bytes(view.tenant_id));
+        facts.cancellation = Default::default();
+        // Never set on a plugin's side (they stay on the host), so already
+        // empty: client context, identity, credentials, platform headers.
+    }
+
     /// Keeps `outcome`, which the host's view of `context`'s invocation
     /// showed, for that invocation's `AfterResponse`.
     pub(crate) fn keep_outcome(&self, context: &Context, outcome: Outcome) {
         let mut latest = self.latest();
-        let same = latest.context.as_ref().is_some_and(|latest| {
-            latest.sequence() == context.sequence() && latest.request_id() == context.request_id()
-        });
+        let same = latest
+            .context
+            .as_ref()
+            .is_some_and(|latest| latest.same_facts(context));
         let stale = if same {
             latest.outcome.replace(outcome)
         } else {
@@ -148,6 +199,40 @@ impl Instance {
         match kept {
             Some(outcome) if shows(view, &outcome) => outcome,
             _ => outcome_from_view(view),
+        }
+    }
+}
+
+/// The trace `view` carries in W3C form, if any.
+fn trace_from_view(view: &ContextView) -> Option<TraceContext> {
+    (view.has_trace != 0).then_some(TraceContext {
+        trace_id: view.trace_id,
+        parent_id: view.parent_id,
+        sampled: view.trace_flags & abi::TRACE_SAMPLED != 0,
+    })
+}
+
+/// Makes `text` the text of `bytes` (invalid UTF-8 replaced), in place.
+fn replace_text(text: &mut String, bytes: &[u8]) {
+    if text.as_bytes() != bytes {
+        text.clear();
+        // Valid text (the rule) is copied after the fast check alone.
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => text.push_str(valid),
+            Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
+        }
+    }
+}
+
+/// Makes `slot` the text of `bytes`, `None` when empty, in place.
+fn set_optional_text(slot: &mut Option<String>, bytes: &[u8]) {
+    match slot {
+        _ if bytes.is_empty() => *slot = None,
+        Some(text) => replace_text(text, bytes),
+        None => {
+            let mut text = String::new();
+            replace_text(&mut text, bytes);
+            *slot = Some(text);
         }
     }
 }
@@ -199,8 +284,9 @@ pub(crate) fn block_on(mut future: HookFuture<'_>) -> Result<(), BoxError> {
 pub(crate) fn outcome_from_view(view: &OutcomeView) -> Outcome {
     if view.is_error == 0 {
         // SAFETY: the view's slices are valid for the call (the ABI).
-        let (body, content_type) = unsafe { (raw::bytes(view.body), raw::text(view.content_type)) };
-        let content_type = views::intern_content_type(&content_type);
+        let (body, content_type) =
+            unsafe { (raw::bytes(view.body), raw::bytes(view.content_type)) };
+        let content_type = views::content_type_from_bytes(content_type);
         Outcome::Response(Response::with_content_type(
             Bytes::copy_from_slice(body),
             content_type,
@@ -229,9 +315,9 @@ pub(crate) fn shows(view: &OutcomeView, outcome: &Outcome) -> bool {
                 && response.status().is_none()
                 && response.body().as_ref() == bytes(view.body)
                 && match bytes(view.content_type) {
-                    b"" => "application/json",
-                    other => std::str::from_utf8(other).unwrap_or(""),
-                } == response.content_type()
+                    b"" => b"application/json",
+                    other => other,
+                } == response.content_type().as_bytes()
         }
         Outcome::Error(error) => {
             view.is_error != 0

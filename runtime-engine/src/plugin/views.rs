@@ -101,7 +101,7 @@ pub(crate) fn context_view(context: &Context, function: &FunctionView) -> Contex
     ContextView {
         function,
         request_id: ByteSlice::from_str(context.request_id()),
-        deadline_epoch_ms: context.deadline().map_or(0, |d| d.epoch_ms()),
+        deadline_epoch_ms: context.deadline_epoch_ms(),
         sequence: context.sequence(),
         trigger: trigger_code(context.trigger()),
         cold_start: u32::from(context.is_cold_start()),
@@ -138,6 +138,18 @@ fn error_view(error: &InvocationError) -> OutcomeView {
         content_type: ByteSlice::EMPTY,
         error_type: ByteSlice::from_str(error.error_type()),
         error_message: ByteSlice::from_str(error.message()),
+    }
+}
+
+/// [`intern_content_type`] of text given as bytes: the common types are
+/// matched without a UTF-8 check; invalid UTF-8 is replaced.
+pub(crate) fn content_type_from_bytes(content_type: &[u8]) -> &'static str {
+    match content_type {
+        b"" | b"application/json" => "application/json",
+        b"text/plain" => "text/plain",
+        b"text/plain; charset=utf-8" => "text/plain; charset=utf-8",
+        b"application/octet-stream" => "application/octet-stream",
+        other => intern_content_type(&String::from_utf8_lossy(other)),
     }
 }
 
