@@ -12,6 +12,15 @@ use tokio::process::{Child, Command};
 pub const BUILD_COMMANDS: &str = "cargo build --release --example echo -p light-runtime-examples \
      && cargo build --release -p light-runtime-benches --bins";
 
+/// The command that builds `examples/echo_full_stack` (`e2e --full-stack`).
+///
+/// A separate `cargo build`: the layers are features of the examples crate,
+/// and features apply to every target of a package built in one command, so
+/// building the two echoes together would compile the layers into
+/// `examples/echo` too.
+pub const FULL_STACK_BUILD_COMMAND: &str =
+    "cargo build --release --example echo_full_stack -p light-runtime-examples --features full-stack";
+
 /// Which echo function a bootstrap binary is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -21,11 +30,17 @@ pub enum Kind {
     LambdaRuntime,
     /// `echo-floor`, the least work the protocol allows.
     Floor,
+    /// light-runtime's `examples/echo_full_stack.rs`: the same echo with the
+    /// logging, metrics and tracing layers on (`e2e --full-stack`).
+    LightFullStack,
 }
 
 impl Kind {
-    /// All three, in the order of the report's columns.
+    /// The three columns of every report, in their order.
     pub const ALL: [Kind; 3] = [Kind::LightRuntime, Kind::LambdaRuntime, Kind::Floor];
+
+    /// The columns `e2e --full-stack` adds after [`Kind::ALL`].
+    pub const EXTRA: [Kind; 1] = [Kind::LightFullStack];
 
     /// The column name in the report and the key in its JSON.
     pub const fn name(self) -> &'static str {
@@ -33,6 +48,7 @@ impl Kind {
             Kind::LightRuntime => "light-runtime",
             Kind::LambdaRuntime => "lambda_runtime",
             Kind::Floor => "floor",
+            Kind::LightFullStack => "light full stack",
         }
     }
 
@@ -42,6 +58,7 @@ impl Kind {
             Kind::LightRuntime => "examples/echo",
             Kind::LambdaRuntime => "echo-lambda-runtime",
             Kind::Floor => "echo-floor",
+            Kind::LightFullStack => "examples/echo_full_stack",
         }
     }
 }
@@ -85,6 +102,22 @@ impl Bootstrap {
         }
     }
 
+    /// Finds the binary of `kind` under `release_dir`, or says how to build it.
+    pub fn locate(release_dir: &Path, kind: Kind) -> Result<Bootstrap, String> {
+        let path = release_dir.join(kind.relative_path());
+        if path.is_file() {
+            return Ok(Bootstrap { kind, path });
+        }
+        let build = match kind {
+            Kind::LightFullStack => FULL_STACK_BUILD_COMMAND,
+            _ => BUILD_COMMANDS,
+        };
+        Err(format!(
+            "bootstrap binary not found: {}\nbuild it first, from the workspace root:\n  {build}",
+            path.display()
+        ))
+    }
+
     /// The size of the executable on disk, in bytes.
     pub fn size(&self) -> std::io::Result<u64> {
         Ok(std::fs::metadata(&self.path)?.len())
@@ -109,10 +142,28 @@ impl Bootstrap {
         log: &Path,
         wrapper: &[String],
     ) -> std::io::Result<Running> {
+        self.spawn_with(runtime_api, log, wrapper, &[], None)
+    }
+
+    /// [`spawn`](Self::spawn) with `env` added to the environment and, with
+    /// `stdout`, the bootstrap's stdout going there (truncated; `/dev/null`
+    /// is fine) instead of to `log`; stderr still goes to `log`.
+    pub fn spawn_with(
+        &self,
+        runtime_api: &str,
+        log: &Path,
+        wrapper: &[String],
+        env: &[(String, String)],
+        stdout: Option<&Path>,
+    ) -> std::io::Result<Running> {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)?;
+        let stdout = match stdout {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::from(log_file.try_clone()?),
+        };
         let mut command = match wrapper.split_first() {
             Some((program, args)) => {
                 let mut command = Command::new(program);
@@ -129,8 +180,9 @@ impl Bootstrap {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_REGION", "us-east-1")
+            .envs(env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
+            .stdout(stdout)
             .stderr(log_file)
             .kill_on_drop(true);
         let child = command.spawn()?;

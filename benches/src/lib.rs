@@ -15,12 +15,18 @@
 //! - [`callgrind`]: reading the instruction total of a callgrind out file.
 //! - [`stats`]: percentiles of latency samples.
 //! - [`report`]: the [`Report`], printed as a table and written as JSON.
+//! - [`full_stack`]: the OTLP endpoint comparison and the layer bars of
+//!   `e2e --full-stack`.
+//! - [`telemetry`]: the live or dead OTLP endpoint of a full-stack run
+//!   (`e2e --full-stack`).
 
 pub mod bootstrap;
 pub mod callgrind;
+pub mod full_stack;
 pub mod measure;
 pub mod report;
 pub mod stats;
+pub mod telemetry;
 
 pub use bootstrap::{Bootstrap, Running};
 pub use report::Report;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::bootstrap::{Bootstrap, Exit};
 use crate::callgrind;
 use crate::stats::percentile;
+use crate::telemetry::{Endpoint, Otlp, Received};
 
 /// The deadline each event gets: long enough that no run, however slow under
 /// valgrind, meets it, so no timeout path runs.
@@ -52,6 +53,34 @@ impl Payload {
     }
 }
 
+/// How the next event is pushed after an answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pacing {
+    /// At once: the turnaround of an invocation then includes whatever the
+    /// bootstrap still did after posting the previous answer (its `Freeze`
+    /// hooks, say) before it came back to `next`. The harness's default.
+    #[default]
+    BackToBack,
+    /// Only once the bootstrap is blocked in `next` again (untimed wait):
+    /// the turnaround is then the response latency alone, push to answer,
+    /// as a caller sees it when the environment was idle.
+    Idle,
+}
+
+/// What a run sets up beyond the platform's variables
+/// ([`Bootstrap::spawn`]): the defaults are what [`wall_clock`] and
+/// [`instructions`] do.
+#[derive(Debug, Clone, Default)]
+pub struct RunSetup {
+    /// An OTLP endpoint started for the run, its URL and the full-stack
+    /// variables ([`crate::telemetry::FULL_STACK_ENV`]) in the environment.
+    pub otlp: Option<Otlp>,
+    /// Where the bootstrap's stdout goes instead of the log (`/dev/null`).
+    pub stdout: Option<PathBuf>,
+    /// How invocations follow each other.
+    pub pacing: Pacing,
+}
+
 /// What a wall-clock run measured.
 #[derive(Debug, Clone)]
 pub struct WallClock {
@@ -63,12 +92,16 @@ pub struct WallClock {
     pub p50: Duration,
     /// 99th-percentile turnaround, push to answer.
     pub p99: Duration,
+    /// The longest turnaround.
+    pub max: Duration,
     /// From spawn until the emulator saw the first `next` waiting.
     pub init: Duration,
     /// Peak resident set size (`VmHWM`) just before SIGTERM, in KiB.
     pub peak_rss_kib: Option<u64>,
     /// How the process ended after SIGTERM.
     pub exit: Exit,
+    /// What the run's OTLP endpoint received, if it had one.
+    pub received: Option<Received>,
 }
 
 /// Spawns `bootstrap` on a fresh emulator, times its init, runs `warmup`
@@ -81,10 +114,38 @@ pub async fn wall_clock(
     invocations: usize,
     log: &Path,
 ) -> Result<WallClock, String> {
+    wall_clock_with(
+        bootstrap,
+        payload,
+        warmup,
+        invocations,
+        log,
+        &RunSetup::default(),
+    )
+    .await
+}
+
+/// [`wall_clock`] with an OTLP endpoint, stdout elsewhere or another pacing.
+pub async fn wall_clock_with(
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    warmup: usize,
+    invocations: usize,
+    log: &Path,
+    setup: &RunSetup,
+) -> Result<WallClock, String> {
     let emulator = start_emulator().await?;
+    let endpoint = start_endpoint(setup).await?;
+    let env = endpoint.as_ref().map(Endpoint::env).unwrap_or_default();
     let started = Instant::now();
     let running = bootstrap
-        .spawn(&emulator.runtime_api(), log, &[])
+        .spawn_with(
+            &emulator.runtime_api(),
+            log,
+            &[],
+            &env,
+            setup.stdout.as_deref(),
+        )
         .map_err(|error| {
             format!(
                 "{}: cannot start {}: {error}",
@@ -103,27 +164,63 @@ pub async fn wall_clock(
     let init = started.elapsed();
 
     for _ in 0..warmup {
+        pace(&emulator, bootstrap, setup.pacing, INVOCATION_TIMEOUT).await?;
         invoke(&emulator, bootstrap, payload, INVOCATION_TIMEOUT, log).await?;
     }
     let mut samples = Vec::with_capacity(invocations);
     let timed = Instant::now();
     for _ in 0..invocations {
+        pace(&emulator, bootstrap, setup.pacing, INVOCATION_TIMEOUT).await?;
         samples.push(invoke(&emulator, bootstrap, payload, INVOCATION_TIMEOUT, log).await?);
     }
     let elapsed = timed.elapsed();
 
     let peak_rss_kib = running.peak_rss_kib();
     let exit = running.terminate(EXIT_TIMEOUT).await?;
+    let received = match &endpoint {
+        Some(endpoint) => Some(endpoint.summary(warmup + invocations, SETTLE).await),
+        None => None,
+    };
     emulator.stop();
     Ok(WallClock {
         invocations,
         throughput: invocations as f64 / elapsed.as_secs_f64(),
         p50: percentile(&mut samples, 50.0).unwrap_or_default(),
         p99: percentile(&mut samples, 99.0).unwrap_or_default(),
+        max: samples.iter().copied().max().unwrap_or_default(),
         init,
         peak_rss_kib,
         exit,
+        received,
     })
+}
+
+/// How long the live receiver may take to decode the last export after the
+/// bootstrap exited.
+const SETTLE: Duration = Duration::from_secs(5);
+
+async fn start_endpoint(setup: &RunSetup) -> Result<Option<Endpoint>, String> {
+    match setup.otlp {
+        Some(kind) => Endpoint::start(kind).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// With [`Pacing::Idle`], waits until the bootstrap is blocked in `next`.
+async fn pace(
+    emulator: &LambdaEmulator,
+    bootstrap: &Bootstrap,
+    pacing: Pacing,
+    timeout: Duration,
+) -> Result<(), String> {
+    if pacing == Pacing::Idle && !emulator.wait_next_waiting(1, timeout).await {
+        return Err(format!(
+            "{}: not back in `next` within {} s of its last answer",
+            bootstrap.kind,
+            timeout.as_secs()
+        ));
+    }
+    Ok(())
 }
 
 /// What a run under callgrind measured.
@@ -138,6 +235,8 @@ pub struct CallgrindRun {
     pub exit: Exit,
     /// The callgrind out file, for `callgrind_annotate`.
     pub out_file: PathBuf,
+    /// What the run's OTLP endpoint received, if it had one.
+    pub received: Option<Received>,
 }
 
 /// Runs `bootstrap` under `valgrind --tool=callgrind` on a fresh emulator for
@@ -153,15 +252,44 @@ pub async fn instructions(
     out_file: &Path,
     log: &Path,
 ) -> Result<CallgrindRun, String> {
+    instructions_with(
+        bootstrap,
+        payload,
+        invocations,
+        out_file,
+        log,
+        &RunSetup::default(),
+    )
+    .await
+}
+
+/// [`instructions`] with an OTLP endpoint or stdout elsewhere (the pacing
+/// does not matter: each invocation is awaited and the count is the same).
+pub async fn instructions_with(
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    invocations: usize,
+    out_file: &Path,
+    log: &Path,
+    setup: &RunSetup,
+) -> Result<CallgrindRun, String> {
     let _ = std::fs::remove_file(out_file);
     let emulator = start_emulator().await?;
+    let endpoint = start_endpoint(setup).await?;
+    let env = endpoint.as_ref().map(Endpoint::env).unwrap_or_default();
     let wrapper = [
         "valgrind".to_owned(),
         "--tool=callgrind".to_owned(),
         format!("--callgrind-out-file={}", out_file.display()),
     ];
     let running = bootstrap
-        .spawn(&emulator.runtime_api(), log, &wrapper)
+        .spawn_with(
+            &emulator.runtime_api(),
+            log,
+            &wrapper,
+            &env,
+            setup.stdout.as_deref(),
+        )
         .map_err(|error| format!("{}: cannot start valgrind: {error}", bootstrap.kind))?;
     if !emulator.wait_next_waiting(1, INIT_TIMEOUT_VALGRIND).await {
         return Err(format!(
@@ -193,6 +321,10 @@ pub async fn instructions(
         ));
     }
     let exit = running.terminate(EXIT_TIMEOUT_VALGRIND).await?;
+    let received = match &endpoint {
+        Some(endpoint) => Some(endpoint.summary(invocations, SETTLE).await),
+        None => None,
+    };
     emulator.stop();
     let instructions = callgrind::total_instructions(out_file).map_err(|error| {
         format!(
@@ -206,6 +338,7 @@ pub async fn instructions(
         instructions,
         exit,
         out_file: out_file.to_owned(),
+        received,
     })
 }
 

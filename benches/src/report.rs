@@ -163,9 +163,36 @@ impl Report {
 
     /// `metric` of light-runtime over `metric` of `peer`.
     pub fn ratio(&self, metric: &Metric, peer: Kind) -> Option<f64> {
-        let light = (metric.value)(self.column(Kind::LightRuntime)?)?;
-        let peer = (metric.value)(self.column(peer)?)?;
-        (peer != 0.0).then(|| light / peer)
+        self.ratio_between(metric, Kind::LightRuntime, peer)
+    }
+
+    /// `metric` of `numerator` over `metric` of `denominator`.
+    pub fn ratio_between(
+        &self,
+        metric: &Metric,
+        numerator: Kind,
+        denominator: Kind,
+    ) -> Option<f64> {
+        let top = (metric.value)(self.column(numerator)?)?;
+        let bottom = (metric.value)(self.column(denominator)?)?;
+        (bottom != 0.0).then(|| top / bottom)
+    }
+
+    /// The extra ratio columns: with the full-stack column (`e2e
+    /// --full-stack`), full stack over bare light-runtime and over
+    /// `lambda_runtime`; none otherwise, so the table is unchanged.
+    fn extra_ratios(&self) -> Vec<(&'static str, Kind, Kind)> {
+        if self.column(Kind::LightFullStack).is_none() {
+            return Vec::new();
+        }
+        vec![
+            ("full/light", Kind::LightFullStack, Kind::LightRuntime),
+            (
+                "full/lambda_runtime",
+                Kind::LightFullStack,
+                Kind::LambdaRuntime,
+            ),
+        ]
     }
 
     fn metrics(&self) -> impl Iterator<Item = &'static Metric> + '_ {
@@ -177,23 +204,36 @@ impl Report {
     /// The table: one row per metric; a column per bootstrap, then the ratios.
     pub fn table(&self) -> String {
         let mut out = String::new();
+        // 16 wide, or wider for a longer name ("light full stack").
+        let width = |column: &Column| column.kind.name().len().max(14) + 2;
+        let extra = self.extra_ratios();
         let _ = write!(out, "{:<32}", "metric");
         for column in &self.columns {
-            let _ = write!(out, "{:>16}", column.kind.name());
+            let _ = write!(out, "{:>w$}", column.kind.name(), w = width(column));
         }
-        let _ = writeln!(out, "{:>22}{:>13}", "light/lambda_runtime", "light/floor");
+        let _ = write!(out, "{:>22}{:>13}", "light/lambda_runtime", "light/floor");
+        for (name, _, _) in &extra {
+            let _ = write!(out, "{:>w$}", name, w = name.len() + 2);
+        }
+        out.push('\n');
         for metric in self.metrics() {
             let _ = write!(out, "{:<32}", metric.label);
             for column in &self.columns {
                 let cell = (metric.value)(column)
                     .map_or_else(|| "-".to_owned(), |v| format!("{v:.*}", metric.decimals));
-                let _ = write!(out, "{cell:>16}");
+                let _ = write!(out, "{cell:>w$}", w = width(column));
             }
             for (peer, width) in [(Kind::LambdaRuntime, 22), (Kind::Floor, 13)] {
                 let cell = self
                     .ratio(metric, peer)
                     .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
                 let _ = write!(out, "{cell:>width$}");
+            }
+            for (name, numerator, denominator) in &extra {
+                let cell = self
+                    .ratio_between(metric, *numerator, *denominator)
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}x"));
+                let _ = write!(out, "{cell:>w$}", w = name.len() + 2);
             }
             out.push('\n');
         }
@@ -214,6 +254,12 @@ impl Report {
                 json!(self.ratio(metric, Kind::LambdaRuntime)),
             );
             row.insert("light/floor".into(), json!(self.ratio(metric, Kind::Floor)));
+            for (name, numerator, denominator) in self.extra_ratios() {
+                row.insert(
+                    name.into(),
+                    json!(self.ratio_between(metric, numerator, denominator)),
+                );
+            }
             metrics.insert(metric.key.into(), Value::Object(row));
         }
         let bootstraps: Map<String, Value> = self
@@ -228,12 +274,17 @@ impl Report {
                                   "exit": format!("{:?}", long.exit), "out_file": long.out_file },
                     })
                 });
-                let entry = json!({
+                let mut entry = json!({
                     "binary_size_bytes": column.binary_size,
                     "exit_after_sigterm": column.wall_clock.as_ref().map(|w| format!("{:?}", w.exit)),
                     "callgrind": callgrind,
                     "errors": column.errors,
                 });
+                // Only the full-stack column has an OTLP endpoint.
+                let received = column.wall_clock.as_ref().and_then(|w| w.received.as_ref());
+                if let Some(received) = received {
+                    entry["otlp_received"] = crate::full_stack::received_json(received);
+                }
                 (column.kind.name().to_owned(), entry)
             })
             .collect();
@@ -287,5 +338,29 @@ mod tests {
             0.5
         );
         assert!(json["metrics"].get("instructions_per_invocation").is_none());
+        assert!(json["metrics"]["binary_size_kib"]
+            .get("full/light")
+            .is_none());
+        assert!(!table.contains("full/light"));
+    }
+
+    #[test]
+    fn the_full_stack_column_adds_its_ratios() {
+        let mut report = report();
+        let mut full = Column::new(Kind::LightFullStack);
+        full.binary_size = Some(8192);
+        report.columns.push(full);
+        let size = METRICS.iter().find(|m| m.key == "binary_size_kib").unwrap();
+        assert_eq!(
+            report.ratio_between(size, Kind::LightFullStack, Kind::LightRuntime),
+            Some(4.0)
+        );
+        let table = report.table();
+        assert!(table.contains("light full stack") && table.contains("full/lambda_runtime"));
+        assert!(table.contains("4.00x") && table.contains("2.00x"));
+        assert_eq!(
+            report.json()["metrics"]["binary_size_kib"]["full/light"],
+            4.0
+        );
     }
 }

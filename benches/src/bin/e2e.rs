@@ -16,16 +16,22 @@
 //! bootstraps run on (default 0; `--no-pin` to let the scheduler choose); `--callgrind SHORT,LONG` invocations of the two callgrind runs
 //! (default 200,1200); `--no-callgrind`; `--quick` (1000 invocations, 1
 //! round, callgrind 50,250); `--bin-dir DIR` where the binaries are (default:
-//! this program's own directory, `target/release`). The figures also go to
+//! this program's own directory, `target/release`); `--full-stack` adds the
+//! column "light full stack" (`examples/echo_full_stack`: logging, metrics
+//! and tracing on, exporting to an in-process OTLP receiver) and a second
+//! table comparing it with a live and a dead OTLP endpoint (build it with
+//! `cargo build --release --example echo_full_stack -p light-runtime-examples
+//! --features full-stack`). The figures also go to
 //! `target/bench-e2e.json`; logs and callgrind out files to
 //! `target/bench-e2e/`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use light_runtime_benches::bootstrap::Bootstrap;
+use light_runtime_benches::bootstrap::{Bootstrap, Kind};
 use light_runtime_benches::callgrind::valgrind_version;
-use light_runtime_benches::measure::{self, Payload};
+use light_runtime_benches::full_stack::{self, Comparison};
+use light_runtime_benches::measure::{self, Payload, RunSetup};
 use light_runtime_benches::report::{Column, Report};
 
 /// Set in the environment of the harness re-run under `taskset`, so that it
@@ -40,6 +46,8 @@ struct Options {
     bin_dir: Option<PathBuf>,
     /// The CPU the harness and every bootstrap are pinned to, if any.
     cpu: Option<usize>,
+    /// Add the full-stack column and the OTLP endpoint comparison.
+    full_stack: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -49,6 +57,7 @@ fn parse_options() -> Result<Options, String> {
         callgrind: Some((200, 1200)),
         bin_dir: None,
         cpu: Some(0),
+        full_stack: false,
     };
     let mut args = std::env::args().skip(1);
     let number = |flag: &str, value: Option<String>| -> Result<usize, String> {
@@ -78,6 +87,7 @@ fn parse_options() -> Result<Options, String> {
                 );
             }
             "--no-pin" => options.cpu = None,
+            "--full-stack" => options.full_stack = true,
             "--callgrind" => {
                 let value = args.next().unwrap_or_default();
                 let lengths = value
@@ -93,9 +103,11 @@ fn parse_options() -> Result<Options, String> {
             "-h" | "--help" => {
                 println!(
                     "usage: e2e [--invocations N] [--rounds R] [--callgrind SHORT,LONG] [--no-callgrind] [--quick]\n\
-                     \x20          [--cpu N | --no-pin] [--bin-dir DIR]\n\
-                     build first: {}",
-                    light_runtime_benches::bootstrap::BUILD_COMMANDS
+                     \x20          [--cpu N | --no-pin] [--bin-dir DIR] [--full-stack]\n\
+                     build first: {}\n\
+                     and for --full-stack: {}",
+                    light_runtime_benches::bootstrap::BUILD_COMMANDS,
+                    light_runtime_benches::bootstrap::FULL_STACK_BUILD_COMMAND
                 );
                 std::process::exit(0);
             }
@@ -173,7 +185,7 @@ fn on_fresh_runtime<T>(
 }
 
 fn run(options: Options) -> Result<(), String> {
-    let bin_dir = match options.bin_dir {
+    let bin_dir = match options.bin_dir.clone() {
         Some(dir) => dir,
         None => std::env::current_exe()
             .map_err(|error| format!("cannot find this program's directory: {error}"))?
@@ -181,7 +193,12 @@ fn run(options: Options) -> Result<(), String> {
             .map(Path::to_path_buf)
             .ok_or("this program has no parent directory")?,
     };
-    let bootstraps = Bootstrap::locate_all(&bin_dir)?;
+    let mut bootstraps = Bootstrap::locate_all(&bin_dir)?;
+    if options.full_stack {
+        for kind in Kind::EXTRA {
+            bootstraps.push(Bootstrap::locate(&bin_dir, kind)?);
+        }
+    }
     // target/release -> target
     let target_dir = bin_dir.parent().unwrap_or(&bin_dir).to_path_buf();
     let work_dir = target_dir.join("bench-e2e");
@@ -191,6 +208,7 @@ fn run(options: Options) -> Result<(), String> {
     let payload = Payload::new(serde_json::json!({"hello": "world", "n": 1}));
     let warmup = (options.invocations / 10).clamp(1, 200);
     let mut columns: Vec<Column> = bootstraps.iter().map(|b| Column::new(b.kind)).collect();
+    let mut comparison = Comparison::default();
 
     let mut unstripped = Vec::new();
     for (bootstrap, column) in bootstraps.iter().zip(&mut columns) {
@@ -218,13 +236,14 @@ fn run(options: Options) -> Result<(), String> {
                 "e2e: wall clock, {} round {round}/{}: {} invocations",
                 bootstrap.kind, options.rounds, options.invocations
             );
-            let log = work_dir.join(format!("{}.log", bootstrap.kind));
-            match on_fresh_runtime(measure::wall_clock(
+            let log = work_dir.join(format!("{}.log", file_stem(bootstrap.kind)));
+            match on_fresh_runtime(measure::wall_clock_with(
                 bootstrap,
                 &payload,
                 warmup,
                 options.invocations,
                 &log,
+                &setup_of(bootstrap.kind),
             )) {
                 Ok(run) => {
                     eprintln!(
@@ -232,20 +251,27 @@ fn run(options: Options) -> Result<(), String> {
                         run.throughput,
                         run.init.as_secs_f64() * 1e3
                     );
-                    // The fastest round is kept, with the shortest init seen.
-                    if let Some(kept) = &mut column.wall_clock {
-                        let init = kept.init.min(run.init);
-                        if run.throughput > kept.throughput {
-                            *kept = run;
-                        }
-                        kept.init = init;
-                    } else {
-                        column.wall_clock = Some(run);
-                    }
+                    // The fastest round is kept, with the shortest init seen
+                    // (and the longest turnaround of all rounds).
+                    full_stack::keep_fastest(&mut column.wall_clock, run);
                 }
                 Err(error) => column.errors.push(error),
             }
         }
+        if options.full_stack {
+            run_comparison_round(
+                &bootstraps,
+                &mut comparison,
+                &payload,
+                warmup,
+                &options,
+                round,
+                &work_dir,
+            );
+        }
+    }
+    if options.full_stack {
+        comparison.take_from_main(&columns);
     }
 
     let valgrind = match options.callgrind {
@@ -256,25 +282,49 @@ fn run(options: Options) -> Result<(), String> {
         }),
     };
     let (short, long) = options.callgrind.unwrap_or((200, 1200));
+    let mut full_stack_notes = Vec::new();
     if valgrind.is_ok() {
         for (bootstrap, column) in bootstraps.iter().zip(&mut columns) {
-            let log = work_dir.join(format!("{}.callgrind.log", bootstrap.kind));
+            let log = work_dir.join(format!("{}.callgrind.log", file_stem(bootstrap.kind)));
             let mut runs = Vec::new();
             for invocations in [short, long] {
                 eprintln!(
                     "e2e: callgrind, {}: {invocations} invocations",
                     bootstrap.kind
                 );
-                let out_file =
-                    work_dir.join(format!("callgrind.{}.{invocations}.out", bootstrap.kind));
-                match on_fresh_runtime(measure::instructions(
+                let out_file = work_dir.join(format!(
+                    "callgrind.{}.{invocations}.out",
+                    file_stem(bootstrap.kind)
+                ));
+                // The full stack's log lines go to a file here, to be counted.
+                let mut setup = setup_of(bootstrap.kind);
+                let stdout = work_dir.join(format!(
+                    "{}.callgrind.{invocations}.stdout",
+                    file_stem(bootstrap.kind)
+                ));
+                if setup.stdout.is_some() {
+                    setup.stdout = Some(stdout.clone());
+                }
+                match on_fresh_runtime(measure::instructions_with(
                     bootstrap,
                     &payload,
                     invocations,
                     &out_file,
                     &log,
+                    &setup,
                 )) {
-                    Ok(run) => runs.push(run),
+                    Ok(run) => {
+                        if setup.stdout.is_some() {
+                            full_stack_notes.push(log_lines_note(&stdout, invocations));
+                        }
+                        if let Some(received) = &run.received {
+                            full_stack_notes.push(format!(
+                                "callgrind {invocations}: {}",
+                                full_stack::received_note(received, invocations)
+                            ));
+                        }
+                        runs.push(run)
+                    }
                     Err(error) => {
                         column.errors.push(error);
                         break;
@@ -285,6 +335,32 @@ fn run(options: Options) -> Result<(), String> {
             if let (Some(short_run), Some(long_run)) = (runs.next(), runs.next()) {
                 column.callgrind = Some((short_run, long_run));
             }
+        }
+    }
+    if valgrind.is_ok() && options.full_stack {
+        for bootstrap in bootstraps
+            .iter()
+            .filter(|b| matches!(b.kind, Kind::LightRuntime | Kind::LightFullStack))
+        {
+            eprintln!(
+                "e2e: callgrind, {}: no invocation (init and exit)",
+                bootstrap.kind
+            );
+            let stem = file_stem(bootstrap.kind);
+            let out_file = work_dir.join(format!("callgrind.{stem}.0.out"));
+            let log = work_dir.join(format!("{stem}.callgrind.log"));
+            let measured = on_fresh_runtime(measure::instructions_with(
+                bootstrap,
+                &payload,
+                0,
+                &out_file,
+                &log,
+                &setup_of(bootstrap.kind),
+            ))
+            .map(|run| run.instructions);
+            comparison
+                .init_instructions
+                .push((bootstrap.kind, measured));
         }
     }
     if let Err(reason) = &valgrind {
@@ -317,16 +393,127 @@ fn run(options: Options) -> Result<(), String> {
     if let Some(note) = &unstripped_note {
         println!("warning: {note}");
     }
+    let mut json = report.json();
+    if options.full_stack {
+        println!();
+        print!("{}", comparison.table(options.rounds));
+        for error in comparison.errors() {
+            println!("error: {error}");
+        }
+        for line in comparison.init_lines() {
+            println!("{line}");
+        }
+        for note in comparison.notes(warmup).into_iter().chain(full_stack_notes) {
+            println!("note: {note}");
+        }
+        let bars = full_stack::bars(&report, &comparison);
+        println!();
+        for bar in &bars {
+            let verdict = match bar.met {
+                Some(true) => "met",
+                Some(false) => "MISSED",
+                None => "not measured",
+            };
+            println!("bar {verdict}: {}", bar.statement);
+        }
+        json["full_stack"] = serde_json::json!({
+            "comparison": comparison.json(),
+            "bars": full_stack::bars_json(&bars),
+            "env": light_runtime_benches::telemetry::FULL_STACK_ENV
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>(),
+        });
+    }
     let json_path = target_dir.join("bench-e2e.json");
-    let json = serde_json::to_string_pretty(&report.json()).unwrap_or_default();
+    let json = serde_json::to_string_pretty(&json).unwrap_or_default();
     std::fs::write(&json_path, json + "\n")
         .map_err(|error| format!("cannot write {}: {error}", json_path.display()))?;
     println!("figures written to {}", json_path.display());
 
-    let failed = report.columns.iter().any(|c| !c.errors.is_empty());
+    let failed = report.columns.iter().any(|c| !c.errors.is_empty()) || comparison.failed();
     if failed {
         Err("some measurements failed; see the errors above".to_owned())
     } else {
         Ok(())
     }
+}
+
+/// The stem of a bootstrap's file names in `target/bench-e2e/`: its name
+/// with `-` for spaces (the same as the name for the three base columns).
+fn file_stem(kind: Kind) -> String {
+    kind.name().replace(' ', "-")
+}
+
+/// How a column's runs are set up: the full stack exports to a live OTLP
+/// receiver and writes its log lines to `/dev/null`; the others get the
+/// defaults.
+fn setup_of(kind: Kind) -> RunSetup {
+    if kind == Kind::LightFullStack {
+        full_stack::MAIN.setup()
+    } else {
+        RunSetup::default()
+    }
+}
+
+/// One round of the comparison's own runs (those the main table does not
+/// already make), each on a fresh runtime.
+fn run_comparison_round(
+    bootstraps: &[Bootstrap],
+    comparison: &mut Comparison,
+    payload: &Payload,
+    warmup: usize,
+    options: &Options,
+    round: usize,
+    work_dir: &Path,
+) {
+    for run in &mut comparison.runs {
+        if run.variant.in_main_table() {
+            continue;
+        }
+        let Some(bootstrap) = bootstraps.iter().find(|b| b.kind == run.variant.kind) else {
+            continue;
+        };
+        let key = run.variant.key();
+        eprintln!(
+            "e2e: wall clock, {key} round {round}/{}: {} invocations",
+            options.rounds, options.invocations
+        );
+        let log = work_dir.join(format!("{key}.log"));
+        match on_fresh_runtime(measure::wall_clock_with(
+            bootstrap,
+            payload,
+            warmup,
+            options.invocations,
+            &log,
+            &run.variant.setup(),
+        )) {
+            Ok(measured) => {
+                eprintln!(
+                    "e2e:   {:.0} invocations/s, p50 {:.1} us, p99 {:.1} us, max {:.0} us",
+                    measured.throughput,
+                    measured.p50.as_secs_f64() * 1e6,
+                    measured.p99.as_secs_f64() * 1e6,
+                    measured.max.as_secs_f64() * 1e6
+                );
+                full_stack::keep_fastest(&mut run.wall_clock, measured);
+            }
+            Err(error) => run.errors.push(error),
+        }
+    }
+}
+
+/// Checks that the full stack wrote one JSON line with a `requestId` per
+/// invocation to `stdout`.
+fn log_lines_note(stdout: &Path, invocations: usize) -> String {
+    let text = std::fs::read_to_string(stdout).unwrap_or_default();
+    let lines = text.lines().count();
+    let with_id = text
+        .lines()
+        .filter(|l| l.starts_with('{') && l.contains("\"requestId\""))
+        .count();
+    format!(
+        "callgrind {invocations}: {lines} stdout lines, {with_id} JSON lines with a requestId ({})",
+        stdout.display()
+    )
 }
