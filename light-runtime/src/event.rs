@@ -8,29 +8,43 @@ use crate::error::short_type_name;
 /// Decodes `payload` as JSON into `E`, or explains exactly where it is wrong:
 /// the JSON path, and the line and column.
 pub fn decode<E: DeserializeOwned>(payload: &[u8]) -> Result<E, InvocationError> {
-    // Only error messages need the type's name.
-    let target = || short_type_name(std::any::type_name::<E>());
+    // The fast path: tracking the JSON path costs more than the decoding of
+    // a small event itself, and only an error message needs it.
+    match serde_json::from_slice(payload) {
+        Ok(event) => Ok(event),
+        Err(_) => Err(explain::<E>(payload)),
+    }
+}
+
+/// Decodes `payload` again, tracking the path, to say where it is wrong.
+#[cold]
+fn explain<E: DeserializeOwned>(payload: &[u8]) -> InvocationError {
+    let target = short_type_name(std::any::type_name::<E>());
     let mut deserializer = serde_json::Deserializer::from_slice(payload);
-    let event = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let place = if path == "." || path.is_empty() {
-            String::new()
-        } else {
-            format!(" at `{path}`")
-        };
-        InvocationError::malformed_event(format!(
-            "the event is not a valid `{}`{place}: {}",
-            target(),
-            error.into_inner()
-        ))
-    })?;
-    deserializer.end().map_err(|error| {
-        InvocationError::malformed_event(format!(
-            "the event is not a valid `{}`: {error}",
-            target()
-        ))
-    })?;
-    Ok(event)
+    let error = match serde_path_to_error::deserialize::<_, E>(&mut deserializer) {
+        Err(error) => error,
+        Ok(_) => {
+            return match deserializer.end() {
+                Err(error) => InvocationError::malformed_event(format!(
+                    "the event is not a valid `{target}`: {error}"
+                )),
+                // Both decoders read the same JSON; this is never reached.
+                Ok(()) => {
+                    InvocationError::malformed_event(format!("the event is not a valid `{target}`"))
+                }
+            };
+        }
+    };
+    let path = error.path().to_string();
+    let place = if path == "." || path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    };
+    InvocationError::malformed_event(format!(
+        "the event is not a valid `{target}`{place}: {}",
+        error.into_inner()
+    ))
 }
 
 #[cfg(test)]
