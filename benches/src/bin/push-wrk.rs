@@ -10,7 +10,7 @@
 //! ```text
 //! cargo build --release --example echo -p light-runtime-examples
 //! cargo build --release -p light-runtime-benches --bin hyper-floor --bin push-wrk
-//! target/release/push-wrk [--connections 50] [--seconds 5] [--rounds 3]
+//! target/release/push-wrk [--connections 50] [--seconds 5] [--rounds 3] [--raw]
 //! ```
 
 use std::net::TcpStream;
@@ -54,6 +54,13 @@ fn main() -> Result<(), String> {
     let seconds = option("--seconds", 5);
     let rounds = option("--rounds", 3);
     let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+    // `--raw`: the function answers the event's own bytes (examples/echo_raw),
+    // as the floor does; otherwise it is the JSON echo (examples/echo).
+    let function = if std::env::args().any(|a| a == "--raw") {
+        "examples/echo_raw"
+    } else {
+        "examples/echo"
+    };
     let port = 18_080;
     let servers = [
         Server {
@@ -63,7 +70,7 @@ fn main() -> Result<(), String> {
         },
         Server {
             name: "aliyun_fc adapter",
-            binary: release.join("examples/echo"),
+            binary: release.join(function),
             env: vec![
                 ("FC_CUSTOM_LISTEN_PORT", port.to_string()),
                 ("FC_FUNC_CODE_PATH", "/code".into()),
@@ -72,7 +79,7 @@ fn main() -> Result<(), String> {
         },
         Server {
             name: "http adapter",
-            binary: release.join("examples/echo"),
+            binary: release.join(function),
             env: vec![
                 ("PORT", port.to_string()),
                 ("K_SERVICE", "echo".into()),
@@ -89,7 +96,9 @@ fn main() -> Result<(), String> {
             figures.push(measure(server, port, &script, connections, seconds)?);
         }
     }
-    println!("wrk -t1 -c{connections} -d{seconds}s, median of {rounds} rounds, loopback");
+    println!(
+        "wrk -t1 -c{connections} -d{seconds}s, median of {rounds} rounds, loopback, function {function}"
+    );
     println!(
         "{:<20} {:>12} {:>9} {:>10}",
         "server", "requests/s", "x floor", "p99 ms"
@@ -120,7 +129,9 @@ fn measure(
     connections: u64,
     seconds: u64,
 ) -> Result<Figures, String> {
-    let mut child = Command::new(&server.binary)
+    // Server on CPU 0, wrk on CPU 1: on a 2-core machine, letting the
+    // scheduler place them moves every figure by about 10 % from run to run.
+    let mut child = pinned(0, &server.binary)
         .envs(server.env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -153,8 +164,24 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// `program` under `taskset -c <cpu>`, or unpinned where `taskset` is missing.
+fn pinned(cpu: u32, program: &Path) -> Command {
+    let has_taskset = Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !has_taskset {
+        return Command::new(program);
+    }
+    let mut command = Command::new("taskset");
+    command.args(["-c", &cpu.to_string()]).arg(program);
+    command
+}
+
 fn run_wrk(port: u16, script: &Path, connections: u64, seconds: u64) -> Result<Figures, String> {
-    let output = Command::new("wrk")
+    let output = pinned(1, Path::new("wrk"))
         .args([
             "-t1",
             &format!("-c{connections}"),
