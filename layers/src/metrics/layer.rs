@@ -3,12 +3,12 @@
 use std::sync::{Arc, OnceLock};
 
 use light_runtime_adapters::Environment;
-use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Lifecycle};
+use runtime_engine::{FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 
 use super::pipeline::MeterPipeline;
 use super::service::Metrics;
-use crate::otel::{Delivery, OtelConfig};
+use crate::otel::{self, Delivery, OtelConfig};
 use crate::LifecycleLayer;
 
 /// Records invocation metrics; see the [module docs](super).
@@ -87,7 +87,7 @@ impl LifecycleLayer for MetricsLayer {
     }
 
     fn hook(&self) -> Option<Box<dyn Hook>> {
-        Some(Box::new(MetricsHook(self.clone())))
+        Some(Box::new(otel::ExportHook(self.clone())))
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
@@ -99,30 +99,14 @@ impl LifecycleLayer for MetricsLayer {
     }
 }
 
-/// Builds the pipeline at `RuntimeStart`, flushes at `Freeze` and `Close`.
-struct MetricsHook(MetricsLayer);
+impl otel::Exporting for MetricsLayer {
+    const NAME: &'static str = "metrics";
 
-impl Hook for MetricsHook {
-    fn name(&self) -> &str {
-        "metrics"
+    fn init(&self, function: &FunctionInfo) {
+        MetricsLayer::init(self, function);
     }
 
-    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
-        self.0.init(function);
-        Ok(())
-    }
-
-    fn on_freeze(&self) -> HookFuture<'_> {
-        HookFuture::new(async move {
-            self.0.flush(false).await;
-            Ok(())
-        })
-    }
-
-    fn on_close(&self) -> HookFuture<'_> {
-        HookFuture::new(async move {
-            self.0.flush(true).await;
-            Ok(())
-        })
+    fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {
+        MetricsLayer::flush(self, closing)
     }
 }

@@ -8,13 +8,17 @@
 //! - `delivery`: [`Delivery`], when to export and what was dropped: export
 //!   time bounded by the phase budget, back-off after a failure, drops
 //!   counted and logged once.
+//! - `export_hook`: [`ExportHook`], building at `RuntimeStart` and
+//!   exporting at `Freeze` and `Close` for either signal.
 
 // Read for both signals; a build with one of them leaves the other's unused.
 #[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 mod config;
 mod delivery;
+mod export_hook;
 mod resource;
 
 pub(crate) use config::{ExporterKind, OtelConfig};
 pub(crate) use delivery::Delivery;
+pub(crate) use export_hook::{ExportHook, Exporting};
 pub(crate) use resource::resource;

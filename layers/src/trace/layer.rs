@@ -4,14 +4,14 @@ use std::sync::{Arc, OnceLock};
 
 use light_runtime_adapters::Environment;
 use opentelemetry::trace::TracerProvider as _;
-use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Lifecycle};
+use runtime_engine::{FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 use tracing_subscriber::filter::{filter_fn, LevelFilter};
 use tracing_subscriber::Layer as _;
 
 use super::pipeline::TracePipeline;
 use super::service::Tracing;
-use crate::otel::{Delivery, OtelConfig};
+use crate::otel::{self, Delivery, OtelConfig};
 use crate::subscriber::SubscriberLayer;
 use crate::{LifecycleLayer, INVOCATION_SPAN_TARGET};
 
@@ -111,7 +111,7 @@ impl LifecycleLayer for TracingLayer {
     }
 
     fn hook(&self) -> Option<Box<dyn Hook>> {
-        Some(Box::new(TracingHook(self.clone())))
+        Some(Box::new(otel::ExportHook(self.clone())))
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
@@ -123,30 +123,14 @@ impl LifecycleLayer for TracingLayer {
     }
 }
 
-/// Builds the tracer at `RuntimeStart`, flushes at `Freeze` and `Close`.
-struct TracingHook(TracingLayer);
+impl otel::Exporting for TracingLayer {
+    const NAME: &'static str = "tracing";
 
-impl Hook for TracingHook {
-    fn name(&self) -> &str {
-        "tracing"
+    fn init(&self, function: &FunctionInfo) {
+        TracingLayer::init(self, function);
     }
 
-    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
-        self.0.init(function);
-        Ok(())
-    }
-
-    fn on_freeze(&self) -> HookFuture<'_> {
-        HookFuture::new(async move {
-            self.0.flush(false).await;
-            Ok(())
-        })
-    }
-
-    fn on_close(&self) -> HookFuture<'_> {
-        HookFuture::new(async move {
-            self.0.flush(true).await;
-            Ok(())
-        })
+    fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {
+        TracingLayer::flush(self, closing)
     }
 }
