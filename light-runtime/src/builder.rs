@@ -3,12 +3,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use runtime_engine::Pipeline;
 use runtime_engine::{
-    BoxError, Budgets, Error, FunctionInfo, Hook, HookService, Invocation, Lifecycle, Outcome,
-    Platform,
+    BoxError, Budgets, Error, FunctionInfo, Hook, HookService, Lifecycle, Platform,
 };
 use tower::layer::util::{Identity, Stack};
-use tower::{Layer, Service};
+use tower::Layer;
 
 use light_runtime_adapters::Environment;
 
@@ -184,9 +184,7 @@ impl<L> RuntimeBuilder<L> {
     where
         H: Handler<M>,
         L: Layer<HookService<H::Service>>,
-        L::Service: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-        <L::Service as Service<Invocation>>::Error: Into<BoxError>,
-        <L::Service as Service<Invocation>>::Future: Send,
+        L::Service: Pipeline,
     {
         let shutdown = shutdown::on_signal();
         self.run_until(handler, shutdown).await
@@ -202,9 +200,7 @@ impl<L> RuntimeBuilder<L> {
     where
         H: Handler<M>,
         L: Layer<HookService<H::Service>>,
-        L::Service: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-        <L::Service as Service<Invocation>>::Error: Into<BoxError>,
-        <L::Service as Service<Invocation>>::Future: Send,
+        L::Service: Pipeline,
     {
         let platform = match self.platform {
             Some(platform) => platform,
@@ -267,9 +263,7 @@ async fn serve<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     match platform {
         #[cfg(feature = "aws_lambda")]

@@ -12,6 +12,7 @@
 //!   order, within [`Budgets`], timed.
 //! - [`service`]: [`HookService`], `BeforeInvoke` → `Invoke` → `AfterInvoke`
 //!   around a handler with deadline, cancellation and panic capture.
+//! - [`pipeline`]: [`Pipeline`], the bound every adapter's service meets.
 //! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
 //!   [`InvocationError`]) out.
 //! - [`context`]: the platform-neutral [`Context`] and its builder; with
@@ -65,6 +66,7 @@ pub mod invocation;
 pub mod lifecycle;
 mod panic;
 pub mod phase;
+pub mod pipeline;
 pub mod plugin;
 pub mod service;
 pub mod timings;
@@ -81,6 +83,7 @@ pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credential
 pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::{Ending, Lifecycle};
 pub use phase::{Phase, Phases};
+pub use pipeline::Pipeline;
 pub use plugin::{PluginError, PluginHook};
 pub use service::{HookLayer, HookService};
 pub use timings::{PhaseTiming, StepTiming, TimingsReport};

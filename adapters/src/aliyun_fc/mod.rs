@@ -30,11 +30,9 @@ mod route;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use runtime_engine::{
-    BoxError, CancellationToken, Error, FunctionInfo, Invocation, Lifecycle, Outcome, Platform,
-};
+use runtime_engine::Pipeline;
+use runtime_engine::{CancellationToken, Error, FunctionInfo, Lifecycle, Platform};
 use tokio::net::TcpListener;
-use tower::Service;
 
 use crate::push_server::{self, InFlight};
 use crate::request_facts::FunctionFacts;
@@ -97,9 +95,7 @@ pub async fn run<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let addr = push_server::listen_addr(env, &[PORT_VAR, LEGACY_PORT_VAR], DEFAULT_PORT)?;
     lifecycle.runtime_start()?;
@@ -116,9 +112,7 @@ pub async fn serve<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let default_timeout = push_server::configured_timeout(env)?;
     let stop = shutdown.child_token();

@@ -14,6 +14,7 @@ mod extension;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use runtime_engine::Pipeline;
 use runtime_engine::{
     BoxError, CancellationToken, Error, FunctionInfo, Invocation, InvocationError, Lifecycle,
     Outcome, Platform,
@@ -66,9 +67,7 @@ pub async fn run<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let endpoint: Arc<str> = env
         .get(RUNTIME_API_VAR)

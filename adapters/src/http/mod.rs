@@ -23,11 +23,9 @@ mod route;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use runtime_engine::{
-    BoxError, CancellationToken, Error, FunctionInfo, Invocation, Lifecycle, Outcome, Platform,
-};
+use runtime_engine::Pipeline;
+use runtime_engine::{CancellationToken, Error, FunctionInfo, Lifecycle, Platform};
 use tokio::net::TcpListener;
-use tower::Service;
 
 pub use cloudevent::CloudEvent;
 
@@ -91,9 +89,7 @@ pub async fn run<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     run_with(lifecycle, service, shutdown, env, PLAIN_HTTP).await
 }
@@ -107,9 +103,7 @@ pub(crate) async fn run_with<S>(
     options: Options,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let addr = push_server::listen_addr(env, options.port_vars, options.default_port)?;
     lifecycle.runtime_start()?;
@@ -128,9 +122,7 @@ pub async fn serve<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     serve_with(listener, lifecycle, service, shutdown, env, PLAIN_HTTP).await
 }
@@ -144,9 +136,7 @@ async fn serve_with<S>(
     options: Options,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let timeout = push_server::configured_timeout(env)?;
     if let Ok(addr) = listener.local_addr() {

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
+use runtime_engine::Pipeline;
 use runtime_engine::{
     BoxError, CancellationToken, Deadline, Error, ErrorKind, FunctionInfo, Invocation, Lifecycle,
     Outcome, Platform, PlatformHeaders, Trigger,
@@ -66,9 +67,7 @@ pub async fn run<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let listener = push_server::bind(listen_addr(env)?, "PORT").await?;
     serve(listener, lifecycle, service, shutdown, env).await
@@ -83,9 +82,7 @@ pub async fn serve<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     let timeout = timeout(env)?;
     lifecycle.runtime_start()?;

@@ -25,6 +25,7 @@ mod event;
 
 use std::sync::Arc;
 
+use runtime_engine::Pipeline;
 use runtime_engine::{
     BoxError, CancellationToken, Error, FunctionInfo, Invocation, InvocationError, Lifecycle,
     Outcome, Platform,
@@ -80,9 +81,7 @@ pub async fn run<S>(
     env: &Environment,
 ) -> Result<(), Error>
 where
-    S: Service<Invocation, Response = Outcome> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
+    S: Pipeline,
 {
     if is_web_function(env) {
         let options = crate::http::Options {
