@@ -91,11 +91,7 @@ impl LifecycleLayer for MetricsLayer {
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
-        let _ = self
-            .shared
-            .delivery
-            .lifecycle
-            .set(Arc::downgrade(lifecycle));
+        self.shared.delivery.attach(lifecycle);
     }
 }
 

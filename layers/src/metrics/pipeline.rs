@@ -166,7 +166,7 @@ impl MeterPipeline {
 
     /// Records init duration (once) and each phase's time since the last flush.
     pub(super) fn record_phases(&self, delivery: &Delivery) {
-        let Some(lifecycle) = delivery.lifecycle.get().and_then(Weak::upgrade) else {
+        let Some(lifecycle) = delivery.lifecycle() else {
             return;
         };
         let report = lifecycle.timings();

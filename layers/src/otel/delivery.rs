@@ -21,7 +21,7 @@ pub(crate) struct Delivery {
     /// After a failure, `Freeze` flushes wait until then (`Close` never waits).
     retry_after: Mutex<Option<(Instant, Duration)>>,
     /// To read the phase budgets; set when the layer is attached.
-    pub(crate) lifecycle: OnceLock<Weak<Lifecycle>>,
+    lifecycle: OnceLock<Weak<Lifecycle>>,
 }
 
 impl Delivery {
@@ -38,21 +38,32 @@ impl Delivery {
     /// How long this signal's export may take in a phase with `budget`
     /// (metrics and spans share it), capped by the OTLP timeout.
     pub(crate) fn time_limit(&self, closing: bool, otlp_timeout: Duration) -> Duration {
-        let budgets = self
-            .lifecycle
-            .get()
-            .and_then(Weak::upgrade)
-            .map(|l| l.budgets().clone())
-            .unwrap_or_default();
-        let budget = if closing {
-            budgets.close
-        } else {
-            budgets.freeze
+        let phase_budget = |budgets: &runtime_engine::Budgets| {
+            if closing {
+                budgets.close
+            } else {
+                budgets.freeze
+            }
+        };
+        let budget = match self.lifecycle() {
+            Some(lifecycle) => phase_budget(lifecycle.budgets()),
+            None => phase_budget(&runtime_engine::Budgets::default()),
         };
         (budget * 2 / 5).min(otlp_timeout)
     }
 
     /// Whether a `Freeze` flush should try now (not backing off).
+    /// Lets the exports see the runtime's phase budgets and invocation
+    /// count; the first lifecycle attached wins.
+    pub(crate) fn attach(&self, lifecycle: &std::sync::Arc<Lifecycle>) {
+        let _ = self.lifecycle.set(std::sync::Arc::downgrade(lifecycle));
+    }
+
+    /// The attached lifecycle, while the runtime lives.
+    pub(crate) fn lifecycle(&self) -> Option<std::sync::Arc<Lifecycle>> {
+        self.lifecycle.get().and_then(Weak::upgrade)
+    }
+
     pub(crate) fn should_try(&self, closing: bool) -> bool {
         if closing {
             return true;
@@ -63,9 +74,7 @@ impl Delivery {
         // be paid as cold-start latency. It goes out at the next Freeze, or
         // at Close; nothing is lost.
         let invoked = self
-            .lifecycle
-            .get()
-            .and_then(Weak::upgrade)
+            .lifecycle()
             .is_none_or(|lifecycle| lifecycle.invocations() > 0);
         if !invoked {
             return false;

@@ -115,11 +115,7 @@ impl LifecycleLayer for TracingLayer {
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
-        let _ = self
-            .shared
-            .delivery
-            .lifecycle
-            .set(Arc::downgrade(lifecycle));
+        self.shared.delivery.attach(lifecycle);
     }
 }
 
