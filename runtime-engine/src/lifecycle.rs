@@ -95,12 +95,6 @@ impl Lifecycle {
         &self.function
     }
 
-    /// Whether any hook is registered; adapters skip scheduling hook-only
-    /// work (a task for `AfterResponse`) when none is.
-    pub fn has_hooks(&self) -> bool {
-        !self.hooks.is_empty()
-    }
-
     /// Whether any hook takes part in `phase`.
     pub fn has_hooks_for(&self, phase: Phase) -> bool {
         !self.interested[phase.index()].is_empty()
