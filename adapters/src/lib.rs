@@ -20,6 +20,8 @@
 //!   and OpenFaaS: JSON events, CloudEvents, HTTP requests.
 //! - `pull_client` (AWS, SCF) and `push_server` (FC, HTTP, SCF web, local): what
 //!   the pull and the push adapters share.
+//! - [`connection`] (feature `connection`): the keep-alive HTTP/1.1 client
+//!   connection under `pull_client`, also used by the layers' OTLP export.
 //! - `request_facts`: function facts sent per request (FC, SCF).
 //!
 //! # Example
@@ -36,6 +38,8 @@
 pub mod aliyun_fc;
 #[cfg(feature = "aws_lambda")]
 pub mod aws_lambda;
+#[cfg(feature = "connection")]
+pub mod connection;
 pub mod environment;
 #[cfg(feature = "http")]
 pub mod http;

@@ -4,15 +4,13 @@
 //!
 //! Each pull adapter wraps [`PullClient`] with its own paths and headers.
 
-pub(crate) mod connection;
-
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use runtime_engine::Error;
 
-pub(crate) use connection::{Connection, RawResponse};
+pub(crate) use crate::connection::{Connection, RawResponse};
 
 /// How hard to try before giving up on the runtime API.
 #[derive(Clone, Debug)]

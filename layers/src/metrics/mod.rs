@@ -25,7 +25,7 @@
 
 mod console;
 mod layer;
-mod pipeline;
+pub(crate) mod pipeline;
 mod service;
 
 pub use layer::MetricsLayer;

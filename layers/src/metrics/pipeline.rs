@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use opentelemetry::metrics::{Counter, Histogram, MeterProvider as _};
 use opentelemetry::KeyValue;
-use opentelemetry_otlp::{MetricExporter, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
-use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::reader::MetricReader;
 use opentelemetry_sdk::metrics::{
     InstrumentKind, ManualReader, Pipeline, SdkMeterProvider, Temporality,
@@ -16,6 +14,7 @@ use opentelemetry_sdk::metrics::{
 use runtime_engine::{FunctionInfo, Phase, Platform};
 
 use super::console;
+use crate::otel::otlp::{self, OtlpExport};
 use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
 
 /// The instruments the service records into.
@@ -31,7 +30,7 @@ pub(super) struct Instruments {
 
 /// Where collected metrics go.
 enum Sink {
-    Otlp(Box<MetricExporter>),
+    Otlp(Box<OtlpExport>),
     Console { emf: bool, namespace: String },
     None,
 }
@@ -57,7 +56,7 @@ impl std::fmt::Debug for MeterPipeline {
 
 /// The manual reader, shared between the provider and the flush.
 #[derive(Clone, Debug)]
-struct SharedReader(Arc<ManualReader>);
+pub(crate) struct SharedReader(pub(crate) Arc<ManualReader>);
 
 impl MetricReader for SharedReader {
     fn register_pipeline(&self, pipeline: Weak<Pipeline>) {
@@ -91,8 +90,9 @@ impl MeterPipeline {
                 .with_temporality(temporality)
                 .build(),
         ));
+        let resource = otel::resource(function, config);
         let provider = SdkMeterProvider::builder()
-            .with_resource(otel::resource(function, config))
+            .with_resource(resource.clone())
             .with_reader(reader.clone())
             .build();
         let meter = provider.meter("light-runtime");
@@ -124,20 +124,13 @@ impl MeterPipeline {
         };
         let sink = match config.metrics_exporter {
             ExporterKind::Otlp => {
-                let built = MetricExporter::builder()
-                    .with_http()
-                    .with_endpoint(config.metrics_url())
-                    .with_timeout(config.timeout)
-                    .with_headers(config.headers.clone())
-                    .with_temporality(temporality)
-                    .build();
-                match built {
-                    Ok(exporter) => Sink::Otlp(Box::new(exporter)),
-                    Err(error) => {
+                match OtlpExport::new(&config.metrics_url(), &config.headers, &resource) {
+                    Ok(export) => Sink::Otlp(Box::new(export)),
+                    Err(reason) => {
                         crate::settings::warn_invalid(
-                            "the OTLP metrics exporter",
+                            "the OTLP metrics endpoint",
                             &config.metrics_url(),
-                            &format!("a usable configuration ({error})"),
+                            &format!("a usable endpoint ({reason})"),
                             "no metrics export",
                         );
                         Sink::None
@@ -212,25 +205,24 @@ impl MeterPipeline {
             return;
         }
         match &self.sink {
-            Sink::Otlp(exporter) => {
+            Sink::Otlp(export) => {
+                let body = export.encode(|encoder, resource| {
+                    otlp::encode_metrics(encoder, &collected, resource)
+                });
                 let limit = delivery.time_limit(closing, self.otlp_timeout);
                 let deadline = tokio::time::Instant::now() + limit;
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    let reason = match tokio::time::timeout_at(
-                        deadline,
-                        exporter.export(&collected),
-                    )
-                    .await
-                    {
+                    let reason = match tokio::time::timeout_at(deadline, export.post(&body)).await {
                         Ok(Ok(())) => {
                             delivery.succeeded();
-                            return;
+                            break;
                         }
-                        Ok(Err(error)) => format!("the OTLP endpoint failed: {error}"),
+                        Ok(Err(reason)) => reason,
                         Err(_) => format!(
-                            "the OTLP export did not finish within {} ms",
+                            "the OTLP export to {} did not finish within {} ms",
+                            export.url(),
                             limit.as_millis()
                         ),
                     };
@@ -238,9 +230,10 @@ impl MeterPipeline {
                     // One retry, if the first attempt failed fast enough.
                     if attempt >= 2 || tokio::time::Instant::now() + limit / 4 > deadline {
                         delivery.dropped(points, &reason);
-                        return;
+                        break;
                     }
                 }
+                export.recycle(body);
             }
             Sink::Console { emf, namespace } => {
                 let lines = console::lines(&collected, *emf, namespace, &self.function_name);

@@ -10,12 +10,14 @@
 //!   counted and logged once.
 //! - `export_hook`: [`ExportHook`], building at `RuntimeStart` and
 //!   exporting at `Freeze` and `Close` for either signal.
+//! - `otlp`: OTLP/HTTP protobuf encoding and the kept-alive sender.
 
 // Read for both signals; a build with one of them leaves the other's unused.
 #[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 mod config;
 mod delivery;
 mod export_hook;
+pub(crate) mod otlp;
 mod resource;
 
 pub(crate) use config::{ExporterKind, OtelConfig};

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::Context;
-use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    Sampler, SdkTracer, SdkTracerProvider, Span, SpanData, SpanExporter as _, SpanProcessor,
+    Sampler, SdkTracer, SdkTracerProvider, Span, SpanData, SpanProcessor,
 };
+use opentelemetry_sdk::Resource;
 use runtime_engine::FunctionInfo;
 
+use crate::otel::otlp::{self, OtlpExport};
 use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
 
 /// Ended spans kept between flushes, at most.
@@ -22,7 +23,9 @@ pub(super) struct TracePipeline {
     provider: SdkTracerProvider,
     pub(super) tracer: SdkTracer,
     buffer: Arc<SpanBuffer>,
-    exporter: Option<SpanExporter>,
+    exporter: Option<OtlpExport>,
+    /// The resource, for its schema URL in each export.
+    resource: Resource,
     otlp_timeout: Duration,
 }
 
@@ -75,22 +78,13 @@ impl TracePipeline {
         let resource = otel::resource(function, config);
         let exporter = match config.traces_exporter {
             ExporterKind::Otlp => {
-                let built = SpanExporter::builder()
-                    .with_http()
-                    .with_endpoint(config.traces_url())
-                    .with_timeout(config.timeout)
-                    .with_headers(config.headers.clone())
-                    .build();
-                match built {
-                    Ok(mut exporter) => {
-                        exporter.set_resource(&resource);
-                        Some(exporter)
-                    }
-                    Err(error) => {
+                match OtlpExport::new(&config.traces_url(), &config.headers, &resource) {
+                    Ok(export) => Some(export),
+                    Err(reason) => {
                         crate::settings::warn_invalid(
-                            "the OTLP trace exporter",
+                            "the OTLP traces endpoint",
                             &config.traces_url(),
-                            &format!("a usable configuration ({error})"),
+                            &format!("a usable endpoint ({reason})"),
                             "no span export",
                         );
                         None
@@ -110,7 +104,7 @@ impl TracePipeline {
             _ => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
         };
         let provider = SdkTracerProvider::builder()
-            .with_resource(resource)
+            .with_resource(resource.clone())
             .with_sampler(sampler)
             .with_span_processor(BufferProcessor(buffer.clone()))
             .build();
@@ -120,6 +114,7 @@ impl TracePipeline {
             tracer,
             buffer,
             exporter,
+            resource,
             otlp_timeout: config.timeout,
         }
     }
@@ -153,27 +148,32 @@ impl TracePipeline {
         if batch.is_empty() {
             return;
         }
+        let body = exporter.encode(|encoder, encoded_resource| {
+            otlp::encode_spans(encoder, &batch, &self.resource, encoded_resource)
+        });
         let limit = delivery.time_limit(closing, self.otlp_timeout);
-        let kept = batch.clone();
-        let reason = match tokio::time::timeout(limit, exporter.export(batch)).await {
+        let sent = tokio::time::timeout(limit, exporter.post(&body)).await;
+        exporter.recycle(body);
+        let reason = match sent {
             Ok(Ok(())) => {
                 delivery.succeeded();
                 return;
             }
-            Ok(Err(error)) => format!("the OTLP endpoint failed: {error}"),
+            Ok(Err(reason)) => reason,
             Err(_) => format!(
-                "the OTLP export did not finish within {} ms",
+                "the OTLP export to {} did not finish within {} ms",
+                exporter.url(),
                 limit.as_millis()
             ),
         };
         delivery.failed(&reason);
         if closing {
-            delivery.dropped(kept.len() as u64, &reason);
+            delivery.dropped(batch.len() as u64, &reason);
             return;
         }
         // Put them back in front of newer spans, for the next flush.
         let mut spans = self.buffer.spans.lock().unwrap_or_else(|p| p.into_inner());
-        let newer = std::mem::replace(&mut *spans, kept);
+        let newer = std::mem::replace(&mut *spans, batch);
         spans.extend(newer);
         if spans.len() > BUFFER_CAPACITY {
             let excess = spans.len() - BUFFER_CAPACITY;

@@ -1,9 +1,10 @@
-//! One keep-alive HTTP/1.1 connection to a pull runtime API (AWS Lambda,
-//! Tencent SCF).
+//! One keep-alive HTTP/1.1 client connection: to a pull runtime API (AWS
+//! Lambda, Tencent SCF) and, from the telemetry layers, to an OTLP/HTTP
+//! collector.
 //!
-//! Hand-written on purpose: this is the per-invocation hot path and the
-//! protocol needs only fixed requests and `Content-Length` or chunked
-//! responses. Parsing is `httparse`; the response head and body are slices
+//! Hand-written on purpose: both are per-invocation hot paths (a runtime
+//! API exchange per invocation, an OTLP export per `Freeze`), and both need
+//! only fixed requests and `Content-Length` or chunked responses. Parsing is `httparse`; the response head and body are slices
 //! of the read buffer, handed to the invocation without a copy. See
 //! `docs/design/runtime-api-client.md` for the measurement behind it.
 
@@ -32,18 +33,20 @@ pub(crate) struct HeaderSpan {
 
 /// A response as read off the wire.
 #[derive(Debug)]
-pub(crate) struct RawResponse {
-    pub(crate) status: u16,
+pub struct RawResponse {
+    /// The status code.
+    pub status: u16,
     /// `Name: value\r\n` lines (status line excluded).
-    pub(crate) head: Bytes,
+    pub head: Bytes,
     spans: [HeaderSpan; MAX_HEADERS],
     span_count: usize,
-    pub(crate) body: Bytes,
+    /// The body, de-chunked.
+    pub body: Bytes,
 }
 
 impl RawResponse {
     /// Every header as `(name, value)`.
-    pub(crate) fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         self.spans[..self.span_count].iter().map(|s| {
             (
                 &self.head[s.name.0 as usize..s.name.1 as usize],
@@ -53,8 +56,12 @@ impl RawResponse {
     }
 }
 
-pub(crate) struct Connection {
+/// One keep-alive connection; requests go one at a time.
+#[derive(Debug)]
+pub struct Connection {
     stream: TcpStream,
+    /// The `Host` header's value: the `host:port` connected to.
+    host: Box<str>,
     read: BytesMut,
     write: Vec<u8>,
     /// The peer asked to close after the last response.
@@ -62,11 +69,13 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    pub(crate) async fn connect(endpoint: &str) -> io::Result<Connection> {
+    /// Connects to `endpoint` (`host:port`).
+    pub async fn connect(endpoint: &str) -> io::Result<Connection> {
         let stream = TcpStream::connect(endpoint).await?;
         stream.set_nodelay(true)?;
         Ok(Connection {
             stream,
+            host: endpoint.into(),
             read: BytesMut::with_capacity(READ_CHUNK),
             write: Vec::with_capacity(1024),
             closing: false,
@@ -74,13 +83,13 @@ impl Connection {
     }
 
     /// Whether the connection can carry another request.
-    pub(crate) fn is_reusable(&self) -> bool {
+    pub fn is_reusable(&self) -> bool {
         !self.closing
     }
 
     /// Sends one request and reads its response. `path` is given in pieces
     /// so callers need not allocate it.
-    pub(crate) async fn request(
+    pub async fn request(
         &mut self,
         method: &str,
         path: &[&str],
@@ -93,8 +102,9 @@ impl Connection {
         for piece in path {
             self.write.extend_from_slice(piece.as_bytes());
         }
-        self.write
-            .extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\n");
+        self.write.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        self.write.extend_from_slice(self.host.as_bytes());
+        self.write.extend_from_slice(b"\r\n");
         for (name, value) in headers {
             self.write.extend_from_slice(name.as_bytes());
             self.write.extend_from_slice(b": ");
@@ -139,7 +149,7 @@ impl Connection {
             self.closing = true;
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                "the runtime API closed the connection",
+                "the server closed the connection",
             ));
         }
         Ok(())

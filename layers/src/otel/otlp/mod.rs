@@ -1,0 +1,36 @@
+//! OTLP/HTTP with protobuf bodies, written without the SDK's exporters.
+//!
+//! The OpenTelemetry SDK still records and aggregates; this module only
+//! turns what it collected into OTLP bytes and posts them. It exists
+//! because an export happens at every `Freeze`, i.e. once per invocation
+//! when invocations come one at a time, and the stock exporter path
+//! (convert to `opentelemetry-proto` structs, encode them, send with a
+//! pooled hyper client) cost more than a whole bare invocation; see
+//! `docs/design/otlp-export.md` for the measurement.
+//!
+//! # Layout
+//! - `proto`: [`Encoder`], protobuf's wire format into one reused buffer.
+//! - `common`: attributes, values, resource and scope.
+//! - `metrics` (feature `metrics`): `ExportMetricsServiceRequest`.
+//! - `spans` (feature `trace`): `ExportTraceServiceRequest`.
+//! - `sender`: [`OtlpSender`], one kept-alive connection per signal.
+//! - `export`: [`OtlpExport`], a signal's sender, encoded resource and
+//!   reused body buffer.
+
+mod common;
+mod export;
+#[cfg(feature = "metrics")]
+mod metrics;
+mod proto;
+mod sender;
+#[cfg(feature = "trace")]
+mod spans;
+
+pub(crate) use common::encode_resource;
+pub(crate) use export::OtlpExport;
+#[cfg(feature = "metrics")]
+pub(crate) use metrics::encode_metrics;
+pub(crate) use proto::Encoder;
+pub(crate) use sender::OtlpSender;
+#[cfg(feature = "trace")]
+pub(crate) use spans::encode_spans;
