@@ -128,6 +128,13 @@ impl Lifecycle {
         self.timings.report()
     }
 
+    /// Each phase's total time so far, indexed by [`Phase::index`]: what
+    /// [`timings`](Self::timings) reports per phase, without building the
+    /// report (telemetry reads it at every `Freeze`).
+    pub fn phase_totals(&self) -> [Duration; 9] {
+        self.timings.phase_totals()
+    }
+
     /// Records a named step inside a phase that is not a hook (a preload
     /// initialiser, a plugin load), so its cost shows in the timings.
     pub fn record_step(&self, phase: Phase, name: &str, elapsed: Duration) {

@@ -91,6 +91,10 @@ impl Timings {
         }
     }
 
+    pub(crate) fn phase_totals(&self) -> [Duration; 9] {
+        std::array::from_fn(|index| self.phases[index].read().1)
+    }
+
     pub(crate) fn report(&self) -> TimingsReport {
         let steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
         let phases = Phase::ALL

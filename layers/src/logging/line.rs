@@ -1,7 +1,7 @@
 //! The subscriber layer that writes one line per event.
 
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::Write as _;
 use std::time::SystemTime;
 
@@ -32,6 +32,13 @@ const SECRET_NAMES: &[&str] = &[
     "private_key",
     "cookie",
 ];
+
+/// The ids an invocation span carries, kept in its extensions.
+#[derive(Clone, Copy)]
+struct IdsRef<'a> {
+    request_id: &'a str,
+    function_name: &'a str,
+}
 
 /// The ids an invocation span carries, kept in its extensions.
 struct InvocationIds {
@@ -75,7 +82,7 @@ const PLAIN_NAMES: Names = Names {
 };
 
 thread_local! {
-    static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256));
 }
 
 impl LineLayer {
@@ -111,36 +118,42 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let scope = ctx.event_scope(event);
-        let ids = scope.and_then(|scope| {
-            scope.from_root().find_map(|span| {
-                span.extensions()
-                    .get::<InvocationIds>()
-                    .map(|ids| (ids.request_id.clone(), ids.function_name.clone()))
-            })
+        // The invocation span's ids are borrowed while the line is written.
+        let invocation = ctx.event_scope(event).and_then(|scope| {
+            scope
+                .from_root()
+                .find(|span| span.extensions().get::<InvocationIds>().is_some())
         });
+        let extensions = invocation.as_ref().map(|span| span.extensions());
+        let ids = extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get::<InvocationIds>())
+            .map(|ids| IdsRef {
+                request_id: &ids.request_id,
+                function_name: &ids.function_name,
+            });
         LINE.with(|line| {
             let mut line = line.borrow_mut();
             line.clear();
             match self.format {
-                LogFormat::Json => self.json(&mut line, event, ids.as_ref()),
-                LogFormat::Text => text(&mut line, event, ids.as_ref()),
+                LogFormat::Json => self.json(&mut line, event, ids),
+                LogFormat::Text => text(&mut line, event, ids),
             }
-            line.push('\n');
-            let _ = self.writer.make_writer().write_all(line.as_bytes());
+            line.push(b'\n');
+            let _ = self.writer.make_writer().write_all(&line);
         });
     }
 }
 
 impl LineLayer {
-    fn json(&self, line: &mut String, event: &Event<'_>, ids: Option<&(String, String)>) {
+    fn json(&self, line: &mut Vec<u8>, event: &Event<'_>, ids: Option<IdsRef<'_>>) {
         let names = self.names;
         let meta = event.metadata();
-        line.push('{');
+        line.push(b'{');
         key(line, names.timestamp);
-        line.push('"');
+        line.push(b'"');
         write_rfc3339(line, SystemTime::now());
-        line.push_str("\",");
+        line.extend_from_slice(b"\",");
         key(line, names.level);
         json_string(line, level_name(*meta.level()));
         let mut visitor = JsonVisitor {
@@ -149,27 +162,27 @@ impl LineLayer {
         };
         event.record(&mut visitor);
         let line = visitor.line;
-        if let Some((request_id, function_name)) = ids {
-            line.push(',');
+        if let Some(ids) = ids {
+            line.push(b',');
             key(line, names.request_id);
-            json_string(line, request_id);
-            line.push(',');
+            json_string(line, ids.request_id);
+            line.push(b',');
             key(line, names.function_name);
-            json_string(line, function_name);
+            json_string(line, ids.function_name);
         }
-        line.push(',');
+        line.push(b',');
         key(line, names.target);
         json_string(line, meta.target());
-        line.push('}');
+        line.push(b'}');
     }
 }
 
-fn text(line: &mut String, event: &Event<'_>, ids: Option<&(String, String)>) {
+fn text(line: &mut Vec<u8>, event: &Event<'_>, ids: Option<IdsRef<'_>>) {
     let meta = event.metadata();
     write_rfc3339(line, SystemTime::now());
     let _ = write!(line, " {} ", level_name(*meta.level()));
-    if let Some((request_id, function_name)) = ids {
-        let _ = write!(line, "{request_id} {function_name} ");
+    if let Some(ids) = ids {
+        let _ = write!(line, "{} {} ", ids.request_id, ids.function_name);
     }
     let _ = write!(line, "{}:", meta.target());
     event.record(&mut TextVisitor { line });
@@ -185,19 +198,68 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
+/// Whether `name` contains one of [`SECRET_NAMES`], in any case.
 fn is_secret(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    SECRET_NAMES.iter().any(|secret| lower.contains(secret))
+    let name = name.as_bytes();
+    SECRET_NAMES.iter().any(|secret| {
+        name.windows(secret.len())
+            .any(|window| window.eq_ignore_ascii_case(secret.as_bytes()))
+    })
 }
 
-fn key(line: &mut String, name: &str) {
+fn key(line: &mut Vec<u8>, name: &str) {
     json_string(line, name);
-    line.push(':');
+    line.push(b':');
 }
 
-fn json_string(line: &mut String, value: &str) {
-    // serde_json's escaping; writing a &str into a String cannot fail.
-    line.push_str(&serde_json::to_string(value).unwrap_or_default());
+/// `value` as a quoted JSON string.
+fn json_string(line: &mut Vec<u8>, value: &str) {
+    line.push(b'"');
+    JsonEscaped(line).push(value);
+    line.push(b'"');
+}
+
+/// Appends text JSON-escaped (RFC 8259: quote, backslash and control
+/// characters), so `Debug` output is escaped as it is formatted, without
+/// an intermediate `String`.
+struct JsonEscaped<'a>(&'a mut Vec<u8>);
+
+impl JsonEscaped<'_> {
+    fn push(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut plain_from = 0;
+        for (at, &byte) in bytes.iter().enumerate() {
+            let escape: &[u8] = match byte {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0x00..=0x1f => b"",
+                _ => continue,
+            };
+            self.0.extend_from_slice(&bytes[plain_from..at]);
+            plain_from = at + 1;
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.0.extend_from_slice(b"\\u00");
+                self.0.push(HEX[usize::from(byte >> 4)]);
+                self.0.push(HEX[usize::from(byte & 0xf)]);
+            } else {
+                self.0.extend_from_slice(escape);
+            }
+        }
+        self.0.extend_from_slice(&bytes[plain_from..]);
+    }
+}
+
+impl fmt::Write for JsonEscaped<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.push(text);
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -221,7 +283,7 @@ impl Visit for IdVisitor {
 }
 
 struct JsonVisitor<'a> {
-    line: &'a mut String,
+    line: &'a mut Vec<u8>,
     message_key: &'static str,
 }
 
@@ -236,7 +298,7 @@ impl JsonVisitor<'_> {
 
 impl Visit for JsonVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.line.push(',');
+        self.line.push(b',');
         key(self.line, self.name(field));
         json_string(
             self.line,
@@ -265,11 +327,24 @@ impl Visit for JsonVisitor<'_> {
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.record_number(field, value)
+        if is_secret(field.name()) {
+            return self.record_str(field, "");
+        }
+        self.line.push(b',');
+        key(self.line, self.name(field));
+        self.line
+            .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.record_str(field, &format!("{value:?}"));
+        if is_secret(field.name()) {
+            return self.record_str(field, "");
+        }
+        self.line.push(b',');
+        key(self.line, self.name(field));
+        self.line.push(b'"');
+        let _ = fmt::Write::write_fmt(&mut JsonEscaped(self.line), format_args!("{value:?}"));
+        self.line.push(b'"');
     }
 }
 
@@ -278,14 +353,14 @@ impl JsonVisitor<'_> {
         if is_secret(field.name()) {
             return self.record_str(field, "");
         }
-        self.line.push(',');
+        self.line.push(b',');
         key(self.line, self.name(field));
         let _ = write!(self.line, "{value}");
     }
 }
 
 struct TextVisitor<'a> {
-    line: &'a mut String,
+    line: &'a mut Vec<u8>,
 }
 
 impl Visit for TextVisitor<'_> {
@@ -301,5 +376,38 @@ impl Visit for TextVisitor<'_> {
         } else {
             let _ = write!(self.line, " {}={value:?}", field.name());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain",
+            "quote \" and backslash \\",
+            "lines\nand\ttabs\r",
+            "\u{0}\u{1f}\u{8}\u{c}\u{7f}",
+            "unicode é ✓ 🦀",
+        ] {
+            let mut line = Vec::new();
+            json_string(&mut line, text);
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn secret_names_match_in_any_case() {
+        assert!(is_secret("db_PASSWORD"));
+        assert!(is_secret("Authorization"));
+        assert!(is_secret("x_api_key"));
+        assert!(!is_secret("request_id"));
+        assert!(!is_secret("tok"));
     }
 }

@@ -1,22 +1,40 @@
 //! RFC 3339 UTC timestamps with milliseconds, as Lambda writes them.
 
-use std::fmt::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Appends `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ` to `out`.
-pub(crate) fn write_rfc3339(out: &mut String, time: SystemTime) {
+///
+/// Digits are written directly: this runs once per log line, and the
+/// formatting machinery's padding cost more than the rest of the line.
+pub(crate) fn write_rfc3339(out: &mut Vec<u8>, time: SystemTime) {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    );
+    digits(out, year.clamp(0, 9999) as u64, 4);
+    out.push(b'-');
+    digits(out, u64::from(month), 2);
+    out.push(b'-');
+    digits(out, u64::from(day), 2);
+    out.push(b'T');
+    digits(out, rest / 3600, 2);
+    out.push(b':');
+    digits(out, rest % 3600 / 60, 2);
+    out.push(b':');
+    digits(out, rest % 60, 2);
+    out.push(b'.');
+    digits(out, u64::from(since.subsec_millis()), 3);
+    out.push(b'Z');
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn digits(out: &mut Vec<u8>, mut value: u64, width: usize) {
+    let mut buf = [b'0'; 4];
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    out.extend_from_slice(&buf[..width]);
 }
 
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
@@ -40,14 +58,20 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         write_rfc3339(
             &mut out,
             UNIX_EPOCH + Duration::from_millis(1_709_251_200_123),
         );
-        assert_eq!(out, "2024-03-01T00:00:00.123Z");
+        assert_eq!(out, b"2024-03-01T00:00:00.123Z");
         out.clear();
         write_rfc3339(&mut out, UNIX_EPOCH);
-        assert_eq!(out, "1970-01-01T00:00:00.000Z");
+        assert_eq!(out, b"1970-01-01T00:00:00.000Z");
+        out.clear();
+        write_rfc3339(
+            &mut out,
+            UNIX_EPOCH + Duration::from_millis(4_102_444_799_999),
+        );
+        assert_eq!(out, b"2099-12-31T23:59:59.999Z");
     }
 }

@@ -8,11 +8,28 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, Metric, MetricData, ResourceMetrics};
 use serde_json::{json, Map, Value};
 
-/// The data points in `metrics`.
+/// The data points in `metrics` (counted at every flush, so without
+/// building them as [`lines`] does).
 pub(super) fn count_points(metrics: &ResourceMetrics) -> u64 {
-    let mut count = 0;
-    for_each_point(metrics, |_, _, _| count += 1);
-    count
+    fn count<T>(data: &MetricData<T>) -> usize {
+        match data {
+            MetricData::Sum(sum) => sum.data_points().count(),
+            MetricData::Gauge(gauge) => gauge.data_points().count(),
+            MetricData::Histogram(histogram) => histogram.data_points().count(),
+            MetricData::ExponentialHistogram(histogram) => histogram.data_points().count(),
+        }
+    }
+    let mut total = 0;
+    for scope in metrics.scope_metrics() {
+        for metric in scope.metrics() {
+            total += match metric.data() {
+                AggregatedMetrics::F64(data) => count(data),
+                AggregatedMetrics::U64(data) => count(data),
+                AggregatedMetrics::I64(data) => count(data),
+            };
+        }
+    }
+    total as u64
 }
 
 /// One line per data point: EMF on AWS, plain JSON elsewhere.

@@ -46,6 +46,8 @@ pub(super) struct MeterPipeline {
     /// Phase totals at the previous flush, to record deltas; `None` until
     /// init duration has been recorded.
     last_phases: Mutex<Option<[Duration; 9]>>,
+    /// `phase = <name>` for each phase, built once.
+    phase_attributes: [[KeyValue; 1]; 9],
 }
 
 impl std::fmt::Debug for MeterPipeline {
@@ -154,6 +156,7 @@ impl MeterPipeline {
             otlp_timeout: config.timeout,
             function_name: function.name.to_string(),
             last_phases: Mutex::new(None),
+            phase_attributes: Phase::ALL.map(|phase| [KeyValue::new("phase", phase.name())]),
         }
     }
 
@@ -162,31 +165,27 @@ impl MeterPipeline {
         let Some(lifecycle) = delivery.lifecycle() else {
             return;
         };
-        let report = lifecycle.timings();
+        let totals = lifecycle.phase_totals();
         let mut last = self.last_phases.lock().unwrap_or_else(|p| p.into_inner());
         let previous = match *last {
             Some(previous) => previous,
             None => {
-                let init = report.init_duration();
+                let init = lifecycle.timings().init_duration();
                 self.instruments
                     .init_duration
                     .record(init.as_secs_f64(), &[]);
                 [Duration::ZERO; 9]
             }
         };
-        let mut now = previous;
         for phase in Phase::ALL {
-            let total = report.phase(phase).total;
-            now[phase.index()] = total;
-            let delta = total.saturating_sub(previous[phase.index()]);
+            let delta = totals[phase.index()].saturating_sub(previous[phase.index()]);
             if !delta.is_zero() {
-                let attributes = [KeyValue::new("phase", phase.name())];
                 self.instruments
                     .phase_duration
-                    .add(delta.as_secs_f64(), &attributes);
+                    .add(delta.as_secs_f64(), &self.phase_attributes[phase.index()]);
             }
         }
-        *last = Some(now);
+        *last = Some(totals);
     }
 
     /// Collects and exports within the phase's share of its budget.
