@@ -46,6 +46,8 @@ pub(super) struct MeterPipeline {
     /// Phase totals at the previous flush, to record deltas; `None` until
     /// init duration has been recorded.
     last_phases: Mutex<Option<[Duration; 9]>>,
+    /// The previous collection, refilled by the next.
+    collected: Mutex<ResourceMetrics>,
     /// `phase = <name>` for each phase, built once.
     phase_attributes: [[KeyValue; 1]; 9],
 }
@@ -156,6 +158,7 @@ impl MeterPipeline {
             otlp_timeout: config.timeout,
             function_name: function.name.to_string(),
             last_phases: Mutex::new(None),
+            collected: Mutex::new(ResourceMetrics::default()),
             phase_attributes: Phase::ALL.map(|phase| [KeyValue::new("phase", phase.name())]),
         }
     }
@@ -194,20 +197,30 @@ impl MeterPipeline {
             return;
         }
         self.record_phases(delivery);
-        let mut collected = ResourceMetrics::default();
-        if let Err(error) = self.reader.collect(&mut collected) {
-            tracing::debug!("metrics collection failed: {error}");
-            return;
-        }
+        // The SDK refills the previous flush's structures in place.
+        let mut collected =
+            std::mem::take(&mut *self.collected.lock().unwrap_or_else(|p| p.into_inner()));
+        let collection = self.reader.collect(&mut collected);
         let points = console::count_points(&collected);
-        if points == 0 {
-            return;
-        }
-        match &self.sink {
-            Sink::Otlp(export) => {
-                let body = export.encode(|encoder, resource| {
+        let body = match &self.sink {
+            Sink::Otlp(export) if collection.is_ok() && points > 0 => {
+                Some(export.encode(|encoder, resource| {
                     otlp::encode_metrics(encoder, &collected, resource)
-                });
+                }))
+            }
+            Sink::Console { emf, namespace } if collection.is_ok() && points > 0 => {
+                let lines = console::lines(&collected, *emf, namespace, &self.function_name);
+                console::write_stdout(&lines);
+                None
+            }
+            _ => None,
+        };
+        *self.collected.lock().unwrap_or_else(|p| p.into_inner()) = collected;
+        if let Err(error) = collection {
+            tracing::debug!("metrics collection failed: {error}");
+        }
+        match (&self.sink, body) {
+            (Sink::Otlp(export), Some(body)) => {
                 let limit = delivery.time_limit(closing, self.otlp_timeout);
                 let deadline = tokio::time::Instant::now() + limit;
                 let mut attempt = 0;
@@ -234,11 +247,7 @@ impl MeterPipeline {
                 }
                 export.recycle(body);
             }
-            Sink::Console { emf, namespace } => {
-                let lines = console::lines(&collected, *emf, namespace, &self.function_name);
-                console::write_stdout(&lines);
-            }
-            Sink::None => {}
+            _ => {}
         }
     }
 }

@@ -200,7 +200,12 @@ impl Encoder {
         }
         prefix[width] = rest as u8;
         width += 1;
-        self.buf.splice(at..at + 1, prefix[..width].iter().copied());
+        // Widen the one-byte placeholder: shift the body right, then write
+        // the length in front of it.
+        let end = self.buf.len();
+        self.buf.resize(end + width - 1, 0);
+        self.buf.copy_within(at + 1..end, at + width);
+        self.buf[at..at + width].copy_from_slice(&prefix[..width]);
     }
 }
 
