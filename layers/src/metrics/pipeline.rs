@@ -219,35 +219,32 @@ impl MeterPipeline {
         if let Err(error) = collection {
             tracing::debug!("metrics collection failed: {error}");
         }
-        match (&self.sink, body) {
-            (Sink::Otlp(export), Some(body)) => {
-                let limit = delivery.time_limit(closing, self.otlp_timeout);
-                let deadline = tokio::time::Instant::now() + limit;
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let reason = match tokio::time::timeout_at(deadline, export.post(&body)).await {
-                        Ok(Ok(())) => {
-                            delivery.succeeded();
-                            break;
-                        }
-                        Ok(Err(reason)) => reason,
-                        Err(_) => format!(
-                            "the OTLP export to {} did not finish within {} ms",
-                            export.url(),
-                            limit.as_millis()
-                        ),
-                    };
-                    delivery.failed(&reason);
-                    // One retry, if the first attempt failed fast enough.
-                    if attempt >= 2 || tokio::time::Instant::now() + limit / 4 > deadline {
-                        delivery.dropped(points, &reason);
+        if let (Sink::Otlp(export), Some(body)) = (&self.sink, body) {
+            let limit = delivery.time_limit(closing, self.otlp_timeout);
+            let deadline = tokio::time::Instant::now() + limit;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let reason = match tokio::time::timeout_at(deadline, export.post(&body)).await {
+                    Ok(Ok(())) => {
+                        delivery.succeeded();
                         break;
                     }
+                    Ok(Err(reason)) => reason,
+                    Err(_) => format!(
+                        "the OTLP export to {} did not finish within {} ms",
+                        export.url(),
+                        limit.as_millis()
+                    ),
+                };
+                delivery.failed(&reason);
+                // One retry, if the first attempt failed fast enough.
+                if attempt >= 2 || tokio::time::Instant::now() + limit / 4 > deadline {
+                    delivery.dropped(points, &reason);
+                    break;
                 }
-                export.recycle(body);
             }
-            _ => {}
+            export.recycle(body);
         }
     }
 }

@@ -105,6 +105,22 @@ impl OtelConfig {
                 }
             },
         };
+        // The export speaks one protocol and does not compress; another
+        // choice is named in a warning rather than silently ignored.
+        for name in [
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        ] {
+            settings::choice(env, name, &["http/protobuf"], "http/protobuf");
+        }
+        for name in [
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+        ] {
+            settings::choice(env, name, &["none"], "none");
+        }
         let temporality = ["delta", "cumulative"];
         OtelConfig {
             endpoint,
@@ -216,6 +232,7 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
             ("OTEL_RESOURCE_ATTRIBUTES", "team=pay%20ments,broken"),
             ("OTEL_METRICS_EXPORTER", "prometheus"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ]);
         let config = OtelConfig::from_environment(&env);
         assert_eq!(config.metrics_url(), "http://127.0.0.1:4318/v1/metrics");

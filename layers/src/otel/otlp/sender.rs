@@ -138,3 +138,109 @@ impl OtlpSender {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    fn no_headers() -> HashMap<String, String> {
+        HashMap::new()
+    }
+
+    #[test]
+    fn unusable_endpoints_say_why() {
+        let https = OtlpSender::new("https://collector:4318/v1/traces", &no_headers());
+        assert!(https.unwrap_err().contains("https is not supported"));
+        assert!(OtlpSender::new("ftp://collector/v1/traces", &no_headers())
+            .unwrap_err()
+            .contains("not an http:// URL"));
+        let bad_name: HashMap<_, _> = [("bad name".to_owned(), "v".to_owned())].into();
+        assert!(
+            OtlpSender::new("http://127.0.0.1:4318/v1/traces", &bad_name)
+                .unwrap_err()
+                .contains("\"bad name\"")
+        );
+        let injected: HashMap<_, _> = [("x-key".to_owned(), "a\r\nHost: evil".to_owned())].into();
+        assert!(
+            OtlpSender::new("http://127.0.0.1:4318/v1/traces", &injected)
+                .unwrap_err()
+                .contains("control characters")
+        );
+        let fine = OtlpSender::new("http://localhost/v1/traces", &no_headers()).unwrap();
+        assert_eq!(fine.authority, "localhost:80");
+        assert_eq!(fine.path, "/v1/traces");
+    }
+
+    /// Reads one request (head and `Content-Length` body) from `socket`.
+    async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&seen).into_owned();
+            if let Some(head_end) = text.find("\r\n\r\n") {
+                let length = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .map_or(0, |n| n.trim().parse::<usize>().unwrap());
+                if seen.len() >= head_end + 4 + length {
+                    return text;
+                }
+            }
+            let n = socket.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the client closed mid-request");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_collector_closed_is_replaced_and_errors_name_the_status() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1/metrics", listener.local_addr().unwrap());
+        let headers: HashMap<_, _> = [("x-team".to_owned(), "payments".to_owned())].into();
+        let sender = OtlpSender::new(&url, &headers).unwrap();
+        let collector = tokio::spawn(async move {
+            // First connection: answer, then close without saying so.
+            let (mut first, _) = listener.accept().await.unwrap();
+            let request = read_request(&mut first).await;
+            first
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            drop(first);
+            // Second connection: the reused one failed, so the sender
+            // reconnected; refuse this body with a 400.
+            let (mut second, _) = listener.accept().await.unwrap();
+            let retried = read_request(&mut second).await;
+            second
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nno good")
+                .await
+                .unwrap();
+            (request, retried)
+        });
+        let limit = Duration::from_secs(5);
+        let within = |f| tokio::time::timeout(limit, f);
+        within(sender.post(b"first")).await.unwrap().unwrap();
+        // Let the collector's close reach the kept connection.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let refused = within(sender.post(b"second")).await.unwrap().unwrap_err();
+        assert!(refused.contains("answered 400: no good"), "{refused}");
+        let (request, retried) = tokio::time::timeout(limit, collector)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            request.starts_with("POST /v1/metrics HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(request.contains("Content-Type: application/x-protobuf\r\n"));
+        assert!(request.contains("x-team: payments\r\n"));
+        assert!(request.ends_with("\r\n\r\nfirst"));
+        assert!(retried.ends_with("\r\n\r\nsecond"));
+    }
+}
