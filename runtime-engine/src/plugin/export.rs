@@ -26,9 +26,7 @@ use bytes::Bytes;
 use super::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
 };
-use super::guest::{
-    block_on, guarded, instance, outcome_from_view, send_changed_outcome, send_outcome, Instance,
-};
+use super::guest::{block_on, guarded, instance, send_changed_outcome, send_outcome, Instance};
 use super::raw;
 use crate::error::BoxError;
 use crate::hook::{Flow, Hook};
@@ -230,8 +228,7 @@ unsafe extern "C" fn after_invoke(
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
-        let context = this.context(context);
-        let mut outcome = outcome_from_view(view);
+        let (context, mut outcome) = this.context_and_outcome(context, view);
         this.hook.on_after_invoke(&context, &mut outcome)?;
         send_changed_outcome(output, view, &outcome);
         this.keep_outcome(&context, outcome);
@@ -248,8 +245,7 @@ unsafe extern "C" fn after_response(
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
-        let context = this.context(context);
-        let outcome = this.outcome(view);
+        let (context, outcome) = this.context_and_kept_outcome(context, view);
         block_on(this.hook.on_after_response(&context, &outcome))?;
         Ok(abi::STATUS_CONTINUE)
     })

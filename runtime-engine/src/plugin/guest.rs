@@ -72,40 +72,65 @@ impl Instance {
         })
     }
 
+    /// The context `view` shows ([`Instance::context_with`]).
+    pub(crate) fn context(&self, view: &ContextView) -> Context {
+        self.context_with(view, |_| ()).0
+    }
+
+    /// The outcome `AfterInvoke` hands the hook, a copy of what `outcome`
+    /// shows, with the context `view` shows, under one lock.
+    pub(crate) fn context_and_outcome(
+        &self,
+        view: &ContextView,
+        outcome: &OutcomeView,
+    ) -> (Context, Outcome) {
+        self.context_with(view, |_| outcome_from_view(outcome))
+    }
+
     /// The context `view` shows: the latest one if it is the same
     /// invocation; else the latest one refilled in place for this invocation
     /// when no clone of it is left (the usual case: no allocation, nothing
     /// freed); else a new one. Either way it becomes the latest.
-    pub(crate) fn context(&self, view: &ContextView) -> Context {
+    /// Then runs `also` on the shared state under the same lock: one lock
+    /// per phase call.
+    fn context_with<R>(
+        &self,
+        view: &ContextView,
+        also: impl FnOnce(&mut Latest) -> R,
+    ) -> (Context, R) {
         // SAFETY: valid for the call (the ABI).
         let request_id = unsafe { raw::bytes(view.request_id) };
         let mut latest = self.latest();
         if let Some(context) = latest.context.as_mut() {
             if context.sequence() == view.sequence && context.request_id().as_bytes() == request_id
             {
-                return context.clone();
+                let context = context.clone();
+                let also = also(&mut latest);
+                return (context, also);
             }
             if let Some(facts) = context.facts_mut() {
                 self.refill(facts, view);
                 let context = context.clone();
                 let stale = latest.outcome.take();
+                let also = also(&mut latest);
                 drop(latest);
                 drop(stale);
-                return context;
+                return (context, also);
             }
         }
         drop(latest);
         let context = self.build_context(view);
-        let stale = {
+        let (stale, also) = {
             let mut latest = self.latest();
-            (
+            let stale = (
                 latest.context.replace(context.clone()),
                 latest.outcome.take(),
-            )
+            );
+            (stale, also(&mut latest))
         };
         // The previous invocation's values are freed outside the lock.
         drop(stale);
-        context
+        (context, also)
     }
 
     fn build_context(&self, view: &ContextView) -> Context {
@@ -192,14 +217,20 @@ impl Instance {
         drop(stale);
     }
 
-    /// The outcome `view` shows: the one kept by [`Instance::keep_outcome`]
-    /// if it still equals the view, else a copy of the view.
-    pub(crate) fn outcome(&self, view: &OutcomeView) -> Outcome {
-        let kept = self.latest().outcome.take();
-        match kept {
-            Some(outcome) if shows(view, &outcome) => outcome,
-            _ => outcome_from_view(view),
-        }
+    /// The context `context` shows and the outcome `outcome` shows: the one
+    /// kept by [`Instance::keep_outcome`] if it still equals the view, else
+    /// a copy of the view.
+    pub(crate) fn context_and_kept_outcome(
+        &self,
+        context: &ContextView,
+        outcome: &OutcomeView,
+    ) -> (Context, Outcome) {
+        let (context, kept) = self.context_with(context, |latest| latest.outcome.take());
+        let outcome = match kept {
+            Some(kept) if shows(outcome, &kept) => kept,
+            _ => outcome_from_view(outcome),
+        };
+        (context, outcome)
     }
 }
 
@@ -281,7 +312,7 @@ pub(crate) fn block_on(mut future: HookFuture<'_>) -> Result<(), BoxError> {
 }
 
 /// A copy of the outcome `view` shows.
-pub(crate) fn outcome_from_view(view: &OutcomeView) -> Outcome {
+fn outcome_from_view(view: &OutcomeView) -> Outcome {
     if view.is_error == 0 {
         // SAFETY: the view's slices are valid for the call (the ABI).
         let (body, content_type) =
