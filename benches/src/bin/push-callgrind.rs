@@ -38,6 +38,9 @@ fn request() -> String {
     )
 }
 
+/// A server to measure: its name, binary and environment.
+type Server = (&'static str, PathBuf, Vec<(&'static str, String)>);
+
 fn option(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -56,7 +59,7 @@ fn main() -> Result<(), String> {
     let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
     let function = release.join(option("--function").unwrap_or("examples/echo_raw".into()));
     let port = 18_090;
-    let servers: [(&str, PathBuf, Vec<(&str, String)>); 3] = [
+    let servers: [Server; 3] = [
         (
             "floor (bare hyper)",
             release.join("hyper-floor"),
