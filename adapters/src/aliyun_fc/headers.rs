@@ -10,7 +10,7 @@
 //! | `traceparent`, else `x-fc-tracing-opentracing-span-context` (Jaeger; observed) | `trace` |
 //! | all of them | `platform_headers` |
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use runtime_engine::{ContextBuilder, Credentials, Deadline, Lifecycle, TraceContext};
 
 use crate::request_facts::{FunctionFacts, SentFacts};
@@ -21,25 +21,36 @@ pub(crate) struct BadRequest(pub(crate) String);
 
 /// The value of `name`, if present, UTF-8 and not empty.
 pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(value_of)
+}
+
+/// `x-fc-control-path`, which routes every request: found by comparing
+/// names, cheaper than `get`'s parsed and hashed lookup for a handful of
+/// headers.
+pub(crate) fn control_path(headers: &HeaderMap) -> Option<&str> {
     headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+        .iter()
+        .find(|(name, _)| name.as_str() == "x-fc-control-path")
+        .and_then(|(_, value)| value_of(value))
+}
+
+/// A header's value, if visible ASCII and not blank. `trim_ascii` rather
+/// than `trim`: header values are ASCII, and `trim` decodes characters.
+fn value_of(value: &HeaderValue) -> Option<&str> {
+    value
+        .to_str()
+        .ok()
+        .map(str::trim_ascii)
         .filter(|v| !v.is_empty())
 }
 
-/// The request id FC sent, for log markers and answers.
-pub(crate) fn request_id(headers: &HeaderMap) -> Result<&str, BadRequest> {
-    get(headers, "x-fc-request-id").ok_or_else(|| {
-        BadRequest("the request has no x-fc-request-id header, so it cannot be answered as an FC invocation".into())
-    })
-}
-
-/// The headers an invocation's context is built from, found in one pass
-/// over the request's headers (looking each up by name would parse and hash
-/// every name again: measurable on a per-request path).
+/// The headers a request is routed by and an invocation's context is built
+/// from, found in one pass over the request's headers: looking each up by
+/// name would parse and hash every name again, and this runs on every
+/// request.
 #[derive(Debug, Default)]
 pub(crate) struct FcHeaders<'a> {
+    request_id: Option<&'a str>,
     function_name: Option<&'a str>,
     version_id: Option<&'a str>,
     qualifier: Option<&'a str>,
@@ -61,6 +72,7 @@ impl<'a> FcHeaders<'a> {
         for (name, value) in headers {
             let name = name.as_str();
             let slot = match name.strip_prefix("x-fc-") {
+                Some("request-id") => &mut found.request_id,
                 Some("function-name") => &mut found.function_name,
                 Some("version-id") => &mut found.version_id,
                 Some("qualifier") => &mut found.qualifier,
@@ -77,23 +89,29 @@ impl<'a> FcHeaders<'a> {
                 None => continue,
             };
             if slot.is_none() {
-                *slot = value.to_str().ok().map(str::trim).filter(|v| !v.is_empty());
+                *slot = value_of(value);
             }
         }
         found
     }
+
+    /// The request id FC sent, for log markers and answers.
+    pub(crate) fn request_id(&self) -> Result<&'a str, BadRequest> {
+        self.request_id.ok_or_else(|| {
+            BadRequest("the request has no x-fc-request-id header, so it cannot be answered as an FC invocation".into())
+        })
+    }
 }
 
-/// Starts the invocation's context from FC's headers (all but the trigger
-/// and the raw headers, which the caller adds).
+/// Starts the invocation's context for `request_id` from FC's headers (all
+/// but the trigger and the raw headers, which the caller adds).
 pub(crate) fn context(
     lifecycle: &Lifecycle,
     facts: &FunctionFacts,
     default_timeout: Option<std::time::Duration>,
-    request_id: &str,
-    headers: &HeaderMap,
+    request_id: String,
+    found: &FcHeaders<'_>,
 ) -> Result<ContextBuilder, BadRequest> {
-    let found = FcHeaders::read(headers);
     let memory_mb = match found.memory {
         Some(text) => Some(text.parse::<u32>().map_err(|_| {
             BadRequest(format!(

@@ -17,60 +17,56 @@ pub(crate) enum Framed {
 }
 
 impl Framed {
-    fn word(self) -> &'static str {
+    /// `FC <what> Start RequestId: `, whole, so a line is three pieces.
+    fn start(self) -> &'static str {
         match self {
-            Framed::Invoke => "Invoke",
-            Framed::Initialize => "Initialize",
-            Framed::PreFreeze => "PreFreeze",
-            Framed::PreStop => "PreStop",
+            Framed::Invoke => "FC Invoke Start RequestId: ",
+            Framed::Initialize => "FC Initialize Start RequestId: ",
+            Framed::PreFreeze => "FC PreFreeze Start RequestId: ",
+            Framed::PreStop => "FC PreStop Start RequestId: ",
+        }
+    }
+
+    fn end(self) -> &'static str {
+        match self {
+            Framed::Invoke => "FC Invoke End RequestId: ",
+            Framed::Initialize => "FC Initialize End RequestId: ",
+            Framed::PreFreeze => "FC PreFreeze End RequestId: ",
+            Framed::PreStop => "FC PreStop End RequestId: ",
         }
     }
 }
 
 /// Writes `FC <what> Start RequestId: <id>` as one line.
 pub(crate) fn start(out: &mut impl Write, what: Framed, request_id: &str) {
-    write_line(
-        out,
-        &["FC ", what.word(), " Start RequestId: ", request_id, "\n"],
-    );
+    write_line(out, what.start(), request_id, "\n");
 }
 
 /// Writes `FC <what> End RequestId: <id>`, with the failure suffix if `failed`.
 pub(crate) fn end(out: &mut impl Write, what: Framed, request_id: &str, failed: bool) {
     let suffix = if failed {
-        ", Error: Unhandled function error"
+        ", Error: Unhandled function error\n"
     } else {
-        ""
+        "\n"
     };
-    write_line(
-        out,
-        &[
-            "FC ",
-            what.word(),
-            " End RequestId: ",
-            request_id,
-            suffix,
-            "\n",
-        ],
-    );
+    write_line(out, what.end(), request_id, suffix);
 }
 
-/// Writes `pieces` with one `write_all`: two of these run per invocation,
+/// Writes the line with one `write_all`: two of these run per invocation,
 /// so the line is put together on the stack rather than through the
 /// formatting machinery (measurably cheaper) and reaches the log whole.
-fn write_line(out: &mut impl Write, pieces: &[&str]) {
+fn write_line(out: &mut impl Write, prefix: &str, request_id: &str, suffix: &str) {
     let mut line = [0u8; 256];
-    let mut len = 0;
-    for piece in pieces {
-        let Some(slot) = line.get_mut(len..len + piece.len()) else {
-            // An unusually long request id: allocate once.
-            let _ = out.write_all(pieces.concat().as_bytes());
-            return;
-        };
-        slot.copy_from_slice(piece.as_bytes());
-        len += piece.len();
-    }
-    let _ = out.write_all(&line[..len]);
+    let (head, id_end) = (prefix.len(), prefix.len() + request_id.len());
+    let Some(slot) = line.get_mut(..id_end + suffix.len()) else {
+        // An unusually long request id: allocate once.
+        let _ = out.write_all([prefix, request_id, suffix].concat().as_bytes());
+        return;
+    };
+    slot[..head].copy_from_slice(prefix.as_bytes());
+    slot[head..id_end].copy_from_slice(request_id.as_bytes());
+    slot[id_end..].copy_from_slice(suffix.as_bytes());
+    let _ = out.write_all(slot);
 }
 
 #[cfg(test)]

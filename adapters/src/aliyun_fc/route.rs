@@ -3,15 +3,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use hyper::body::Incoming;
 use runtime_engine::{
-    BoxError, CancellationToken, Error, Invocation, InvocationError, Lifecycle, Outcome,
-    PlatformHeaders, Trigger,
+    BoxError, CancellationToken, ContextBuilder, Error, Invocation, InvocationError, Lifecycle,
+    Outcome, PlatformHeaders, Trigger,
 };
 use tower::Service;
 
-use super::headers::{self, BadRequest};
+use super::headers::{self, BadRequest, FcHeaders};
 use super::lifecycle_hooks::{ensure_started, initialize, pre_freeze, pre_stop};
 use super::markers::{self, Framed};
 use crate::push_server::exchange::{response_reply, text_reply};
@@ -77,73 +78,87 @@ where
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
-    let control_path = headers::get(request.headers(), "x-fc-control-path");
-    match kind(request.method(), request.uri().path(), control_path) {
-        Some(Kind::Event) => invoke(&fc, service, request, false).await,
-        Some(Kind::Http) => invoke(&fc, service, request, true).await,
-        Some(Kind::Initialize) => initialize(&fc, request.headers()).await,
-        Some(Kind::PreFreeze) => pre_freeze(&fc, request.headers()).await,
-        Some(Kind::PreStop) => pre_stop(&fc, request.headers()).await,
+    let (parts, body) = request.into_parts();
+    let control_path = headers::control_path(&parts.headers);
+    // The lifecycle hooks are boxed: they are rare, and their futures would
+    // otherwise size (and so make every invocation move) this one.
+    match kind(&parts.method, parts.uri.path(), control_path) {
+        Some(Kind::Event) => invoke(&fc, service, parts, body, false).await,
+        Some(Kind::Http) => invoke(&fc, service, parts, body, true).await,
+        Some(Kind::Initialize) => Box::pin(initialize(&fc, &parts.headers)).await,
+        Some(Kind::PreFreeze) => Box::pin(pre_freeze(&fc, &parts.headers)).await,
+        Some(Kind::PreStop) => Box::pin(pre_stop(&fc, &parts.headers)).await,
         None => text_reply(
             StatusCode::NOT_FOUND,
             format!(
                 "not an FC request: {} {} with x-fc-control-path {:?}; FC sends POST /invoke, \
                  /http-invoke requests, POST /initialize, GET /pre-freeze and GET /pre-stop\n",
-                request.method(),
-                request.uri().path(),
+                parts.method,
+                parts.uri.path(),
                 control_path.unwrap_or("(none)")
             ),
         ),
     }
 }
 
+/// `x-fc-status`, made once rather than parsed on every answer.
+const X_FC_STATUS: HeaderName = HeaderName::from_static("x-fc-status");
+
 /// A failure FC records: `404` with `x-fc-status: 404` (reference 2.8).
 fn failure(error: &InvocationError, request_id: &str) -> Reply {
     let mut reply = error_reply(StatusCode::NOT_FOUND, error, request_id);
     reply
         .headers_mut()
-        .insert("x-fc-status", HeaderValue::from_static("404"));
+        .insert(X_FC_STATUS, HeaderValue::from_static("404"));
     reply
 }
 
-async fn invoke<S>(fc: &Arc<Fc>, service: S, request: Request<Incoming>, http: bool) -> Reply
+async fn invoke<S>(
+    fc: &Arc<Fc>,
+    service: S,
+    parts: http::request::Parts,
+    body: Incoming,
+    http: bool,
+) -> Reply
 where
     S: Service<Invocation, Response = Outcome> + Send + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
 {
     let work = fc.in_flight.start();
-    let (parts, body) = request.into_parts();
-    let request_id = match headers::request_id(&parts.headers) {
-        Ok(id) => id.to_owned(),
+    let found = FcHeaders::read(&parts.headers);
+    let request_id = match found.request_id() {
+        Ok(id) => id,
         Err(BadRequest(message)) => {
             let error = InvocationError::runtime("Runtime.MalformedInvocation", message);
             return failure(&error, "");
         }
     };
-    markers::start(&mut std::io::stdout().lock(), Framed::Invoke, &request_id);
-    let invocation = match prepare(fc, parts, body, &request_id, http).await {
-        Ok(invocation) => invocation,
+    markers::start(&mut std::io::stdout().lock(), Framed::Invoke, request_id);
+    let invocation = match prepare(fc, body, request_id, &found, http).await {
+        Ok(builder) => finish(builder, parts, http),
         Err(error) => {
             markers::end(
                 &mut std::io::stdout().lock(),
                 Framed::Invoke,
-                &request_id,
+                request_id,
                 true,
             );
-            return failure(&error, &request_id);
+            return failure(&error, request_id);
         }
     };
+    // From here the request id is the context's: the header map it was
+    // read from has moved into the invocation.
     let context = invocation.context.clone();
     let outcome = call_pipeline(service, invocation).await;
     markers::end(
         &mut std::io::stdout().lock(),
         Framed::Invoke,
-        &request_id,
+        context.request_id(),
         outcome.is_error(),
     );
     let reply = match &outcome {
-        Outcome::Error(error) => failure(error, &request_id),
+        Outcome::Error(error) => failure(error, context.request_id()),
         Outcome::Response(response) if http => http_reply(response.clone()),
         Outcome::Response(response) => {
             let mut reply = response_reply(runtime_engine::Response::with_content_type(
@@ -152,7 +167,7 @@ where
             ));
             reply
                 .headers_mut()
-                .insert("x-fc-status", HeaderValue::from_static("200"));
+                .insert(X_FC_STATUS, HeaderValue::from_static("200"));
             reply
         }
     };
@@ -161,15 +176,22 @@ where
     reply
 }
 
-/// Builds the invocation: init first, then body and context.
+/// Init first, then the body, then the context from `found`; returns the
+/// context builder and the payload.
 async fn prepare(
     fc: &Fc,
-    parts: http::request::Parts,
     body: Incoming,
     request_id: &str,
+    found: &FcHeaders<'_>,
     http: bool,
-) -> Result<Invocation, InvocationError> {
-    ensure_started(fc).await.map_err(|message| {
+) -> Result<(ContextBuilder, Bytes), InvocationError> {
+    let started = match fc.started.get() {
+        Some(started) => started.clone(),
+        // Boxed: it runs once, and `FunctionStart`'s future would otherwise
+        // size every invocation's.
+        None => Box::pin(ensure_started(fc)).await,
+    };
+    started.map_err(|message| {
         InvocationError::runtime(
             "Runtime.InitError",
             format!("the function could not start: {message}"),
@@ -182,31 +204,44 @@ async fn prepare(
         &fc.lifecycle,
         &fc.facts,
         fc.default_timeout,
-        request_id,
-        &parts.headers,
+        request_id.to_owned(),
+        found,
     )
     .map_err(|BadRequest(message)| {
         InvocationError::runtime("Runtime.MalformedInvocation", message)
     })?;
+    let trigger = if http { Trigger::Http } else { Trigger::Other };
+    Ok((builder.trigger(trigger), payload))
+}
+
+/// The invocation: for events, the request's headers move into the
+/// platform headers; for HTTP invocations the function sees the client's
+/// request, without FC's own `x-fc-*` headers (which clients may not send,
+/// reference 2.6), while the platform headers keep all of them.
+fn finish(
+    (builder, payload): (ContextBuilder, Bytes),
+    mut parts: http::request::Parts,
+    http: bool,
+) -> Invocation {
     if !http {
         let context = builder
-            .trigger(Trigger::Other)
             .platform_headers(PlatformHeaders::from_map(parts.headers))
             .build();
-        return Ok(Invocation::new(context, payload));
+        return Invocation::new(context, payload);
     }
+    // Copying the client's headers out is cheaper than cloning the whole
+    // map and then removing FC's by name (a hashed lookup each).
+    let mut visible = HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        if !name.as_str().starts_with("x-fc-") {
+            visible.append(name.clone(), value.clone());
+        }
+    }
+    let all = std::mem::replace(&mut parts.headers, visible);
     let context = builder
-        .trigger(Trigger::Http)
-        .platform_headers(PlatformHeaders::from_map(parts.headers.clone()))
+        .platform_headers(PlatformHeaders::from_map(all))
         .build();
-    // The function sees the client's request: FC's own `x-fc-*` headers
-    // (which clients may not send, reference 2.6) stay in platform_headers.
-    let mut parts = parts;
-    strip(&mut parts.headers, |name| name.starts_with("x-fc-"));
-    Ok(Invocation::from_http(
-        context,
-        Request::from_parts(parts, payload),
-    ))
+    Invocation::from_http(context, Request::from_parts(parts, payload))
 }
 
 /// The function's HTTP response, without the headers FC forbids in one

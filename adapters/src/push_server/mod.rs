@@ -8,7 +8,9 @@
 //! - [`work`]: [`InFlight`], invocations from arrival to the end of their
 //!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
 //! - [`exchange`]: reading bodies, calling the pipeline, writing replies.
+//! - [`drain`]: graceful shutdown of open connections.
 
+mod drain;
 pub(crate) mod exchange;
 pub(crate) mod work;
 
@@ -104,7 +106,7 @@ pub(crate) async fn serve<R, Fut>(
     R: Fn(Request<Incoming>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Reply> + Send + 'static,
 {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let drain_connections = drain::Drain::default();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -127,7 +129,7 @@ pub(crate) async fn serve<R, Fut>(
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let connection = drain_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!("connection ended: {error}");
@@ -135,10 +137,7 @@ pub(crate) async fn serve<R, Fut>(
         });
     }
     drop(listener);
-    if tokio::time::timeout(drain, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if !drain_connections.shutdown(drain).await {
         tracing::warn!(
             "requests still running {} ms after shutdown began; stopping anyway",
             drain.as_millis()
