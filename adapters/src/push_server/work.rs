@@ -21,6 +21,10 @@ pub(crate) struct InFlight {
 #[derive(Debug, Default)]
 struct Shared {
     count: AtomicUsize,
+    /// `wait_idle` calls in progress: the last `Work` to drop wakes them
+    /// only if there are any, since `Notify::notify_waiters` takes a lock
+    /// and work drops to zero after nearly every request.
+    waiting: AtomicUsize,
     idle: Notify,
 }
 
@@ -61,13 +65,17 @@ impl InFlight {
     /// Waits until no work is in flight, at most `budget`; `false` if some
     /// was still running then.
     pub(crate) async fn wait_idle(&self, budget: Duration) -> bool {
+        // SeqCst with the check in `Work::drop`: either that drop sees this
+        // waiter and notifies, or the count read below already sees zero.
+        self.shared.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.shared);
         let idle = async {
             loop {
                 let notified = self.shared.idle.notified();
                 tokio::pin!(notified);
                 // Registered before looking, so a drop in between still wakes us.
                 notified.as_mut().enable();
-                if self.shared.count.load(Ordering::Acquire) == 0 {
+                if self.shared.count.load(Ordering::SeqCst) == 0 {
                     return;
                 }
                 notified.await;
@@ -77,9 +85,20 @@ impl InFlight {
     }
 }
 
+/// Counts a `wait_idle` in progress until dropped (also when cut short).
+struct Waiting<'a>(&'a Shared);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Drop for Work {
     fn drop(&mut self) {
-        if self.shared.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.shared.count.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.shared.waiting.load(Ordering::SeqCst) > 0
+        {
             self.shared.idle.notify_waiters();
         }
     }

@@ -86,23 +86,33 @@ fn main() -> Result<(), String> {
     ];
     println!("{connections} connections, {short} and {long} requests");
     for (name, binary, env) in &servers {
-        let a = run(binary, env, port, connections, short)?;
-        let b = run(binary, env, port, connections, long)?;
+        let a = run(name, binary, env, port, connections, short)?;
+        let b = run(name, binary, env, port, connections, long)?;
         let per = (b as f64 - a as f64) / (long - short) as f64;
         println!("{name:<20} {per:>8.0} instructions per request");
     }
     Ok(())
 }
 
-/// Total instructions of `binary` answering `requests` requests.
+/// Total instructions of `binary` answering `requests` requests; the
+/// profile stays in the temporary directory, named after `name`, for
+/// `callgrind_annotate`.
 fn run(
+    name: &str,
     binary: &Path,
     env: &[(&str, String)],
     port: u16,
     connections: usize,
     requests: usize,
 ) -> Result<u64, String> {
-    let out = std::env::temp_dir().join(format!("light-runtime-push-{requests}.callgrind"));
+    let label: String = name
+        .split_whitespace()
+        .next()
+        .unwrap_or("server")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let out = std::env::temp_dir().join(format!("light-runtime-push-{label}-{requests}.callgrind"));
     let _ = std::fs::remove_file(&out);
     let mut child = Command::new("valgrind")
         .arg("--tool=callgrind")
