@@ -58,6 +58,8 @@ struct Received {
     traces: Vec<ExportTraceServiceRequest>,
     /// Requests that did not decode, with the reason.
     rejected: Vec<String>,
+    /// Items to refuse in each accepted request's `partial_success`.
+    refuse: i64,
 }
 
 /// The receiver; see the module docs. Stops when dropped.
@@ -87,9 +89,19 @@ impl Drop for OtlpReceiver {
 impl OtlpReceiver {
     /// Listens on `127.0.0.1:0`.
     pub async fn start() -> std::io::Result<OtlpReceiver> {
+        Self::start_refusing(0).await
+    }
+
+    /// Listens on `127.0.0.1:0` and accepts every request that decodes, but
+    /// answers it with a `partial_success` refusing `items` of it (data
+    /// points or spans), as a collector over its limits does.
+    pub async fn start_refusing(items: i64) -> std::io::Result<OtlpReceiver> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let received = Arc::new(Mutex::new(Received::default()));
+        let received = Arc::new(Mutex::new(Received {
+            refuse: items,
+            ..Received::default()
+        }));
         let (notify, changed) = watch::channel(0u64);
         let notify = Arc::new(notify);
         let shared = received.clone();
@@ -268,12 +280,15 @@ async fn handle(
     };
     let outcome = {
         let mut received = received.lock().unwrap_or_else(|p| p.into_inner());
+        let refuse = received.refuse;
         let decoded = match path.as_str() {
             "/v1/metrics" => ExportMetricsServiceRequest::decode(body)
                 .map(|r| received.metrics.push(r))
+                .map(|()| partial_metrics(refuse))
                 .map_err(|e| e.to_string()),
             "/v1/traces" => ExportTraceServiceRequest::decode(body)
                 .map(|r| received.traces.push(r))
+                .map(|()| partial_traces(refuse))
                 .map_err(|e| e.to_string()),
             other => Err(format!("unknown path {other}")),
         };
@@ -284,12 +299,46 @@ async fn handle(
     };
     notify.send_modify(|n| *n += 1);
     match outcome {
-        Ok(()) => Response::builder()
+        Ok(answer) => Response::builder()
             .header("content-type", "application/x-protobuf")
-            .body(Full::new(Bytes::new()))
+            .body(Full::new(Bytes::from(answer)))
             .expect("a valid response"),
         Err(reason) => reply(StatusCode::BAD_REQUEST, reason),
     }
+}
+
+/// The answer to a metrics export: empty, or refusing `refuse` points.
+fn partial_metrics(refuse: i64) -> Vec<u8> {
+    use opentelemetry_proto::tonic::collector::metrics::v1::{
+        ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
+    };
+    if refuse == 0 {
+        return Vec::new();
+    }
+    ExportMetricsServiceResponse {
+        partial_success: Some(ExportMetricsPartialSuccess {
+            rejected_data_points: refuse,
+            error_message: "over the test's limit".into(),
+        }),
+    }
+    .encode_to_vec()
+}
+
+/// The answer to a trace export: empty, or refusing `refuse` spans.
+fn partial_traces(refuse: i64) -> Vec<u8> {
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTracePartialSuccess, ExportTraceServiceResponse,
+    };
+    if refuse == 0 {
+        return Vec::new();
+    }
+    ExportTraceServiceResponse {
+        partial_success: Some(ExportTracePartialSuccess {
+            rejected_spans: refuse,
+            error_message: "over the test's limit".into(),
+        }),
+    }
+    .encode_to_vec()
 }
 
 fn reply(status: StatusCode, text: String) -> Response<Full<Bytes>> {

@@ -226,8 +226,12 @@ impl MeterPipeline {
             loop {
                 attempt += 1;
                 let reason = match tokio::time::timeout_at(deadline, export.post(&body)).await {
-                    Ok(Ok(())) => {
+                    Ok(Ok(None)) => {
                         delivery.succeeded();
+                        break;
+                    }
+                    Ok(Ok(Some(partial))) => {
+                        delivery.partly_rejected(export.url(), &partial);
                         break;
                     }
                     Ok(Err(reason)) => reason,

@@ -113,6 +113,21 @@ impl Delivery {
         }
     }
 
+    /// Records a successful export in which the collector refused some
+    /// items (OTLP's `partial_success`): they are counted as dropped.
+    pub(crate) fn partly_rejected(&self, url: &str, partial: &super::otlp::PartialSuccess) {
+        self.succeeded();
+        let why = if partial.message.is_empty() {
+            "it gave no reason".to_owned()
+        } else {
+            partial.message.clone()
+        };
+        self.dropped(
+            partial.rejected,
+            &format!("the collector at {url} refused them ({why})"),
+        );
+    }
+
     /// Items dropped so far.
     pub(crate) fn dropped_total(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

@@ -155,8 +155,12 @@ impl TracePipeline {
         let sent = tokio::time::timeout(limit, exporter.post(&body)).await;
         exporter.recycle(body);
         let reason = match sent {
-            Ok(Ok(())) => {
+            Ok(Ok(None)) => {
                 delivery.succeeded();
+                return;
+            }
+            Ok(Ok(Some(partial))) => {
+                delivery.partly_rejected(exporter.url(), &partial);
                 return;
             }
             Ok(Err(reason)) => reason,

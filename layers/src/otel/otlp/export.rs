@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use opentelemetry_sdk::Resource;
 
-use super::{encode_resource, Encoder, OtlpSender};
+use super::{encode_resource, Encoder, OtlpSender, PartialSuccess};
 
 /// The sender, the resource encoded once, and the body buffer kept between
 /// exports.
@@ -39,8 +39,9 @@ impl OtlpExport {
         encoder
     }
 
-    /// Posts an encoded body; `Err` says why it was not accepted.
-    pub(crate) async fn post(&self, body: &Encoder) -> Result<(), String> {
+    /// Posts an encoded body; `Err` says why it was not accepted,
+    /// `Ok(Some(..))` what the collector accepted but refused.
+    pub(crate) async fn post(&self, body: &Encoder) -> Result<Option<PartialSuccess>, String> {
         self.sender.post(body.as_slice()).await
     }
 

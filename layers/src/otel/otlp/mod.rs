@@ -14,6 +14,7 @@
 //! - `metrics` (feature `metrics`): `ExportMetricsServiceRequest`.
 //! - `spans` (feature `trace`): `ExportTraceServiceRequest`.
 //! - `sender`: [`OtlpSender`], one kept-alive connection per signal.
+//! - `response`: the `partial_success` of a collector's answer.
 //! - `export`: [`OtlpExport`], a signal's sender, encoded resource and
 //!   reused body buffer.
 
@@ -22,6 +23,7 @@ mod export;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod proto;
+mod response;
 mod sender;
 #[cfg(feature = "trace")]
 mod spans;
@@ -31,6 +33,7 @@ pub(crate) use export::OtlpExport;
 #[cfg(feature = "metrics")]
 pub(crate) use metrics::encode_metrics;
 pub(crate) use proto::Encoder;
+pub(crate) use response::PartialSuccess;
 pub(crate) use sender::OtlpSender;
 #[cfg(feature = "trace")]
 pub(crate) use spans::encode_spans;

@@ -6,6 +6,8 @@ use std::io;
 use light_runtime_adapters::connection::Connection;
 use tokio::sync::Mutex;
 
+use super::response::{partial_success, PartialSuccess};
+
 /// Where one signal is posted, and the connection to it.
 #[derive(Debug)]
 pub(crate) struct OtlpSender {
@@ -81,9 +83,10 @@ impl OtlpSender {
         &self.url
     }
 
-    /// Posts `body`; `Err` says why it was not accepted. A kept-alive
-    /// connection the collector has meanwhile closed is replaced once.
-    pub(crate) async fn post(&self, body: &[u8]) -> Result<(), String> {
+    /// Posts `body`; `Err` says why it was not accepted, `Ok(Some(..))`
+    /// what the collector accepted but refused. A kept-alive connection the
+    /// collector has meanwhile closed is replaced once.
+    pub(crate) async fn post(&self, body: &[u8]) -> Result<Option<PartialSuccess>, String> {
         let mut slot = self.connection.lock().await;
         let kept = slot.take().filter(Connection::is_reusable);
         let reused = kept.is_some();
@@ -103,7 +106,7 @@ impl OtlpSender {
             *slot = Some(connection);
         }
         if (200..300).contains(&response.status) {
-            Ok(())
+            Ok(partial_success(&response.body))
         } else {
             let excerpt = String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
                 .into_owned();
@@ -225,7 +228,7 @@ mod tests {
         });
         let limit = Duration::from_secs(5);
         let within = |f| tokio::time::timeout(limit, f);
-        within(sender.post(b"first")).await.unwrap().unwrap();
+        assert_eq!(within(sender.post(b"first")).await.unwrap(), Ok(None));
         // Let the collector's close reach the kept connection.
         tokio::time::sleep(Duration::from_millis(20)).await;
         let refused = within(sender.post(b"second")).await.unwrap().unwrap_err();
