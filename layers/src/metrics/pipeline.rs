@@ -41,7 +41,6 @@ pub(super) struct MeterPipeline {
     reader: SharedReader,
     pub(super) instruments: Instruments,
     sink: Sink,
-    otlp_timeout: Duration,
     function_name: String,
     /// Phase totals at the previous flush, to record deltas; `None` until
     /// init duration has been recorded.
@@ -128,7 +127,12 @@ impl MeterPipeline {
         };
         let sink = match config.metrics_exporter {
             ExporterKind::Otlp => {
-                match OtlpExport::new(&config.metrics_url(), &config.headers, &resource) {
+                match OtlpExport::new(
+                    &config.metrics_url(),
+                    &config.headers,
+                    config.timeout,
+                    &resource,
+                ) {
                     Ok(export) => Sink::Otlp(Box::new(export)),
                     Err(reason) => {
                         crate::settings::warn_invalid(
@@ -155,7 +159,6 @@ impl MeterPipeline {
             reader,
             instruments,
             sink,
-            otlp_timeout: config.timeout,
             function_name: function.name.to_string(),
             last_phases: Mutex::new(None),
             collected: Mutex::new(ResourceMetrics::default()),
@@ -220,33 +223,8 @@ impl MeterPipeline {
             tracing::debug!("metrics collection failed: {error}");
         }
         if let (Sink::Otlp(export), Some(body)) = (&self.sink, body) {
-            let limit = delivery.time_limit(closing, self.otlp_timeout);
-            let deadline = tokio::time::Instant::now() + limit;
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let reason = match tokio::time::timeout_at(deadline, export.post(&body)).await {
-                    Ok(Ok(None)) => {
-                        delivery.succeeded();
-                        break;
-                    }
-                    Ok(Ok(Some(partial))) => {
-                        delivery.partly_rejected(export.url(), &partial);
-                        break;
-                    }
-                    Ok(Err(reason)) => reason,
-                    Err(_) => format!(
-                        "the OTLP export to {} did not finish within {} ms",
-                        export.url(),
-                        limit.as_millis()
-                    ),
-                };
-                delivery.failed(&reason);
-                // One retry, if the first attempt failed fast enough.
-                if attempt >= 2 || tokio::time::Instant::now() + limit / 4 > deadline {
-                    delivery.dropped(points, &reason);
-                    break;
-                }
+            if let Err(reason) = export.deliver(&body, delivery, closing).await {
+                delivery.dropped(points, &reason);
             }
             export.recycle(body);
         }

@@ -26,7 +26,6 @@ pub(super) struct TracePipeline {
     exporter: Option<OtlpExport>,
     /// The resource, for its schema URL in each export.
     resource: Resource,
-    otlp_timeout: Duration,
 }
 
 impl std::fmt::Debug for TracePipeline {
@@ -78,7 +77,12 @@ impl TracePipeline {
         let resource = otel::resource(function, config);
         let exporter = match config.traces_exporter {
             ExporterKind::Otlp => {
-                match OtlpExport::new(&config.traces_url(), &config.headers, &resource) {
+                match OtlpExport::new(
+                    &config.traces_url(),
+                    &config.headers,
+                    config.timeout,
+                    &resource,
+                ) {
                     Ok(export) => Some(export),
                     Err(reason) => {
                         crate::settings::warn_invalid(
@@ -115,7 +119,6 @@ impl TracePipeline {
             buffer,
             exporter,
             resource,
-            otlp_timeout: config.timeout,
         }
     }
 
@@ -151,26 +154,11 @@ impl TracePipeline {
         let body = exporter.encode(|encoder, encoded_resource| {
             otlp::encode_spans(encoder, &batch, &self.resource, encoded_resource)
         });
-        let limit = delivery.time_limit(closing, self.otlp_timeout);
-        let sent = tokio::time::timeout(limit, exporter.post(&body)).await;
+        let delivered = exporter.deliver(&body, delivery, closing).await;
         exporter.recycle(body);
-        let reason = match sent {
-            Ok(Ok(None)) => {
-                delivery.succeeded();
-                return;
-            }
-            Ok(Ok(Some(partial))) => {
-                delivery.partly_rejected(exporter.url(), &partial);
-                return;
-            }
-            Ok(Err(reason)) => reason,
-            Err(_) => format!(
-                "the OTLP export to {} did not finish within {} ms",
-                exporter.url(),
-                limit.as_millis()
-            ),
+        let Err(reason) = delivered else {
+            return;
         };
-        delivery.failed(&reason);
         if closing {
             delivery.dropped(batch.len() as u64, &reason);
             return;

@@ -2,32 +2,79 @@
 //! reuses.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use opentelemetry_sdk::Resource;
+use tokio::time::Instant;
 
-use super::{encode_resource, Encoder, OtlpSender, PartialSuccess};
+use super::{encode_resource, Encoder, OtlpSender};
+use crate::otel::Delivery;
 
-/// The sender, the resource encoded once, and the body buffer kept between
-/// exports.
+/// The sender, the resource encoded once, the body buffer kept between
+/// exports, and how long one attempt may take.
 #[derive(Debug)]
 pub(crate) struct OtlpExport {
     sender: OtlpSender,
     resource: Vec<u8>,
     buffer: Mutex<Vec<u8>>,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT`.
+    timeout: Duration,
 }
 
 impl OtlpExport {
-    /// An export to `url` with extra `headers`, or why it cannot send there.
+    /// An export to `url` with extra `headers` and an attempt `timeout`, or
+    /// why it cannot send there.
     pub(crate) fn new<'a>(
         url: &str,
         headers: impl IntoIterator<Item = (&'a String, &'a String)>,
+        timeout: Duration,
         resource: &Resource,
     ) -> Result<Self, String> {
         Ok(OtlpExport {
             sender: OtlpSender::new(url, headers)?,
             resource: encode_resource(resource),
             buffer: Mutex::new(Vec::new()),
+            timeout,
         })
+    }
+
+    /// Posts `body` within the phase's share of its budget (`closing`: at
+    /// `Close`), once more if the first attempt failed fast enough, and
+    /// tells `delivery` how it went. `Err` says why nothing was accepted;
+    /// what to do with the items is the caller's.
+    pub(crate) async fn deliver(
+        &self,
+        body: &Encoder,
+        delivery: &Delivery,
+        closing: bool,
+    ) -> Result<(), String> {
+        let limit = delivery.time_limit(closing, self.timeout);
+        let deadline = Instant::now() + limit;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let reason =
+                match tokio::time::timeout_at(deadline, self.sender.post(body.as_slice())).await {
+                    Ok(Ok(None)) => {
+                        delivery.succeeded();
+                        return Ok(());
+                    }
+                    Ok(Ok(Some(partial))) => {
+                        delivery.partly_rejected(self.url(), &partial);
+                        return Ok(());
+                    }
+                    Ok(Err(reason)) => reason,
+                    Err(_) => format!(
+                        "the OTLP export to {} did not finish within {} ms",
+                        self.url(),
+                        limit.as_millis()
+                    ),
+                };
+            delivery.failed(&reason);
+            if attempt >= 2 || Instant::now() + limit / 4 > deadline {
+                return Err(reason);
+            }
+        }
     }
 
     /// Encodes one request body with `encode(encoder, encoded_resource)`,
@@ -37,12 +84,6 @@ impl OtlpExport {
         let mut encoder = Encoder::reusing(buffer);
         encode(&mut encoder, &self.resource);
         encoder
-    }
-
-    /// Posts an encoded body; `Err` says why it was not accepted,
-    /// `Ok(Some(..))` what the collector accepted but refused.
-    pub(crate) async fn post(&self, body: &Encoder) -> Result<Option<PartialSuccess>, String> {
-        self.sender.post(body.as_slice()).await
     }
 
     /// Keeps `body`'s buffer for the next export.
