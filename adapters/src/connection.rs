@@ -88,12 +88,12 @@ impl Connection {
     }
 
     /// Sends one request and reads its response. `path` is given in pieces
-    /// so callers need not allocate it.
-    pub async fn request(
+    /// and headers as any string pairs, so callers need not allocate them.
+    pub async fn request<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
         path: &[&str],
-        headers: &[(&str, &str)],
+        headers: &[(N, V)],
         body: &[u8],
     ) -> io::Result<RawResponse> {
         self.write.clear();
@@ -106,9 +106,9 @@ impl Connection {
         self.write.extend_from_slice(self.host.as_bytes());
         self.write.extend_from_slice(b"\r\n");
         for (name, value) in headers {
-            self.write.extend_from_slice(name.as_bytes());
+            self.write.extend_from_slice(name.as_ref().as_bytes());
             self.write.extend_from_slice(b": ");
-            self.write.extend_from_slice(value.as_bytes());
+            self.write.extend_from_slice(value.as_ref().as_bytes());
             self.write.extend_from_slice(b"\r\n");
         }
         if method != "GET" {

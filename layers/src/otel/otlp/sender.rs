@@ -131,13 +131,8 @@ impl OtlpSender {
         connection: &mut Connection,
         body: &[u8],
     ) -> io::Result<light_runtime_adapters::connection::RawResponse> {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
         connection
-            .request("POST", &[&self.path], &headers, body)
+            .request("POST", &[&self.path], &self.headers, body)
             .await
     }
 }
