@@ -62,13 +62,32 @@ fn encode_gauge<T: Number>(encoder: &mut Encoder, gauge: &Gauge<T>) {
     let time = nanos(gauge.time());
     for point in gauge.data_points() {
         encoder.message(1, |e| {
-            e.fixed64(2, start);
-            e.fixed64(3, time);
-            point.value().encode(e, 4, 6);
-            exemplars(e, 5, point.exemplars());
-            attributes(e, 7, point.attributes());
+            number_point(
+                e,
+                start,
+                time,
+                point.value(),
+                point.exemplars(),
+                point.attributes(),
+            )
         });
     }
+}
+
+/// The fields of one `NumberDataPoint`, shared by gauges and sums.
+fn number_point<'a, T: Number + 'a>(
+    encoder: &mut Encoder,
+    start: u64,
+    time: u64,
+    value: T,
+    point_exemplars: impl Iterator<Item = &'a Exemplar<T>>,
+    point_attributes: impl Iterator<Item = &'a opentelemetry::KeyValue>,
+) {
+    encoder.fixed64(2, start);
+    encoder.fixed64(3, time);
+    value.encode(encoder, 4, 6);
+    exemplars(encoder, 5, point_exemplars);
+    attributes(encoder, 7, point_attributes);
 }
 
 /// `Sum { data_points = 1, aggregation_temporality = 2, is_monotonic = 3 }`.
@@ -77,11 +96,14 @@ fn encode_sum<T: Number>(encoder: &mut Encoder, sum: &Sum<T>) {
     let time = nanos(sum.time());
     for point in sum.data_points() {
         encoder.message(1, |e| {
-            e.fixed64(2, start);
-            e.fixed64(3, time);
-            point.value().encode(e, 4, 6);
-            exemplars(e, 5, point.exemplars());
-            attributes(e, 7, point.attributes());
+            number_point(
+                e,
+                start,
+                time,
+                point.value(),
+                point.exemplars(),
+                point.attributes(),
+            )
         });
     }
     encoder.uint64(2, temporality(sum.temporality()));
