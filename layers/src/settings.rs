@@ -2,6 +2,8 @@
 //! never fatal; it gives one clear warning naming the variable and the
 //! default used instead.
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use light_runtime_adapters::Environment;
@@ -67,16 +69,25 @@ pub(crate) fn choice(
     }
 }
 
-/// Logs that `name=value` is invalid and which default is used.
+/// Logs that `name=value` is invalid and which default is used, once per
+/// process: the metrics and tracing layers each read the same `OTEL_*`
+/// variables, and one bad value is one warning.
 ///
 /// Written with `eprintln!` as well as `tracing::warn!`: settings are read
 /// before the logging subscriber exists, and the warning must not be lost.
 pub(crate) fn warn_invalid(name: &str, value: &str, expected: &str, default: &str) {
+    static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let message = format!(
         "light-runtime: {name}=`{value}` is not valid (expected {expected}); using {default}"
     );
-    tracing::warn!("{message}");
-    eprintln!("{message}");
+    let first = WARNED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(message.clone());
+    if first {
+        tracing::warn!("{message}");
+        eprintln!("{message}");
+    }
 }
 
 #[cfg(test)]
