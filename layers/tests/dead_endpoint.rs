@@ -92,12 +92,7 @@ async fn a_silent_endpoint_never_delays_or_fails_an_invocation() {
     );
 
     let stopping = std::time::Instant::now();
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
     assert!(
         stopping.elapsed() < Duration::from_millis(450),
         "Close took {:?}",

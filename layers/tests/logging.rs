@@ -73,12 +73,7 @@ async fn json_lines_carry_the_request_id_and_never_the_payload_or_secrets() {
             .is_error());
         ids.push(id);
     }
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
     let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     assert!(

@@ -90,12 +90,7 @@ async fn layers_from_the_environment_export_every_invocation_and_span() {
         receiver.metric_sum("faas.invocations", None)
     );
 
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
     assert!(receiver.rejected().is_empty(), "{:?}", receiver.rejected());
     assert_eq!(receiver.metric_sum("faas.invocations", None), n);

@@ -68,12 +68,7 @@ async fn values_reach_handlers_and_durations_reach_the_timings() {
         json!({"config": "loaded", "pool": 8})
     );
     assert_eq!(pool.get().map(|p| p.0), Some(8));
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
     let report = timings.0.lock().unwrap().clone().expect("End ran");
     let phase = report.phase(Phase::FunctionStart);

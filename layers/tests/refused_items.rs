@@ -42,12 +42,7 @@ async fn items_a_collector_refuses_are_counted_as_dropped() {
         let result = emulator.result(&id, WAIT).await.expect("an answer");
         assert_eq!(result.body_json().unwrap(), json!({ "n": n }));
     }
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
     let (metric_requests, trace_requests) = collector.requests();
     assert!(

@@ -53,10 +53,5 @@ async fn the_margin_cancels_early_and_a_late_handler_times_out_before_the_deadli
         pushed.elapsed() < Duration::from_millis(1000),
         "posted before the deadline"
     );
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
 }

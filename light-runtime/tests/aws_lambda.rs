@@ -5,36 +5,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod support;
+use support::running::{echo, env_for};
+
 use light_runtime::engine::CancellationToken;
 use light_runtime::{Context, Environment, Error, Phase, Runtime, RuntimeError};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
 use light_runtime_testkit::recording::RecordingHook;
+use light_runtime_testkit::stop_runtime;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn env_for(emulator: &LambdaEmulator, extra: &[(&str, &str)]) -> Environment {
-    let mut vars = vec![
-        ("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api()),
-        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "orders".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION".to_owned(), "7".to_owned()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(),
-            "256".to_owned(),
-        ),
-        ("AWS_REGION".to_owned(), "eu-west-1".to_owned()),
-    ];
-    vars.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    Environment::from_vars(vars)
-}
-
-async fn echo(event: Value, _ctx: Context) -> Result<Value, Error> {
-    Ok(event)
-}
 
 /// A function that fails, panics or echoes, depending on the event.
 async fn moody(event: Value, _ctx: Context) -> Result<Value, Error> {
@@ -71,18 +52,6 @@ where
     (shutdown, task)
 }
 
-async fn stop(
-    shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<Result<(), RuntimeError>>,
-) {
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .expect("runtime stops after shutdown")
-        .expect("runtime task did not panic")
-        .expect("orderly shutdown is Ok");
-}
-
 #[tokio::test]
 async fn echo_round_trip() {
     let emulator = LambdaEmulator::start().await.unwrap();
@@ -95,7 +64,7 @@ async fn echo_round_trip() {
         json!({"hello": "world", "n": [1, 2, 3]})
     );
     assert_eq!(emulator.answers_for(&id), 1);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -185,7 +154,7 @@ async fn every_context_field_is_filled_from_its_header() {
     assert_eq!(seen["cold_start"], false);
     assert_eq!(seen["sequence"], 2);
     assert_eq!(seen["traceparent"], Value::Null);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -233,7 +202,7 @@ async fn error_panic_and_malformed_event_each_get_one_error_and_the_loop_goes_on
     for id in [&failing, &panicking, &malformed, &fine] {
         assert_eq!(emulator.answers_for(id), 1, "answers for {id}");
     }
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -262,7 +231,7 @@ async fn ten_thousand_invocations_get_exactly_one_answer_each() {
     let errors = emulator.count("/error");
     assert_eq!(errors, 200);
     assert_eq!(emulator.count("/response"), 9_800);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -355,7 +324,7 @@ async fn a_runtime_api_answering_5xx_is_retried_with_backoff() {
         .await
         .expect("answered after the retries");
     assert_eq!(result.body_json().unwrap(), json!({"after": "retries"}));
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -365,7 +334,7 @@ async fn the_shutdown_extension_is_registered_and_its_refusal_is_survived() {
     let id = emulator.push(Event::json(json!(1)));
     emulator.result(&id, WAIT).await.unwrap();
     assert_eq!(emulator.extensions(), ["light-runtime-shutdown"]);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 
     let refusing = LambdaEmulator::start().await.unwrap();
     refusing.refuse_extensions(true);
@@ -380,7 +349,7 @@ async fn the_shutdown_extension_is_registered_and_its_refusal_is_survived() {
             .unwrap(),
         json!(2)
     );
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -409,7 +378,7 @@ async fn managed_instances_serve_max_concurrency_invocations_at_once() {
         }
     };
     let (shutdown, task) = start(
-        env_for(&emulator, &[("AWS_LAMBDA_MAX_CONCURRENCY", "4")]),
+        env_for(&emulator, &[("AWS_LAMBDA_MAX_CONCURRENCY", "4".into())]),
         vec![],
         handler,
     );
@@ -431,7 +400,7 @@ async fn managed_instances_serve_max_concurrency_invocations_at_once() {
     }
     assert_eq!(emulator.max_in_flight(), 4);
     assert_eq!(peak.load(Ordering::SeqCst), 4);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }
 
 #[tokio::test]
@@ -444,7 +413,7 @@ async fn hooks_see_every_phase_in_onion_order() {
     emulator.result(&id, WAIT).await.unwrap();
     // The runtime froze and went back to `next` before we stop it.
     assert!(emulator.wait_next_waiting(1, WAIT).await);
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
     use Phase::*;
     outer.shared_log().assert_sequence(&[
         ("outer", RuntimeStart),
@@ -492,5 +461,5 @@ async fn a_tower_service_is_a_handler_too() {
         .find(|c| c.path.ends_with(&format!("{id}/response")))
         .unwrap();
     assert_eq!(call.header("content-type"), Some("text/plain"));
-    stop(shutdown, task).await;
+    stop_runtime(&shutdown, task).await;
 }

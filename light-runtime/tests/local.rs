@@ -91,12 +91,7 @@ async fn the_local_server_runs_the_function_with_its_lifecycle() {
     assert_eq!(status, 405);
     assert!(text.contains("function `greeter` is running"), "{text}");
 
-    shutdown.cancel();
-    tokio::time::timeout(WAIT, task)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    light_runtime_testkit::stop_runtime(&shutdown, task).await;
     let phases = hook.phases();
     assert_eq!(phases[..2], [Phase::RuntimeStart, Phase::FunctionStart]);
     assert_eq!(

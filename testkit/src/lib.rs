@@ -19,6 +19,7 @@
 //!   decodes protobuf metrics and spans for assertions.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
 //!   order of lifecycle phases within and across hooks.
+//! - [`stopping`]: [`stop_runtime`], shutting a runtime under test down.
 //!
 //! # Example
 //! ```
@@ -44,7 +45,9 @@ pub mod lambda;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod recording;
+pub mod stopping;
 pub mod tencent_scf;
 
 pub use lambda::{EmulatorBuilder, Event, InvocationResult, LambdaEmulator, RecordedCall};
 pub use recording::{Record, RecordingHook, SharedLog};
+pub use stopping::stop_runtime;
