@@ -41,10 +41,14 @@ pub(crate) fn install_hook() {
 
 /// Runs `f`, catching a panic; the engine reports it, so it is not printed.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R + UnwindSafe) -> std::thread::Result<R> {
-    let was = CATCHING.with(|c| c.replace(true));
-    let result = std::panic::catch_unwind(f);
-    CATCHING.with(|c| c.set(was));
-    result
+    // One thread-local lookup for both the set and the restore: in a
+    // plugin (a shared library) each lookup is a `__tls_get_addr` call.
+    CATCHING.with(|catching| {
+        let was = catching.replace(true);
+        let result = std::panic::catch_unwind(f);
+        catching.set(was);
+        result
+    })
 }
 
 pin_project_lite::pin_project! {

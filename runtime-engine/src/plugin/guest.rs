@@ -164,7 +164,7 @@ impl Instance {
             facts.function = function.clone();
         }
         // SAFETY: valid for the call (the ABI).
-        replace_text(&mut facts.request_id, unsafe {
+        set_text(&mut facts.request_id, unsafe {
             raw::bytes(view.request_id)
         });
         facts.sequence = view.sequence;
@@ -243,16 +243,19 @@ fn trace_from_view(view: &ContextView) -> Option<TraceContext> {
     })
 }
 
-/// Makes `text` the text of `bytes` (invalid UTF-8 replaced), in place.
+/// Makes `text` the text of `bytes` (invalid UTF-8 replaced), in place,
+/// keeping it untouched when it already is.
 fn replace_text(text: &mut String, bytes: &[u8]) {
     if text.as_bytes() != bytes {
-        text.clear();
-        // Valid text (the rule) is copied after the fast check alone.
-        match std::str::from_utf8(bytes) {
-            Ok(valid) => text.push_str(valid),
-            Err(_) => text.push_str(&String::from_utf8_lossy(bytes)),
-        }
+        set_text(text, bytes);
     }
+}
+
+/// Makes `text` the text of `bytes` (invalid UTF-8 replaced), in place,
+/// without first comparing: for text that differs on every invocation.
+fn set_text(text: &mut String, bytes: &[u8]) {
+    text.clear();
+    text.push_str(&raw::text_of(bytes));
 }
 
 /// Makes `slot` the text of `bytes`, `None` when empty, in place.

@@ -4,10 +4,11 @@
 
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
-use super::abi::{self, ByteSlice, Output, PluginTable};
+use super::abi::{self, ByteSlice, FunctionView, Output, PluginTable};
 use super::raw;
 use super::views::{self, context_view, function_view, outcome_view};
 use crate::context::Context;
@@ -30,6 +31,10 @@ pub struct PluginHook {
     path: PathBuf,
     table: PluginTable,
     instance: *mut c_void,
+    /// The function the per-invocation phases saw first and its view, kept
+    /// (the `Arc` keeps the text the view points at alive) so that each call
+    /// for the same function, the usual case, does not rebuild it.
+    function: OnceLock<(Arc<FunctionInfo>, FunctionView)>,
 }
 
 // SAFETY: docs/plugin-abi.md requires every phase function to be callable
@@ -51,6 +56,25 @@ impl PluginHook {
             path,
             table,
             instance,
+            function: OnceLock::new(),
+        }
+    }
+
+    /// The view of `context`'s function: the kept one when it is the same
+    /// function, else one built into `scratch`.
+    fn function_view<'a>(
+        &'a self,
+        context: &Context,
+        scratch: &'a mut Option<FunctionView>,
+    ) -> &'a FunctionView {
+        let function = context.function_arc();
+        let (kept, view) = self
+            .function
+            .get_or_init(|| (function.clone(), function_view(function)));
+        if Arc::ptr_eq(kept, function) {
+            view
+        } else {
+            scratch.insert(function_view(function))
         }
     }
 
@@ -101,8 +125,8 @@ impl PluginHook {
         outcome: &Outcome,
         collected: &mut Collected,
     ) -> i32 {
-        let function = function_view(context.function());
-        let view = context_view(context, &function);
+        let mut scratch = None;
+        let view = context_view(context, self.function_view(context, &mut scratch));
         let outcome = outcome_view(outcome);
         let mut output = collected.output();
         // SAFETY: the plugin's own function with its instance and views
@@ -165,8 +189,8 @@ impl Hook for PluginHook {
             return Ok(Flow::Continue);
         };
         let context = &invocation.context;
-        let function = function_view(context.function());
-        let view = context_view(context, &function);
+        let mut scratch = None;
+        let view = context_view(context, self.function_view(context, &mut scratch));
         let mut collected = Collected::default();
         let mut output = collected.output();
         let event = ByteSlice::new(&invocation.payload);
