@@ -10,6 +10,10 @@
 //!   at most 1.05x the baseline);
 //! - `echo + libnoop_declared.so`: with the no-op declaring only
 //!   `BeforeInvoke` and `AfterInvoke` (`export_plugin!(.., phases = [..])`);
+//! - `echo + libc_noop.so`: the C no-op (`plugins/c-noop/noop.c`), every
+//!   phase present and empty: the ABI crossing and the host's side alone,
+//!   without the Rust SDK turning C views into engine values (skipped
+//!   without a C compiler);
 //! - `echo (bench binary)` and `+ native no-op Hook`: this bench's own
 //!   binary serving the same echo (`PLUGIN_ECHO_SERVE`), without a hook and
 //!   with a no-op `Hook` compiled in, for what a hook costs the engine
@@ -20,7 +24,8 @@
 //! `LONG` invocations; the difference of the two totals divided by the
 //! difference of the counts is the cost of one invocation, free of start
 //! and exit. `PLUGIN_ECHO_ONLY=noop,native` runs only the configurations
-//! whose key (`echo`, `noop`, `declared`, `bench-echo`, `native`) is listed.
+//! whose key (`echo`, `noop`, `declared`, `c-noop`, `bench-echo`, `native`)
+//! is listed.
 //! Builds the echo example and the plugins in the bench profile first;
 //! prints a note and exits if valgrind is not installed.
 
@@ -55,6 +60,22 @@ fn build(profile_dir: &Path, args: &[&str]) {
         command.status().unwrap().success(),
         "cargo build {args:?} failed"
     );
+}
+
+/// Compiles the C no-op plugin into `dir`; `None` without a C compiler.
+fn build_c_noop(dir: &Path) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = dir.join("libc_noop.so");
+    let status = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O2", "-std=c11", "-I"])
+        .arg(root.join("plugin-sdk/include"))
+        .arg("-o")
+        .arg(&out)
+        .arg(root.join("plugins/c-noop/noop.c"))
+        .status()
+        .ok()?;
+    assert!(status.success(), "cc plugins/c-noop/noop.c failed");
+    Some(out)
 }
 
 /// The native twin of `libnoop.so`: every phase is the trait's default.
@@ -159,7 +180,11 @@ fn main() {
     );
     let echo = profile_dir.join("examples/echo");
     let plugins = "LIGHT_RUNTIME_PLUGINS";
-    let configs = [
+    let c_noop = build_c_noop(&profile_dir);
+    if c_noop.is_none() {
+        println!("plugin_echo: no C compiler (cc); the C no-op is not measured");
+    }
+    let mut configs = vec![
         Config {
             key: "echo",
             label: "echo",
@@ -175,7 +200,7 @@ fn main() {
         Config {
             key: "declared",
             label: "echo + libnoop_declared.so (Before/AfterInvoke)",
-            exe: echo,
+            exe: echo.clone(),
             env: vec![(plugins, profile_dir.join("examples/libnoop_declared.so"))],
         },
         Config {
@@ -191,6 +216,14 @@ fn main() {
             env: vec![(SERVE, "native-noop".into())],
         },
     ];
+    if let Some(c_noop) = c_noop {
+        configs.push(Config {
+            key: "c-noop",
+            label: "echo + libc_noop.so (C, every phase)",
+            exe: echo,
+            env: vec![(plugins, c_noop)],
+        });
+    }
     let only = std::env::var("PLUGIN_ECHO_ONLY").ok();
     let selected = |key: &str| {
         only.as_deref()
@@ -220,7 +253,7 @@ fn main() {
     println!("plugin_echo ({valgrind}, {SHORT} vs {LONG} invocations; instructions / invocation)");
     for (config, value) in &measured {
         let base = match config.key {
-            "noop" | "declared" => of("echo"),
+            "noop" | "declared" | "c-noop" => of("echo"),
             "native" => of("bench-echo"),
             _ => None,
         };

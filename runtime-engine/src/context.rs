@@ -293,11 +293,6 @@ impl Context {
         self.facts.cancellation.cancel();
     }
 
-    /// Whether `other` is a clone of this context (shares its facts).
-    pub(crate) fn same_facts(&self, other: &Context) -> bool {
-        Arc::ptr_eq(&self.facts, &other.facts)
-    }
-
     /// The facts, to refill in place for another invocation, if no other
     /// clone of this context shares them.
     pub(crate) fn facts_mut(&mut self) -> Option<&mut Facts> {

@@ -21,8 +21,6 @@
 use std::ffi::c_void;
 use std::panic::AssertUnwindSafe;
 
-use bytes::Bytes;
-
 use super::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
 };
@@ -30,7 +28,6 @@ use super::guest::{block_on, guarded, instance, send_changed_outcome, send_outco
 use super::raw;
 use crate::error::BoxError;
 use crate::hook::{Flow, Hook};
-use crate::invocation::Invocation;
 use crate::lifecycle::Ending;
 use crate::panic;
 use crate::phase::{Phase, Phases};
@@ -198,17 +195,18 @@ unsafe extern "C" fn before_invoke(
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, view, event) = unsafe { (instance(this), &*context, raw::bytes(event)) };
-        let payload = Bytes::copy_from_slice(event);
-        let mut invocation = Invocation::new(this.context(view), payload);
-        let flow = this.hook.on_before_invoke(&mut invocation)?;
-        // SAFETY: the host's output, valid for the call (the ABI).
-        let out = unsafe { &*output };
-        // Compared by content: an address says nothing once the hook has
-        // dropped the original.
-        if invocation.payload != event {
-            // SAFETY: the host's own callback, with a slice borrowed for the call.
-            unsafe { (out.set_event)(out.host, ByteSlice::new(&invocation.payload)) };
-        }
+        let flow = this.with_invocation(view, event, |invocation| {
+            let flow = this.hook.on_before_invoke(invocation)?;
+            // Compared by content: an address says nothing once the hook
+            // has dropped the original.
+            if invocation.payload != event {
+                // SAFETY: the host's output, valid for the call (the ABI).
+                let out = unsafe { &*output };
+                // SAFETY: the host's own callback, with a slice borrowed for the call.
+                unsafe { (out.set_event)(out.host, ByteSlice::new(&invocation.payload)) };
+            }
+            Ok::<_, BoxError>(flow)
+        })?;
         match flow {
             Flow::Continue => Ok(abi::STATUS_CONTINUE),
             Flow::Respond(outcome) => {
@@ -228,11 +226,11 @@ unsafe extern "C" fn after_invoke(
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
-        let (context, mut outcome) = this.context_and_outcome(context, view);
-        this.hook.on_after_invoke(&context, &mut outcome)?;
-        send_changed_outcome(output, view, &outcome);
-        this.keep_outcome(&context, outcome);
-        Ok(abi::STATUS_CONTINUE)
+        this.with_outcome(context, view, true, |context, outcome| {
+            this.hook.on_after_invoke(context, outcome)?;
+            send_changed_outcome(output, view, outcome);
+            Ok(abi::STATUS_CONTINUE)
+        })
     })
 }
 
@@ -245,9 +243,10 @@ unsafe extern "C" fn after_response(
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
-        let (context, outcome) = this.context_and_kept_outcome(context, view);
-        block_on(this.hook.on_after_response(&context, &outcome))?;
-        Ok(abi::STATUS_CONTINUE)
+        this.with_outcome(context, view, false, |context, outcome| {
+            block_on(this.hook.on_after_response(context, outcome))?;
+            Ok(abi::STATUS_CONTINUE)
+        })
     })
 }
 

@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 use bytes::Bytes;
@@ -18,7 +18,7 @@ use crate::context::{Context, Facts};
 use crate::error::{BoxError, InvocationError};
 use crate::function::FunctionInfo;
 use crate::hook::{Hook, HookFuture};
-use crate::invocation::{Outcome, Response};
+use crate::invocation::{Invocation, Outcome, Response};
 use crate::panic;
 use crate::trace::TraceContext;
 
@@ -31,15 +31,20 @@ pub(crate) struct Instance {
 }
 
 /// What the phases of one invocation share, so each is built once per
-/// invocation rather than once per phase: the context, rebuilt from the
-/// first view that names the invocation and reused while views name the same
-/// request id and sequence; and the outcome `AfterInvoke` left, which
-/// `AfterResponse` takes instead of copying the body again when the host's
-/// view still shows the same bytes. Concurrent invocations only cost
-/// rebuilds: every reuse is checked against the view at hand.
+/// invocation rather than once per phase: the invocation (its context
+/// rebuilt from the first view that names it, refilled in place when no one
+/// else holds it, and reused while views name the same request id and
+/// sequence), and the outcome `AfterInvoke` left, which `AfterResponse`
+/// takes instead of copying the body again when the host's view still shows
+/// the same bytes.
+///
+/// A phase call holds the lock while its hook runs, so the hook borrows
+/// these values rather than clones of them. A concurrent call of the same
+/// plugin finds the lock taken and builds its own values instead: slower,
+/// never blocked. Every reuse is checked against the view at hand.
 #[derive(Default)]
 struct Latest {
-    context: Option<Context>,
+    invocation: Option<Invocation>,
     outcome: Option<Outcome>,
 }
 
@@ -53,8 +58,18 @@ impl Instance {
         }
     }
 
-    fn latest(&self) -> std::sync::MutexGuard<'_, Latest> {
-        self.latest.lock().unwrap_or_else(|p| p.into_inner())
+    /// The shared values, unless another call holds them. A hook that
+    /// panicked while holding them left them poisoned; every reuse is
+    /// checked against the view anyway, so they are taken as they are.
+    fn try_latest(&self) -> Option<MutexGuard<'_, Latest>> {
+        match self.latest.try_lock() {
+            Ok(latest) => Some(latest),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                self.latest.clear_poison();
+                Some(poisoned.into_inner())
+            }
+            Err(TryLockError::WouldBlock) => None,
+        }
     }
 
     pub(crate) fn function(&self, view: &FunctionView) -> &Arc<FunctionInfo> {
@@ -72,65 +87,88 @@ impl Instance {
         })
     }
 
-    /// The context `view` shows ([`Instance::context_with`]).
-    pub(crate) fn context(&self, view: &ContextView) -> Context {
-        self.context_with(view, |_| ()).0
+    /// Runs `run` on the invocation `view` and `event` show: the context and
+    /// a copy of the event.
+    pub(crate) fn with_invocation<R>(
+        &self,
+        view: &ContextView,
+        event: &[u8],
+        run: impl FnOnce(&mut Invocation) -> R,
+    ) -> R {
+        let Some(mut latest) = self.try_latest() else {
+            let payload = Bytes::copy_from_slice(event);
+            return run(&mut Invocation::new(self.build_context(view), payload));
+        };
+        let invocation = self.current(&mut latest, view);
+        invocation.payload = Bytes::copy_from_slice(event);
+        let result = run(invocation);
+        // The copy is freed now rather than held until the next invocation.
+        invocation.payload = Bytes::new();
+        result
     }
 
-    /// The outcome `AfterInvoke` hands the hook, a copy of what `outcome`
-    /// shows, with the context `view` shows, under one lock.
-    pub(crate) fn context_and_outcome(
+    /// Runs `run` on the context `view` shows and the outcome `outcome`
+    /// shows: with `keep`, a copy that is then kept for `AfterResponse`;
+    /// without, the kept one if it still equals the view, else a copy.
+    pub(crate) fn with_outcome<R>(
         &self,
         view: &ContextView,
         outcome: &OutcomeView,
-    ) -> (Context, Outcome) {
-        self.context_with(view, |_| outcome_from_view(outcome))
+        keep: bool,
+        run: impl FnOnce(&Context, &mut Outcome) -> R,
+    ) -> R {
+        let Some(mut latest) = self.try_latest() else {
+            let context = self.build_context(view);
+            return run(&context, &mut outcome_from_view(outcome));
+        };
+        self.current(&mut latest, view);
+        let Latest {
+            invocation,
+            outcome: kept,
+        } = &mut *latest;
+        let context = &invocation.as_ref().expect("made by `current`").context;
+        let mut shown = match kept.take() {
+            Some(kept) if !keep && shows(outcome, &kept) => kept,
+            _ => outcome_from_view(outcome),
+        };
+        let result = run(context, &mut shown);
+        if keep {
+            *kept = Some(shown);
+        }
+        result
     }
 
-    /// The context `view` shows: the latest one if it is the same
-    /// invocation; else the latest one refilled in place for this invocation
-    /// when no clone of it is left (the usual case: no allocation, nothing
-    /// freed); else a new one. Either way it becomes the latest.
-    /// Then runs `also` on the shared state under the same lock: one lock
-    /// per phase call.
-    fn context_with<R>(
-        &self,
-        view: &ContextView,
-        also: impl FnOnce(&mut Latest) -> R,
-    ) -> (Context, R) {
+    /// The invocation of the shared values, made the one `view` shows: as
+    /// it is if it already is; else refilled in place when no clone of its
+    /// context is left (the usual case: no allocation, nothing freed); else
+    /// with a new context. A new invocation drops the kept outcome.
+    fn current<'a>(&self, latest: &'a mut Latest, view: &ContextView) -> &'a mut Invocation {
         // SAFETY: valid for the call (the ABI).
         let request_id = unsafe { raw::bytes(view.request_id) };
-        let mut latest = self.latest();
-        if let Some(context) = latest.context.as_mut() {
-            if context.sequence() == view.sequence && context.request_id().as_bytes() == request_id
-            {
-                let context = context.clone();
-                let also = also(&mut latest);
-                return (context, also);
-            }
-            if let Some(facts) = context.facts_mut() {
-                self.refill(facts, view);
-                let context = context.clone();
-                let stale = latest.outcome.take();
-                let also = also(&mut latest);
-                drop(latest);
-                drop(stale);
-                return (context, also);
+        let same = latest.invocation.as_ref().is_some_and(|invocation| {
+            let context = &invocation.context;
+            context.sequence() == view.sequence && context.request_id().as_bytes() == request_id
+        });
+        if !same {
+            latest.outcome = None;
+            match &mut latest.invocation {
+                Some(invocation) => {
+                    let context = &mut invocation.context;
+                    // What a hook attached to the last invocation's context
+                    // does not carry over to this one.
+                    context.extensions_mut().clear();
+                    match context.facts_mut() {
+                        Some(facts) => self.refill(facts, view),
+                        None => *context = self.build_context(view),
+                    }
+                }
+                None => {
+                    let context = self.build_context(view);
+                    latest.invocation = Some(Invocation::new(context, Bytes::new()));
+                }
             }
         }
-        drop(latest);
-        let context = self.build_context(view);
-        let (stale, also) = {
-            let mut latest = self.latest();
-            let stale = (
-                latest.context.replace(context.clone()),
-                latest.outcome.take(),
-            );
-            (stale, also(&mut latest))
-        };
-        // The previous invocation's values are freed outside the lock.
-        drop(stale);
-        (context, also)
+        latest.invocation.as_mut().expect("set above")
     }
 
     fn build_context(&self, view: &ContextView) -> Context {
@@ -198,39 +236,6 @@ impl Instance {
         facts.cancellation = Default::default();
         // Never set on a plugin's side (they stay on the host), so already
         // empty: client context, identity, credentials, platform headers.
-    }
-
-    /// Keeps `outcome`, which the host's view of `context`'s invocation
-    /// showed, for that invocation's `AfterResponse`.
-    pub(crate) fn keep_outcome(&self, context: &Context, outcome: Outcome) {
-        let mut latest = self.latest();
-        let same = latest
-            .context
-            .as_ref()
-            .is_some_and(|latest| latest.same_facts(context));
-        let stale = if same {
-            latest.outcome.replace(outcome)
-        } else {
-            Some(outcome)
-        };
-        drop(latest);
-        drop(stale);
-    }
-
-    /// The context `context` shows and the outcome `outcome` shows: the one
-    /// kept by [`Instance::keep_outcome`] if it still equals the view, else
-    /// a copy of the view.
-    pub(crate) fn context_and_kept_outcome(
-        &self,
-        context: &ContextView,
-        outcome: &OutcomeView,
-    ) -> (Context, Outcome) {
-        let (context, kept) = self.context_with(context, |latest| latest.outcome.take());
-        let outcome = match kept {
-            Some(kept) if shows(outcome, &kept) => kept,
-            _ => outcome_from_view(outcome),
-        };
-        (context, outcome)
     }
 }
 

@@ -199,7 +199,7 @@ impl Hook for PluginHook {
         let status = unsafe { call(self.instance, &view, event, &mut output) };
         match status {
             abi::STATUS_CONTINUE => {
-                if let Some(event) = collected.event.take() {
+                if let Some(event) = collected.take_event() {
                     invocation.payload = event;
                 }
                 Ok(Flow::Continue)
@@ -271,8 +271,13 @@ impl Hook for PluginHook {
 }
 
 /// What a plugin handed back during one call, copied out of its memory.
+/// Boxed on the first callback: most calls hand nothing back, and then
+/// making and dropping a `Collected` is one word and one branch.
 #[derive(Default, Debug)]
-pub(crate) struct Collected {
+pub(crate) struct Collected(Option<Box<Returned>>);
+
+#[derive(Default, Debug)]
+struct Returned {
     event: Option<Bytes>,
     outcome: Option<Outcome>,
     failure: Option<String>,
@@ -291,13 +296,25 @@ impl Collected {
         }
     }
 
+    fn returned(&mut self) -> &mut Returned {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    fn take_event(&mut self) -> Option<Bytes> {
+        self.0.as_mut().and_then(|returned| returned.event.take())
+    }
+
     fn take_outcome(&mut self) -> Option<Outcome> {
-        self.outcome.take()
+        self.0.as_mut().and_then(|returned| returned.outcome.take())
     }
 
     /// Why a call returned `status`, in the plugin's words if it gave any.
     pub(crate) fn failure_message(&self, status: i32) -> String {
-        match (&self.failure, status) {
+        let failure = self
+            .0
+            .as_ref()
+            .and_then(|returned| returned.failure.as_ref());
+        match (failure, status) {
             (Some(message), _) => message.clone(),
             (None, abi::STATUS_FAILED) => "it failed without saying why".to_owned(),
             (None, other) => format!("it returned the unknown status {other}"),
@@ -317,7 +334,7 @@ unsafe extern "C" fn set_event(host: *mut c_void, event: ByteSlice) {
     // SAFETY: the ABI gives callbacks the `host` of their own output and
     // slices valid for the call.
     let (collected, event) = unsafe { (collected(host), raw::bytes(event)) };
-    collected.event = Some(Bytes::copy_from_slice(event));
+    collected.returned().event = Some(Bytes::copy_from_slice(event));
 }
 
 unsafe extern "C" fn set_response(host: *mut c_void, body: ByteSlice, content_type: ByteSlice) {
@@ -325,7 +342,7 @@ unsafe extern "C" fn set_response(host: *mut c_void, body: ByteSlice, content_ty
     let (collected, body, content_type) =
         unsafe { (collected(host), raw::bytes(body), raw::text(content_type)) };
     let content_type = views::intern_content_type(&content_type);
-    collected.outcome = Some(Outcome::Response(Response::with_content_type(
+    collected.returned().outcome = Some(Outcome::Response(Response::with_content_type(
         Bytes::copy_from_slice(body),
         content_type,
     )));
@@ -335,7 +352,7 @@ unsafe extern "C" fn set_error(host: *mut c_void, error_type: ByteSlice, message
     // SAFETY: as in `set_event`.
     let (collected, error_type, message) =
         unsafe { (collected(host), raw::text(error_type), raw::text(message)) };
-    collected.outcome = Some(Outcome::Error(InvocationError::handler(
+    collected.returned().outcome = Some(Outcome::Error(InvocationError::handler(
         error_type.into_owned(),
         message.into_owned(),
     )));
@@ -344,5 +361,5 @@ unsafe extern "C" fn set_error(host: *mut c_void, error_type: ByteSlice, message
 unsafe extern "C" fn fail(host: *mut c_void, message: ByteSlice) {
     // SAFETY: as in `set_event`.
     let (collected, message) = unsafe { (collected(host), raw::text(message)) };
-    collected.failure = Some(message.into_owned());
+    collected.returned().failure = Some(message.into_owned());
 }
