@@ -55,6 +55,7 @@
 //! ```
 
 pub mod budget;
+mod clock;
 pub mod context;
 pub mod deadline;
 pub mod error;

@@ -9,9 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::budget::Budgets;
+use crate::clock;
 use crate::context::{Context, ContextBuilder};
 use crate::error::{BoxError, Error};
 use crate::function::FunctionInfo;
@@ -144,7 +143,7 @@ impl Lifecycle {
     /// Runs `RuntimeStart` hooks in registration order. The first failure
     /// stops the phase and becomes an init error naming the hook.
     pub fn runtime_start(&self) -> Result<(), Error> {
-        let mut laps = Laps::start(Instant::now());
+        let mut laps = Laps::start(clock::now());
         let mut result = Ok(());
         for &index in self.interested[Phase::RuntimeStart.index()].iter() {
             let hook = &self.hooks[index];
@@ -219,7 +218,7 @@ impl Lifecycle {
 
     /// Runs `End` hooks in reverse order with the exit code about to be used.
     pub fn end(&self, exit_code: i32) {
-        let started = Instant::now();
+        let started = clock::now();
         let ending = Ending {
             exit_code,
             timings: self.timings(),
@@ -236,7 +235,8 @@ impl Lifecycle {
                 tracing::warn!(hook = hook.name(), "End hook failed: {message}");
             }
         }
-        self.timings.phase(Phase::End, started.elapsed());
+        self.timings
+            .phase(Phase::End, clock::now().saturating_sub(started));
     }
 
     /// Runs one asynchronous phase. Futures that are already complete cost
@@ -254,13 +254,19 @@ impl Lifecycle {
         mut call: impl FnMut(&'a dyn Hook) -> HookFuture<'a>,
     ) -> Result<(), String> {
         let mut run = PhaseRun {
-            laps: Laps::start(Instant::now()),
+            laps: Laps::start(clock::now()),
             step: 0,
             result: Ok(()),
             stop_on_failure,
         };
+        // Armed on tokio's clock at the first pending future, with what is
+        // left of the budget then: one deadline for the phase's hooks together.
+        let mut deadline = None;
         while let Some((index, future)) = self.run_ready(phase, order, &mut call, &mut run) {
-            let deadline = run.laps.started() + budget;
+            let deadline = *deadline.get_or_insert_with(|| {
+                let spent = Duration::from_nanos(clock::now().saturating_sub(run.laps.started()));
+                tokio::time::Instant::now() + budget.saturating_sub(spent)
+            });
             let guarded = panic::CatchPanic::new(future);
             let outcome = match tokio::time::timeout_at(deadline, guarded).await {
                 Ok(Ok(done)) => done.map_err(|e| e.to_string()),

@@ -367,3 +367,21 @@ async fn hooks_are_only_called_in_the_phases_they_declare() {
         None
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn one_budget_bounds_all_pending_hooks_of_a_phase_together() {
+    struct Slow;
+    impl Hook for Slow {
+        fn on_close(&self) -> HookFuture<'_> {
+            HookFuture::new(async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok(())
+            })
+        }
+    }
+    let lc = lifecycle(vec![Box::new(Slow), Box::new(Slow)]);
+    let started = tokio::time::Instant::now();
+    lc.close().await;
+    // The second hook gets what the first left of the budget: nothing.
+    assert!(started.elapsed() <= Budgets::default().close + Duration::from_millis(5));
+}
