@@ -67,6 +67,7 @@ pub mod invocation;
 pub mod lifecycle;
 mod panic;
 pub mod phase;
+mod phase_run;
 pub mod pipeline;
 pub mod plugin;
 pub mod service;
