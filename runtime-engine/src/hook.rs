@@ -71,6 +71,17 @@ impl<'a> HookFuture<'a> {
         }
     }
 
+    /// The result if the phase finished without awaiting anything, else
+    /// the future to await. By value, so the ready case leaves nothing to
+    /// drop.
+    #[inline]
+    pub(crate) fn into_ready(self) -> Result<Result<(), BoxError>, Self> {
+        match self.state {
+            HookFutureState::Ready(Some(result)) => Ok(result),
+            state => Err(HookFuture { state }),
+        }
+    }
+
     /// The result, if the phase finished without awaiting anything.
     pub(crate) fn take_ready(&mut self) -> Option<Result<(), BoxError>> {
         match &mut self.state {

@@ -55,6 +55,7 @@
 //! ```
 
 pub mod budget;
+mod clock;
 pub mod context;
 pub mod deadline;
 pub mod error;
@@ -66,6 +67,7 @@ pub mod invocation;
 pub mod lifecycle;
 mod panic;
 pub mod phase;
+mod phase_run;
 pub mod pipeline;
 pub mod plugin;
 pub mod service;

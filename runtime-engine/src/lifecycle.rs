@@ -4,21 +4,22 @@
 //! phase; the per-invocation phases around the handler live in
 //! [`HookService`](crate::HookService).
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use crate::budget::Budgets;
+use crate::clock;
 use crate::context::{Context, ContextBuilder};
 use crate::error::{BoxError, Error};
 use crate::function::FunctionInfo;
-use crate::hook::{Hook, HookFuture};
+use crate::hook::Hook;
 use crate::invocation::Outcome;
 use crate::panic;
 use crate::phase::Phase;
+use crate::phase_run::{self, Logged, PhaseFuture};
 use crate::service::HookLayer;
 use crate::timings::{Laps, Timings, TimingsReport};
 
@@ -60,12 +61,6 @@ impl std::fmt::Debug for dyn Hook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Hook({})", self.name())
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Order {
-    Registration,
-    Reverse,
 }
 
 impl Lifecycle {
@@ -144,7 +139,7 @@ impl Lifecycle {
     /// Runs `RuntimeStart` hooks in registration order. The first failure
     /// stops the phase and becomes an init error naming the hook.
     pub fn runtime_start(&self) -> Result<(), Error> {
-        let mut laps = Laps::start(Instant::now());
+        let mut laps = Laps::start(clock::now());
         let mut result = Ok(());
         for &index in self.interested[Phase::RuntimeStart.index()].iter() {
             let hook = &self.hooks[index];
@@ -165,42 +160,27 @@ impl Lifecycle {
     /// Runs `FunctionStart` hooks in registration order within the
     /// `function_start` budget. A failure or an overrun is an init error.
     pub async fn function_start(&self) -> Result<(), Error> {
-        let budget = self.budgets.function_start;
-        self.run_phase(
-            Phase::FunctionStart,
-            Order::Registration,
-            budget,
-            true,
-            |h| h.on_function_start(&self.function),
-        )
-        .await
-        .map_err(|message| Error::init(Phase::FunctionStart, message))
+        PhaseFuture::new(self, phase_run::FunctionStart(&self.function))
+            .await
+            .map_err(|message| Error::init(Phase::FunctionStart, message))
     }
 
     /// Runs `AfterResponse` hooks in reverse order; failures are logged.
-    pub async fn after_response(&self, context: &Context, outcome: &Outcome) {
-        if !self.has_hooks_for(Phase::AfterResponse) {
-            return;
-        }
-        let budget = self.budgets.after_response;
-        let _ = self
-            .run_phase(Phase::AfterResponse, Order::Reverse, budget, false, |h| {
-                h.on_after_response(context, outcome)
-            })
-            .await;
+    /// Hooks whose futures are already complete run in a plain loop on the
+    /// first poll, with no timer.
+    pub fn after_response<'a>(
+        &'a self,
+        context: &'a Context,
+        outcome: &'a Outcome,
+    ) -> impl Future<Output = ()> + Send + 'a {
+        Logged::new(self, phase_run::AfterResponse(context, outcome))
     }
 
-    /// Runs `Freeze` hooks in reverse order; failures are logged.
-    pub async fn freeze(&self) {
-        if !self.has_hooks_for(Phase::Freeze) {
-            return;
-        }
-        let budget = self.budgets.freeze;
-        let _ = self
-            .run_phase(Phase::Freeze, Order::Reverse, budget, false, |h| {
-                h.on_freeze()
-            })
-            .await;
+    /// Runs `Freeze` hooks in reverse order; failures are logged. Hooks
+    /// whose futures are already complete run in a plain loop on the first
+    /// poll, with no timer.
+    pub fn freeze(&self) -> impl Future<Output = ()> + Send + '_ {
+        Logged::new(self, phase_run::Freeze)
     }
 
     /// Runs `Close` hooks in reverse order, once per process; a failing hook
@@ -209,17 +189,12 @@ impl Lifecycle {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        let budget = self.budgets.close;
-        let _ = self
-            .run_phase(Phase::Close, Order::Reverse, budget, false, |h| {
-                h.on_close()
-            })
-            .await;
+        let _ = PhaseFuture::new(self, phase_run::Close).await;
     }
 
     /// Runs `End` hooks in reverse order with the exit code about to be used.
     pub fn end(&self, exit_code: i32) {
-        let started = Instant::now();
+        let started = clock::now();
         let ending = Ending {
             exit_code,
             timings: self.timings(),
@@ -236,111 +211,9 @@ impl Lifecycle {
                 tracing::warn!(hook = hook.name(), "End hook failed: {message}");
             }
         }
-        self.timings.phase(Phase::End, started.elapsed());
+        self.timings
+            .phase(Phase::End, clock::now().saturating_sub(started));
     }
-
-    /// Runs one asynchronous phase. Futures that are already complete cost
-    /// no timer and no await: hooks run in a plain loop until one returns a
-    /// pending future, which (and only which) is awaited under what is left
-    /// of the phase's budget. With `stop_on_failure` the first failure ends
-    /// the phase (init phases); otherwise it is logged and the remaining
-    /// hooks still run.
-    async fn run_phase<'a>(
-        &'a self,
-        phase: Phase,
-        order: Order,
-        budget: Duration,
-        stop_on_failure: bool,
-        mut call: impl FnMut(&'a dyn Hook) -> HookFuture<'a>,
-    ) -> Result<(), String> {
-        let mut run = PhaseRun {
-            laps: Laps::start(Instant::now()),
-            step: 0,
-            result: Ok(()),
-            stop_on_failure,
-        };
-        while let Some((index, future)) = self.run_ready(phase, order, &mut call, &mut run) {
-            let deadline = run.laps.started() + budget;
-            let guarded = panic::CatchPanic::new(future);
-            let outcome = match tokio::time::timeout_at(deadline, guarded).await {
-                Ok(Ok(done)) => done.map_err(|e| e.to_string()),
-                Ok(Err(payload)) => Err(format!("panicked: {}", panic::describe(&*payload))),
-                Err(_) => Err(format!(
-                    "did not finish within the {} ms {phase} budget",
-                    budget.as_millis()
-                )),
-            };
-            if self.finish_hook(index, phase, outcome, &mut run) {
-                break;
-            }
-        }
-        run.laps.finish(&self.timings, phase);
-        run.result
-    }
-
-    /// Calls the phase's hooks from `run.step` on, in a plain loop, while
-    /// their futures are already complete; returns the first pending one
-    /// with its hook's index, or `None` once the phase is over.
-    fn run_ready<'a>(
-        &'a self,
-        phase: Phase,
-        order: Order,
-        call: &mut impl FnMut(&'a dyn Hook) -> HookFuture<'a>,
-        run: &mut PhaseRun,
-    ) -> Option<(usize, HookFuture<'a>)> {
-        let list = &self.interested[phase.index()];
-        while run.step < list.len() {
-            let index = match order {
-                Order::Registration => list[run.step],
-                Order::Reverse => list[list.len() - 1 - run.step],
-            };
-            run.step += 1;
-            let hook: &'a dyn Hook = &*self.hooks[index];
-            let outcome = match panic::catch(AssertUnwindSafe(|| call(hook))) {
-                Err(payload) => Err(format!("panicked: {}", panic::describe(&*payload))),
-                Ok(mut future) => match future.take_ready() {
-                    Some(ready) => ready.map_err(|e| e.to_string()),
-                    None => return Some((index, future)),
-                },
-            };
-            if self.finish_hook(index, phase, outcome, run) {
-                break;
-            }
-        }
-        run.step = list.len();
-        None
-    }
-
-    /// Times hook `index`'s run and notes its failure; true if the phase
-    /// stops here.
-    fn finish_hook(
-        &self,
-        index: usize,
-        phase: Phase,
-        outcome: Result<(), String>,
-        run: &mut PhaseRun,
-    ) -> bool {
-        run.laps.lap(&self.timings, index, phase);
-        let Err(message) = outcome else {
-            return false;
-        };
-        let hook = &self.hooks[index];
-        let message = format!("{phase} hook `{}` failed: {message}", hook.name());
-        tracing::warn!(hook = hook.name(), %phase, "{message}");
-        if run.result.is_ok() {
-            run.result = Err(message);
-        }
-        run.stop_on_failure
-    }
-}
-
-/// Where an asynchronous phase is: its clock, the next hook to call, and
-/// its first failure.
-struct PhaseRun {
-    laps: Laps,
-    step: usize,
-    result: Result<(), String>,
-    stop_on_failure: bool,
 }
 
 /// The failure message of a hook call that may have failed or panicked.

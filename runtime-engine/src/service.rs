@@ -12,10 +12,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::clock;
 use crate::context::Context;
 use crate::error::{BoxError, InvocationError};
 use crate::hook::Flow;
@@ -116,7 +116,7 @@ where
     // BeforeInvoke's end is Invoke's start: one clock read per boundary.
     let mut invoke_start = None;
     if !before.is_empty() {
-        let mut laps = Laps::start(Instant::now());
+        let mut laps = Laps::start(clock::now());
         for &index in before.iter() {
             let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
@@ -153,7 +153,7 @@ where
 
     if !after.is_empty() {
         // Invoke's end is AfterInvoke's start.
-        let mut laps = Laps::start(invoke_end.unwrap_or_else(Instant::now));
+        let mut laps = Laps::start(invoke_end.unwrap_or_else(clock::now));
         for &index in after.iter().rev().filter(|&&index| index < entered) {
             let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| {
@@ -175,25 +175,25 @@ where
 }
 
 /// Calls the handler under the deadline's safety margin and catches panics.
-/// The phase starts at `started` (the end of `BeforeInvoke`) or now; returns
-/// the outcome and when the phase ended.
+/// The phase starts at `started` (the end of `BeforeInvoke`) or now, in
+/// [`clock::now`] nanoseconds; returns the outcome and when the phase ended.
 async fn invoke<S>(
     lifecycle: &Lifecycle,
     inner: S,
     invocation: Invocation,
     context: &Context,
-    started: Option<Instant>,
-) -> (Outcome, Instant)
+    started: Option<u64>,
+) -> (Outcome, u64)
 where
     S: Service<Invocation, Response = Response>,
     S::Error: Into<BoxError>,
 {
-    let started = started.unwrap_or_else(Instant::now);
-    let finish = |started: Instant| {
-        let end = Instant::now();
+    let started = started.unwrap_or_else(clock::now);
+    let finish = |started: u64| {
+        let end = clock::now();
         lifecycle
             .timings
-            .phase(Phase::Invoke, end.saturating_duration_since(started));
+            .phase(Phase::Invoke, end.saturating_sub(started));
         end
     };
     let call = async move {
@@ -211,7 +211,7 @@ where
             let cancel_at = deadline
                 .instant()
                 .checked_sub(budgets.safety_margin)
-                .unwrap_or(started);
+                .unwrap_or_else(tokio::time::Instant::now);
             tokio::pin!(call);
             // Most handlers finish on their first poll; only a handler that
             // has to wait pays for the deadline timer.
@@ -232,7 +232,7 @@ where
                             return (Outcome::Error(InvocationError::timeout(format!(
                                 "function `{}` timed out after {} ms: it was cancelled {} ms before its deadline and did not return within the {} ms cleanup window",
                                 context.function_name(),
-                                started.elapsed().as_millis(),
+                                clock::now().saturating_sub(started) / 1_000_000,
                                 budgets.safety_margin.as_millis(),
                                 budgets.cleanup.as_millis(),
                             ))), end);

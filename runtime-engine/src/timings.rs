@@ -3,14 +3,16 @@
 //! Every phase's time is measured and every hook's share of it, so the
 //! cold-start cost of each hook (its `RuntimeStart` and `FunctionStart` time)
 //! is visible, and so is its per-invocation cost.
+//!
+//! Times are read from the system's monotonic clock, not tokio's: with
+//! tokio's clock paused (in tests), they still show real time.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
+use crate::clock;
 use crate::phase::Phase;
 
 #[derive(Default, Debug)]
@@ -22,19 +24,40 @@ struct Stat {
 
 impl Stat {
     #[inline]
-    fn record(&self, elapsed: Duration) {
-        let ns = elapsed.as_nanos().min(u64::MAX as u128) as u64;
+    fn record(&self, ns: u64) {
         self.count.fetch_add(1, Ordering::Relaxed);
         self.total_ns.fetch_add(ns, Ordering::Relaxed);
-        self.max_ns.fetch_max(ns, Ordering::Relaxed);
+        // A new maximum is rare: a plain load is cheaper than the
+        // compare-exchange loop of `fetch_max` on every run.
+        if ns > self.max_ns.load(Ordering::Relaxed) {
+            self.max_ns.fetch_max(ns, Ordering::Relaxed);
+        }
     }
 
-    fn read(&self) -> (u64, Duration, Duration) {
-        (
-            self.count.load(Ordering::Relaxed),
-            Duration::from_nanos(self.total_ns.load(Ordering::Relaxed)),
-            Duration::from_nanos(self.max_ns.load(Ordering::Relaxed)),
-        )
+    fn read(&self) -> Reading {
+        Reading {
+            count: self.count.load(Ordering::Relaxed),
+            total_ns: self.total_ns.load(Ordering::Relaxed),
+            max_ns: self.max_ns.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A snapshot of one [`Stat`].
+#[derive(Clone, Copy, Default)]
+struct Reading {
+    count: u64,
+    total_ns: u64,
+    max_ns: u64,
+}
+
+impl Reading {
+    fn total(self) -> Duration {
+        Duration::from_nanos(self.total_ns)
+    }
+
+    fn max(self) -> Duration {
+        Duration::from_nanos(self.max_ns)
     }
 }
 
@@ -62,37 +85,46 @@ impl Timings {
         }
     }
 
-    pub(crate) fn phase(&self, phase: Phase, elapsed: Duration) {
-        self.phases[phase.index()].record(elapsed);
+    /// Records a run of `phase` that took `ns` nanoseconds.
+    #[inline]
+    pub(crate) fn phase(&self, phase: Phase, ns: u64) {
+        self.phases[phase.index()].record(ns);
     }
 
-    /// Records hook `hook`'s run in `phase`, which began at `since`, and
-    /// returns now: the next hook's start. One clock read per hook.
-    pub(crate) fn lap(&self, hook: usize, phase: Phase, since: Instant) -> Instant {
-        let now = Instant::now();
-        self.hooks[hook].1[phase.index()].record(now - since);
+    /// Records hook `hook`'s run in `phase`, which began at `since`
+    /// ([`clock::now`] nanoseconds), and returns now: the next hook's start.
+    /// One clock read per hook.
+    pub(crate) fn lap(&self, hook: usize, phase: Phase, since: u64) -> u64 {
+        let now = clock::now();
+        self.hook(hook, phase, now.saturating_sub(since));
         now
     }
 
-    /// Records hook `hook`'s run of `elapsed` in `phase`.
-    pub(crate) fn hook(&self, hook: usize, phase: Phase, elapsed: Duration) {
-        self.hooks[hook].1[phase.index()].record(elapsed);
+    /// Records hook `hook`'s run of `ns` nanoseconds in `phase`.
+    #[inline]
+    pub(crate) fn hook(&self, hook: usize, phase: Phase, ns: u64) {
+        self.hooks[hook].1[phase.index()].record(ns);
     }
 
     pub(crate) fn step(&self, phase: Phase, name: &str, elapsed: Duration) {
+        let ns = elapsed.as_nanos().min(u64::MAX as u128) as u64;
         let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
         match steps.iter().find(|(p, n, _)| *p == phase && n == name) {
-            Some((_, _, stat)) => stat.record(elapsed),
+            Some((_, _, stat)) => stat.record(ns),
             None => {
                 let stat = Stat::default();
-                stat.record(elapsed);
+                stat.record(ns);
                 steps.push((phase, name.to_owned(), stat));
             }
         }
     }
 
+    fn read_phase(&self, phase: Phase) -> Reading {
+        self.phases[phase.index()].read()
+    }
+
     pub(crate) fn phase_totals(&self) -> [Duration; 9] {
-        std::array::from_fn(|index| self.phases[index].read().1)
+        Phase::ALL.map(|phase| self.read_phase(phase).total())
     }
 
     pub(crate) fn report(&self) -> TimingsReport {
@@ -100,7 +132,7 @@ impl Timings {
         let phases = Phase::ALL
             .iter()
             .map(|&phase| {
-                let (count, total, max) = self.phases[phase.index()].read();
+                let reading = self.read_phase(phase);
                 let hooks = self
                     .hooks
                     .iter()
@@ -112,20 +144,20 @@ impl Timings {
                             .map(|(_, name, stat)| (name.as_str(), stat)),
                     )
                     .filter_map(|(name, stat)| {
-                        let (count, total, max) = stat.read();
-                        (count > 0).then(|| StepTiming {
+                        let step = stat.read();
+                        (step.count > 0).then(|| StepTiming {
                             name: name.to_owned(),
-                            count,
-                            total,
-                            max,
+                            count: step.count,
+                            total: step.total(),
+                            max: step.max(),
                         })
                     })
                     .collect();
                 PhaseTiming {
                     phase,
-                    count,
-                    total,
-                    max,
+                    count: reading.count,
+                    total: reading.total(),
+                    max: reading.max(),
                     steps: hooks,
                 }
             })
@@ -135,39 +167,36 @@ impl Timings {
 }
 
 /// The clock of one phase whose hooks run back to back: one clock read per
-/// hook boundary, each hook's end being the next one's start, and the
-/// phase's time the sum of its hooks' (no second subtraction).
+/// hook boundary, each hook's end being the next one's start. The phase's
+/// time runs from its start to its last hook's end, so it is the sum of
+/// its hooks'.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Laps {
-    started: Instant,
-    clock: Instant,
-    total: Duration,
+    started: u64,
+    clock: u64,
 }
 
 impl Laps {
-    /// A phase that began at `started`.
+    /// A phase that began at `started` ([`clock::now`] nanoseconds).
     #[inline]
-    pub(crate) fn start(started: Instant) -> Self {
+    pub(crate) fn start(started: u64) -> Self {
         Laps {
             started,
             clock: started,
-            total: Duration::ZERO,
         }
     }
 
     /// When the phase began.
-    pub(crate) fn started(&self) -> Instant {
+    pub(crate) fn started(&self) -> u64 {
         self.started
     }
 
     /// Records hook `hook`'s run in `phase`, which ends now; returns now,
     /// where the next hook (or step) starts.
     #[inline]
-    pub(crate) fn lap(&mut self, timings: &Timings, hook: usize, phase: Phase) -> Instant {
-        let now = Instant::now();
-        let elapsed = now.saturating_duration_since(self.clock);
-        timings.hook(hook, phase, elapsed);
-        self.total += elapsed;
+    pub(crate) fn lap(&mut self, timings: &Timings, hook: usize, phase: Phase) -> u64 {
+        let now = clock::now();
+        timings.hook(hook, phase, now.saturating_sub(self.clock));
         self.clock = now;
         now
     }
@@ -175,8 +204,8 @@ impl Laps {
     /// Records the phase's time, up to the end of its last hook, and returns
     /// that end.
     #[inline]
-    pub(crate) fn finish(self, timings: &Timings, phase: Phase) -> Instant {
-        timings.phase(phase, self.total);
+    pub(crate) fn finish(self, timings: &Timings, phase: Phase) -> u64 {
+        timings.phase(phase, self.clock - self.started);
         self.clock
     }
 }

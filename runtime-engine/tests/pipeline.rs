@@ -367,3 +367,114 @@ async fn hooks_are_only_called_in_the_phases_they_declare() {
         None
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn one_budget_bounds_all_pending_hooks_of_a_phase_together() {
+    struct Slow;
+    impl Hook for Slow {
+        fn on_close(&self) -> HookFuture<'_> {
+            HookFuture::new(async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                Ok(())
+            })
+        }
+    }
+    let lc = lifecycle(vec![Box::new(Slow), Box::new(Slow)]);
+    let started = tokio::time::Instant::now();
+    lc.close().await;
+    // The second hook gets what the first left of the budget: nothing.
+    assert!(started.elapsed() <= Budgets::default().close + Duration::from_millis(5));
+}
+
+#[tokio::test]
+async fn a_phase_with_one_hook_reports_its_runs_and_those_that_left_it_out() {
+    use runtime_engine::Phases;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Answers in place of the handler while closed.
+    struct Gate(Arc<AtomicBool>);
+    impl Hook for Gate {
+        fn name(&self) -> &str {
+            "gate"
+        }
+        fn phases(&self) -> Phases {
+            Phases::of(&[Phase::BeforeInvoke])
+        }
+        fn on_before_invoke(&self, _: &mut Invocation) -> Result<Flow, BoxError> {
+            if self.0.load(Ordering::Relaxed) {
+                return Ok(Flow::Respond(Outcome::Response(Response::json("0"))));
+            }
+            Ok(Flow::Continue)
+        }
+    }
+    struct Inner;
+    impl Hook for Inner {
+        fn phases(&self) -> Phases {
+            Phases::of(&[Phase::AfterInvoke, Phase::Freeze])
+        }
+    }
+    let closed = Arc::new(AtomicBool::new(false));
+    let lc = lifecycle(vec![Box::new(Gate(closed.clone())), Box::new(Inner)]);
+    invoke_with(&lc, None, echo).await;
+    invoke_with(&lc, None, echo).await;
+    closed.store(true, Ordering::Relaxed);
+    invoke_with(&lc, None, echo).await;
+    lc.freeze().await;
+
+    let timings = lc.timings();
+    let before = timings.phase(Phase::BeforeInvoke);
+    let gate = before.step("gate").unwrap();
+    assert_eq!((before.count, gate.count), (3, 3));
+    assert_eq!((before.total, before.max), (gate.total, gate.max));
+    // The short-circuit left `Inner` out of the third AfterInvoke, which
+    // still counts, at zero time.
+    let after = timings.phase(Phase::AfterInvoke);
+    let inner = after.step("Inner").unwrap();
+    assert_eq!((after.count, inner.count), (3, 2));
+    assert_eq!((after.total, after.max), (inner.total, inner.max));
+    let freeze = timings.phase(Phase::Freeze);
+    assert_eq!(freeze.count, 1);
+    assert_eq!(freeze.total, freeze.step("Inner").unwrap().total);
+    let totals = lc.phase_totals();
+    for phase in Phase::ALL {
+        assert_eq!(totals[phase.index()], timings.phase(phase).total, "{phase}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn freeze_runs_every_hook_past_a_failure_and_an_overrun() {
+    struct Failing;
+    impl Hook for Failing {
+        fn on_freeze(&self) -> HookFuture<'_> {
+            HookFuture::ready(Err("flush failed".into()))
+        }
+    }
+    struct Slow(Log);
+    impl Hook for Slow {
+        fn on_freeze(&self) -> HookFuture<'_> {
+            HookFuture::new(async move {
+                self.0.lock().unwrap().push("slow:start".into());
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                self.0.lock().unwrap().push("slow:end".into());
+                Ok(())
+            })
+        }
+    }
+    let log = Log::default();
+    let lc = lifecycle(vec![
+        Box::new(Named::new("first", &log)),
+        Box::new(Slow(log.clone())),
+        Box::new(Failing),
+        Box::new(Named::new("last", &log)),
+    ]);
+    let started = tokio::time::Instant::now();
+    lc.freeze().await;
+    assert!(started.elapsed() <= Budgets::default().freeze + Duration::from_millis(5));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["last:freeze", "slow:start", "first:freeze"]
+    );
+    let freeze = lc.timings();
+    let freeze = freeze.phase(Phase::Freeze);
+    assert_eq!(freeze.count, 1);
+    assert_eq!(freeze.steps.len(), 4);
+}
