@@ -18,7 +18,7 @@ use tower_service::Service;
 use crate::clock;
 use crate::context::Context;
 use crate::error::{BoxError, InvocationError};
-use crate::hook::Flow;
+use crate::hook::{Flow, Hook};
 use crate::invocation::{Invocation, Outcome, Response};
 use crate::lifecycle::{failure, Lifecycle};
 use crate::panic;
@@ -121,22 +121,13 @@ where
             let hook = &hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
             laps.lap(timings, index, Phase::BeforeInvoke);
-            let stop = match result {
-                Ok(Ok(Flow::Continue)) => None,
-                Ok(Ok(Flow::Respond(outcome))) => Some(outcome),
-                other => {
-                    let message = failure(other.map(|r| r.map(|_| ()))).unwrap_or_default();
-                    Some(Outcome::Error(InvocationError::hook(format!(
-                        "BeforeInvoke hook `{}` failed: {message}",
-                        hook.name()
-                    ))))
-                }
-            };
-            if let Some(outcome) = stop {
-                early = Some(outcome);
-                entered = index + 1;
-                break;
+            // Matched by value, so `Continue` leaves nothing to drop.
+            if let Ok(Ok(Flow::Continue)) = result {
+                continue;
             }
+            early = Some(answer_early(&**hook, result));
+            entered = index + 1;
+            break;
         }
         invoke_start = Some(laps.finish(timings, Phase::BeforeInvoke));
     }
@@ -160,18 +151,46 @@ where
                 hook.on_after_invoke(&context, &mut outcome)
             }));
             laps.lap(timings, index, Phase::AfterInvoke);
-            if let Some(message) = failure(result) {
-                tracing::warn!(
-                    hook = hook.name(),
-                    request_id = context.request_id(),
-                    "AfterInvoke hook `{}` failed, outcome kept: {message}",
-                    hook.name()
-                );
+            if let Ok(Ok(())) = result {
+                continue;
             }
+            log_after_invoke_failure(&**hook, &context, result);
         }
         laps.finish(timings, Phase::AfterInvoke);
     }
     outcome
+}
+
+/// The outcome a `BeforeInvoke` hook answered with, or the error it failed
+/// or panicked with. Out of line: the usual answer is `Flow::Continue`.
+#[cold]
+#[inline(never)]
+fn answer_early(hook: &dyn Hook, result: std::thread::Result<Result<Flow, BoxError>>) -> Outcome {
+    if let Ok(Ok(Flow::Respond(outcome))) = result {
+        return outcome;
+    }
+    let message = failure(result).unwrap_or_default();
+    Outcome::Error(InvocationError::hook(format!(
+        "BeforeInvoke hook `{}` failed: {message}",
+        hook.name()
+    )))
+}
+
+#[cold]
+#[inline(never)]
+fn log_after_invoke_failure(
+    hook: &dyn Hook,
+    context: &Context,
+    result: std::thread::Result<Result<(), BoxError>>,
+) {
+    if let Some(message) = failure(result) {
+        tracing::warn!(
+            hook = hook.name(),
+            request_id = context.request_id(),
+            "AfterInvoke hook `{}` failed, outcome kept: {message}",
+            hook.name()
+        );
+    }
 }
 
 /// Calls the handler under the deadline's safety margin and catches panics.
