@@ -67,13 +67,20 @@ impl Lifecycle {
     /// A lifecycle for `function` with `hooks` in registration order.
     pub fn new(function: FunctionInfo, hooks: Vec<Box<dyn Hook>>, budgets: Budgets) -> Self {
         panic::install_hook();
-        let timings = Timings::new(hooks.iter().map(|h| h.name().to_owned()));
         let phases: Vec<_> = hooks.iter().map(|h| h.phases()).collect();
         let interested = Phase::ALL.map(|phase| {
             (0..hooks.len())
                 .filter(|&i| phases[i].contains(phase))
                 .collect::<Box<[usize]>>()
         });
+        // A phase timed by `Laps` with one hook takes that hook's time. Not
+        // `Invoke`, which calls no hook, nor `End`, whose time also covers
+        // building the report it hands its hooks.
+        let solo = Phase::ALL.map(|phase| match &*interested[phase.index()] {
+            [only] if !matches!(phase, Phase::Invoke | Phase::End) => Some(*only),
+            _ => None,
+        });
+        let timings = Timings::new(hooks.iter().map(|h| h.name().to_owned())).with_solo(solo);
         Lifecycle {
             function: Arc::new(function),
             hooks,

@@ -101,7 +101,9 @@ struct PhaseRun<'a, A> {
     lifecycle: &'a Lifecycle,
     ask: A,
     laps: Laps,
-    step: usize,
+    /// The indices of the hooks still to call: taken from the front in
+    /// registration order, from the back in reverse.
+    todo: &'a [usize],
     failure: Option<String>,
 }
 
@@ -112,26 +114,25 @@ impl<'a, A: Ask<'a>> PhaseRun<'a, A> {
             lifecycle,
             ask,
             laps: Laps::start(clock::now()),
-            step: 0,
+            todo: &lifecycle.interested[A::PHASE.index()],
             failure: None,
         }
     }
 
-    /// Calls the hooks from `step` on while their futures are already
+    /// Calls the hooks still to call while their futures are already
     /// complete; returns the first pending one with its hook's index, or
     /// `None` once the phase is over. Always inlined, like `finish_hook`:
     /// the whole ready path then is one function per phase (measured).
     #[inline(always)]
     fn run_ready(&mut self) -> Option<(usize, HookFuture<'a>)> {
         let lifecycle = self.lifecycle;
-        let list = &lifecycle.interested[A::PHASE.index()];
-        while self.step < list.len() {
-            let index = if A::is_init() {
-                list[self.step]
+        loop {
+            let (&index, rest) = if A::is_init() {
+                self.todo.split_first()?
             } else {
-                list[list.len() - 1 - self.step]
+                self.todo.split_last()?
             };
-            self.step += 1;
+            self.todo = rest;
             let hook: &'a dyn Hook = &*lifecycle.hooks[index];
             let ask = self.ask;
             let outcome = match panic::catch(AssertUnwindSafe(|| ask.on(hook))) {
@@ -143,10 +144,9 @@ impl<'a, A: Ask<'a>> PhaseRun<'a, A> {
                 Err(payload) => Err(format!("panicked: {}", panic::describe(&*payload))),
             };
             if self.finish_hook(index, outcome) {
-                self.step = list.len();
+                self.todo = &[];
             }
         }
-        None
     }
 
     /// From the first pending future on: awaits each pending one under the
@@ -183,20 +183,13 @@ impl<'a, A: Ask<'a>> PhaseRun<'a, A> {
     #[inline(always)]
     fn finish_hook(&mut self, index: usize, outcome: Result<(), String>) -> bool {
         self.laps.lap(&self.lifecycle.timings, index, A::PHASE);
-        match outcome {
-            Ok(()) => false,
-            Err(message) => self.fail(index, message),
+        let Err(message) = outcome else {
+            return false;
+        };
+        let message = failed(&*self.lifecycle.hooks[index], A::PHASE, message);
+        if self.failure.is_none() {
+            self.failure = Some(message);
         }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn fail(&mut self, index: usize, message: String) -> bool {
-        let phase = A::PHASE;
-        let hook = &self.lifecycle.hooks[index];
-        let message = format!("{phase} hook `{}` failed: {message}", hook.name());
-        tracing::warn!(hook = hook.name(), %phase, "{message}");
-        self.failure.get_or_insert(message);
         A::is_init()
     }
 
@@ -208,6 +201,17 @@ impl<'a, A: Ask<'a>> PhaseRun<'a, A> {
             Some(message) => Err(message),
         }
     }
+}
+
+/// Logs hook `hook`'s failure in `phase` and returns the message naming it.
+/// Out of line, and a free function so that no `PhaseRun` has its address
+/// taken (which would keep the ready path's state in memory).
+#[cold]
+#[inline(never)]
+fn failed(hook: &dyn Hook, phase: Phase, message: String) -> String {
+    let message = format!("{phase} hook `{}` failed: {message}", hook.name());
+    tracing::warn!(hook = hook.name(), %phase, "{message}");
+    message
 }
 
 /// One run of a phase, yielding its first failure (already logged): see

@@ -118,14 +118,17 @@ where
     if !before.is_empty() {
         let mut laps = Laps::start(clock::now());
         for &index in before.iter() {
-            let hook = &hooks[index];
+            // The `dyn Hook` itself, not its `Box`'s forwarding `Hook` impl.
+            let hook: &dyn Hook = &*hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
             laps.lap(timings, index, Phase::BeforeInvoke);
-            // Matched by value, so `Continue` leaves nothing to drop.
             if let Ok(Ok(Flow::Continue)) = result {
+                // `Continue` owns nothing: skip the out-of-line drop glue of
+                // the whole result.
+                std::mem::forget(result);
                 continue;
             }
-            early = Some(answer_early(&**hook, result));
+            early = Some(answer_early(hook, result));
             entered = index + 1;
             break;
         }
@@ -146,7 +149,7 @@ where
         // Invoke's end is AfterInvoke's start.
         let mut laps = Laps::start(invoke_end.unwrap_or_else(clock::now));
         for &index in after.iter().rev().filter(|&&index| index < entered) {
-            let hook = &hooks[index];
+            let hook: &dyn Hook = &*hooks[index];
             let result = panic::catch(AssertUnwindSafe(|| {
                 hook.on_after_invoke(&context, &mut outcome)
             }));
@@ -154,7 +157,7 @@ where
             if let Ok(Ok(())) = result {
                 continue;
             }
-            log_after_invoke_failure(&**hook, &context, result);
+            log_after_invoke_failure(hook, &context, result);
         }
         laps.finish(timings, Phase::AfterInvoke);
     }

@@ -52,6 +52,15 @@ struct Reading {
 }
 
 impl Reading {
+    /// The figures of the runs of both readings together (disjoint runs).
+    fn and(self, other: Reading) -> Reading {
+        Reading {
+            count: self.count + other.count,
+            total_ns: self.total_ns + other.total_ns,
+            max_ns: self.max_ns.max(other.max_ns),
+        }
+    }
+
     fn total(self) -> Duration {
         Duration::from_nanos(self.total_ns)
     }
@@ -68,12 +77,21 @@ type PhaseStats = [Stat; 9];
 pub(crate) struct Timings {
     phases: PhaseStats,
     hooks: Vec<(String, PhaseStats)>,
+    /// Per phase, the one hook it times, if it has exactly one and its time
+    /// is the phase's (see [`Laps`]). A run of that phase in which the hook
+    /// ran is recorded once, in the hook's stat, which the phase's figures
+    /// then include; `phases` keeps only the runs in which it did not (an
+    /// `AfterInvoke` whose hook a `BeforeInvoke` short-circuit left out).
+    /// One stat per run instead of two, on the per-invocation path.
+    solo: [Option<usize>; 9],
     /// Named steps inside a phase that are not hooks: preload initialisers,
     /// plugin loads. Rare, so a lock is fine.
     steps: Mutex<Vec<(Phase, String, Stat)>>,
 }
 
 impl Timings {
+    /// Timings for hooks called `hook_names` (registration order), every
+    /// phase's runs recorded in its own stat.
     pub(crate) fn new(hook_names: impl IntoIterator<Item = String>) -> Self {
         Timings {
             phases: Default::default(),
@@ -81,8 +99,14 @@ impl Timings {
                 .into_iter()
                 .map(|name| (name, Default::default()))
                 .collect(),
+            solo: [None; 9],
             steps: Mutex::new(Vec::new()),
         }
+    }
+
+    /// These timings with `solo` as described on the field.
+    pub(crate) fn with_solo(self, solo: [Option<usize>; 9]) -> Self {
+        Timings { solo, ..self }
     }
 
     /// Records a run of `phase` that took `ns` nanoseconds.
@@ -119,8 +143,13 @@ impl Timings {
         }
     }
 
+    /// `phase`'s figures: its own stat plus, for a solo phase, its hook's.
     fn read_phase(&self, phase: Phase) -> Reading {
-        self.phases[phase.index()].read()
+        let own = self.phases[phase.index()].read();
+        match self.solo[phase.index()] {
+            Some(hook) => own.and(self.hooks[hook].1[phase.index()].read()),
+            None => own,
+        }
     }
 
     pub(crate) fn phase_totals(&self) -> [Duration; 9] {
@@ -169,11 +198,12 @@ impl Timings {
 /// The clock of one phase whose hooks run back to back: one clock read per
 /// hook boundary, each hook's end being the next one's start. The phase's
 /// time runs from its start to its last hook's end, so it is the sum of
-/// its hooks'.
+/// its hooks' (and with one hook, that hook's: see `Timings::solo`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Laps {
     started: u64,
     clock: u64,
+    lapped: bool,
 }
 
 impl Laps {
@@ -183,6 +213,7 @@ impl Laps {
         Laps {
             started,
             clock: started,
+            lapped: false,
         }
     }
 
@@ -198,6 +229,7 @@ impl Laps {
         let now = clock::now();
         timings.hook(hook, phase, now.saturating_sub(self.clock));
         self.clock = now;
+        self.lapped = true;
         now
     }
 
@@ -205,7 +237,10 @@ impl Laps {
     /// that end.
     #[inline]
     pub(crate) fn finish(self, timings: &Timings, phase: Phase) -> u64 {
-        timings.phase(phase, self.clock - self.started);
+        // A solo phase whose hook ran is already recorded, in the hook's stat.
+        if !(self.lapped && timings.solo[phase.index()].is_some()) {
+            timings.phase(phase, self.clock - self.started);
+        }
         self.clock
     }
 }
@@ -234,7 +269,8 @@ impl TimingsReport {
 pub struct PhaseTiming {
     /// Which phase.
     pub phase: Phase,
-    /// How many times it ran.
+    /// How many times it ran. An `AfterInvoke` whose hooks a `BeforeInvoke`
+    /// short-circuit all left out still counts, as a run of zero time.
     pub count: u64,
     /// Total time over all runs.
     pub total: Duration,
