@@ -132,11 +132,19 @@ where
                     Err(error) => Err(error),
                 }
             }));
-            laps.lap(timings, index, Phase::BeforeInvoke);
+            // Timed in each arm, so that a success keeps no result across
+            // the clock read.
             match result {
-                Ok(Ok(())) if early.is_none() => continue,
-                Ok(Ok(())) => {}
-                failed => early = Some(before_invoke_failed(hook, failed)),
+                Ok(Ok(())) => {
+                    laps.lap(timings, index, Phase::BeforeInvoke);
+                    if early.is_none() {
+                        continue;
+                    }
+                }
+                failed => {
+                    laps.lap(timings, index, Phase::BeforeInvoke);
+                    early = Some(before_invoke_failed(hook, failed));
+                }
             }
             entered = index + 1;
             break;
@@ -163,10 +171,9 @@ where
                 hook.on_after_invoke(&context, &mut outcome)
             }));
             laps.lap(timings, index, Phase::AfterInvoke);
-            if let Ok(Ok(())) = result {
-                continue;
+            if let Err(_) | Ok(Err(_)) = result {
+                log_after_invoke_failure(hook, &context, result);
             }
-            log_after_invoke_failure(hook, &context, result);
         }
         laps.finish(timings, Phase::AfterInvoke);
     }
