@@ -96,7 +96,8 @@ impl<'a> Ask<'a> for Close {
     }
 }
 
-/// Where a run is: its clock, the next hook to call, its first failure.
+/// Where a run is: its clock, the hooks still to call, and (init phases
+/// only) its first failure.
 struct PhaseRun<'a, A> {
     lifecycle: &'a Lifecycle,
     ask: A,
@@ -187,7 +188,9 @@ impl<'a, A: Ask<'a>> PhaseRun<'a, A> {
             return false;
         };
         let message = failed(&*self.lifecycle.hooks[index], A::PHASE, message);
-        if self.failure.is_none() {
+        // Only an init phase's caller reads the failure; elsewhere the log
+        // line is all, and the ready path then carries no message at all.
+        if A::is_init() && self.failure.is_none() {
             self.failure = Some(message);
         }
         A::is_init()
@@ -214,7 +217,8 @@ fn failed(hook: &dyn Hook, phase: Phase, message: String) -> String {
     message
 }
 
-/// One run of a phase, yielding its first failure (already logged): see
+/// One run of a phase, yielding an init phase's first failure (every
+/// failure is logged): see
 /// the module docs.
 pub(crate) struct PhaseFuture<'a, A> {
     state: State<'a, A>,

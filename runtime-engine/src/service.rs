@@ -120,15 +120,32 @@ where
         for &index in before.iter() {
             // The `dyn Hook` itself, not its `Box`'s forwarding `Hook` impl.
             let hook: &dyn Hook = &*hooks[index];
-            let result = panic::catch(AssertUnwindSafe(|| hook.on_before_invoke(&mut invocation)));
-            laps.lap(timings, index, Phase::BeforeInvoke);
-            if let Ok(Ok(Flow::Continue)) = result {
-                // `Continue` owns nothing: skip the out-of-line drop glue of
-                // the whole result.
-                std::mem::forget(result);
-                continue;
+            // A hook's answer goes straight to `early`: the catch then moves
+            // a result of three words, not one holding an `Outcome`.
+            let result = panic::catch(AssertUnwindSafe(|| {
+                match hook.on_before_invoke(&mut invocation) {
+                    Ok(Flow::Continue) => Ok(()),
+                    Ok(Flow::Respond(outcome)) => {
+                        early = Some(outcome);
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                }
+            }));
+            // Timed in each arm, so that a success keeps no result across
+            // the clock read.
+            match result {
+                Ok(Ok(())) => {
+                    laps.lap(timings, index, Phase::BeforeInvoke);
+                    if early.is_none() {
+                        continue;
+                    }
+                }
+                failed => {
+                    laps.lap(timings, index, Phase::BeforeInvoke);
+                    early = Some(before_invoke_failed(hook, failed));
+                }
             }
-            early = Some(answer_early(hook, result));
             entered = index + 1;
             break;
         }
@@ -154,24 +171,23 @@ where
                 hook.on_after_invoke(&context, &mut outcome)
             }));
             laps.lap(timings, index, Phase::AfterInvoke);
-            if let Ok(Ok(())) = result {
-                continue;
+            if let Err(_) | Ok(Err(_)) = result {
+                log_after_invoke_failure(hook, &context, result);
             }
-            log_after_invoke_failure(hook, &context, result);
         }
         laps.finish(timings, Phase::AfterInvoke);
     }
     outcome
 }
 
-/// The outcome a `BeforeInvoke` hook answered with, or the error it failed
-/// or panicked with. Out of line: the usual answer is `Flow::Continue`.
+/// The error of a `BeforeInvoke` hook that failed or panicked. Out of line:
+/// hooks seldom fail.
 #[cold]
 #[inline(never)]
-fn answer_early(hook: &dyn Hook, result: std::thread::Result<Result<Flow, BoxError>>) -> Outcome {
-    if let Ok(Ok(Flow::Respond(outcome))) = result {
-        return outcome;
-    }
+fn before_invoke_failed(
+    hook: &dyn Hook,
+    result: std::thread::Result<Result<(), BoxError>>,
+) -> Outcome {
     let message = failure(result).unwrap_or_default();
     Outcome::Error(InvocationError::hook(format!(
         "BeforeInvoke hook `{}` failed: {message}",
