@@ -297,19 +297,24 @@ async fn init_failures_name_the_hook() {
     );
 }
 
+/// A hook whose `Close` takes ten seconds: far past any test budget.
+struct SlowClose;
+impl Hook for SlowClose {
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::new(async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(())
+        })
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_slow_close_hook_is_bounded_by_its_budget_and_others_still_run() {
     let log = Log::default();
-    struct Slow;
-    impl Hook for Slow {
-        fn on_close(&self) -> HookFuture<'_> {
-            HookFuture::new(async {
-                tokio::time::sleep(Duration::from_secs(10)).await;
-                Ok(())
-            })
-        }
-    }
-    let lc = lifecycle(vec![Box::new(Named::new("first", &log)), Box::new(Slow)]);
+    let lc = lifecycle(vec![
+        Box::new(Named::new("first", &log)),
+        Box::new(SlowClose),
+    ]);
     let started = tokio::time::Instant::now();
     lc.close().await;
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -370,16 +375,7 @@ async fn hooks_are_only_called_in_the_phases_they_declare() {
 
 #[tokio::test(start_paused = true)]
 async fn one_budget_bounds_all_pending_hooks_of_a_phase_together() {
-    struct Slow;
-    impl Hook for Slow {
-        fn on_close(&self) -> HookFuture<'_> {
-            HookFuture::new(async {
-                tokio::time::sleep(Duration::from_secs(10)).await;
-                Ok(())
-            })
-        }
-    }
-    let lc = lifecycle(vec![Box::new(Slow), Box::new(Slow)]);
+    let lc = lifecycle(vec![Box::new(SlowClose), Box::new(SlowClose)]);
     let started = tokio::time::Instant::now();
     lc.close().await;
     // The second hook gets what the first left of the budget: nothing.
