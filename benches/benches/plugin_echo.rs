@@ -10,6 +10,9 @@
 //!   at most 1.05x the baseline);
 //! - `echo + libnoop_declared.so`: with the no-op declaring only
 //!   `BeforeInvoke` and `AfterInvoke` (`export_plugin!(.., phases = [..])`);
+//! - `echo + libnoop_view.so`: the no-op written as a `ViewHook` (the
+//!   SDK's borrowed API), every phase exported: the crossing plus the Rust
+//!   glue, without the copies a `Hook` gets;
 //! - `echo + libc_noop.so`: the C no-op (`plugins/c-noop/noop.c`), every
 //!   phase present and empty: the ABI crossing and the host's side alone,
 //!   without the Rust SDK turning C views into engine values (skipped
@@ -24,7 +27,7 @@
 //! `LONG` invocations; the difference of the two totals divided by the
 //! difference of the counts is the cost of one invocation, free of start
 //! and exit. `PLUGIN_ECHO_ONLY=noop,native` runs only the configurations
-//! whose key (`echo`, `noop`, `declared`, `c-noop`, `bench-echo`, `native`)
+//! whose key (`echo`, `noop`, `declared`, `view`, `c-noop`, `bench-echo`, `native`)
 //! is listed.
 //! Builds the echo example and the plugins in the bench profile first;
 //! prints a note and exits if valgrind is not installed.
@@ -176,6 +179,8 @@ fn main() {
             "--lib",
             "--example",
             "noop_declared",
+            "--example",
+            "noop_view",
         ],
     );
     let echo = profile_dir.join("examples/echo");
@@ -202,6 +207,12 @@ fn main() {
             label: "echo + libnoop_declared.so (Before/AfterInvoke)",
             exe: echo.clone(),
             env: vec![(plugins, profile_dir.join("examples/libnoop_declared.so"))],
+        },
+        Config {
+            key: "view",
+            label: "echo + libnoop_view.so (ViewHook, every phase)",
+            exe: echo.clone(),
+            env: vec![(plugins, profile_dir.join("examples/libnoop_view.so"))],
         },
         Config {
             key: "bench-echo",
@@ -253,7 +264,7 @@ fn main() {
     println!("plugin_echo ({valgrind}, {SHORT} vs {LONG} invocations; instructions / invocation)");
     for (config, value) in &measured {
         let base = match config.key {
-            "noop" | "declared" | "c-noop" => of("echo"),
+            "noop" | "declared" | "view" | "c-noop" => of("echo"),
             "native" => of("bench-echo"),
             _ => None,
         };

@@ -12,6 +12,11 @@
 //! - [`export_plugin!`]: exports the entry symbol for a `Hook`, for every
 //!   phase or only the ones it lists (`phases = [...]`). Panics in any
 //!   phase are caught at the boundary and become that phase's failure.
+//! - [`export_view_plugin!`]: the same for a [`ViewHook`], the borrowed
+//!   API: its methods see the event, the outcome and the context as the
+//!   host's views for the call ([`BeforeInvokeCall`], [`AfterInvokeCall`],
+//!   [`AfterResponseCall`], [`ContextRef`], [`OutcomeRef`]), nothing
+//!   copied. For plugins on the hot path; `Hook` is the one to start with.
 //! - [`abi`]: the C ABI (re-exported from the engine), for reading or for
 //!   writing a plugin by hand.
 //! - Re-exports: [`Hook`], [`HookFuture`], [`Flow`], [`Invocation`],
@@ -58,9 +63,12 @@
 //! ```
 
 pub use runtime_engine::plugin::abi;
+pub use runtime_engine::plugin::view::{
+    AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, OutcomeRef, ViewHook,
+};
 pub use runtime_engine::{
-    BoxError, Context, Ending, Flow, FunctionInfo, Hook, HookFuture, Invocation, InvocationError,
-    Outcome, Phase, Phases, Response,
+    BoxError, Context, Ending, ErrorKind, Flow, FunctionInfo, Hook, HookFuture, Invocation,
+    InvocationError, Outcome, Phase, Phases, Response, TraceContext, Trigger,
 };
 
 /// For the macro's expansion only.
@@ -176,6 +184,74 @@ macro_rules! export_plugin {
             name = $name,
             new =
                 |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
+            $(, phases = [$($phase),*])?
+        );
+    };
+}
+
+/// Exports a [`ViewHook`] as a light-runtime plugin: the entry symbol and
+/// a table whose functions call the hook's methods directly with the
+/// host's views. Takes the same arguments as [`export_plugin!`] (`new = ..`
+/// or `hook = ..`, then optionally `phases = [..]`). Call it once per
+/// `cdylib`, instead of `export_plugin!`.
+///
+/// ```
+/// use light_runtime_plugin_sdk::{
+///     export_view_plugin, BeforeInvokeCall, BoxError, InvocationError, Outcome, ViewHook,
+/// };
+///
+/// /// Refuses events larger than a limit, without copying them.
+/// struct SizeLimit(usize);
+///
+/// impl ViewHook for SizeLimit {
+///     fn on_before_invoke(&self, call: &mut BeforeInvokeCall<'_>) -> Result<(), BoxError> {
+///         if call.event().len() > self.0 {
+///             let message = format!("the event is over {} bytes", self.0);
+///             call.respond(&Outcome::Error(InvocationError::handler("Event.TooLarge", message)));
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// export_view_plugin!(name = "size-limit", hook = SizeLimit(64 * 1024), phases = [BeforeInvoke]);
+/// ```
+#[macro_export]
+macro_rules! export_view_plugin {
+    (
+        name = $name:literal,
+        new = $new:expr
+        $(, phases = [$($phase:ident),* $(,)?])?
+        $(,)?
+    ) => {
+        const _: () = {
+            static TABLE: $crate::__export::ExportedTable =
+                $crate::__export::ExportedTable::for_view_hook(
+                    $name,
+                    $new,
+                    $crate::export_plugin!(@phases $([$($phase),*])?),
+                );
+
+            /// The plugin's entry symbol (docs/plugin-abi.md).
+            // `no_mangle` is what the `unsafe_code` lint flags here: the
+            // symbol's exact name is the ABI. No `unsafe` block is involved.
+            #[allow(unsafe_code)]
+            #[no_mangle]
+            pub extern "C" fn light_runtime_plugin(
+                host_abi_version: u32,
+            ) -> *const $crate::__export::PluginTable {
+                TABLE.entry(host_abi_version)
+            }
+        };
+    };
+    (
+        name = $name:literal,
+        hook = $hook:expr
+        $(, phases = [$($phase:ident),* $(,)?])?
+        $(,)?
+    ) => {
+        $crate::export_view_plugin!(
+            name = $name,
+            new = |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
             $(, phases = [$($phase),*])?
         );
     };

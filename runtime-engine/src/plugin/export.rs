@@ -25,6 +25,7 @@ use super::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
 };
 use super::guest::{block_on, guarded, instance, send_changed_outcome, send_outcome, Instance};
+use super::view::ViewHook;
 use super::raw;
 use crate::error::BoxError;
 use crate::hook::{Flow, Hook};
@@ -69,53 +70,81 @@ impl ExportedTable {
     /// neither calls nor times. `create` and `destroy` are always wired;
     /// [`Phase::Invoke`] (the handler) has no table entry and is ignored.
     pub const fn with_phases(definition: &'static Definition, phases: Phases) -> Self {
+        ExportedTable::gated(
+            definition.name,
+            (definition as *const Definition).cast::<c_void>(),
+            phases,
+            PluginTable {
+                abi_version: ABI_VERSION,
+                size: std::mem::size_of::<PluginTable>() as u32,
+                name: ByteSlice::EMPTY,
+                data: std::ptr::null(),
+                create: Some(create),
+                destroy: Some(destroy),
+                runtime_start: Some(runtime_start),
+                function_start: Some(function_start),
+                before_invoke: Some(before_invoke),
+                after_invoke: Some(after_invoke),
+                after_response: Some(after_response),
+                freeze: Some(freeze),
+                close: Some(close),
+                end: Some(end),
+            },
+        )
+    }
+
+    /// The table of the plugin `name`, written as a [`ViewHook`] and made
+    /// by `new` from its configuration (JSON text, empty if none), wired
+    /// for `phases` as in [`with_phases`](Self::with_phases).
+    pub const fn for_view_hook<H: ViewHook, E: Into<BoxError>>(
+        name: &'static str,
+        new: fn(&str) -> Result<H, E>,
+        phases: Phases,
+    ) -> Self {
+        use super::export_view as view;
+        ExportedTable::gated(
+            name,
+            new as *const c_void,
+            phases,
+            PluginTable {
+                abi_version: ABI_VERSION,
+                size: std::mem::size_of::<PluginTable>() as u32,
+                name: ByteSlice::EMPTY,
+                data: std::ptr::null(),
+                create: Some(view::create::<H, E>),
+                destroy: Some(view::destroy::<H>),
+                runtime_start: Some(view::runtime_start::<H>),
+                function_start: Some(view::function_start::<H>),
+                before_invoke: Some(view::before_invoke::<H>),
+                after_invoke: Some(view::after_invoke::<H>),
+                after_response: Some(view::after_response::<H>),
+                freeze: Some(view::freeze::<H>),
+                close: Some(view::close::<H>),
+                end: Some(view::end::<H>),
+            },
+        )
+    }
+
+    /// `all` with its name and data set and the phases outside `phases`
+    /// made NULL.
+    const fn gated(
+        name: &'static str,
+        data: *const c_void,
+        phases: Phases,
+        all: PluginTable,
+    ) -> Self {
         ExportedTable(PluginTable {
-            abi_version: ABI_VERSION,
-            size: std::mem::size_of::<PluginTable>() as u32,
-            name: ByteSlice::from_str(definition.name),
-            data: (definition as *const Definition).cast::<c_void>(),
-            create: Some(create),
-            destroy: Some(destroy),
-            runtime_start: if phases.contains(Phase::RuntimeStart) {
-                Some(runtime_start)
-            } else {
-                None
-            },
-            function_start: if phases.contains(Phase::FunctionStart) {
-                Some(function_start)
-            } else {
-                None
-            },
-            before_invoke: if phases.contains(Phase::BeforeInvoke) {
-                Some(before_invoke)
-            } else {
-                None
-            },
-            after_invoke: if phases.contains(Phase::AfterInvoke) {
-                Some(after_invoke)
-            } else {
-                None
-            },
-            after_response: if phases.contains(Phase::AfterResponse) {
-                Some(after_response)
-            } else {
-                None
-            },
-            freeze: if phases.contains(Phase::Freeze) {
-                Some(freeze)
-            } else {
-                None
-            },
-            close: if phases.contains(Phase::Close) {
-                Some(close)
-            } else {
-                None
-            },
-            end: if phases.contains(Phase::End) {
-                Some(end)
-            } else {
-                None
-            },
+            name: ByteSlice::from_str(name),
+            data,
+            runtime_start: if phases.contains(Phase::RuntimeStart) { all.runtime_start } else { None },
+            function_start: if phases.contains(Phase::FunctionStart) { all.function_start } else { None },
+            before_invoke: if phases.contains(Phase::BeforeInvoke) { all.before_invoke } else { None },
+            after_invoke: if phases.contains(Phase::AfterInvoke) { all.after_invoke } else { None },
+            after_response: if phases.contains(Phase::AfterResponse) { all.after_response } else { None },
+            freeze: if phases.contains(Phase::Freeze) { all.freeze } else { None },
+            close: if phases.contains(Phase::Close) { all.close } else { None },
+            end: if phases.contains(Phase::End) { all.end } else { None },
+            ..all
         })
     }
 
@@ -210,7 +239,8 @@ unsafe extern "C" fn before_invoke(
         match flow {
             Flow::Continue => Ok(abi::STATUS_CONTINUE),
             Flow::Respond(outcome) => {
-                send_outcome(output, &outcome);
+                // SAFETY: the host's output, valid for the call (the ABI).
+                send_outcome(unsafe { &*output }, &outcome);
                 Ok(abi::STATUS_RESPOND)
             }
         }
@@ -228,7 +258,8 @@ unsafe extern "C" fn after_invoke(
         let (this, context, view) = unsafe { (instance(this), &*context, &*outcome) };
         this.with_outcome(context, view, true, |context, outcome| {
             this.hook.on_after_invoke(context, outcome)?;
-            send_changed_outcome(output, view, outcome);
+            // SAFETY: the host's output, valid for the call (the ABI).
+            send_changed_outcome(unsafe { &*output }, view, outcome);
             Ok(abi::STATUS_CONTINUE)
         })
     })

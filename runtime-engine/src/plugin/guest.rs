@@ -26,8 +26,31 @@ use crate::trace::TraceContext;
 /// the phases of the latest invocation share.
 pub(crate) struct Instance {
     pub(crate) hook: Box<dyn Hook>,
-    function: OnceLock<Arc<FunctionInfo>>,
+    function: FunctionCache,
     latest: Mutex<Latest>,
+}
+
+/// The function's facts, built from the first view that shows them and
+/// shared from then on: a plugin serves one function.
+#[derive(Default)]
+pub(crate) struct FunctionCache(OnceLock<Arc<FunctionInfo>>);
+
+impl FunctionCache {
+    /// The facts `view` shows, built on the first call.
+    pub(crate) fn get(&self, view: &FunctionView) -> &Arc<FunctionInfo> {
+        self.0.get_or_init(|| {
+            // SAFETY: the view's slices are valid for the call (the ABI).
+            let text = |slice| unsafe { raw::text(slice) }.into_owned();
+            let optional = |slice: ByteSlice| Some(text(slice)).filter(|s| !s.is_empty());
+            let info = FunctionInfo::new(views::platform_from_code(view.platform), text(view.name))
+                .with_version(text(view.version))
+                .with_memory_mb(Some(view.memory_mb).filter(|&mb| mb > 0))
+                .with_region(optional(view.region))
+                .with_account_id(optional(view.account_id))
+                .with_max_concurrency(view.max_concurrency as usize);
+            Arc::new(info)
+        })
+    }
 }
 
 /// What the phases of one invocation share, so each is built once per
@@ -53,7 +76,7 @@ impl Instance {
     pub(crate) fn new(hook: Box<dyn Hook>) -> Self {
         Instance {
             hook,
-            function: OnceLock::new(),
+            function: FunctionCache::default(),
             latest: Mutex::default(),
         }
     }
@@ -73,18 +96,7 @@ impl Instance {
     }
 
     pub(crate) fn function(&self, view: &FunctionView) -> &Arc<FunctionInfo> {
-        self.function.get_or_init(|| {
-            // SAFETY: the view's slices are valid for the call (the ABI).
-            let text = |slice| unsafe { raw::text(slice) }.into_owned();
-            let optional = |slice: ByteSlice| Some(text(slice)).filter(|s| !s.is_empty());
-            let info = FunctionInfo::new(views::platform_from_code(view.platform), text(view.name))
-                .with_version(text(view.version))
-                .with_memory_mb(Some(view.memory_mb).filter(|&mb| mb > 0))
-                .with_region(optional(view.region))
-                .with_account_id(optional(view.account_id))
-                .with_max_concurrency(view.max_concurrency as usize);
-            Arc::new(info)
-        })
+        self.function.get(view)
     }
 
     /// Runs `run` on the invocation `view` and `event` show: the context and
@@ -172,24 +184,9 @@ impl Instance {
     }
 
     fn build_context(&self, view: &ContextView) -> Context {
-        // SAFETY: the view's slices are valid for the call (the ABI).
-        let text = |slice| unsafe { raw::text(slice) };
         // SAFETY: `function` points at a view valid for the call (the ABI).
         let function = self.function(unsafe { &*view.function }).clone();
-        let mut builder = Context::builder(function, text(view.request_id).into_owned())
-            .sequence(view.sequence)
-            .trigger(views::trigger_from_code(view.trigger))
-            .deadline_epoch_ms(view.deadline_epoch_ms);
-        if view.invoked_function_arn.len != 0 {
-            builder = builder.invoked_function_arn(text(view.invoked_function_arn));
-        }
-        if view.trace_header.len != 0 || view.has_trace != 0 {
-            builder = builder.trace(text(view.trace_header), trace_from_view(view));
-        }
-        if view.tenant_id.len != 0 {
-            builder = builder.tenant_id(text(view.tenant_id));
-        }
-        builder.build()
+        build_context(view, function)
     }
 
     /// Makes `facts` what [`Instance::build_context`] would build from
@@ -239,8 +236,29 @@ impl Instance {
     }
 }
 
+/// The context `view` shows, for `function` (the facts its `function`
+/// view shows).
+pub(crate) fn build_context(view: &ContextView, function: Arc<FunctionInfo>) -> Context {
+    // SAFETY: the view's slices are valid for the call (the ABI).
+    let text = |slice| unsafe { raw::text(slice) };
+    let mut builder = Context::builder(function, text(view.request_id).into_owned())
+        .sequence(view.sequence)
+        .trigger(views::trigger_from_code(view.trigger))
+        .deadline_epoch_ms(view.deadline_epoch_ms);
+    if view.invoked_function_arn.len != 0 {
+        builder = builder.invoked_function_arn(text(view.invoked_function_arn));
+    }
+    if view.trace_header.len != 0 || view.has_trace != 0 {
+        builder = builder.trace(text(view.trace_header), trace_from_view(view));
+    }
+    if view.tenant_id.len != 0 {
+        builder = builder.tenant_id(text(view.tenant_id));
+    }
+    builder.build()
+}
+
 /// The trace `view` carries in W3C form, if any.
-fn trace_from_view(view: &ContextView) -> Option<TraceContext> {
+pub(crate) fn trace_from_view(view: &ContextView) -> Option<TraceContext> {
     (view.has_trace != 0).then_some(TraceContext {
         trace_id: view.trace_id,
         parent_id: view.parent_id,
@@ -320,7 +338,7 @@ pub(crate) fn block_on(mut future: HookFuture<'_>) -> Result<(), BoxError> {
 }
 
 /// A copy of the outcome `view` shows.
-fn outcome_from_view(view: &OutcomeView) -> Outcome {
+pub(crate) fn outcome_from_view(view: &OutcomeView) -> Outcome {
     if view.is_error == 0 {
         // SAFETY: the view's slices are valid for the call (the ABI).
         let (body, content_type) =
@@ -368,16 +386,14 @@ pub(crate) fn shows(view: &OutcomeView, outcome: &Outcome) -> bool {
 }
 
 /// Hands `outcome` to the host, unless it is still what `view` shows.
-pub(crate) fn send_changed_outcome(output: *mut Output, view: &OutcomeView, outcome: &Outcome) {
+pub(crate) fn send_changed_outcome(output: &Output, view: &OutcomeView, outcome: &Outcome) {
     if !shows(view, outcome) {
         send_outcome(output, outcome);
     }
 }
 
 /// Hands `outcome` to the host.
-pub(crate) fn send_outcome(output: *mut Output, outcome: &Outcome) {
-    // SAFETY: the host passes an output valid for the call (the ABI).
-    let output = unsafe { &*output };
+pub(crate) fn send_outcome(output: &Output, outcome: &Outcome) {
     let (first, second, set) = match outcome {
         Outcome::Response(response) => (
             ByteSlice::new(response.body()),

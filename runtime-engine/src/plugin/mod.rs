@@ -22,6 +22,9 @@
 //! - [`export`]: the plugin side, for the SDK's macro: C calls to a `Hook`,
 //!   with panics caught at the boundary; `guest` holds the plugin side's
 //!   instance state and conversions.
+//! - [`view`]: [`ViewHook`](view::ViewHook), the plugin side's borrowed
+//!   API: the host's views for the call, no copies; `export_view` is its
+//!   glue.
 //! - `views`: codes and views shared by both sides; `raw`: borrowed bytes
 //!   from raw pointers.
 //!
@@ -39,6 +42,8 @@ pub mod abi;
 #[allow(unsafe_code)]
 pub mod export;
 #[allow(unsafe_code)]
+mod export_view;
+#[allow(unsafe_code)]
 mod guest;
 #[allow(unsafe_code)]
 mod hook;
@@ -46,6 +51,8 @@ mod hook;
 mod loader;
 #[allow(unsafe_code)]
 mod raw;
+#[allow(unsafe_code)]
+pub mod view;
 mod views;
 
 pub use hook::PluginHook;
