@@ -1,6 +1,8 @@
 //! Hook plugins loaded from shared libraries, run against the Lambda
 //! emulator as a platform would see them: every phase in order with its
-//! data, rewrites, contained panics and failures, composition.
+//! data, rewrites, contained panics and failures, composition. Each test
+//! runs the probe written both ways, as a `Hook` (`libprobe.so`) and as a
+//! `ViewHook` (`libprobe_view.so`); the onion mixes the two.
 
 mod support;
 
@@ -9,12 +11,25 @@ use light_runtime_testkit::lambda::Event;
 use serde_json::json;
 use support::running::{lines, phases, start, write_config, WAIT, XRAY};
 
+/// The probe as a `Hook` and as a `ViewHook`: one name, one log format.
+fn probes() -> [std::path::PathBuf; 2] {
+    [
+        support::rust_plugin("probe"),
+        support::rust_example_plugin("probe_view"),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_sees_every_phase_in_order_with_its_data() {
+    for probe in probes() {
+        sees_every_phase_in_order_with_its_data(probe).await;
+    }
+}
+
+async fn sees_every_phase_in_order_with_its_data(probe: std::path::PathBuf) {
     let dir = support::private_dir();
     let log = dir.path().join("probe.log");
-    let probe = support::rust_plugin("probe");
-    let config = write_config(dir.path(), &[(probe, json!({ "log": log }))]);
+    let config = write_config(dir.path(), &[(probe.clone(), json!({ "log": log }))]);
     let running = start(&[("LIGHT_RUNTIME_PLUGINS_CONFIG", config.display().to_string())]).await;
 
     let (first, result) = running
@@ -45,7 +60,7 @@ async fn a_plugin_sees_every_phase_in_order_with_its_data() {
         .iter()
         .map(|p| p.trim_start_matches("probe ").to_owned())
         .collect();
-    assert_eq!(seen, expected, "{:#?}", lines(&log));
+    assert_eq!(seen, expected, "{}: {:#?}", probe.display(), lines(&log));
 
     let all = lines(&log);
     let find = |prefix: &str, nth: usize| {
@@ -96,23 +111,34 @@ async fn a_plugin_sees_every_phase_in_order_with_its_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_rewrites_the_event_and_the_response() {
-    let dir = support::private_dir();
-    let log = dir.path().join("probe.log");
-    let config = json!({ "log": log, "rewrite_event": {"rewritten": true}, "wrap_response": true });
-    let config = write_config(dir.path(), &[(support::rust_plugin("probe"), config)]);
-    let running = start(&[("LIGHT_RUNTIME_PLUGINS_CONFIG", config.display().to_string())]).await;
-    let (_, result) = running.invoke(Event::json(json!({"original": 1}))).await;
-    assert_eq!(
-        result.body_json().unwrap(),
-        json!({"wrapped": {"rewritten": true}})
-    );
-    running.stop().await;
+    for probe in probes() {
+        let dir = support::private_dir();
+        let log = dir.path().join("probe.log");
+        let config =
+            json!({ "log": log, "rewrite_event": {"rewritten": true}, "wrap_response": true });
+        let config = write_config(dir.path(), &[(probe.clone(), config)]);
+        let running =
+            start(&[("LIGHT_RUNTIME_PLUGINS_CONFIG", config.display().to_string())]).await;
+        let (_, result) = running.invoke(Event::json(json!({"original": 1}))).await;
+        assert_eq!(
+            result.body_json().unwrap(),
+            json!({"wrapped": {"rewritten": true}}),
+            "{}",
+            probe.display()
+        );
+        running.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_or_failing_plugin_fails_only_that_invocation() {
+    for probe in probes() {
+        fails_only_that_invocation(probe).await;
+    }
+}
+
+async fn fails_only_that_invocation(probe: std::path::PathBuf) {
     let dir = support::private_dir();
-    let probe = support::rust_plugin("probe");
     for (phase, how, words) in [
         (
             "BeforeInvoke",
@@ -165,18 +191,23 @@ async fn a_panicking_or_failing_plugin_fails_only_that_invocation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_plugins_compose_like_an_onion() {
+    let [hook, view] = probes();
+    compose_like_an_onion(hook.clone(), view.clone()).await;
+    compose_like_an_onion(view, hook).await;
+}
+
+async fn compose_like_an_onion(first: std::path::PathBuf, second: std::path::PathBuf) {
     let dir = support::private_dir();
     let log = dir.path().join("both.log");
-    let probe = support::rust_plugin("probe");
     let config = write_config(
         dir.path(),
         &[
             (
-                probe.clone(),
+                first,
                 json!({ "log": log, "label": "first", "wrap_response": true }),
             ),
             (
-                probe,
+                second,
                 json!({ "log": log, "label": "second", "rewrite_event": {"by": "second"} }),
             ),
         ],

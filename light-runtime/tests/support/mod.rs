@@ -87,17 +87,32 @@ fn cargo_build(args: &[&str]) {
     run_with_timeout(command, &format!("cargo build {}", args.join(" ")));
 }
 
+/// Plugins built as examples of the plugin packages (`examples/lib<name>.so`).
+pub const RUST_EXAMPLE_PLUGINS: [&str; 1] = ["probe_view"];
+
 /// The built plugin `lib<name>.so` (e.g. `probe`), building all Rust plugins once.
 pub fn rust_plugin(name: &str) -> PathBuf {
+    built_rust_plugin(profile_dir().join(format!("lib{name}.so")))
+}
+
+/// The built example plugin `examples/lib<name>.so` (e.g. `probe_view`),
+/// building all Rust plugins once.
+pub fn rust_example_plugin(name: &str) -> PathBuf {
+    built_rust_plugin(profile_dir().join(format!("examples/lib{name}.so")))
+}
+
+fn built_rust_plugin(path: PathBuf) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let mut args = Vec::new();
+        let mut args = vec!["--lib"];
         for package in RUST_PLUGINS {
             args.extend(["-p", package]);
         }
+        for example in RUST_EXAMPLE_PLUGINS {
+            args.extend(["--example", example]);
+        }
         cargo_build(&args);
     });
-    let path = profile_dir().join(format!("lib{name}.so"));
     assert!(path.is_file(), "{} was not built", path.display());
     path
 }

@@ -2,7 +2,9 @@
 //! handler runs, answering in its place with a `Policy.Rejected` error.
 //!
 //! # Layout
-//! - [`Policy`]: the hook (`BeforeInvoke` only, the one phase it exports).
+//! - [`Policy`]: the hook (`BeforeInvoke` only, the one phase it exports),
+//!   a `ViewHook`: it reads the event where the runtime holds it, so an
+//!   event that passes costs no copy.
 //! - [`PolicyConfig`] and [`Rule`]: what to reject.
 //!
 //! # Example
@@ -21,7 +23,7 @@
 //! no rule.
 
 use light_runtime_plugin_sdk::{
-    export_plugin, BoxError, Flow, Hook, Invocation, InvocationError, Outcome,
+    export_view_plugin, BeforeInvokeCall, BoxError, InvocationError, Outcome, ViewHook,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -83,13 +85,13 @@ impl Policy {
     }
 }
 
-impl Hook for Policy {
-    fn on_before_invoke(&self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
-        let Ok(event) = serde_json::from_slice::<Value>(&invocation.payload) else {
-            return Ok(Flow::Continue);
+impl ViewHook for Policy {
+    fn on_before_invoke(&self, call: &mut BeforeInvokeCall<'_>) -> Result<(), BoxError> {
+        let Ok(event) = serde_json::from_slice::<Value>(call.event()) else {
+            return Ok(());
         };
         let Some(rule) = self.violation(&event) else {
-            return Ok(Flow::Continue);
+            return Ok(());
         };
         let mut message = format!(
             "event rejected by policy: {} is {}",
@@ -98,14 +100,15 @@ impl Hook for Policy {
         if let Some(reason) = &rule.reason {
             message.push_str(&format!(" ({reason})"));
         }
-        Ok(Flow::Respond(Outcome::Error(InvocationError::handler(
+        call.respond(&Outcome::Error(InvocationError::handler(
             "Policy.Rejected",
             message,
-        ))))
+        )));
+        Ok(())
     }
 }
 
-export_plugin!(
+export_view_plugin!(
     name = "policy",
     new = Policy::from_config,
     phases = [BeforeInvoke]

@@ -25,8 +25,8 @@ use super::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
 };
 use super::guest::{block_on, guarded, instance, send_changed_outcome, send_outcome, Instance};
-use super::view::ViewHook;
 use super::raw;
+use super::view::ViewHook;
 use crate::error::BoxError;
 use crate::hook::{Flow, Hook};
 use crate::lifecycle::Ending;
@@ -136,16 +136,54 @@ impl ExportedTable {
         ExportedTable(PluginTable {
             name: ByteSlice::from_str(name),
             data,
-            runtime_start: if phases.contains(Phase::RuntimeStart) { all.runtime_start } else { None },
-            function_start: if phases.contains(Phase::FunctionStart) { all.function_start } else { None },
-            before_invoke: if phases.contains(Phase::BeforeInvoke) { all.before_invoke } else { None },
-            after_invoke: if phases.contains(Phase::AfterInvoke) { all.after_invoke } else { None },
-            after_response: if phases.contains(Phase::AfterResponse) { all.after_response } else { None },
-            freeze: if phases.contains(Phase::Freeze) { all.freeze } else { None },
-            close: if phases.contains(Phase::Close) { all.close } else { None },
-            end: if phases.contains(Phase::End) { all.end } else { None },
+            runtime_start: if phases.contains(Phase::RuntimeStart) {
+                all.runtime_start
+            } else {
+                None
+            },
+            function_start: if phases.contains(Phase::FunctionStart) {
+                all.function_start
+            } else {
+                None
+            },
+            before_invoke: if phases.contains(Phase::BeforeInvoke) {
+                all.before_invoke
+            } else {
+                None
+            },
+            after_invoke: if phases.contains(Phase::AfterInvoke) {
+                all.after_invoke
+            } else {
+                None
+            },
+            after_response: if phases.contains(Phase::AfterResponse) {
+                all.after_response
+            } else {
+                None
+            },
+            freeze: if phases.contains(Phase::Freeze) {
+                all.freeze
+            } else {
+                None
+            },
+            close: if phases.contains(Phase::Close) {
+                all.close
+            } else {
+                None
+            },
+            end: if phases.contains(Phase::End) {
+                all.end
+            } else {
+                None
+            },
             ..all
         })
+    }
+
+    /// The table itself, for tests that run a plugin compiled in.
+    #[cfg(test)]
+    pub(crate) fn table(&self) -> PluginTable {
+        self.0
     }
 
     /// What the entry symbol returns: the table, or null for a host that

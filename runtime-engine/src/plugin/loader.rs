@@ -189,7 +189,26 @@ pub fn load(path: &Path, config: &str) -> Result<PluginHook, PluginError> {
     // SAFETY: the table is at least as large as ours and of our version, and
     // the library (kept loaded below) keeps it alive.
     let table: PluginTable = unsafe { table_ptr.read() };
-    // SAFETY: the table's name lives in the library, which is never unloaded.
+    // Never unload: see the function's docs.
+    std::mem::forget(library);
+    // SAFETY: the table's name and functions live in the library, which is
+    // never unloaded.
+    unsafe { from_table(path, table, config) }
+}
+
+/// The plugin `table` describes, made with `config`: the checks and the
+/// `create` call that follow finding the table.
+///
+/// # Safety
+/// The table's name and functions must stay valid for the process (a
+/// library that is never unloaded, or the plugin side compiled in).
+pub(crate) unsafe fn from_table(
+    path: &Path,
+    table: PluginTable,
+    config: &str,
+) -> Result<PluginHook, PluginError> {
+    let refuse = |reason| PluginError::new(path, reason);
+    // SAFETY: the name lives as long as the table (this function's contract).
     let name = unsafe { raw::bytes(table.name) };
     let name = match std::str::from_utf8(name) {
         Ok(name) if !name.trim().is_empty() => name.to_owned(),
@@ -204,8 +223,6 @@ pub fn load(path: &Path, config: &str) -> Result<PluginHook, PluginError> {
             "plugin `{name}` has no `create` function"
         ))));
     };
-    // Never unload: see the function's docs.
-    std::mem::forget(library);
 
     let mut collected = Collected::default();
     let mut output = collected.output();

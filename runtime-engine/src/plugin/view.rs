@@ -241,7 +241,6 @@ impl std::fmt::Debug for OutcomeRef<'_> {
     }
 }
 
-
 /// `BeforeInvoke` as a [`ViewHook`] sees it: the context and the event,
 /// and what the hook may do about them.
 pub struct BeforeInvokeCall<'a> {
@@ -312,7 +311,11 @@ pub struct AfterInvokeCall<'a> {
 }
 
 impl<'a> AfterInvokeCall<'a> {
-    pub(crate) fn new(context: ContextRef<'a>, outcome: &'a OutcomeView, output: &'a Output) -> Self {
+    pub(crate) fn new(
+        context: ContextRef<'a>,
+        outcome: &'a OutcomeView,
+        output: &'a Output,
+    ) -> Self {
         AfterInvokeCall {
             context,
             outcome: OutcomeRef { view: outcome },
