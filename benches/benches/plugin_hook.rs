@@ -1,9 +1,11 @@
 //! What crossing the plugin boundary costs per hook call: the same no-op
-//! hook called natively (a `Box<dyn Hook>`) and as a plugin (`libnoop.so`,
-//! the `light-runtime-plugin-noop` crate, through the C ABI), phase by phase.
+//! hook called natively (a `Box<dyn Hook>`), as a plugin written as a
+//! `Hook` (`libnoop.so`, the `light-runtime-plugin-noop` crate, through the
+//! C ABI) and as one written as a `ViewHook` (`libnoop_view.so`, the
+//! crate's `noop_view` example), phase by phase.
 //!
 //! `cargo bench -p light-runtime-benches --bench plugin_hook`
-//! (builds `libnoop.so` in the bench profile first, with the same cargo).
+//! (builds both plugins in the bench profile first, with the same cargo).
 //! The bar: at most 100 ns more per hook call than the native hook.
 
 // `criterion_group!` expands to an undocumented function.
@@ -26,8 +28,9 @@ use runtime_engine::{
 struct NativeNoop;
 impl Hook for NativeNoop {}
 
-/// Builds `libnoop.so` for this bench's profile and returns its path.
-fn noop_plugin() -> PathBuf {
+/// Builds `libnoop.so` and `libnoop_view.so` for this bench's profile and
+/// returns their paths.
+fn noop_plugins() -> [PathBuf; 2] {
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
     let target_dir = profile_dir.parent().unwrap();
@@ -35,7 +38,8 @@ fn noop_plugin() -> PathBuf {
     let mut command = Command::new(env!("CARGO"));
     command
         .current_dir(root)
-        .args(["build", "-p", "light-runtime-plugin-noop", "--target-dir"])
+        .args(["build", "-p", "light-runtime-plugin-noop", "--lib"])
+        .args(["--example", "noop_view", "--target-dir"])
         .arg(target_dir);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         command.arg("--release");
@@ -45,7 +49,10 @@ fn noop_plugin() -> PathBuf {
         status.success(),
         "cargo build -p light-runtime-plugin-noop failed"
     );
-    profile_dir.join("libnoop.so")
+    [
+        profile_dir.join("libnoop.so"),
+        profile_dir.join("examples/libnoop_view.so"),
+    ]
 }
 
 fn ready(future: HookFuture<'_>) {
@@ -61,10 +68,13 @@ fn bench_hooks(c: &mut Criterion) {
         .build()
         .unwrap();
     let _entered = runtime.enter();
-    let plugin_hook = plugin::load(&noop_plugin(), "").expect("libnoop.so loads");
-    let hooks: [(&str, Box<dyn Hook>); 2] = [
+    let [noop, noop_view] = noop_plugins();
+    let plugin_hook = plugin::load(&noop, "").expect("libnoop.so loads");
+    let view_hook = plugin::load(&noop_view, "").expect("libnoop_view.so loads");
+    let hooks: [(&str, Box<dyn Hook>); 3] = [
         ("native", Box::new(NativeNoop)),
         ("plugin", Box::new(plugin_hook)),
+        ("plugin_view", Box::new(view_hook)),
     ];
     let function =
         Arc::new(FunctionInfo::new(Platform::AwsLambda, "echo").with_memory_mb(Some(128)));
