@@ -69,11 +69,16 @@ pub async fn run<S>(
 where
     S: Pipeline,
 {
+    let timeout = timeout(env)?;
     let listener = push_server::bind(listen_addr(env)?, "PORT").await?;
-    serve(listener, lifecycle, service, shutdown, env).await
+    lifecycle.runtime_start()?;
+    lifecycle.function_start().await?;
+    serve_with(listener, lifecycle, service, shutdown, timeout).await
 }
 
-/// Serves `service` on an already bound `listener` (tests bind port 0).
+/// Serves `service` on an already bound `listener` (tests bind port 0);
+/// `RuntimeStart` and `FunctionStart` must have run, as for every
+/// adapter's `serve` ([`run`] runs them).
 pub async fn serve<S>(
     listener: TcpListener,
     lifecycle: Arc<Lifecycle>,
@@ -84,9 +89,19 @@ pub async fn serve<S>(
 where
     S: Pipeline,
 {
-    let timeout = timeout(env)?;
-    lifecycle.runtime_start()?;
-    lifecycle.function_start().await?;
+    serve_with(listener, lifecycle, service, shutdown, timeout(env)?).await
+}
+
+async fn serve_with<S>(
+    listener: TcpListener,
+    lifecycle: Arc<Lifecycle>,
+    service: S,
+    shutdown: CancellationToken,
+    timeout: Duration,
+) -> Result<(), Error>
+where
+    S: Pipeline,
+{
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(
             "function `{}` listening on http://{addr} (POST an event to invoke it)",

@@ -122,3 +122,99 @@ where
         this.connection.as_mut().poll(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::time::timeout;
+
+    use super::Drain;
+
+    const WAIT: Duration = Duration::from_secs(5);
+    const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nhost: test\r\n\r\n";
+
+    /// A drain watching one server connection whose every request takes
+    /// `work` to answer, and the client's end of it.
+    async fn connected(work: Duration) -> (Drain, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = service_fn(move |_request| async move {
+            tokio::time::sleep(work).await;
+            Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"done"))))
+        });
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let drain = Drain::default();
+        let watched = drain.watch(connection);
+        tokio::spawn(watched);
+        (drain, client)
+    }
+
+    /// Everything the server sends until it closes the connection.
+    async fn read_to_close(client: &mut TcpStream) -> String {
+        let mut received = Vec::new();
+        timeout(WAIT, client.read_to_end(&mut received))
+            .await
+            .expect("the server closes the connection")
+            .unwrap();
+        String::from_utf8(received).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_idle_keep_alive_connection_is_closed() {
+        let (drain, mut client) = connected(Duration::ZERO).await;
+        client.write_all(REQUEST).await.unwrap();
+        let mut first = [0u8; 256];
+        let n = timeout(WAIT, client.read(&mut first))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(first[..n].ends_with(b"done"), "answered and kept open");
+
+        let budget = Duration::from_secs(2);
+        assert!(timeout(WAIT, drain.shutdown(budget)).await.unwrap());
+        assert_eq!(
+            read_to_close(&mut client).await,
+            "",
+            "closed, nothing more sent"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_in_flight_is_answered_before_the_connection_closes() {
+        let (drain, mut client) = connected(Duration::from_millis(200)).await;
+        client.write_all(REQUEST).await.unwrap();
+        // Let the request reach the service before shutting down.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let shutdown = tokio::spawn(drain.shutdown(Duration::from_secs(2)));
+        let received = read_to_close(&mut client).await;
+        assert!(received.starts_with("HTTP/1.1 200 OK"), "{received}");
+        assert!(received.ends_with("done"), "{received}");
+        assert!(
+            timeout(WAIT, shutdown).await.unwrap().unwrap(),
+            "all closed"
+        );
+    }
+
+    #[tokio::test]
+    async fn shutdown_gives_up_after_its_budget() {
+        let (drain, mut client) = connected(Duration::from_secs(2)).await;
+        client.write_all(REQUEST).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let all_closed = timeout(WAIT, drain.shutdown(Duration::from_millis(100)))
+            .await
+            .expect("shutdown keeps to its budget");
+        assert!(!all_closed, "the slow request was still open");
+    }
+}
