@@ -128,6 +128,18 @@ macro_rules! export_plugin {
     (@phases [$($phase:ident),* $(,)?]) => {
         $crate::__export::Phases::of(&[$($crate::__export::Phase::$phase),*])
     };
+    (@entry $table:ident) => {
+        /// The plugin's entry symbol (docs/plugin-abi.md).
+        // `no_mangle` is what the `unsafe_code` lint flags here: the
+        // symbol's exact name is the ABI. No `unsafe` block is involved.
+        #[allow(unsafe_code)]
+        #[no_mangle]
+        pub extern "C" fn light_runtime_plugin(
+            host_abi_version: u32,
+        ) -> *const $crate::__export::PluginTable {
+            $table.entry(host_abi_version)
+        }
+    };
     (
         name = $name:literal,
         new = $new:expr
@@ -162,16 +174,7 @@ macro_rules! export_plugin {
                     $crate::export_plugin!(@phases $([$($phase),*])?),
                 );
 
-            /// The plugin's entry symbol (docs/plugin-abi.md).
-            // `no_mangle` is what the `unsafe_code` lint flags here: the
-            // symbol's exact name is the ABI. No `unsafe` block is involved.
-            #[allow(unsafe_code)]
-            #[no_mangle]
-            pub extern "C" fn light_runtime_plugin(
-                host_abi_version: u32,
-            ) -> *const $crate::__export::PluginTable {
-                TABLE.entry(host_abi_version)
-            }
+            $crate::export_plugin!(@entry TABLE);
         };
     };
     (
@@ -231,16 +234,7 @@ macro_rules! export_view_plugin {
                     $crate::export_plugin!(@phases $([$($phase),*])?),
                 );
 
-            /// The plugin's entry symbol (docs/plugin-abi.md).
-            // `no_mangle` is what the `unsafe_code` lint flags here: the
-            // symbol's exact name is the ABI. No `unsafe` block is involved.
-            #[allow(unsafe_code)]
-            #[no_mangle]
-            pub extern "C" fn light_runtime_plugin(
-                host_abi_version: u32,
-            ) -> *const $crate::__export::PluginTable {
-                TABLE.entry(host_abi_version)
-            }
+            $crate::export_plugin!(@entry TABLE);
         };
     };
     (

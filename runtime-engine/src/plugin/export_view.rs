@@ -11,6 +11,7 @@ use super::guest::{guarded, FunctionCache};
 use super::raw;
 use super::view::{AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, ViewHook};
 use crate::error::BoxError;
+use crate::function::FunctionInfo;
 use crate::panic;
 
 /// A [`ViewHook`]'s constructor as the table's `data`: a plain `fn`, so a
@@ -77,12 +78,8 @@ pub(crate) unsafe extern "C" fn runtime_start<H: ViewHook>(
     function: *const FunctionView,
     output: *mut Output,
 ) -> i32 {
-    guarded(output, || {
-        // SAFETY: a live instance and a view valid for the call (the ABI).
-        let (this, function) = unsafe { (instance::<H>(this), &*function) };
-        this.hook.on_runtime_start(this.function.get(function))?;
-        Ok(abi::STATUS_CONTINUE)
-    })
+    // SAFETY: forwarded: the ABI's arguments for this phase.
+    unsafe { function_phase::<H>(this, function, output, H::on_runtime_start) }
 }
 
 pub(crate) unsafe extern "C" fn function_start<H: ViewHook>(
@@ -90,10 +87,25 @@ pub(crate) unsafe extern "C" fn function_start<H: ViewHook>(
     function: *const FunctionView,
     output: *mut Output,
 ) -> i32 {
+    // SAFETY: forwarded: the ABI's arguments for this phase.
+    unsafe { function_phase::<H>(this, function, output, H::on_function_start) }
+}
+
+/// `RuntimeStart` or `FunctionStart`: `phase` with the function's facts.
+///
+/// # Safety
+/// The ABI's arguments for these phases: a live instance of `H`, and a
+/// view and an output valid for the call.
+unsafe fn function_phase<H: ViewHook>(
+    this: *mut c_void,
+    function: *const FunctionView,
+    output: *mut Output,
+    phase: fn(&H, &FunctionInfo) -> Result<(), BoxError>,
+) -> i32 {
     guarded(output, || {
-        // SAFETY: a live instance and a view valid for the call (the ABI).
+        // SAFETY: this function's contract.
         let (this, function) = unsafe { (instance::<H>(this), &*function) };
-        this.hook.on_function_start(this.function.get(function))?;
+        phase(&this.hook, this.function.get(function))?;
         Ok(abi::STATUS_CONTINUE)
     })
 }
