@@ -133,49 +133,27 @@ impl ExportedTable {
         phases: Phases,
         all: PluginTable,
     ) -> Self {
+        // A phase outside `phases` gets NULL: the host neither calls nor times it.
+        macro_rules! gated {
+            ($field:ident, $phase:ident) => {
+                if phases.contains(Phase::$phase) {
+                    all.$field
+                } else {
+                    None
+                }
+            };
+        }
         ExportedTable(PluginTable {
             name: ByteSlice::from_str(name),
             data,
-            runtime_start: if phases.contains(Phase::RuntimeStart) {
-                all.runtime_start
-            } else {
-                None
-            },
-            function_start: if phases.contains(Phase::FunctionStart) {
-                all.function_start
-            } else {
-                None
-            },
-            before_invoke: if phases.contains(Phase::BeforeInvoke) {
-                all.before_invoke
-            } else {
-                None
-            },
-            after_invoke: if phases.contains(Phase::AfterInvoke) {
-                all.after_invoke
-            } else {
-                None
-            },
-            after_response: if phases.contains(Phase::AfterResponse) {
-                all.after_response
-            } else {
-                None
-            },
-            freeze: if phases.contains(Phase::Freeze) {
-                all.freeze
-            } else {
-                None
-            },
-            close: if phases.contains(Phase::Close) {
-                all.close
-            } else {
-                None
-            },
-            end: if phases.contains(Phase::End) {
-                all.end
-            } else {
-                None
-            },
+            runtime_start: gated!(runtime_start, RuntimeStart),
+            function_start: gated!(function_start, FunctionStart),
+            before_invoke: gated!(before_invoke, BeforeInvoke),
+            after_invoke: gated!(after_invoke, AfterInvoke),
+            after_response: gated!(after_response, AfterResponse),
+            freeze: gated!(freeze, Freeze),
+            close: gated!(close, Close),
+            end: gated!(end, End),
             ..all
         })
     }
