@@ -75,7 +75,7 @@ pub use runtime_engine::{
 #[doc(hidden)]
 pub mod __export {
     pub use runtime_engine::plugin::abi::PluginTable;
-    pub use runtime_engine::plugin::export::{Definition, ExportedTable};
+    pub use runtime_engine::plugin::export::ExportedTable;
     pub use runtime_engine::{BoxError, Hook, Phase, Phases};
 }
 
@@ -128,67 +128,50 @@ macro_rules! export_plugin {
     (@phases [$($phase:ident),* $(,)?]) => {
         $crate::__export::Phases::of(&[$($crate::__export::Phase::$phase),*])
     };
-    (@entry $table:ident) => {
-        /// The plugin's entry symbol (docs/plugin-abi.md).
-        // `no_mangle` is what the `unsafe_code` lint flags here: the
-        // symbol's exact name is the ABI. No `unsafe` block is involved.
-        #[allow(unsafe_code)]
-        #[no_mangle]
-        pub extern "C" fn light_runtime_plugin(
-            host_abi_version: u32,
-        ) -> *const $crate::__export::PluginTable {
-            $table.entry(host_abi_version)
-        }
-    };
+    // Both APIs: `$table` is the `ExportedTable` constructor for the trait.
     (
+        @table $table:ident,
         name = $name:literal,
         new = $new:expr
         $(, phases = [$($phase:ident),* $(,)?])?
         $(,)?
     ) => {
         const _: () = {
-            fn __light_runtime_new(
-                config: &str,
-            ) -> ::core::result::Result<
-                ::std::boxed::Box<dyn $crate::__export::Hook>,
-                $crate::__export::BoxError,
-            > {
-                match ($new)(config) {
-                    ::core::result::Result::Ok(hook) => {
-                        ::core::result::Result::Ok(::std::boxed::Box::new(hook)
-                            as ::std::boxed::Box<dyn $crate::__export::Hook>)
-                    }
-                    ::core::result::Result::Err(error) => {
-                        ::core::result::Result::Err(::core::convert::Into::<
-                            $crate::__export::BoxError,
-                        >::into(error))
-                    }
-                }
-            }
-
-            static DEFINITION: $crate::__export::Definition =
-                $crate::__export::Definition::new($name, __light_runtime_new);
             static TABLE: $crate::__export::ExportedTable =
-                $crate::__export::ExportedTable::with_phases(
-                    &DEFINITION,
+                $crate::__export::ExportedTable::$table(
+                    $name,
+                    $new,
                     $crate::export_plugin!(@phases $([$($phase),*])?),
                 );
 
-            $crate::export_plugin!(@entry TABLE);
+            /// The plugin's entry symbol (docs/plugin-abi.md).
+            // `no_mangle` is what the `unsafe_code` lint flags here: the
+            // symbol's exact name is the ABI. No `unsafe` block is involved.
+            #[allow(unsafe_code)]
+            #[no_mangle]
+            pub extern "C" fn light_runtime_plugin(
+                host_abi_version: u32,
+            ) -> *const $crate::__export::PluginTable {
+                TABLE.entry(host_abi_version)
+            }
         };
     };
     (
+        @table $table:ident,
         name = $name:literal,
         hook = $hook:expr
         $(, phases = [$($phase:ident),* $(,)?])?
         $(,)?
     ) => {
         $crate::export_plugin!(
+            @table $table,
             name = $name,
-            new =
-                |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
+            new = |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
             $(, phases = [$($phase),*])?
         );
+    };
+    (name = $($rest:tt)*) => {
+        $crate::export_plugin!(@table for_hook, name = $($rest)*);
     };
 }
 
@@ -220,33 +203,7 @@ macro_rules! export_plugin {
 /// ```
 #[macro_export]
 macro_rules! export_view_plugin {
-    (
-        name = $name:literal,
-        new = $new:expr
-        $(, phases = [$($phase:ident),* $(,)?])?
-        $(,)?
-    ) => {
-        const _: () = {
-            static TABLE: $crate::__export::ExportedTable =
-                $crate::__export::ExportedTable::for_view_hook(
-                    $name,
-                    $new,
-                    $crate::export_plugin!(@phases $([$($phase),*])?),
-                );
-
-            $crate::export_plugin!(@entry TABLE);
-        };
-    };
-    (
-        name = $name:literal,
-        hook = $hook:expr
-        $(, phases = [$($phase:ident),* $(,)?])?
-        $(,)?
-    ) => {
-        $crate::export_view_plugin!(
-            name = $name,
-            new = |_config: &str| ::core::result::Result::<_, $crate::__export::BoxError>::Ok($hook)
-            $(, phases = [$($phase),*])?
-        );
+    (name = $($rest:tt)*) => {
+        $crate::export_plugin!(@table for_view_hook, name = $($rest)*);
     };
 }

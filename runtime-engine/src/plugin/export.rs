@@ -13,7 +13,7 @@
 //! stay on the host. The event and the response are copied in (a hook owns
 //! them), and handed back only if the hook changed them.
 //!
-//! [`ExportedTable::with_phases`] wires only the phases a plugin declares;
+//! [`ExportedTable::for_hook`] wires only the phases a plugin declares;
 //! the host skips the NULL ones entirely. The asynchronous phases run
 //! to completion on the calling thread: a plugin's own copy of tokio has no
 //! runtime, so a plugin that needs timers or I/O there brings its own.
@@ -33,53 +33,41 @@ use crate::lifecycle::Ending;
 use crate::panic;
 use crate::phase::{Phase, Phases};
 
-/// Makes a plugin's hook from its configuration (JSON text, empty if none).
-pub type NewHook = fn(&str) -> Result<Box<dyn Hook>, BoxError>;
-
-/// What the export macro knows about a plugin: its name and constructor.
-#[derive(Debug)]
-pub struct Definition {
-    name: &'static str,
-    new: NewHook,
-}
-
-impl Definition {
-    /// A plugin called `name`, made by `new`.
-    pub const fn new(name: &'static str, new: NewHook) -> Self {
-        Definition { name, new }
-    }
-}
+/// A plugin's constructor, from its configuration (JSON text, empty if
+/// none). The table carries it as its `data`, a plain `fn` pointer, so a
+/// `static` table of any hook type needs no generic `static`.
+pub(crate) type NewPlugin<H, E> = fn(&str) -> Result<H, E>;
 
 /// A [`PluginTable`] that can live in a `static` of the plugin.
 #[derive(Debug)]
 pub struct ExportedTable(PluginTable);
 
 // SAFETY: the table is immutable; its pointers are to a `'static` name and
-// a `'static` `Definition`, both immutable, so sharing it between threads is
-// sharing `&'static` data.
+// to functions (the constructor among them), so sharing it between threads
+// is sharing `&'static` data.
 unsafe impl Sync for ExportedTable {}
 
 impl ExportedTable {
-    /// The table of the plugin `definition` describes, every phase wired.
-    pub const fn new(definition: &'static Definition) -> Self {
-        ExportedTable::with_phases(definition, Phases::ALL)
-    }
-
-    /// The table of the plugin `definition` describes, with a function for
-    /// each phase in `phases` and NULL for the others, which the host then
+    /// The table of the plugin `name`, a [`Hook`] made by `new` from its
+    /// configuration (JSON text, empty if none), with a function for each
+    /// phase in `phases` and NULL for the others, which the host then
     /// neither calls nor times. `create` and `destroy` are always wired;
     /// [`Phase::Invoke`] (the handler) has no table entry and is ignored.
-    pub const fn with_phases(definition: &'static Definition, phases: Phases) -> Self {
+    pub const fn for_hook<H: Hook, E: Into<BoxError>>(
+        name: &'static str,
+        new: NewPlugin<H, E>,
+        phases: Phases,
+    ) -> Self {
         ExportedTable::gated(
-            definition.name,
-            (definition as *const Definition).cast::<c_void>(),
+            name,
+            new as *const c_void,
             phases,
             PluginTable {
                 abi_version: ABI_VERSION,
                 size: std::mem::size_of::<PluginTable>() as u32,
                 name: ByteSlice::EMPTY,
                 data: std::ptr::null(),
-                create: Some(create),
+                create: Some(create::<H, E>),
                 destroy: Some(destroy),
                 runtime_start: Some(runtime_start),
                 function_start: Some(function_start),
@@ -94,11 +82,10 @@ impl ExportedTable {
     }
 
     /// The table of the plugin `name`, written as a [`ViewHook`] and made
-    /// by `new` from its configuration (JSON text, empty if none), wired
-    /// for `phases` as in [`with_phases`](Self::with_phases).
+    /// by `new`, wired for `phases` as in [`for_hook`](Self::for_hook).
     pub const fn for_view_hook<H: ViewHook, E: Into<BoxError>>(
         name: &'static str,
-        new: fn(&str) -> Result<H, E>,
+        new: NewPlugin<H, E>,
         phases: Phases,
     ) -> Self {
         use super::export_view as view;
@@ -175,21 +162,43 @@ impl ExportedTable {
     }
 }
 
-unsafe extern "C" fn create(
+unsafe extern "C" fn create<H: Hook, E: Into<BoxError>>(
     data: *const c_void,
     config: ByteSlice,
     output: *mut Output,
     instance: *mut *mut c_void,
 ) -> i32 {
+    // SAFETY: forwarded: the ABI's arguments, and `data` from `for_hook`.
+    unsafe {
+        create_instance::<H, E, _>(data, config, output, instance, |hook| {
+            Instance::new(Box::new(hook))
+        })
+    }
+}
+
+/// `create` for either API: runs the constructor the table carries as
+/// `data` on the configuration and hands the host `wrap` of the hook, boxed.
+///
+/// # Safety
+/// `data` must be the `NewPlugin<H, E>` a table constructor cast to a data
+/// pointer; the other arguments are the ABI's for `create`.
+pub(crate) unsafe fn create_instance<H, E: Into<BoxError>, T>(
+    data: *const c_void,
+    config: ByteSlice,
+    output: *mut Output,
+    instance: *mut *mut c_void,
+    wrap: impl FnOnce(H) -> T,
+) -> i32 {
     panic::install_hook();
     guarded(output, || {
-        // SAFETY: `data` is the `&'static Definition` this table was made with.
-        let definition = unsafe { &*data.cast::<Definition>() };
+        // SAFETY: `data` is a `NewPlugin<H, E>` (this function's contract),
+        // and function and data pointers have one size on every target Rust
+        // builds `cdylib`s for.
+        let new = unsafe { std::mem::transmute::<*const c_void, NewPlugin<H, E>>(data) };
         // SAFETY: valid for the call (the ABI).
         let config = std::str::from_utf8(unsafe { raw::bytes(config) })
             .map_err(|_| "its configuration is not UTF-8 text")?;
-        let hook = (definition.new)(config)?;
-        let made = Box::new(Instance::new(hook));
+        let made = Box::new(wrap(new(config).map_err(Into::into)?));
         // SAFETY: the host passes a writable pointer for the instance.
         unsafe { *instance = Box::into_raw(made).cast() };
         Ok(abi::STATUS_CONTINUE)
@@ -332,16 +341,15 @@ mod tests {
     struct Noop;
     impl Hook for Noop {}
 
-    fn new_noop(_config: &str) -> Result<Box<dyn Hook>, BoxError> {
-        Ok(Box::new(Noop))
+    fn new_noop(_config: &str) -> Result<Noop, BoxError> {
+        Ok(Noop)
     }
-
-    static DEFINITION: Definition = Definition::new("noop", new_noop);
 
     #[test]
     fn a_table_wires_only_the_declared_phases() {
-        static DECLARED: ExportedTable = ExportedTable::with_phases(
-            &DEFINITION,
+        static DECLARED: ExportedTable = ExportedTable::for_hook(
+            "noop",
+            new_noop,
             Phases::of(&[Phase::BeforeInvoke, Phase::AfterInvoke]),
         );
         let table = &DECLARED.0;
@@ -351,10 +359,10 @@ mod tests {
         assert!(table.after_response.is_none() && table.freeze.is_none());
         assert!(table.close.is_none() && table.end.is_none());
 
-        static NONE: ExportedTable = ExportedTable::with_phases(&DEFINITION, Phases::NONE);
+        static NONE: ExportedTable = ExportedTable::for_hook("noop", new_noop, Phases::NONE);
         assert!(NONE.0.create.is_some() && NONE.0.before_invoke.is_none());
 
-        static ALL: ExportedTable = ExportedTable::new(&DEFINITION);
+        static ALL: ExportedTable = ExportedTable::for_hook("noop", new_noop, Phases::ALL);
         let table = &ALL.0;
         assert!(table.runtime_start.is_some() && table.freeze.is_some() && table.end.is_some());
     }

@@ -7,16 +7,13 @@ use std::ffi::c_void;
 use std::panic::AssertUnwindSafe;
 
 use super::abi::{self, ByteSlice, ContextView, FunctionView, OutcomeView, Output};
+use super::export::create_instance;
 use super::guest::{guarded, FunctionCache};
 use super::raw;
 use super::view::{AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, ViewHook};
 use crate::error::BoxError;
 use crate::function::FunctionInfo;
 use crate::panic;
-
-/// A [`ViewHook`]'s constructor as the table's `data`: a plain `fn`, so a
-/// `static` table of any hook type needs no generic `static`.
-pub(crate) type NewViewHook<H, E> = fn(&str) -> Result<H, E>;
 
 /// One instance: the hook and the function's facts once seen.
 struct ViewInstance<H> {
@@ -46,24 +43,14 @@ pub(crate) unsafe extern "C" fn create<H: ViewHook, E: Into<BoxError>>(
     output: *mut Output,
     instance: *mut *mut c_void,
 ) -> i32 {
-    panic::install_hook();
-    guarded(output, || {
-        // SAFETY: `data` is the `NewViewHook<H, E>` this table was made
-        // with (`ExportedTable::for_view_hook`), cast to a data pointer, and
-        // function and data pointers have one size on every target Rust
-        // builds `cdylib`s for.
-        let new = unsafe { std::mem::transmute::<*const c_void, NewViewHook<H, E>>(data) };
-        // SAFETY: valid for the call (the ABI).
-        let config = std::str::from_utf8(unsafe { raw::bytes(config) })
-            .map_err(|_| "its configuration is not UTF-8 text")?;
-        let made = Box::new(ViewInstance {
-            hook: new(config).map_err(Into::into)?,
+    // SAFETY: forwarded: the ABI's arguments, and `data` from
+    // `ExportedTable::for_view_hook`.
+    unsafe {
+        create_instance::<H, E, _>(data, config, output, instance, |hook| ViewInstance {
+            hook,
             function: FunctionCache::default(),
-        });
-        // SAFETY: the host passes a writable pointer for the instance.
-        unsafe { *instance = Box::into_raw(made).cast() };
-        Ok(abi::STATUS_CONTINUE)
-    })
+        })
+    }
 }
 
 pub(crate) unsafe extern "C" fn destroy<H: ViewHook>(instance: *mut c_void) {
