@@ -38,6 +38,21 @@ use crate::phase::{Phase, Phases};
 /// `static` table of any hook type needs no generic `static`.
 pub(crate) type NewPlugin<H, E> = fn(&str) -> Result<H, E>;
 
+/// Every function of a table, before [`ExportedTable::gated`] leaves out
+/// the phases a plugin does not declare.
+struct Functions {
+    create: abi::CreateFn,
+    destroy: abi::DestroyFn,
+    runtime_start: abi::FunctionPhaseFn,
+    function_start: abi::FunctionPhaseFn,
+    before_invoke: abi::BeforeInvokeFn,
+    after_invoke: abi::OutcomePhaseFn,
+    after_response: abi::OutcomePhaseFn,
+    freeze: abi::InstancePhaseFn,
+    close: abi::InstancePhaseFn,
+    end: abi::EndFn,
+}
+
 /// A [`PluginTable`] that can live in a `static` of the plugin.
 #[derive(Debug)]
 pub struct ExportedTable(PluginTable);
@@ -62,21 +77,17 @@ impl ExportedTable {
             name,
             new as *const c_void,
             phases,
-            PluginTable {
-                abi_version: ABI_VERSION,
-                size: std::mem::size_of::<PluginTable>() as u32,
-                name: ByteSlice::EMPTY,
-                data: std::ptr::null(),
-                create: Some(create::<H, E>),
-                destroy: Some(destroy),
-                runtime_start: Some(runtime_start),
-                function_start: Some(function_start),
-                before_invoke: Some(before_invoke),
-                after_invoke: Some(after_invoke),
-                after_response: Some(after_response),
-                freeze: Some(freeze),
-                close: Some(close),
-                end: Some(end),
+            Functions {
+                create: create::<H, E>,
+                destroy,
+                runtime_start,
+                function_start,
+                before_invoke,
+                after_invoke,
+                after_response,
+                freeze,
+                close,
+                end,
             },
         )
     }
@@ -93,46 +104,46 @@ impl ExportedTable {
             name,
             new as *const c_void,
             phases,
-            PluginTable {
-                abi_version: ABI_VERSION,
-                size: std::mem::size_of::<PluginTable>() as u32,
-                name: ByteSlice::EMPTY,
-                data: std::ptr::null(),
-                create: Some(view::create::<H, E>),
-                destroy: Some(view::destroy::<H>),
-                runtime_start: Some(view::runtime_start::<H>),
-                function_start: Some(view::function_start::<H>),
-                before_invoke: Some(view::before_invoke::<H>),
-                after_invoke: Some(view::after_invoke::<H>),
-                after_response: Some(view::after_response::<H>),
-                freeze: Some(view::freeze::<H>),
-                close: Some(view::close::<H>),
-                end: Some(view::end::<H>),
+            Functions {
+                create: view::create::<H, E>,
+                destroy: view::destroy::<H>,
+                runtime_start: view::runtime_start::<H>,
+                function_start: view::function_start::<H>,
+                before_invoke: view::before_invoke::<H>,
+                after_invoke: view::after_invoke::<H>,
+                after_response: view::after_response::<H>,
+                freeze: view::freeze::<H>,
+                close: view::close::<H>,
+                end: view::end::<H>,
             },
         )
     }
 
-    /// `all` with its name and data set and the phases outside `phases`
-    /// made NULL.
+    /// The table of `all`, with `name` and `data`, and NULL for the phases
+    /// outside `phases`.
     const fn gated(
         name: &'static str,
         data: *const c_void,
         phases: Phases,
-        all: PluginTable,
+        all: Functions,
     ) -> Self {
         // A phase outside `phases` gets NULL: the host neither calls nor times it.
         macro_rules! gated {
             ($field:ident, $phase:ident) => {
                 if phases.contains(Phase::$phase) {
-                    all.$field
+                    Some(all.$field)
                 } else {
                     None
                 }
             };
         }
         ExportedTable(PluginTable {
+            abi_version: ABI_VERSION,
+            size: std::mem::size_of::<PluginTable>() as u32,
             name: ByteSlice::from_str(name),
             data,
+            create: Some(all.create),
+            destroy: Some(all.destroy),
             runtime_start: gated!(runtime_start, RuntimeStart),
             function_start: gated!(function_start, FunctionStart),
             before_invoke: gated!(before_invoke, BeforeInvoke),
@@ -141,7 +152,6 @@ impl ExportedTable {
             freeze: gated!(freeze, Freeze),
             close: gated!(close, Close),
             end: gated!(end, End),
-            ..all
         })
     }
 
