@@ -157,17 +157,28 @@ pub(crate) unsafe extern "C" fn after_response<H: ViewHook>(
 }
 
 pub(crate) unsafe extern "C" fn freeze<H: ViewHook>(this: *mut c_void, output: *mut Output) -> i32 {
-    guarded(output, || {
-        // SAFETY: a live instance (the ABI).
-        unsafe { instance::<H>(this) }.hook.on_freeze()?;
-        Ok(abi::STATUS_CONTINUE)
-    })
+    // SAFETY: forwarded: the ABI's arguments for this phase.
+    unsafe { instance_phase::<H>(this, output, H::on_freeze) }
 }
 
 pub(crate) unsafe extern "C" fn close<H: ViewHook>(this: *mut c_void, output: *mut Output) -> i32 {
+    // SAFETY: forwarded: the ABI's arguments for this phase.
+    unsafe { instance_phase::<H>(this, output, H::on_close) }
+}
+
+/// `Freeze` or `Close`: `phase` on the hook alone.
+///
+/// # Safety
+/// The ABI's arguments for these phases: a live instance of `H` and an
+/// output valid for the call.
+unsafe fn instance_phase<H: ViewHook>(
+    this: *mut c_void,
+    output: *mut Output,
+    phase: fn(&H) -> Result<(), BoxError>,
+) -> i32 {
     guarded(output, || {
-        // SAFETY: a live instance (the ABI).
-        unsafe { instance::<H>(this) }.hook.on_close()?;
+        // SAFETY: this function's contract.
+        phase(&unsafe { instance::<H>(this) }.hook)?;
         Ok(abi::STATUS_CONTINUE)
     })
 }
@@ -252,6 +263,10 @@ mod tests {
                 owned.invoked_function_arn(),
                 ctx.invoked_function_arn().as_deref()
             );
+            let epoch_ms =
+                |deadline: Option<crate::deadline::Deadline>| deadline.map(|d| d.epoch_ms());
+            assert_eq!(epoch_ms(owned.deadline()), epoch_ms(ctx.deadline()));
+            assert!(ctx.remaining().is_some_and(|left| !left.is_zero()));
             match self.action.as_str() {
                 "rewrite" => call.rewrite_event(b"{\"rewritten\":true}"),
                 "respond" => call.respond(&Outcome::Error(InvocationError::handler(

@@ -11,13 +11,14 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use super::abi::{self, ContextView, OutcomeView, Output};
 use super::guest;
 use super::raw;
 use super::views;
 use crate::context::{Context, Trigger};
+use crate::deadline::Deadline;
 use crate::error::{BoxError, ErrorKind};
 use crate::function::FunctionInfo;
 use crate::invocation::Outcome;
@@ -122,15 +123,16 @@ impl<'a> ContextRef<'a> {
         Some(self.view.deadline_epoch_ms).filter(|&ms| ms != 0)
     }
 
+    /// When the platform stops waiting, if it set a deadline (reads the
+    /// clocks; [`deadline_epoch_ms`](Self::deadline_epoch_ms) does not).
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.deadline_epoch_ms().map(Deadline::from_epoch_ms)
+    }
+
     /// Time left before the deadline (zero once it has passed); `None`
-    /// without a deadline. Reads the system clock.
+    /// without a deadline.
     pub fn remaining(&self) -> Option<Duration> {
-        let deadline = UNIX_EPOCH + Duration::from_millis(self.deadline_epoch_ms()?);
-        Some(
-            deadline
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-        )
+        self.deadline().map(|deadline| deadline.remaining())
     }
 
     /// The ARN the caller used (AWS).
