@@ -87,7 +87,7 @@ unsafe fn function_phase<H: ViewHook>(
     this: *mut c_void,
     function: *const FunctionView,
     output: *mut Output,
-    phase: fn(&H, &FunctionInfo) -> Result<(), BoxError>,
+    phase: impl FnOnce(&H, &FunctionInfo) -> Result<(), BoxError>,
 ) -> i32 {
     guarded(output, || {
         // SAFETY: this function's contract.
@@ -174,7 +174,7 @@ pub(crate) unsafe extern "C" fn close<H: ViewHook>(this: *mut c_void, output: *m
 unsafe fn instance_phase<H: ViewHook>(
     this: *mut c_void,
     output: *mut Output,
-    phase: fn(&H) -> Result<(), BoxError>,
+    phase: impl FnOnce(&H) -> Result<(), BoxError>,
 ) -> i32 {
     guarded(output, || {
         // SAFETY: this function's contract.
