@@ -5,10 +5,9 @@
 //!
 //! Every adapter has the same entry point,
 //! `run(lifecycle, service, shutdown, &env) -> Result<(), Error>`, and a
-//! `function_info(&env)` that reads the platform's [`Environment`].
+//! `function_info(&env)` that reads the platform's [`Environment`](runtime_engine::Environment).
 //!
 //! # Layout
-//! - [`environment`]: where adapters read configuration from.
 //! - `aws_lambda` (feature `aws_lambda`): the Lambda Runtime API, with the
 //!   shutdown extension and managed-instance concurrency.
 //! - `local` (feature `local`): an HTTP server on `127.0.0.1` for development.
@@ -18,10 +17,9 @@
 //!   web functions (an HTTP server on port 9000).
 //! - `http` (feature `http`): plain HTTP on `$PORT` for Knative, Cloud Run
 //!   and OpenFaaS: JSON events, CloudEvents, HTTP requests.
-//! - `pull_client` (AWS, SCF) and `push_server` (FC, HTTP, SCF web, local): what
-//!   the pull and the push adapters share.
-//! - [`connection`] (feature `connection`): the keep-alive HTTP/1.1 client
-//!   connection under `pull_client`, also used by the layers' OTLP export.
+//! - `push_server` (FC, HTTP, SCF web, local): what the push adapters share.
+//!   The pull adapters (AWS, SCF) share the client of
+//!   `light-runtime-http-client`.
 //! - `request_facts`: function facts sent per request (FC, SCF).
 //!
 //! # Example
@@ -29,7 +27,7 @@
 //! # async fn example(lifecycle: std::sync::Arc<runtime_engine::Lifecycle>,
 //! #     service: runtime_engine::HookService<tower::util::BoxCloneSyncService<runtime_engine::Invocation, runtime_engine::Response, runtime_engine::BoxError>>) {
 //! let shutdown = runtime_engine::CancellationToken::new();
-//! let env = light_runtime_adapters::Environment::process();
+//! let env = runtime_engine::Environment::process();
 //! light_runtime_adapters::local::run(lifecycle, service, shutdown, &env).await.unwrap();
 //! # }
 //! ```
@@ -38,20 +36,13 @@
 pub mod aliyun_fc;
 #[cfg(feature = "aws_lambda")]
 pub mod aws_lambda;
-#[cfg(feature = "connection")]
-pub mod connection;
-pub mod environment;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
-#[cfg(any(feature = "aws_lambda", feature = "tencent_scf"))]
-mod pull_client;
 #[cfg(feature = "push_server")]
 pub mod push_server;
 #[cfg(any(feature = "aliyun_fc", feature = "tencent_scf"))]
 mod request_facts;
 #[cfg(feature = "tencent_scf")]
 pub mod tencent_scf;
-
-pub use environment::Environment;

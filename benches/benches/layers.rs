@@ -20,10 +20,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use light_runtime_adapters::Environment;
 use light_runtime_layers::logging::{LogFormat, LoggingLayer};
 use light_runtime_layers::preload::Preload;
 use light_runtime_layers::{LifecycleLayer, MetricsLayer, TimeoutLayer, TracingLayer};
+use runtime_engine::Environment;
 use runtime_engine::{
     BoxError, Budgets, Deadline, FunctionInfo, Invocation, Lifecycle, Outcome, Platform, Response,
 };

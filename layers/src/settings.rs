@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 
 /// A boolean variable: `1`, `true`, `yes`, `on` (any case) or their opposites.
 pub(crate) fn flag(env: &Environment, name: &str, default: bool) -> bool {

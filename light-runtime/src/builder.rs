@@ -10,7 +10,7 @@ use runtime_engine::{
 use tower::layer::util::{Identity, Stack};
 use tower::Layer;
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 
 use crate::closure_hook::{At, ClosureHook};
 use crate::handler::Handler;

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 use runtime_engine::{Budgets, FunctionInfo, Hook, Lifecycle};
 
 #[cfg(feature = "layers")]

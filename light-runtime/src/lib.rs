@@ -17,8 +17,6 @@
 //! - [`platform`]: platform detection and `LIGHT_RUNTIME_PLATFORM`.
 //! - [`plugins`]: hook plugins from `LIGHT_RUNTIME_PLUGINS` or
 //!   `light-runtime.toml`, loaded before the first phase.
-//! - [`package`] (feature `cli`): the cloud-layer zip that carries plugins,
-//!   written by `light-runtime package --platform aws|fc|scf`.
 //! - [`shutdown`]: SIGTERM / Ctrl-C as a cancellation token.
 //! - `layered`: lifecycle layers on the builder and `LIGHT_RUNTIME_LAYERS`;
 //!   the layers themselves are [`layers`] (feature `layers`).
@@ -46,8 +44,6 @@ pub mod event;
 pub mod handler;
 pub mod http;
 mod layered;
-#[cfg(feature = "cli")]
-pub mod package;
 pub mod platform;
 pub mod plugins;
 pub mod shutdown;
@@ -55,7 +51,7 @@ pub mod shutdown;
 pub use builder::{Runtime, RuntimeBuilder};
 pub use error::Error;
 pub use handler::Handler;
-pub use light_runtime_adapters::Environment;
+pub use runtime_engine::Environment;
 /// The error [`run`] returns when the runtime as a whole fails.
 pub use runtime_engine::Error as RuntimeError;
 pub use runtime_engine::{

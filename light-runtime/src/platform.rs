@@ -1,7 +1,7 @@
 //! Which platform we run on: from `LIGHT_RUNTIME_PLATFORM`, else from each
 //! platform's own environment variables, else local.
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 use runtime_engine::{Error, Platform};
 
 /// The override variable.

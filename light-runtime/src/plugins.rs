@@ -31,8 +31,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use light_runtime_adapters::Environment;
 use runtime_engine::plugin;
+use runtime_engine::Environment;
 use runtime_engine::{BoxError, FunctionInfo, Hook};
 use serde::{Deserialize, Serialize};
 

@@ -18,6 +18,8 @@
 //! - [`context`]: the platform-neutral [`Context`] and its builder; with
 //!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
 //!   the facts it carries.
+//! - [`environment`]: [`Environment`], the variables the runtime reads its
+//!   configuration from (the process's, or an explicit set).
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
 //! - [`plugin`]: hook plugins in shared libraries: the C ABI, the loader
@@ -58,6 +60,7 @@ pub mod budget;
 mod clock;
 pub mod context;
 pub mod deadline;
+pub mod environment;
 pub mod error;
 pub mod function;
 pub mod headers;
@@ -77,6 +80,7 @@ pub mod trace;
 pub use budget::Budgets;
 pub use context::{Context, ContextBuilder, Trigger};
 pub use deadline::Deadline;
+pub use environment::Environment;
 pub use error::{BoxError, Error, ErrorKind, InvocationError};
 pub use function::{FunctionInfo, Platform};
 pub use headers::PlatformHeaders;

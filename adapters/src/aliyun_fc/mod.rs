@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 
 use crate::push_server::{self, InFlight};
 use crate::request_facts::FunctionFacts;
-use crate::Environment;
+use runtime_engine::Environment;
 
 /// The port FC 3.0 documents (`CAPort`, default 9000).
 pub const PORT_VAR: &str = "FC_CUSTOM_LISTEN_PORT";

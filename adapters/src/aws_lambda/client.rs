@@ -1,17 +1,17 @@
 //! The Runtime API's calls: `next`, `response`, `error`, `init/error`, over
-//! the shared [`PullClient`] (keep-alive, bounded retries).
+//! the shared [`Client`] (keep-alive, bounded retries).
 
 use std::sync::Arc;
 
 use runtime_engine::Error;
 
-use crate::pull_client::{PostStatus, PullClient, RawResponse, RetryPolicy};
+use light_runtime_http_client::{Client, PostStatus, RawResponse, RetryPolicy};
 
 const API_VERSION: &str = "/2018-06-01";
 
 /// The Lambda Runtime API at one endpoint.
 pub(crate) struct RuntimeApi {
-    client: PullClient,
+    client: Client,
 }
 
 impl RuntimeApi {
@@ -21,7 +21,7 @@ impl RuntimeApi {
             super::RUNTIME_API_VAR
         );
         RuntimeApi {
-            client: PullClient::new(endpoint, described.into(), retry),
+            client: Client::new(endpoint, described.into(), retry),
         }
     }
 

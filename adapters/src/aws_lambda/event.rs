@@ -6,7 +6,7 @@ use runtime_engine::{
     ClientContext, CognitoIdentity, Deadline, Invocation, Lifecycle, PlatformHeaders, TraceContext,
 };
 
-use crate::pull_client::RawResponse;
+use light_runtime_http_client::RawResponse;
 
 /// Why a `next` response could not become an invocation.
 #[derive(Debug)]

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::pull_client::Connection;
+use light_runtime_http_client::Connection;
 
 const NAME: &str = "light-runtime-shutdown";
 

@@ -21,9 +21,9 @@ use runtime_engine::{
 };
 use tower::{Service, ServiceExt};
 
-use crate::pull_client::{PostStatus, RetryPolicy};
-use crate::Environment;
 use client::RuntimeApi;
+use light_runtime_http_client::{PostStatus, RetryPolicy};
+use runtime_engine::Environment;
 
 /// The variable that names the Runtime API's `host:port`.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";

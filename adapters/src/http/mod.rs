@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 pub use cloudevent::CloudEvent;
 
 use crate::push_server::{self, InFlight};
-use crate::Environment;
+use runtime_engine::Environment;
 
 /// The port variable Knative and Cloud Run set.
 pub const PORT_VAR: &str = "PORT";

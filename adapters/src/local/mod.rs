@@ -24,7 +24,7 @@ use tower::Service;
 
 use crate::push_server::{self, call_pipeline, error_reply, read_body, InFlight, Reply};
 
-use crate::Environment;
+use runtime_engine::Environment;
 
 /// Default port when `PORT` is not set.
 pub const DEFAULT_PORT: u16 = 9000;

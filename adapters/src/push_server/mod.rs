@@ -40,7 +40,7 @@ pub const LISTEN_HOST_VAR: &str = "LIGHT_RUNTIME_LISTEN_HOST";
 /// `$LIGHT_RUNTIME_LISTEN_HOST:<port>`: the port from the first of
 /// `port_vars` that is set, else `default_port`.
 pub(crate) fn listen_addr(
-    env: &crate::Environment,
+    env: &runtime_engine::Environment,
     port_vars: &[&str],
     default_port: u16,
 ) -> Result<SocketAddr, Error> {
@@ -77,7 +77,9 @@ pub(crate) async fn bind(addr: SocketAddr, port_var: &str) -> Result<TcpListener
 
 /// The invocation timeout from `LIGHT_RUNTIME_TIMEOUT_MS`, for platforms
 /// that send no deadline; `None` when unset.
-pub(crate) fn configured_timeout(env: &crate::Environment) -> Result<Option<Duration>, Error> {
+pub(crate) fn configured_timeout(
+    env: &runtime_engine::Environment,
+) -> Result<Option<Duration>, Error> {
     match env.get(TIMEOUT_VAR) {
         Some(text) => text
             .parse::<u64>()
@@ -148,7 +150,7 @@ pub(crate) async fn serve<R, Fut>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Environment;
+    use runtime_engine::Environment;
 
     #[test]
     fn listen_address_comes_from_the_first_port_variable_set() {

@@ -1,16 +1,16 @@
 //! The SCF runtime API's calls (reference 3.4): `init/ready`, `next`,
-//! `response`, `error`, over the shared [`PullClient`]. No version prefix
+//! `response`, `error`, over the shared [`Client`]. No version prefix
 //! and no request id in the paths: one invocation at a time.
 
 use std::sync::Arc;
 
 use runtime_engine::Error;
 
-use crate::pull_client::{PostStatus, PullClient, RawResponse, RetryPolicy};
+use light_runtime_http_client::{Client, PostStatus, RawResponse, RetryPolicy};
 
 /// The SCF runtime API at one endpoint.
 pub(crate) struct ScfApi {
-    client: PullClient,
+    client: Client,
 }
 
 impl ScfApi {
@@ -22,7 +22,7 @@ impl ScfApi {
             super::API_PORT_VAR
         );
         ScfApi {
-            client: PullClient::new(endpoint, described.into(), RetryPolicy::default()),
+            client: Client::new(endpoint, described.into(), RetryPolicy::default()),
         }
     }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use runtime_engine::{Deadline, Invocation, Lifecycle, PlatformHeaders};
 
-use crate::pull_client::RawResponse;
 use crate::request_facts::{FunctionFacts, SentFacts};
+use light_runtime_http_client::RawResponse;
 
 /// Builds the invocation for `response`, or says which header is wrong.
 /// A missing `request_id` is tolerated (answers carry no id on SCF) and

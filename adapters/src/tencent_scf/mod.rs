@@ -32,10 +32,10 @@ use runtime_engine::{
 };
 use tower::{Service, ServiceExt};
 
-use crate::pull_client::PostStatus;
 use crate::request_facts::FunctionFacts;
-use crate::Environment;
 use api::ScfApi;
+use light_runtime_http_client::PostStatus;
+use runtime_engine::Environment;
 
 /// The runtime API's host (no port).
 pub const API_HOST_VAR: &str = "SCF_RUNTIME_API";

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 use runtime_engine::{FunctionInfo, Platform};
 use tower_layer::Layer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;

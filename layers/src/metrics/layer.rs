@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use light_runtime_adapters::Environment;
+use runtime_engine::Environment;
 use runtime_engine::{FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use light_runtime_adapters::Environment;
 use opentelemetry::KeyValue;
+use runtime_engine::Environment;
 
 use crate::settings;
 

@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - `config`: [`OtelConfig`], the standard `OTEL_*` variables read through
-//!   the [`Environment`](light_runtime_adapters::Environment), with a
+//!   the [`Environment`](runtime_engine::Environment), with a
 //!   warning and a default for every invalid value.
 //! - `resource`: the OpenTelemetry resource of a function.
 //! - `delivery`: [`Delivery`], when to export and what was dropped: export

@@ -17,8 +17,8 @@
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use light_runtime_adapters::Environment;
 use runtime_engine::Budgets;
+use runtime_engine::Environment;
 use tower_layer::Layer;
 use tower_service::Service;
 

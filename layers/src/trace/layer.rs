@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use light_runtime_adapters::Environment;
 use opentelemetry::trace::TracerProvider as _;
+use runtime_engine::Environment;
 use runtime_engine::{FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 use tracing_subscriber::filter::{filter_fn, LevelFilter};

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use light_runtime_adapters::connection::Connection;
+use light_runtime_http_client::Connection;
 use tokio::sync::Mutex;
 
 use super::response::{partial_success, PartialSuccess};
@@ -130,7 +130,7 @@ impl OtlpSender {
         &self,
         connection: &mut Connection,
         body: &[u8],
-    ) -> io::Result<light_runtime_adapters::connection::RawResponse> {
+    ) -> io::Result<light_runtime_http_client::RawResponse> {
         connection
             .request("POST", &[&self.path], &self.headers, body)
             .await

@@ -4,8 +4,7 @@
 //! echo example as the layer's bootstrap against the Lambda emulator, with
 //! the audit and policy plugins active from the layer.
 
-#![cfg(feature = "cli")]
-
+#[path = "../../light-runtime/tests/support/mod.rs"]
 mod support;
 
 use std::path::Path;

@@ -1,8 +1,8 @@
-//! The client side of pull contracts (AWS Lambda Runtime API, Tencent SCF
-//! runtime API): one keep-alive connection, reconnected as needed, with
-//! bounded retries when the API is unreachable or answers 5xx.
+//! [`Client`]: the client side of pull contracts (AWS Lambda Runtime API,
+//! Tencent SCF runtime API): one keep-alive connection, reconnected as
+//! needed, with bounded retries when the API is unreachable or answers 5xx.
 //!
-//! Each pull adapter wraps [`PullClient`] with its own paths and headers.
+//! Each pull adapter wraps [`Client`] with its own paths and headers.
 
 use std::io;
 use std::sync::Arc;
@@ -10,13 +10,15 @@ use std::time::Duration;
 
 use runtime_engine::Error;
 
-pub(crate) use crate::connection::{Connection, RawResponse};
+use crate::connection::{Connection, RawResponse};
 
 /// How hard to try before giving up on the runtime API.
 #[derive(Clone, Debug)]
-pub(crate) struct RetryPolicy {
-    pub(crate) attempts: u32,
-    pub(crate) first_backoff: Duration,
+pub struct RetryPolicy {
+    /// Calls made in all, the first included.
+    pub attempts: u32,
+    /// The wait after the first failure; each further wait doubles it.
+    pub first_backoff: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,14 +34,16 @@ impl Default for RetryPolicy {
 
 /// What the runtime API said to a post.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum PostStatus {
+pub enum PostStatus {
+    /// 2xx: the API took the post.
     Accepted,
     /// 4xx: the API refused this post (unknown id, duplicate, too large).
     Rejected(u16, String),
 }
 
 /// A connection to a runtime API that reconnects as needed.
-pub(crate) struct PullClient {
+#[derive(Debug)]
+pub struct Client {
     /// `host:port`.
     endpoint: Arc<str>,
     /// What to call the API in errors, with where its address came from,
@@ -49,9 +53,11 @@ pub(crate) struct PullClient {
     retry: RetryPolicy,
 }
 
-impl PullClient {
-    pub(crate) fn new(endpoint: Arc<str>, described: Arc<str>, retry: RetryPolicy) -> Self {
-        PullClient {
+impl Client {
+    /// A client for `endpoint` (`host:port`), named `described` in errors;
+    /// it connects on the first call.
+    pub fn new(endpoint: Arc<str>, described: Arc<str>, retry: RetryPolicy) -> Self {
+        Client {
             endpoint,
             described,
             connection: None,
@@ -60,14 +66,13 @@ impl PullClient {
     }
 
     /// The API as errors name it.
-    #[cfg(feature = "tencent_scf")]
-    pub(crate) fn described(&self) -> &str {
+    pub fn described(&self) -> &str {
         &self.described
     }
 
     /// Sends a `GET` (no client timeout: the process may be frozen for a
     /// long time while it is pending) and expects `200`.
-    pub(crate) async fn get_ok(&mut self, path: &[&str]) -> Result<RawResponse, Error> {
+    pub async fn get_ok(&mut self, path: &[&str]) -> Result<RawResponse, Error> {
         let response = self.send("GET", path, &[], b"").await?;
         if response.status == 200 {
             Ok(response)
@@ -83,7 +88,7 @@ impl PullClient {
     }
 
     /// Posts `body`; a 2xx is accepted, a 4xx is a refusal the caller logs.
-    pub(crate) async fn post(
+    pub async fn post(
         &mut self,
         path: &[&str],
         headers: &[(&str, &str)],

@@ -1,16 +1,12 @@
-//! The `light-runtime` command.
-//!
-//! `light-runtime package --platform aws --plugin target/release/libaudit.so
-//! --output layer.zip` writes a cloud-layer zip carrying hook plugins and
-//! their config file, laid out as the platform mounts layers (see
-//! `light_runtime::package`).
+//! The `light-runtime` command line; each subcommand's work is a module of
+//! the `light_runtime_cli` library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use light_runtime::package::{write_layer, LayerSpec, Layout};
 use light_runtime::plugins::PluginEntry;
+use light_runtime_cli::package::{write_layer, LayerSpec, Layout};
 
 /// light-runtime: serverless lifecycle runtime tooling.
 #[derive(Debug, Parser)]

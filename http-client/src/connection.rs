@@ -1,6 +1,6 @@
-//! One keep-alive HTTP/1.1 client connection: to a pull runtime API (AWS
-//! Lambda, Tencent SCF) and, from the telemetry layers, to an OTLP/HTTP
-//! collector.
+//! [`Connection`]: one keep-alive HTTP/1.1 client connection, to a pull
+//! runtime API (AWS Lambda, Tencent SCF) or, from the telemetry layers, to an
+//! OTLP/HTTP collector.
 //!
 //! Hand-written on purpose: both are per-invocation hot paths (a runtime
 //! API exchange per invocation, an OTLP export per `Freeze`), and both need
@@ -114,7 +114,7 @@ impl Connection {
         if method != "GET" {
             self.write.extend_from_slice(b"Content-Length: ");
             self.write
-                .extend_from_slice(itoa(body.len(), &mut [0u8; 20]).as_bytes());
+                .extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
             self.write.extend_from_slice(b"\r\n");
         }
         self.write.extend_from_slice(b"\r\n");
@@ -282,20 +282,6 @@ fn invalid(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.to_owned())
 }
 
-/// Formats `n` in decimal without allocating.
-fn itoa(mut n: usize, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,11 +295,5 @@ mod tests {
         assert_eq!(used, 24);
         assert!(decode_chunked(b"3\r\nab").unwrap().is_none());
         assert!(decode_chunked(b"zz\r\n").is_err());
-    }
-
-    #[test]
-    fn itoa_formats() {
-        assert_eq!(itoa(0, &mut [0; 20]), "0");
-        assert_eq!(itoa(6291556, &mut [0; 20]), "6291556");
     }
 }

@@ -12,7 +12,7 @@
 //! the start-command wiring for a bootstrap from a layer is unconfirmed
 //! against the live platforms. The config file lists each plugin as
 //! `{config_dir}/light-runtime/plugins/<file>`, so the layer works wherever
-//! it is mounted (see [`plugins`](crate::plugins)).
+//! it is mounted (see `light_runtime::plugins`).
 
 use std::fs::File;
 use std::io::Write;
@@ -22,7 +22,7 @@ use runtime_engine::Platform;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::plugins::{PluginEntry, PluginsFile, CONFIG_DIR, CONFIG_FILE_NAME};
+use light_runtime::plugins::{PluginEntry, PluginsFile, CONFIG_DIR, CONFIG_FILE_NAME};
 
 /// Where things go inside a layer zip for one platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

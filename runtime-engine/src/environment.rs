@@ -1,10 +1,11 @@
-//! Where adapters read their configuration: the process environment, or an
-//! explicit set of variables (tests, demos, several runtimes in one process).
+//! [`Environment`]: where the runtime, its adapters, layers and plugin
+//! loader read their configuration: the process environment, or an explicit
+//! set of variables (tests, demos, several runtimes in one process).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The environment variables an adapter sees.
+/// The environment variables the runtime sees.
 ///
 /// [`Environment::process`] reads the real environment on each lookup;
 /// [`Environment::from_vars`] is an isolated set, so parallel tests can

@@ -1,0 +1,33 @@
+//! The keep-alive HTTP/1.1 client light-runtime's own platform calls go
+//! through: the pull adapters' Runtime API exchanges (AWS Lambda, Tencent
+//! SCF) and the telemetry layers' OTLP/HTTP exports.
+//!
+//! It is small on purpose: fixed requests to one peer, `Content-Length` or
+//! chunked responses, bodies handed on as slices of the read buffer. See
+//! `docs/design/runtime-api-client.md` for the measurement behind writing
+//! it by hand rather than using hyper's client.
+//!
+//! # Layout
+//! - [`connection`]: [`Connection`], one keep-alive connection, and the
+//!   [`RawResponse`] read off it.
+//! - [`client`]: [`Client`], a connection to a runtime API that reconnects
+//!   as needed and retries within a [`RetryPolicy`]; [`PostStatus`].
+//!
+//! # Example
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use light_runtime_http_client::Connection;
+//!
+//! let mut connection = Connection::connect("127.0.0.1:9001").await?;
+//! let response = connection
+//!     .request("GET", &["/2018-06-01/runtime/invocation/next"], &[] as &[(&str, &str)], b"")
+//!     .await?;
+//! println!("{} {:?}", response.status, response.body);
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+pub mod connection;
+
+pub use client::{Client, PostStatus, RetryPolicy};
+pub use connection::{Connection, RawResponse};
