@@ -5,14 +5,19 @@
 //! # Layout
 //! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
 //!   loop with graceful drain ([`serve`]).
-//! - [`work`]: [`InFlight`], invocations from arrival to the end of their
+//! - `in_flight`: [`InFlight`], invocations from arrival to the end of their
 //!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
-//! - [`exchange`]: reading bodies, calling the pipeline, writing replies.
-//! - [`drain`]: graceful shutdown of open connections.
+//! - `request_body`: reading a whole request body within a limit.
+//! - `reply`: [`Reply`] and the replies push routes share.
+//! - `drain`: graceful shutdown of open connections.
+//!
+//! Routes call the pipeline through
+//! [`BoxPipeline::answer`](crate::BoxPipeline::answer), as the pull loop does.
 
 mod drain;
-pub(crate) mod exchange;
-pub(crate) mod work;
+mod in_flight;
+mod reply;
+mod request_body;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,8 +30,9 @@ use hyper_util::rt::TokioIo;
 use runtime_engine::{CancellationToken, Error};
 use tokio::net::TcpListener;
 
-pub(crate) use exchange::{call_pipeline, error_reply, read_body, Reply};
-pub(crate) use work::InFlight;
+pub(crate) use in_flight::InFlight;
+pub(crate) use reply::{error_reply, response_reply, status_error_reply, text_reply, Reply};
+pub(crate) use request_body::read_body;
 
 /// Overrides the address push adapters listen on (default `0.0.0.0`, as FC
 /// and SCF require); tests and sidecars set `127.0.0.1`.

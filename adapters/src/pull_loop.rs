@@ -1,0 +1,141 @@
+//! The pull loop AWS Lambda and Tencent SCF event functions share: one
+//! loop fed by the platform's runtime API.
+//!
+//! Each turn: `Freeze` (once per idle period) → `next`, raced against
+//! shutdown → the pipeline → post the response or the error →
+//! `AfterResponse`. What differs per platform (paths, headers, error
+//! bodies) is a [`RuntimeApi`]; the loop never sees HTTP.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use runtime_engine::{
+    CancellationToken, Error, Invocation, InvocationError, Lifecycle, Outcome, Response,
+};
+
+use crate::pipeline::BoxPipeline;
+
+/// What `next` brought.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// An event to run through the pipeline.
+    Invocation(Invocation),
+    /// A malformed event the API client has already answered with an error.
+    Refused,
+    /// An event that cannot be answered at all (no request id): skipped.
+    Unanswerable,
+}
+
+/// A platform's runtime API as the pull loop uses it: one connection, one
+/// invocation at a time. An `Err` from any call means the API is
+/// unreachable, which stops the runtime; a refused post is the client's
+/// to log.
+pub(crate) trait RuntimeApi: Send + 'static {
+    /// Waits for the next event and decodes it. No client timeout: the
+    /// process may be frozen for a long time while this is pending.
+    fn next(&mut self, lifecycle: &Lifecycle) -> impl Future<Output = Result<Next, Error>> + Send;
+
+    /// Posts the function's response to invocation `request_id`.
+    fn post_response(
+        &mut self,
+        request_id: &str,
+        response: &Response,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Posts the invocation's error.
+    fn post_error(
+        &mut self,
+        request_id: &str,
+        error: &InvocationError,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Serves invocations, one loop per connection in `apis` (Lambda Managed
+/// Instances run `AWS_LAMBDA_MAX_CONCURRENCY` at once; everyone else one),
+/// until `shutdown` fires or one loop loses the API; then runs `Close`.
+/// `RuntimeStart` and `FunctionStart` must have run.
+pub(crate) async fn run<A: RuntimeApi>(
+    lifecycle: &Arc<Lifecycle>,
+    pipeline: BoxPipeline,
+    shutdown: &CancellationToken,
+    mut apis: Vec<A>,
+) -> Result<(), Error> {
+    // Freeze once per idle period, not once per loop.
+    let busy_since_freeze = Arc::new(AtomicBool::new(true));
+    let result = if apis.len() <= 1 {
+        match apis.pop() {
+            Some(api) => pull(lifecycle, api, pipeline, shutdown, &busy_since_freeze).await,
+            None => Ok(()),
+        }
+    } else {
+        let mut loops = tokio::task::JoinSet::new();
+        for api in apis {
+            let (lifecycle, pipeline, shutdown, busy) = (
+                lifecycle.clone(),
+                pipeline.clone(),
+                shutdown.clone(),
+                busy_since_freeze.clone(),
+            );
+            loops.spawn(async move { pull(&lifecycle, api, pipeline, &shutdown, &busy).await });
+        }
+        let mut first_error = Ok(());
+        while let Some(joined) = loops.join_next().await {
+            let result =
+                joined.unwrap_or_else(|e| Err(Error::platform(format!("worker failed: {e}"))));
+            if let Err(error) = result {
+                // One loop cannot reach the API: stop the others too.
+                shutdown.cancel();
+                if first_error.is_ok() {
+                    first_error = Err(error);
+                }
+            }
+        }
+        first_error
+    };
+    lifecycle.close().await;
+    result
+}
+
+/// One `next` → pipeline → answer loop.
+async fn pull<A: RuntimeApi>(
+    lifecycle: &Lifecycle,
+    mut api: A,
+    mut pipeline: BoxPipeline,
+    shutdown: &CancellationToken,
+    busy_since_freeze: &AtomicBool,
+) -> Result<(), Error> {
+    loop {
+        if busy_since_freeze.swap(false, Ordering::AcqRel) {
+            lifecycle.freeze().await;
+        }
+        if shutdown.is_cancelled() {
+            return Ok(());
+        }
+        // `next` is polled first so an event already received is never
+        // dropped in favour of shutdown.
+        let next = tokio::select! {
+            biased;
+            next = api.next(lifecycle) => next?,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        let invocation = match next {
+            Next::Invocation(invocation) => invocation,
+            Next::Refused => {
+                busy_since_freeze.store(true, Ordering::Release);
+                continue;
+            }
+            Next::Unanswerable => continue,
+        };
+        let context = invocation.context.clone();
+        let outcome = pipeline.answer(invocation).await;
+        match &outcome {
+            Outcome::Response(response) => {
+                api.post_response(context.request_id(), response).await?
+            }
+            Outcome::Error(error) => api.post_error(context.request_id(), error).await?,
+        }
+        lifecycle.after_response(&context, &outcome).await;
+        busy_since_freeze.store(true, Ordering::Release);
+    }
+}
