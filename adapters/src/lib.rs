@@ -71,3 +71,9 @@ pub mod tencent_scf;
 pub use adapter::{Adapter, RunFuture};
 pub use pipeline::BoxPipeline;
 pub use platforms::{KnownPlatform, Sign, PLATFORMS, PLATFORM_VAR};
+
+// `docs/adding-a-platform.md`'s example compiles as a doctest, so the guide
+// cannot drift from the trait.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/adding-a-platform.md")]
+struct AddingAPlatformGuide;
