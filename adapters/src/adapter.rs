@@ -2,7 +2,7 @@
 //!
 //! An adapter turns its platform's requests into [`Invocation`]s for the
 //! pipeline and its signals into lifecycle phases. The builder picks one
-//! from [`PLATFORMS`](crate::PLATFORMS) (by `LIGHT_RUNTIME_PLATFORM` or by
+//! from `PLATFORMS` (by `LIGHT_RUNTIME_PLATFORM` or by
 //! detection), asks it to describe the function, builds the pipeline once
 //! and hands both to [`Adapter::run`].
 //!
@@ -24,7 +24,7 @@ pub type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send +
 /// invocations reach the pipeline until shutdown.
 ///
 /// Detection and the names `LIGHT_RUNTIME_PLATFORM` accepts are data in the
-/// platform's [`KnownPlatform`](crate::KnownPlatform) row, so that a build
+/// platform's `KnownPlatform` row, so that a build
 /// without the adapter still recognises its platform and says which cargo
 /// feature to enable.
 pub trait Adapter: Debug + Send + Sync + 'static {

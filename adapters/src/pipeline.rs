@@ -8,7 +8,7 @@ use tower::util::BoxCloneService;
 use tower::{Service, ServiceExt};
 
 /// The whole pipeline (layers around the hooks around the handler) behind
-/// one type, so the [`Adapter`](crate::Adapter) contract is dyn-compatible
+/// one type, so the `Adapter` contract is dyn-compatible
 /// and each adapter is compiled once rather than once per pipeline type.
 ///
 /// Costs one boxed future per invocation (a few hundred instructions),

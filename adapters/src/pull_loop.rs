@@ -24,6 +24,7 @@ pub(crate) enum Next {
     /// A malformed event the API client has already answered with an error.
     Refused,
     /// An event that cannot be answered at all (no request id): skipped.
+    #[cfg_attr(not(feature = "aws_lambda"), allow(dead_code))]
     Unanswerable,
 }
 

@@ -127,7 +127,9 @@ pub(crate) fn context(
         region: found.region,
         account_id: found.account_id,
     };
-    let mut builder = lifecycle.context(request_id).function(function.resolve(&sent));
+    let mut builder = lifecycle
+        .context(request_id)
+        .function(function.resolve(&sent));
 
     // No absolute deadline on FC: arrival + the (unconfirmed) timeout header,
     // else the configured timeout.

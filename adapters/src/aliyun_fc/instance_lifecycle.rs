@@ -10,7 +10,7 @@ use runtime_engine::InvocationError;
 use super::headers;
 use super::markers::{self, Framed};
 use super::server::{FcServer, DRAIN_LIMIT};
-use crate::push_server::{error_reply, text_reply, Reply};
+use crate::push_server::reply::{error_reply, text_reply, Reply};
 
 /// Runs `FunctionStart` once; later calls get the first result. A failure
 /// stops the server and becomes `run`'s error.

@@ -37,7 +37,7 @@ use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecy
 use crate::adapter::{Adapter, RunFuture};
 use crate::function_info::CurrentFunctionInfo;
 use crate::pipeline::BoxPipeline;
-use crate::push_server::{self, InFlight};
+use crate::push_server::{self, in_flight::InFlight};
 use server::{FcServer, DRAIN_LIMIT};
 
 /// The port FC 3.0 documents (`CAPort`, default 9000).

@@ -5,14 +5,17 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use hyper::body::Incoming;
-use runtime_engine::{ContextBuilder, Invocation, InvocationError, Outcome, PlatformHeaders, Trigger};
+use runtime_engine::{
+    ContextBuilder, Invocation, InvocationError, Outcome, PlatformHeaders, Trigger,
+};
 
 use super::headers::{self, BadRequest, FcHeaders};
 use super::instance_lifecycle::{ensure_started, initialize, pre_freeze, pre_stop};
 use super::markers::{self, Framed};
 use super::server::{FcServer, MAX_BODY};
 use crate::pipeline::BoxPipeline;
-use crate::push_server::{error_reply, read_body, response_reply, text_reply, Reply};
+use crate::push_server::reply::{error_reply, response_reply, text_reply, Reply};
+use crate::push_server::request_body::read_body;
 
 /// The kinds of request FC sends.
 #[derive(Debug, PartialEq, Eq)]
@@ -49,7 +52,11 @@ fn kind(method: &Method, path: &str, control_path: Option<&str>) -> Option<Kind>
 }
 
 /// Answers one request from FC.
-pub(crate) async fn route(fc: Arc<FcServer>, pipeline: BoxPipeline, request: Request<Incoming>) -> Reply {
+pub(crate) async fn route(
+    fc: Arc<FcServer>,
+    pipeline: BoxPipeline,
+    request: Request<Incoming>,
+) -> Reply {
     let (parts, body) = request.into_parts();
     let control_path = headers::control_path(&parts.headers);
     // The lifecycle hooks are boxed: they are rare, and their futures would

@@ -1,13 +1,12 @@
 //! [`FcServer`]: what every request from FC sees.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runtime_engine::{CancellationToken, Error, Lifecycle};
-use std::sync::Arc;
 
 use crate::function_info::CurrentFunctionInfo;
-use crate::push_server::InFlight;
+use crate::push_server::in_flight::InFlight;
 
 /// Largest request body accepted: FC's 32 MB synchronous limit.
 pub(crate) const MAX_BODY: usize = 32 * 1024 * 1024;

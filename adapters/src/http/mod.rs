@@ -35,7 +35,7 @@ pub use cloudevent::CloudEvent;
 
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
-use crate::push_server::{self, InFlight};
+use crate::push_server::{self, in_flight::InFlight};
 use server::{HttpOptions, HttpServer, DRAIN_LIMIT};
 
 /// The port variable Knative and Cloud Run set.

@@ -10,9 +10,10 @@ use runtime_engine::{Deadline, Invocation, InvocationError, Outcome, TraceContex
 use super::cloudevent::{self, CloudEvent};
 use super::server::{HttpServer, MAX_BODY};
 use crate::pipeline::BoxPipeline;
-use crate::push_server::{
-    error_reply, read_body, response_reply, status_error_reply, text_reply, Reply,
+use crate::push_server::reply::{
+    error_reply, response_reply, status_error_reply, text_reply, Reply,
 };
+use crate::push_server::request_body::read_body;
 
 /// Answers one request.
 pub(crate) async fn route(

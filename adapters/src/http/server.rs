@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use runtime_engine::Lifecycle;
 
-use crate::push_server::InFlight;
+use crate::push_server::in_flight::InFlight;
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY: usize = 32 * 1024 * 1024;

@@ -21,9 +21,10 @@ use runtime_engine::{
 
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
-use crate::push_server::{
-    self, read_body, response_reply, status_error_reply, text_reply, InFlight, Reply,
-};
+use crate::push_server;
+use crate::push_server::in_flight::InFlight;
+use crate::push_server::reply::{response_reply, status_error_reply, text_reply, Reply};
+use crate::push_server::request_body::read_body;
 
 /// Default port when `PORT` is not set.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -122,7 +123,11 @@ struct LocalServer {
 
 impl LocalServer {
     /// Answers one request: a `POST` is an invocation.
-    async fn route(self: Arc<Self>, mut pipeline: BoxPipeline, request: Request<Incoming>) -> Reply {
+    async fn route(
+        self: Arc<Self>,
+        mut pipeline: BoxPipeline,
+        request: Request<Incoming>,
+    ) -> Reply {
         if request.method() != Method::POST {
             return text_reply(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -5,19 +5,19 @@
 //! # Layout
 //! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
 //!   loop with graceful drain ([`serve`]).
-//! - `in_flight`: [`InFlight`], invocations from arrival to the end of their
+//! - `in_flight`: `InFlight`, invocations from arrival to the end of their
 //!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
 //! - `request_body`: reading a whole request body within a limit.
-//! - `reply`: [`Reply`] and the replies push routes share.
+//! - `reply`: `Reply` and the replies push routes share.
 //! - `drain`: graceful shutdown of open connections.
 //!
 //! Routes call the pipeline through
-//! [`BoxPipeline::answer`](crate::BoxPipeline::answer), as the pull loop does.
+//! [`BoxPipeline::answer`](crate::pipeline::BoxPipeline::answer), as the pull loop does.
 
 mod drain;
-mod in_flight;
-mod reply;
-mod request_body;
+pub(crate) mod in_flight;
+pub(crate) mod reply;
+pub(crate) mod request_body;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -30,9 +30,7 @@ use hyper_util::rt::TokioIo;
 use runtime_engine::{CancellationToken, Error};
 use tokio::net::TcpListener;
 
-pub(crate) use in_flight::InFlight;
-pub(crate) use reply::{error_reply, response_reply, status_error_reply, text_reply, Reply};
-pub(crate) use request_body::read_body;
+use reply::Reply;
 
 /// Overrides the address push adapters listen on (default `0.0.0.0`, as FC
 /// and SCF require); tests and sidecars set `127.0.0.1`.

@@ -45,6 +45,7 @@ pub(crate) fn response_reply(response: runtime_engine::Response) -> Reply {
 /// (plain HTTP, SCF web functions, local): `400` when the event could not
 /// be decoded, `500` otherwise, the error type also in
 /// `x-light-runtime-error-type`.
+#[cfg_attr(not(any(feature = "http", feature = "local")), allow(dead_code))]
 pub(crate) fn status_error_reply(error: &InvocationError, request_id: &str) -> Reply {
     let status = if error.kind() == runtime_engine::ErrorKind::MalformedEvent {
         StatusCode::BAD_REQUEST
