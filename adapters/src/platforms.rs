@@ -179,3 +179,66 @@ impl KnownPlatform {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detected(vars: &[(&str, &str)]) -> Platform {
+        let env = Environment::from_vars(vars.iter().copied());
+        KnownPlatform::detect(&env).unwrap().platform
+    }
+
+    #[test]
+    fn a_platform_sign_beats_every_fallback_sign() {
+        let scf_web_and_knative = [("TENCENTCLOUD_RUNENV", "SCF"), ("K_SERVICE", "orders")];
+        assert_eq!(detected(&scf_web_and_knative), Platform::Http);
+        assert_eq!(
+            detected(&[("TENCENTCLOUD_RUNENV", "SCF")]),
+            Platform::TencentScf
+        );
+        assert_eq!(detected(&[("TENCENTCLOUD_RUNENV", "CVM")]), Platform::Local);
+    }
+
+    #[test]
+    fn an_unknown_name_lists_every_platform() {
+        let error = KnownPlatform::named(" Azure ").unwrap_err().to_string();
+        assert!(
+            error.ends_with("\"azure\" names no platform; use one of aws, fc, scf, http, local"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_platform_not_compiled_in_names_its_feature() {
+        let missing = KnownPlatform {
+            platform: Platform::AwsLambda,
+            names: &["aws"],
+            feature: "aws_lambda",
+            signs: &[],
+            fallback_signs: &[],
+            adapter: None,
+        };
+        let error = missing.adapter().unwrap_err();
+        assert!(error.is_config());
+        assert!(
+            error
+                .to_string()
+                .contains("enable light-runtime's `aws_lambda` feature"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = PLATFORMS
+            .iter()
+            .flat_map(|known| known.names)
+            .copied()
+            .collect();
+        let all = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all);
+    }
+}

@@ -31,7 +31,7 @@ pub(crate) async fn ensure_started(fc: &FcServer) -> Result<(), String> {
         .clone()
 }
 
-fn hook_id(headers: &HeaderMap) -> &str {
+fn request_id(headers: &HeaderMap) -> &str {
     headers::get(headers, "x-fc-request-id").unwrap_or("-")
 }
 
@@ -43,7 +43,7 @@ fn ok_reply() -> Reply {
 /// restarts the instance (a `400`/`404` would make FC retry init in this
 /// process, but `FunctionStart` hooks run at most once per process).
 pub(crate) async fn initialize(fc: &FcServer, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::Initialize, id);
     let result = ensure_started(fc).await;
     markers::end(
@@ -67,7 +67,7 @@ pub(crate) async fn initialize(fc: &FcServer, headers: &HeaderMap) -> Reply {
 
 /// `GET /pre-freeze` → pending `AfterResponse` work, then `Freeze`.
 pub(crate) async fn pre_freeze(fc: &FcServer, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::PreFreeze, id);
     let budgets = fc.lifecycle.budgets();
     if !fc.in_flight.wait_idle(budgets.after_response).await {
@@ -84,7 +84,7 @@ pub(crate) async fn pre_freeze(fc: &FcServer, headers: &HeaderMap) -> Reply {
 /// `GET /pre-stop` → in-flight work finishes, `Close`, and the server stops
 /// once this answer is written.
 pub(crate) async fn pre_stop(fc: &FcServer, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::PreStop, id);
     if !fc
         .in_flight

@@ -19,7 +19,7 @@ use crate::push_server::request_body::read_body;
 
 /// The kinds of request FC sends.
 #[derive(Debug, PartialEq, Eq)]
-enum Kind {
+enum FcRequest {
     Event,
     Http,
     Initialize,
@@ -31,22 +31,22 @@ enum Kind {
 /// anything, `/pre-stop` included). The hook values of the header are
 /// unconfirmed (reference 2.4), so hooks route on method + path first and
 /// on the header only as a hint.
-fn kind(method: &Method, path: &str, control_path: Option<&str>) -> Option<Kind> {
+fn classify(method: &Method, path: &str, control_path: Option<&str>) -> Option<FcRequest> {
     if control_path == Some("/http-invoke") {
-        return Some(Kind::Http);
+        return Some(FcRequest::Http);
     }
     match (method, path) {
-        (&Method::POST, "/invoke") => return Some(Kind::Event),
-        (&Method::POST, "/initialize") => return Some(Kind::Initialize),
-        (_, "/pre-freeze") => return Some(Kind::PreFreeze),
-        (_, "/pre-stop") => return Some(Kind::PreStop),
+        (&Method::POST, "/invoke") => return Some(FcRequest::Event),
+        (&Method::POST, "/initialize") => return Some(FcRequest::Initialize),
+        (_, "/pre-freeze") => return Some(FcRequest::PreFreeze),
+        (_, "/pre-stop") => return Some(FcRequest::PreStop),
         _ => {}
     }
     match control_path? {
-        "/invoke" => Some(Kind::Event),
-        "/initialize" => Some(Kind::Initialize),
-        "/pre-freeze" => Some(Kind::PreFreeze),
-        "/pre-stop" => Some(Kind::PreStop),
+        "/invoke" => Some(FcRequest::Event),
+        "/initialize" => Some(FcRequest::Initialize),
+        "/pre-freeze" => Some(FcRequest::PreFreeze),
+        "/pre-stop" => Some(FcRequest::PreStop),
         _ => None,
     }
 }
@@ -61,12 +61,12 @@ pub(crate) async fn route(
     let control_path = headers::control_path(&parts.headers);
     // The lifecycle hooks are boxed: they are rare, and their futures would
     // otherwise size (and so make every invocation move) this one.
-    match kind(&parts.method, parts.uri.path(), control_path) {
-        Some(Kind::Event) => invoke(&fc, pipeline, parts, body, false).await,
-        Some(Kind::Http) => invoke(&fc, pipeline, parts, body, true).await,
-        Some(Kind::Initialize) => Box::pin(initialize(&fc, &parts.headers)).await,
-        Some(Kind::PreFreeze) => Box::pin(pre_freeze(&fc, &parts.headers)).await,
-        Some(Kind::PreStop) => Box::pin(pre_stop(&fc, &parts.headers)).await,
+    match classify(&parts.method, parts.uri.path(), control_path) {
+        Some(FcRequest::Event) => invoke(&fc, pipeline, parts, body, false).await,
+        Some(FcRequest::Http) => invoke(&fc, pipeline, parts, body, true).await,
+        Some(FcRequest::Initialize) => Box::pin(initialize(&fc, &parts.headers)).await,
+        Some(FcRequest::PreFreeze) => Box::pin(pre_freeze(&fc, &parts.headers)).await,
+        Some(FcRequest::PreStop) => Box::pin(pre_stop(&fc, &parts.headers)).await,
         None => text_reply(
             StatusCode::NOT_FOUND,
             format!(
@@ -253,13 +253,22 @@ mod tests {
         let post = Method::POST;
         let get = Method::GET;
         assert_eq!(
-            kind(&get, "/pre-stop", Some("/http-invoke")),
-            Some(Kind::Http)
+            classify(&get, "/pre-stop", Some("/http-invoke")),
+            Some(FcRequest::Http)
         );
-        assert_eq!(kind(&post, "/invoke", Some("/invoke")), Some(Kind::Event));
-        assert_eq!(kind(&post, "/invoke", None), Some(Kind::Event));
-        assert_eq!(kind(&get, "/pre-freeze", None), Some(Kind::PreFreeze));
-        assert_eq!(kind(&get, "/other", Some("/pre-stop")), Some(Kind::PreStop));
-        assert_eq!(kind(&get, "/other", None), None);
+        assert_eq!(
+            classify(&post, "/invoke", Some("/invoke")),
+            Some(FcRequest::Event)
+        );
+        assert_eq!(classify(&post, "/invoke", None), Some(FcRequest::Event));
+        assert_eq!(
+            classify(&get, "/pre-freeze", None),
+            Some(FcRequest::PreFreeze)
+        );
+        assert_eq!(
+            classify(&get, "/other", Some("/pre-stop")),
+            Some(FcRequest::PreStop)
+        );
+        assert_eq!(classify(&get, "/other", None), None);
     }
 }
