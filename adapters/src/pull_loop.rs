@@ -140,3 +140,102 @@ async fn pull<A: RuntimeApi>(
         busy_since_freeze.store(true, Ordering::Release);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    use runtime_engine::{BoxError, Budgets, FunctionInfo, Hook, HookFuture, Platform, Response};
+
+    use super::*;
+
+    /// A runtime API fed from a list of events, recording every post; when
+    /// the list is empty it asks for shutdown and waits forever, as a
+    /// platform with no more work does.
+    struct Scripted {
+        events: VecDeque<&'static str>,
+        posted: Arc<Mutex<Vec<String>>>,
+        shutdown: CancellationToken,
+    }
+
+    impl RuntimeApi for Scripted {
+        async fn next(&mut self, lifecycle: &Lifecycle) -> Result<Next, Error> {
+            let Some(event) = self.events.pop_front() else {
+                self.shutdown.cancel();
+                return std::future::pending().await;
+            };
+            Ok(match event {
+                "refused" => Next::Refused,
+                "unanswerable" => Next::Unanswerable,
+                payload => {
+                    let context = lifecycle.context(payload).build();
+                    Next::Invocation(Invocation::new(context, payload))
+                }
+            })
+        }
+
+        async fn post_response(&mut self, request_id: &str, _: &Response) -> Result<(), Error> {
+            self.posted
+                .lock()
+                .unwrap()
+                .push(format!("{request_id}: response"));
+            Ok(())
+        }
+
+        async fn post_error(
+            &mut self,
+            request_id: &str,
+            error: &InvocationError,
+        ) -> Result<(), Error> {
+            let posted = format!("{request_id}: {}", error.error_type());
+            self.posted.lock().unwrap().push(posted);
+            Ok(())
+        }
+    }
+
+    /// Counts `Freeze`.
+    struct CountFreezes(Arc<AtomicUsize>);
+
+    impl Hook for CountFreezes {
+        fn on_freeze(&self) -> HookFuture<'_> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            HookFuture::done()
+        }
+    }
+
+    #[tokio::test]
+    async fn one_answer_per_event_and_one_freeze_per_idle_period() {
+        let freezes = Arc::new(AtomicUsize::new(0));
+        let function = FunctionInfo::new(Platform::AwsLambda, "orders");
+        let hooks: Vec<Box<dyn Hook>> = vec![Box::new(CountFreezes(freezes.clone()))];
+        let lifecycle = Arc::new(Lifecycle::new(function, hooks, Budgets::default()));
+        let pipeline = BoxPipeline::new(tower::service_fn(|invocation: Invocation| async move {
+            if invocation.payload == "fail" {
+                return Err::<Outcome, BoxError>("the layer refused".into());
+            }
+            Ok(Outcome::Response(Response::json(invocation.payload)))
+        }));
+        let shutdown = CancellationToken::new();
+        let posted = Arc::new(Mutex::new(Vec::new()));
+        let api = Scripted {
+            events: ["a", "unanswerable", "refused", "fail"].into(),
+            posted: posted.clone(),
+            shutdown: shutdown.clone(),
+        };
+
+        run(&lifecycle, pipeline, &shutdown, vec![api])
+            .await
+            .unwrap();
+
+        let posted = posted.lock().unwrap();
+        assert_eq!(posted.len(), 2, "{posted:?}");
+        assert_eq!(posted[0], "a: response");
+        // The pipeline's own failure is answered too, as an error.
+        assert!(posted[1].starts_with("fail: Runtime."), "{posted:?}");
+        // Before the first `next`, after `a`, after the refused event (which
+        // was answered), after `fail`; not after the unanswerable one.
+        assert_eq!(freezes.load(Ordering::Relaxed), 4);
+    }
+}
