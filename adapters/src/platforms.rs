@@ -49,7 +49,7 @@ pub struct KnownPlatform {
     pub feature: &'static str,
     /// Signs that this is the platform: the first row with one wins.
     pub signs: &'static [Sign],
-    /// Weaker signs, looked at only when no row has one of its `signs`
+    /// Weaker signs, looked at only when no row's `signs` are present
     /// (SCF's `TENCENTCLOUD_RUNENV=SCF` is on every SCF function, and a
     /// plain-HTTP variable beside it should still win).
     pub fallback_signs: &'static [Sign],
