@@ -3,18 +3,17 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use runtime_engine::Pipeline;
+use light_runtime_adapters::{BoxPipeline, KnownPlatform};
 use runtime_engine::{
-    BoxError, Budgets, Error, FunctionInfo, Hook, HookService, Lifecycle, Platform,
+    BoxError, Budgets, Environment, Error, FunctionInfo, Hook, HookService, Lifecycle, Pipeline,
+    Platform,
 };
 use tower::layer::util::{Identity, Stack};
 use tower::Layer;
 
-use runtime_engine::Environment;
-
 use crate::closure_hook::{At, ClosureHook};
 use crate::handler::Handler;
-use crate::{platform, shutdown};
+use crate::shutdown;
 
 /// The runtime: detects the platform, runs the lifecycle, serves the handler.
 ///
@@ -202,13 +201,14 @@ impl<L> RuntimeBuilder<L> {
         L: Layer<HookService<H::Service>>,
         L::Service: Pipeline,
     {
-        let platform = match self.platform {
-            Some(platform) => platform,
-            None => platform::detect(&self.environment)?,
+        let known = match self.platform {
+            Some(platform) => KnownPlatform::of(platform)?,
+            None => KnownPlatform::detect(&self.environment)?,
         };
+        let adapter = known.adapter()?;
         let function = match self.function {
             Some(function) => function,
-            None => function_info(platform, &self.environment)?,
+            None => adapter.function_info(&self.environment),
         };
         let mut layered = self.layered;
         let (budgets, hooks) =
@@ -219,92 +219,19 @@ impl<L> RuntimeBuilder<L> {
         for (step, load_time) in &plugin_loads {
             lifecycle.record_step(runtime_engine::Phase::RuntimeStart, step, *load_time);
         }
-        let service = layered.stack().layer(
-            self.layers
-                .layer(lifecycle.layer().layer(handler.into_service())),
+        let pipeline = BoxPipeline::new(
+            layered.stack().layer(
+                self.layers
+                    .layer(lifecycle.layer().layer(handler.into_service())),
+            ),
         );
-        let result = serve(
-            platform,
-            lifecycle.clone(),
-            service,
-            shutdown,
-            &self.environment,
-        )
-        .await;
+        let result = adapter
+            .run(lifecycle.clone(), pipeline, shutdown, &self.environment)
+            .await;
         if let Err(error) = &result {
             tracing::error!("light-runtime stopped: {error}");
         }
         lifecycle.end(if result.is_ok() { 0 } else { 1 });
         result
     }
-}
-
-fn function_info(platform: Platform, env: &Environment) -> Result<FunctionInfo, Error> {
-    match platform {
-        #[cfg(feature = "aws_lambda")]
-        Platform::AwsLambda => Ok(light_runtime_adapters::aws_lambda::function_info(env)),
-        #[cfg(feature = "local")]
-        Platform::Local => Ok(light_runtime_adapters::local::function_info(env)),
-        #[cfg(feature = "aliyun_fc")]
-        Platform::AliyunFc => Ok(light_runtime_adapters::aliyun_fc::function_info(env)),
-        #[cfg(feature = "tencent_scf")]
-        Platform::TencentScf => Ok(light_runtime_adapters::tencent_scf::function_info(env)),
-        #[cfg(feature = "http")]
-        Platform::Http => Ok(light_runtime_adapters::http::function_info(env)),
-        other => Err(unavailable(other)),
-    }
-}
-
-async fn serve<S>(
-    platform: Platform,
-    lifecycle: Arc<Lifecycle>,
-    service: S,
-    shutdown: runtime_engine::CancellationToken,
-    env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
-    match platform {
-        #[cfg(feature = "aws_lambda")]
-        Platform::AwsLambda => {
-            light_runtime_adapters::aws_lambda::run(lifecycle, service, shutdown, env).await
-        }
-        #[cfg(feature = "local")]
-        Platform::Local => {
-            light_runtime_adapters::local::run(lifecycle, service, shutdown, env).await
-        }
-        #[cfg(feature = "aliyun_fc")]
-        Platform::AliyunFc => {
-            light_runtime_adapters::aliyun_fc::run(lifecycle, service, shutdown, env).await
-        }
-        #[cfg(feature = "tencent_scf")]
-        Platform::TencentScf => {
-            light_runtime_adapters::tencent_scf::run(lifecycle, service, shutdown, env).await
-        }
-        #[cfg(feature = "http")]
-        Platform::Http => {
-            light_runtime_adapters::http::run(lifecycle, service, shutdown, env).await
-        }
-        other => {
-            let _ = (lifecycle, service, shutdown, env);
-            Err(unavailable(other))
-        }
-    }
-}
-
-fn unavailable(platform: Platform) -> Error {
-    Error::config(format!(
-        "the {platform} adapter is not in this build: enable light-runtime's `{}` feature, \
-         or set {}=local to run locally",
-        match platform {
-            Platform::AwsLambda => "aws_lambda",
-            Platform::Local => "local",
-            Platform::AliyunFc => "aliyun_fc",
-            Platform::TencentScf => "tencent_scf",
-            Platform::Http => "http",
-            _ => "matching",
-        },
-        platform::PLATFORM_VAR
-    ))
 }

@@ -1,11 +1,13 @@
 //! Which platform we run on: from `LIGHT_RUNTIME_PLATFORM`, else from each
-//! platform's own environment variables, else local.
+//! platform's own environment variables, else local. The platforms and
+//! their signs are the rows of [`light_runtime_adapters::PLATFORMS`].
 
+use light_runtime_adapters::KnownPlatform;
 use runtime_engine::Environment;
 use runtime_engine::{Error, Platform};
 
 /// The override variable.
-pub const PLATFORM_VAR: &str = "LIGHT_RUNTIME_PLATFORM";
+pub use light_runtime_adapters::PLATFORM_VAR;
 
 /// Detects the platform from the environment.
 ///
@@ -17,53 +19,19 @@ pub const PLATFORM_VAR: &str = "LIGHT_RUNTIME_PLATFORM";
 /// |---|---|
 /// | AWS Lambda | `AWS_LAMBDA_RUNTIME_API` |
 /// | Alibaba FC | `FC_FUNC_CODE_PATH`, `FC_CUSTOM_LISTEN_PORT`, `FC_FUNCTION_NAME`, `FC_SERVER_PORT` |
-/// | Tencent SCF | `SCF_RUNTIME_API`, `TENCENTCLOUD_RUNENV=SCF` |
+/// | Tencent SCF | `SCF_RUNTIME_API` |
 /// | plain HTTP | `K_SERVICE` (Knative, Cloud Run), `FUNCTION_TARGET` |
+/// | Tencent SCF (web functions) | `TENCENTCLOUD_RUNENV=SCF` |
 ///
 /// and nothing means local. A platform whose adapter is not compiled in is
 /// still detected, so the error says which feature to enable.
 pub fn detect(env: &Environment) -> Result<Platform, Error> {
-    if let Some(value) = env.get(PLATFORM_VAR) {
-        return parse(&value);
-    }
-    let detected = [
-        (Platform::AwsLambda, &["AWS_LAMBDA_RUNTIME_API"][..]),
-        (
-            Platform::AliyunFc,
-            &[
-                "FC_FUNC_CODE_PATH",
-                "FC_CUSTOM_LISTEN_PORT",
-                "FC_FUNCTION_NAME",
-                "FC_SERVER_PORT",
-            ],
-        ),
-        (Platform::TencentScf, &["SCF_RUNTIME_API"]),
-        (Platform::Http, &["K_SERVICE", "FUNCTION_TARGET"]),
-    ]
-    .into_iter()
-    .find(|(_, vars)| vars.iter().any(|var| env.contains(var)))
-    .map(|(platform, _)| platform);
-    if let Some(platform) = detected {
-        return Ok(platform);
-    }
-    if env.get("TENCENTCLOUD_RUNENV").as_deref() == Some("SCF") {
-        return Ok(Platform::TencentScf);
-    }
-    Ok(Platform::Local)
+    KnownPlatform::detect(env).map(|known| known.platform)
 }
 
 /// Parses a platform's short name.
 pub fn parse(value: &str) -> Result<Platform, Error> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "aws" | "lambda" | "aws_lambda" => Ok(Platform::AwsLambda),
-        "fc" | "aliyun" | "aliyun_fc" => Ok(Platform::AliyunFc),
-        "scf" | "tencent" | "tencent_scf" => Ok(Platform::TencentScf),
-        "http" => Ok(Platform::Http),
-        "local" => Ok(Platform::Local),
-        other => Err(Error::config(format!(
-            "{PLATFORM_VAR}={other:?} names no platform; use one of aws, fc, scf, http, local"
-        ))),
-    }
+    KnownPlatform::named(value).map(|known| known.platform)
 }
 
 #[cfg(test)]

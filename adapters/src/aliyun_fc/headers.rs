@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `x-fc-request-id` | `request_id` (required) |
 //! | `x-fc-access-key-id`, `-secret`, `x-fc-security-token` | `credentials` (redacted in `Debug`) |
-//! | `x-fc-function-name`, `-memory`, `x-fc-region`, `x-fc-account-id`, `x-fc-version-id` / `x-fc-qualifier` | the function's facts |
+//! | `x-fc-function-name`, `-memory`, `x-fc-region`, `x-fc-account-id`, `x-fc-version-id` / `x-fc-qualifier` | the function info |
 //! | `x-fc-function-timeout` (seconds; observed, unconfirmed in the docs) | `deadline` = arrival + timeout |
 //! | `traceparent`, else `x-fc-tracing-opentracing-span-context` (Jaeger; observed) | `trace` |
 //! | all of them | `platform_headers` |
@@ -13,7 +13,7 @@
 use http::{HeaderMap, HeaderValue};
 use runtime_engine::{ContextBuilder, Credentials, Deadline, Lifecycle, TraceContext};
 
-use crate::request_facts::{FunctionFacts, SentFacts};
+use crate::function_info::{CurrentFunctionInfo, SentFunctionInfo};
 
 /// Why a request cannot become an invocation.
 #[derive(Debug)]
@@ -107,7 +107,7 @@ impl<'a> FcHeaders<'a> {
 /// but the trigger and the raw headers, which the caller adds).
 pub(crate) fn context(
     lifecycle: &Lifecycle,
-    facts: &FunctionFacts,
+    function: &CurrentFunctionInfo,
     default_timeout: Option<std::time::Duration>,
     request_id: String,
     found: &FcHeaders<'_>,
@@ -120,14 +120,16 @@ pub(crate) fn context(
         })?),
         None => None,
     };
-    let sent = SentFacts {
+    let sent = SentFunctionInfo {
         name: found.function_name,
         version: found.version_id.or(found.qualifier),
         memory_mb,
         region: found.region,
         account_id: found.account_id,
     };
-    let mut builder = lifecycle.context(request_id).function(facts.resolve(&sent));
+    let mut builder = lifecycle
+        .context(request_id)
+        .function(function.resolve(&sent));
 
     // No absolute deadline on FC: arrival + the (unconfirmed) timeout header,
     // else the configured timeout.

@@ -18,25 +18,27 @@
 //! once (instance concurrency). SIGTERM, where it comes, also means `Close`.
 //!
 //! # Layout
-//! - [`headers`]: the `x-fc-*` headers into [`Context`](runtime_engine::Context).
-//! - [`markers`]: the log marker lines.
-//! - [`route`]: routing, and event and HTTP invocations.
-//! - [`lifecycle_hooks`]: `/initialize`, `/pre-freeze`, `/pre-stop`.
+//! - `server`: what every request from FC sees.
+//! - `route`: routing, and event and HTTP invocations.
+//! - `instance_lifecycle`: `/initialize`, `/pre-freeze`, `/pre-stop`.
+//! - `headers`: the `x-fc-*` headers into [`Context`](runtime_engine::Context).
+//! - `markers`: the log marker lines.
 
 mod headers;
-mod lifecycle_hooks;
+mod instance_lifecycle;
 mod markers;
 mod route;
+mod server;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use runtime_engine::Pipeline;
-use runtime_engine::{CancellationToken, Error, FunctionInfo, Lifecycle, Platform};
-use tokio::net::TcpListener;
+use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecycle, Platform};
 
-use crate::push_server::{self, InFlight};
-use crate::request_facts::FunctionFacts;
-use runtime_engine::Environment;
+use crate::adapter::{Adapter, RunFuture};
+use crate::function_info::CurrentFunctionInfo;
+use crate::pipeline::BoxPipeline;
+use crate::push_server::{self, in_flight::InFlight};
+use server::{FcServer, DRAIN_LIMIT};
 
 /// The port FC 3.0 documents (`CAPort`, default 9000).
 pub const PORT_VAR: &str = "FC_CUSTOM_LISTEN_PORT";
@@ -45,79 +47,62 @@ pub const PORT_VAR: &str = "FC_CUSTOM_LISTEN_PORT";
 pub const LEGACY_PORT_VAR: &str = "FC_SERVER_PORT";
 /// FC's default `CAPort`.
 pub const DEFAULT_PORT: u16 = 9000;
-/// Largest request body accepted: FC's 32 MB synchronous limit.
-const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// Whether the environment is an FC instance: `FC_FUNC_CODE_PATH` (FC 2.0
-/// and 3.0), `FC_CUSTOM_LISTEN_PORT` or `FC_FUNCTION_NAME` (FC 3.0), or
-/// `FC_SERVER_PORT` (fc-docker).
-pub fn is_detected(env: &Environment) -> bool {
-    [
-        "FC_FUNC_CODE_PATH",
-        PORT_VAR,
-        "FC_FUNCTION_NAME",
-        LEGACY_PORT_VAR,
-    ]
-    .iter()
-    .any(|var| env.contains(var))
+/// The Alibaba Cloud Function Compute adapter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AliyunFc;
+
+impl Adapter for AliyunFc {
+    /// The function's facts from FC 3.0's environment variables. FC 2.0 sets
+    /// none of them; there the `x-fc-*` headers of each request fill them in.
+    fn function_info(&self, env: &Environment) -> FunctionInfo {
+        let var = |name: &str| env.get(name);
+        FunctionInfo::new(
+            Platform::AliyunFc,
+            var("FC_FUNCTION_NAME").unwrap_or_else(|| "function".into()),
+        )
+        .with_version(
+            var("FC_FUNCTION_VERSION")
+                .or_else(|| var("FC_VER_ID"))
+                .unwrap_or_else(|| "LATEST".into()),
+        )
+        .with_memory_mb(var("FC_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()))
+        .with_region(var("FC_REGION"))
+        .with_account_id(var("FC_ACCOUNT_ID"))
+        // Instance concurrency is a function setting FC does not tell the
+        // instance (unconfirmed); the server takes whatever FC sends.
+        .with_max_concurrency(usize::MAX)
+    }
+
+    /// Listens on `0.0.0.0:$FC_CUSTOM_LISTEN_PORT` (then `$FC_SERVER_PORT`,
+    /// then 9000) and serves FC's requests until `/pre-stop` or `shutdown`.
+    ///
+    /// Returns the init error if `FunctionStart` failed (after answering the
+    /// request that triggered it), so the process exits non-zero.
+    fn run<'a>(
+        &'a self,
+        lifecycle: Arc<Lifecycle>,
+        pipeline: BoxPipeline,
+        shutdown: CancellationToken,
+        env: &'a Environment,
+    ) -> RunFuture<'a> {
+        Box::pin(serve(lifecycle, pipeline, shutdown, env))
+    }
 }
 
-/// The function's facts from FC 3.0's environment variables. FC 2.0 sets
-/// none of them; there the `x-fc-*` headers of each request fill them in.
-pub fn function_info(env: &Environment) -> FunctionInfo {
-    let var = |name: &str| env.get(name);
-    FunctionInfo::new(
-        Platform::AliyunFc,
-        var("FC_FUNCTION_NAME").unwrap_or_else(|| "function".into()),
-    )
-    .with_version(
-        var("FC_FUNCTION_VERSION")
-            .or_else(|| var("FC_VER_ID"))
-            .unwrap_or_else(|| "LATEST".into()),
-    )
-    .with_memory_mb(var("FC_FUNCTION_MEMORY_SIZE").and_then(|m| m.parse().ok()))
-    .with_region(var("FC_REGION"))
-    .with_account_id(var("FC_ACCOUNT_ID"))
-    // Instance concurrency is a function setting FC does not tell the
-    // instance (unconfirmed); the server takes whatever FC sends.
-    .with_max_concurrency(usize::MAX)
-}
-
-/// Listens on `0.0.0.0:$FC_CUSTOM_LISTEN_PORT` (then `$FC_SERVER_PORT`,
-/// then 9000) and serves FC's requests until `/pre-stop` or `shutdown`.
-///
-/// Returns the init error if `FunctionStart` failed (after answering the
-/// request that triggered it), so the process exits non-zero.
-pub async fn run<S>(
+async fn serve(
     lifecycle: Arc<Lifecycle>,
-    service: S,
+    pipeline: BoxPipeline,
     shutdown: CancellationToken,
     env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
+) -> Result<(), Error> {
     let addr = push_server::listen_addr(env, &[PORT_VAR, LEGACY_PORT_VAR], DEFAULT_PORT)?;
     lifecycle.runtime_start()?;
     let listener = push_server::bind(addr, PORT_VAR).await?;
-    serve(listener, lifecycle, service, shutdown, env).await
-}
-
-/// Serves on an already bound `listener`; `RuntimeStart` must have run.
-pub async fn serve<S>(
-    listener: TcpListener,
-    lifecycle: Arc<Lifecycle>,
-    service: S,
-    shutdown: CancellationToken,
-    env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
     let default_timeout = push_server::configured_timeout(env)?;
     let stop = shutdown.child_token();
-    let fc = Arc::new(route::Fc {
-        facts: FunctionFacts::new(lifecycle.function().clone()),
+    let fc = Arc::new(FcServer {
+        function: CurrentFunctionInfo::new(lifecycle.function().clone()),
         lifecycle: lifecycle.clone(),
         in_flight: InFlight::default(),
         started: tokio::sync::OnceCell::new(),
@@ -132,9 +117,9 @@ where
         );
     }
     let router = fc.clone();
-    let drain = default_timeout.unwrap_or(route::DRAIN_LIMIT);
+    let drain = default_timeout.unwrap_or(DRAIN_LIMIT);
     push_server::serve(listener, stop, drain, move |request| {
-        route::route(router.clone(), service.clone(), request)
+        route::route(router.clone(), pipeline.clone(), request)
     })
     .await;
     // SIGTERM without `/pre-stop`: the same Close, once in-flight work is done.

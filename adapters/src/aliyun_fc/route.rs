@@ -1,45 +1,25 @@
 //! FC's requests, routed by `x-fc-control-path`, method and path.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use hyper::body::Incoming;
 use runtime_engine::{
-    BoxError, CancellationToken, ContextBuilder, Error, Invocation, InvocationError, Lifecycle,
-    Outcome, PlatformHeaders, Trigger,
+    ContextBuilder, Invocation, InvocationError, Outcome, PlatformHeaders, Trigger,
 };
-use tower::Service;
 
 use super::headers::{self, BadRequest, FcHeaders};
-use super::lifecycle_hooks::{ensure_started, initialize, pre_freeze, pre_stop};
+use super::instance_lifecycle::{ensure_started, initialize, pre_freeze, pre_stop};
 use super::markers::{self, Framed};
-use crate::push_server::exchange::{response_reply, text_reply};
-use crate::push_server::{call_pipeline, error_reply, read_body, InFlight, Reply};
-use crate::request_facts::FunctionFacts;
-
-/// How long `/pre-stop` and shutdown wait for in-flight work when no
-/// timeout is configured.
-pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(30);
-
-/// What every request shares.
-pub(crate) struct Fc {
-    pub(crate) lifecycle: Arc<Lifecycle>,
-    pub(crate) facts: FunctionFacts,
-    pub(crate) in_flight: InFlight,
-    /// `FunctionStart`'s result, once it ran; the error message if it failed.
-    pub(crate) started: tokio::sync::OnceCell<Result<(), String>>,
-    /// The init error `run` returns.
-    pub(crate) init_error: Mutex<Option<Error>>,
-    /// Stops the server: `/pre-stop`, a failed init, or shutdown.
-    pub(crate) stop: CancellationToken,
-    pub(crate) default_timeout: Option<Duration>,
-}
+use super::server::{FcServer, MAX_BODY};
+use crate::pipeline::BoxPipeline;
+use crate::push_server::reply::{error_reply, response_reply, text_reply, Reply};
+use crate::push_server::request_body::read_body;
 
 /// The kinds of request FC sends.
 #[derive(Debug, PartialEq, Eq)]
-enum Kind {
+enum FcRequest {
     Event,
     Http,
     Initialize,
@@ -51,43 +31,42 @@ enum Kind {
 /// anything, `/pre-stop` included). The hook values of the header are
 /// unconfirmed (reference 2.4), so hooks route on method + path first and
 /// on the header only as a hint.
-fn kind(method: &Method, path: &str, control_path: Option<&str>) -> Option<Kind> {
+fn classify(method: &Method, path: &str, control_path: Option<&str>) -> Option<FcRequest> {
     if control_path == Some("/http-invoke") {
-        return Some(Kind::Http);
+        return Some(FcRequest::Http);
     }
     match (method, path) {
-        (&Method::POST, "/invoke") => return Some(Kind::Event),
-        (&Method::POST, "/initialize") => return Some(Kind::Initialize),
-        (_, "/pre-freeze") => return Some(Kind::PreFreeze),
-        (_, "/pre-stop") => return Some(Kind::PreStop),
+        (&Method::POST, "/invoke") => return Some(FcRequest::Event),
+        (&Method::POST, "/initialize") => return Some(FcRequest::Initialize),
+        (_, "/pre-freeze") => return Some(FcRequest::PreFreeze),
+        (_, "/pre-stop") => return Some(FcRequest::PreStop),
         _ => {}
     }
     match control_path? {
-        "/invoke" => Some(Kind::Event),
-        "/initialize" => Some(Kind::Initialize),
-        "/pre-freeze" => Some(Kind::PreFreeze),
-        "/pre-stop" => Some(Kind::PreStop),
+        "/invoke" => Some(FcRequest::Event),
+        "/initialize" => Some(FcRequest::Initialize),
+        "/pre-freeze" => Some(FcRequest::PreFreeze),
+        "/pre-stop" => Some(FcRequest::PreStop),
         _ => None,
     }
 }
 
 /// Answers one request from FC.
-pub(crate) async fn route<S>(fc: Arc<Fc>, service: S, request: Request<Incoming>) -> Reply
-where
-    S: Service<Invocation, Response = Outcome> + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
+pub(crate) async fn route(
+    fc: Arc<FcServer>,
+    pipeline: BoxPipeline,
+    request: Request<Incoming>,
+) -> Reply {
     let (parts, body) = request.into_parts();
     let control_path = headers::control_path(&parts.headers);
     // The lifecycle hooks are boxed: they are rare, and their futures would
     // otherwise size (and so make every invocation move) this one.
-    match kind(&parts.method, parts.uri.path(), control_path) {
-        Some(Kind::Event) => invoke(&fc, service, parts, body, false).await,
-        Some(Kind::Http) => invoke(&fc, service, parts, body, true).await,
-        Some(Kind::Initialize) => Box::pin(initialize(&fc, &parts.headers)).await,
-        Some(Kind::PreFreeze) => Box::pin(pre_freeze(&fc, &parts.headers)).await,
-        Some(Kind::PreStop) => Box::pin(pre_stop(&fc, &parts.headers)).await,
+    match classify(&parts.method, parts.uri.path(), control_path) {
+        Some(FcRequest::Event) => invoke(&fc, pipeline, parts, body, false).await,
+        Some(FcRequest::Http) => invoke(&fc, pipeline, parts, body, true).await,
+        Some(FcRequest::Initialize) => Box::pin(initialize(&fc, &parts.headers)).await,
+        Some(FcRequest::PreFreeze) => Box::pin(pre_freeze(&fc, &parts.headers)).await,
+        Some(FcRequest::PreStop) => Box::pin(pre_stop(&fc, &parts.headers)).await,
         None => text_reply(
             StatusCode::NOT_FOUND,
             format!(
@@ -113,18 +92,13 @@ fn failure(error: &InvocationError, request_id: &str) -> Reply {
     reply
 }
 
-async fn invoke<S>(
-    fc: &Arc<Fc>,
-    service: S,
+async fn invoke(
+    fc: &Arc<FcServer>,
+    mut pipeline: BoxPipeline,
     parts: http::request::Parts,
     body: Incoming,
     http: bool,
-) -> Reply
-where
-    S: Service<Invocation, Response = Outcome> + Send + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send,
-{
+) -> Reply {
     let work = fc.in_flight.start();
     let found = FcHeaders::read(&parts.headers);
     let request_id = match found.request_id() {
@@ -150,7 +124,7 @@ where
     // From here the request id is the context's: the header map it was
     // read from has moved into the invocation.
     let context = invocation.context.clone();
-    let outcome = call_pipeline(service, invocation).await;
+    let outcome = pipeline.answer(invocation).await;
     markers::end(
         &mut std::io::stdout().lock(),
         Framed::Invoke,
@@ -179,7 +153,7 @@ where
 /// Init first, then the body, then the context from `found`; returns the
 /// context builder and the payload.
 async fn prepare(
-    fc: &Fc,
+    fc: &FcServer,
     body: Incoming,
     request_id: &str,
     found: &FcHeaders<'_>,
@@ -197,12 +171,12 @@ async fn prepare(
             format!("the function could not start: {message}"),
         )
     })?;
-    let payload = read_body(body, super::MAX_BODY)
+    let payload = read_body(body, MAX_BODY)
         .await
         .map_err(|message| InvocationError::runtime("Runtime.MalformedInvocation", message))?;
     let builder = headers::context(
         &fc.lifecycle,
-        &fc.facts,
+        &fc.function,
         fc.default_timeout,
         request_id.to_owned(),
         found,
@@ -279,13 +253,22 @@ mod tests {
         let post = Method::POST;
         let get = Method::GET;
         assert_eq!(
-            kind(&get, "/pre-stop", Some("/http-invoke")),
-            Some(Kind::Http)
+            classify(&get, "/pre-stop", Some("/http-invoke")),
+            Some(FcRequest::Http)
         );
-        assert_eq!(kind(&post, "/invoke", Some("/invoke")), Some(Kind::Event));
-        assert_eq!(kind(&post, "/invoke", None), Some(Kind::Event));
-        assert_eq!(kind(&get, "/pre-freeze", None), Some(Kind::PreFreeze));
-        assert_eq!(kind(&get, "/other", Some("/pre-stop")), Some(Kind::PreStop));
-        assert_eq!(kind(&get, "/other", None), None);
+        assert_eq!(
+            classify(&post, "/invoke", Some("/invoke")),
+            Some(FcRequest::Event)
+        );
+        assert_eq!(classify(&post, "/invoke", None), Some(FcRequest::Event));
+        assert_eq!(
+            classify(&get, "/pre-freeze", None),
+            Some(FcRequest::PreFreeze)
+        );
+        assert_eq!(
+            classify(&get, "/other", Some("/pre-stop")),
+            Some(FcRequest::PreStop)
+        );
+        assert_eq!(classify(&get, "/other", None), None);
     }
 }

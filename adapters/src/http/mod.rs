@@ -16,64 +16,34 @@
 //! CloudEvent id, else `x-request-id`, else a local counter. These platforms
 //! send no deadline: `LIGHT_RUNTIME_TIMEOUT_MS` sets one. SIGTERM stops
 //! accepting, lets in-flight requests finish, then runs `Close`.
+//!
+//! # Layout
+//! - `server`: the options and the state every request sees.
+//! - `route`: one request: an invocation, a CloudEvent or a health probe.
+//! - `cloudevent`: [`CloudEvent`]s in binary and structured mode.
 
 mod cloudevent;
 mod route;
+pub(crate) mod server;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use runtime_engine::Pipeline;
-use runtime_engine::{CancellationToken, Error, FunctionInfo, Lifecycle, Platform};
-use tokio::net::TcpListener;
+use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecycle, Platform};
 
 pub use cloudevent::CloudEvent;
 
-use crate::push_server::{self, InFlight};
-use runtime_engine::Environment;
+use crate::adapter::{Adapter, RunFuture};
+use crate::pipeline::BoxPipeline;
+use crate::push_server::{self, in_flight::InFlight};
+use server::{HttpOptions, HttpServer, DRAIN_LIMIT};
 
 /// The port variable Knative and Cloud Run set.
 pub const PORT_VAR: &str = "PORT";
 /// The default port (Cloud Run, OpenFaaS).
 pub const DEFAULT_PORT: u16 = 8080;
-/// Largest request body accepted.
-const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// Whether the environment is a plain-HTTP platform: `K_SERVICE` (Knative,
-/// Cloud Run) or `FUNCTION_TARGET` (Cloud Run functions). OpenFaaS sets
-/// nothing reliable: use `LIGHT_RUNTIME_PLATFORM=http` there.
-pub fn is_detected(env: &Environment) -> bool {
-    env.contains("K_SERVICE") || env.contains("FUNCTION_TARGET")
-}
-
-/// The function's facts: name from `K_SERVICE`, `FUNCTION_TARGET` or
-/// `LIGHT_RUNTIME_FUNCTION_NAME`; version from `K_REVISION`.
-pub fn function_info(env: &Environment) -> FunctionInfo {
-    let name = env
-        .get("K_SERVICE")
-        .or_else(|| env.get("FUNCTION_TARGET"))
-        .or_else(|| env.get("LIGHT_RUNTIME_FUNCTION_NAME"))
-        .unwrap_or_else(|| "function".into());
-    FunctionInfo::new(Platform::Http, name)
-        .with_version(env.get("K_REVISION").unwrap_or_else(|| "$LATEST".into()))
-        .with_max_concurrency(usize::MAX)
-}
-
-/// How a platform's HTTP server differs (plain HTTP, SCF web functions).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Options {
-    /// Port variables, first set wins.
-    pub(crate) port_vars: &'static [&'static str],
-    pub(crate) default_port: u16,
-    /// The request header carrying the platform's request id.
-    pub(crate) request_id_header: &'static str,
-    /// Prefix of locally made request ids.
-    pub(crate) id_prefix: &'static str,
-    /// Whether CloudEvents are decoded.
-    pub(crate) cloudevents: bool,
-}
-
-const PLAIN_HTTP: Options = Options {
+const PLAIN_HTTP: HttpOptions = HttpOptions {
     port_vars: &[PORT_VAR],
     default_port: DEFAULT_PORT,
     request_id_header: "x-request-id",
@@ -81,63 +51,49 @@ const PLAIN_HTTP: Options = Options {
     cloudevents: true,
 };
 
-/// Listens on `0.0.0.0:$PORT` and serves until `shutdown`.
-pub async fn run<S>(
-    lifecycle: Arc<Lifecycle>,
-    service: S,
-    shutdown: CancellationToken,
-    env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
-    run_with(lifecycle, service, shutdown, env, PLAIN_HTTP).await
+/// The plain-HTTP adapter (Knative, Cloud Run, OpenFaaS).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainHttp;
+
+impl Adapter for PlainHttp {
+    /// The function's facts: name from `K_SERVICE`, `FUNCTION_TARGET` or
+    /// `LIGHT_RUNTIME_FUNCTION_NAME`; version from `K_REVISION`.
+    fn function_info(&self, env: &Environment) -> FunctionInfo {
+        let name = env
+            .get("K_SERVICE")
+            .or_else(|| env.get("FUNCTION_TARGET"))
+            .or_else(|| env.get("LIGHT_RUNTIME_FUNCTION_NAME"))
+            .unwrap_or_else(|| "function".into());
+        FunctionInfo::new(Platform::Http, name)
+            .with_version(env.get("K_REVISION").unwrap_or_else(|| "$LATEST".into()))
+            .with_max_concurrency(usize::MAX)
+    }
+
+    /// Listens on `0.0.0.0:$PORT` and serves until `shutdown`.
+    fn run<'a>(
+        &'a self,
+        lifecycle: Arc<Lifecycle>,
+        pipeline: BoxPipeline,
+        shutdown: CancellationToken,
+        env: &'a Environment,
+    ) -> RunFuture<'a> {
+        Box::pin(serve_http(lifecycle, pipeline, shutdown, env, PLAIN_HTTP))
+    }
 }
 
-/// [`run`] with a platform's [`Options`].
-pub(crate) async fn run_with<S>(
+/// `RuntimeStart`, `FunctionStart`, then serves HTTP as `options` say until
+/// `shutdown`; then in-flight requests finish and `Close` runs.
+pub(crate) async fn serve_http(
     lifecycle: Arc<Lifecycle>,
-    service: S,
+    pipeline: BoxPipeline,
     shutdown: CancellationToken,
     env: &Environment,
-    options: Options,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
+    options: HttpOptions,
+) -> Result<(), Error> {
     let addr = push_server::listen_addr(env, options.port_vars, options.default_port)?;
     lifecycle.runtime_start()?;
     lifecycle.function_start().await?;
     let listener = push_server::bind(addr, options.port_vars[0]).await?;
-    serve_with(listener, lifecycle, service, shutdown, env, options).await
-}
-
-/// Serves plain HTTP on an already bound `listener`; `RuntimeStart` and
-/// `FunctionStart` must have run.
-pub async fn serve<S>(
-    listener: TcpListener,
-    lifecycle: Arc<Lifecycle>,
-    service: S,
-    shutdown: CancellationToken,
-    env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
-    serve_with(listener, lifecycle, service, shutdown, env, PLAIN_HTTP).await
-}
-
-async fn serve_with<S>(
-    listener: TcpListener,
-    lifecycle: Arc<Lifecycle>,
-    service: S,
-    shutdown: CancellationToken,
-    env: &Environment,
-    options: Options,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
     let timeout = push_server::configured_timeout(env)?;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(
@@ -145,20 +101,20 @@ where
             lifecycle.function().name
         );
     }
-    let shared = Arc::new(route::Shared {
+    let server = Arc::new(HttpServer {
         lifecycle: lifecycle.clone(),
         in_flight: InFlight::default(),
-        counter: AtomicU64::new(0),
+        requests: AtomicU64::new(0),
         timeout,
         options,
     });
-    let drain = timeout.unwrap_or(route::DRAIN_LIMIT);
-    let router = shared.clone();
+    let drain = timeout.unwrap_or(DRAIN_LIMIT);
+    let router = server.clone();
     push_server::serve(listener, shutdown, drain, move |request| {
-        route::route(router.clone(), service.clone(), request)
+        route::route(router.clone(), pipeline.clone(), request)
     })
     .await;
-    shared.in_flight.wait_idle(drain).await;
+    server.in_flight.wait_idle(drain).await;
     lifecycle.close().await;
     Ok(())
 }

@@ -22,18 +22,19 @@ use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::work::{InFlight, Work};
+use super::in_flight::{InFlight, InFlightGuard};
 
 /// Tells open connections to finish their request and close, and waits
 /// for them.
 #[derive(Debug, Default)]
 pub(crate) struct Drain {
-    shared: Arc<Shared>,
+    stop: Arc<StopSignal>,
     open: InFlight,
 }
 
+/// The flag watched connections read, and the wakers to wake when it is set.
 #[derive(Debug, Default)]
-struct Shared {
+struct StopSignal {
     stopping: AtomicBool,
     next_id: AtomicU64,
     wakers: Mutex<HashMap<u64, Waker>>,
@@ -47,7 +48,7 @@ impl Drain {
     {
         Watched {
             connection: Box::pin(connection),
-            shared: self.shared.clone(),
+            stop: self.stop.clone(),
             id: None,
             draining: false,
             _open: self.open.start(),
@@ -57,10 +58,10 @@ impl Drain {
     /// Asks every connection to close after its current request and waits
     /// until all have, at most `budget`; `false` if some were still open.
     pub(crate) async fn shutdown(self, budget: Duration) -> bool {
-        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.stop.stopping.store(true, Ordering::SeqCst);
         let wakers: Vec<Waker> = {
             let mut registered = self
-                .shared
+                .stop
                 .wakers
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
@@ -75,16 +76,16 @@ impl Drain {
 pub(crate) struct Watched<S: HttpService<Incoming>> {
     // Boxed once per connection, so this wrapper needs no pin projection.
     connection: Pin<Box<Connection<TokioIo<TcpStream>, S>>>,
-    shared: Arc<Shared>,
+    stop: Arc<StopSignal>,
     id: Option<u64>,
     draining: bool,
-    _open: Work,
+    _open: InFlightGuard,
 }
 
 impl<S: HttpService<Incoming>> Drop for Watched<S> {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            self.shared
+            self.stop
                 .wakers
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -104,8 +105,8 @@ where
         let this = &mut *self;
         if !this.draining {
             if this.id.is_none() {
-                let id = this.shared.next_id.fetch_add(1, Ordering::Relaxed);
-                this.shared
+                let id = this.stop.next_id.fetch_add(1, Ordering::Relaxed);
+                this.stop
                     .wakers
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -114,7 +115,7 @@ where
             }
             // Read after registering (SeqCst, as is the store in `shutdown`):
             // a shutdown in between either sees the waker or is seen here.
-            if this.shared.stopping.load(Ordering::SeqCst) {
+            if this.stop.stopping.load(Ordering::SeqCst) {
                 this.draining = true;
                 this.connection.as_mut().graceful_shutdown();
             }

@@ -5,14 +5,19 @@
 //! # Layout
 //! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
 //!   loop with graceful drain ([`serve`]).
-//! - [`work`]: [`InFlight`], invocations from arrival to the end of their
+//! - `in_flight`: `InFlight`, invocations from arrival to the end of their
 //!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
-//! - [`exchange`]: reading bodies, calling the pipeline, writing replies.
-//! - [`drain`]: graceful shutdown of open connections.
+//! - `request_body`: reading a whole request body within a limit.
+//! - `reply`: `Reply` and the replies push routes share.
+//! - `drain`: graceful shutdown of open connections.
+//!
+//! Routes call the pipeline through
+//! [`BoxPipeline::answer`](crate::pipeline::BoxPipeline::answer), as the pull loop does.
 
 mod drain;
-pub(crate) mod exchange;
-pub(crate) mod work;
+pub(crate) mod in_flight;
+pub(crate) mod reply;
+pub(crate) mod request_body;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,8 +30,7 @@ use hyper_util::rt::TokioIo;
 use runtime_engine::{CancellationToken, Error};
 use tokio::net::TcpListener;
 
-pub(crate) use exchange::{call_pipeline, error_reply, read_body, Reply};
-pub(crate) use work::InFlight;
+use reply::Reply;
 
 /// Overrides the address push adapters listen on (default `0.0.0.0`, as FC
 /// and SCF require); tests and sidecars set `127.0.0.1`.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use runtime_engine::{Deadline, Invocation, Lifecycle, PlatformHeaders};
 
-use crate::request_facts::{FunctionFacts, SentFacts};
+use crate::function_info::{CurrentFunctionInfo, SentFunctionInfo};
 use light_runtime_http_client::RawResponse;
 
 /// Builds the invocation for `response`, or says which header is wrong.
@@ -14,7 +14,7 @@ use light_runtime_http_client::RawResponse;
 /// replaced by `scf-<sequence>`.
 pub(crate) fn invocation(
     lifecycle: &Lifecycle,
-    facts: &FunctionFacts,
+    function: &CurrentFunctionInfo,
     response: RawResponse,
 ) -> Result<Invocation, (String, String)> {
     let mut request_id = None;
@@ -63,9 +63,9 @@ pub(crate) fn invocation(
         ))),
         None => None,
     };
-    let function = facts.resolve(&SentFacts {
+    let function = function.resolve(&SentFunctionInfo {
         memory_mb,
-        ..SentFacts::default()
+        ..SentFunctionInfo::default()
     });
     let mut builder = lifecycle.context(request_id).function(function);
     if let Some(deadline) = deadline {

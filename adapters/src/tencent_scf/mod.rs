@@ -1,9 +1,9 @@
 //! Tencent Cloud SCF custom runtime (reference section 3), in two modes.
 //!
 //! **Event functions** pull: `RuntimeStart` → `FunctionStart` →
-//! `POST /runtime/init/ready` → (`Freeze` → `GET next` → pipeline →
-//! `POST response` or `POST error` → `AfterResponse`)* → SIGTERM → `Close`.
-//! Paths carry no request id, so one invocation runs at a time.
+//! `POST /runtime/init/ready` → the pull loop (`crate::pull_loop`) →
+//! SIGTERM → `Close`. Paths carry no request id, so one invocation runs at
+//! a time.
 //!
 //! **Web functions** push: `scf_bootstrap` starts an HTTP server on
 //! `0.0.0.0:9000`, served by the [`http`](crate::http) adapter's server;
@@ -19,80 +19,94 @@
 //! SCF reports as `ContainerStateExited`); no shutdown signal is documented
 //! (SIGTERM, if it comes, runs `Close`); a `next` without `request_id`
 //! still runs, under a local id.
+//!
+//! # Layout
+//! - `runtime_api`: the runtime API's calls, and the pull loop's view of them.
+//! - `event`: a `next` response into an [`Invocation`](runtime_engine::Invocation).
 
-mod api;
 mod event;
+mod runtime_api;
 
 use std::sync::Arc;
 
-use runtime_engine::Pipeline;
-use runtime_engine::{
-    BoxError, CancellationToken, Error, FunctionInfo, Invocation, InvocationError, Lifecycle,
-    Outcome, Platform,
-};
-use tower::{Service, ServiceExt};
+use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecycle, Platform};
 
-use crate::request_facts::FunctionFacts;
-use api::ScfApi;
-use light_runtime_http_client::PostStatus;
-use runtime_engine::Environment;
+use crate::adapter::{Adapter, RunFuture};
+use crate::function_info::CurrentFunctionInfo;
+use crate::http::server::HttpOptions;
+use crate::pipeline::BoxPipeline;
+use runtime_api::ScfRuntimeApi;
 
-/// The runtime API's host (no port).
-pub const API_HOST_VAR: &str = "SCF_RUNTIME_API";
-/// The runtime API's port.
-pub const API_PORT_VAR: &str = "SCF_RUNTIME_API_PORT";
+pub use runtime_api::{API_HOST_VAR, API_PORT_VAR};
+
 /// The port web functions must listen on.
 pub const WEB_PORT: u16 = 9000;
 
-/// Whether the environment is SCF: `SCF_RUNTIME_API` (event functions) or
-/// `TENCENTCLOUD_RUNENV=SCF` (every SCF function).
-pub fn is_detected(env: &Environment) -> bool {
-    env.contains(API_HOST_VAR) || env.get("TENCENTCLOUD_RUNENV").as_deref() == Some("SCF")
-}
+/// How SCF web functions differ from plain HTTP.
+const WEB_FUNCTIONS: HttpOptions = HttpOptions {
+    port_vars: &["LIGHT_RUNTIME_PORT"],
+    default_port: WEB_PORT,
+    request_id_header: "x-scf-request-id",
+    id_prefix: "scf-web",
+    cloudevents: false,
+};
 
 /// Whether this is a web function (no runtime API to pull from).
 pub fn is_web_function(env: &Environment) -> bool {
     !env.contains(API_HOST_VAR)
 }
 
-/// The function's facts from SCF's environment variables.
-pub fn function_info(env: &Environment) -> FunctionInfo {
-    let var = |name: &str| env.get(name);
-    let info = FunctionInfo::new(
-        Platform::TencentScf,
-        var("SCF_FUNCTIONNAME").unwrap_or_else(|| "function".into()),
-    )
-    .with_version(var("SCF_FUNCTIONVERSION").unwrap_or_else(|| "$LATEST".into()))
-    .with_region(var("TENCENTCLOUD_REGION"))
-    .with_account_id(var("TENCENTCLOUD_UIN"));
-    if is_web_function(env) {
-        info.with_max_concurrency(usize::MAX)
-    } else {
-        info
+/// The Tencent Cloud SCF adapter: event functions and web functions.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TencentScf;
+
+impl Adapter for TencentScf {
+    /// The function's facts from SCF's environment variables.
+    fn function_info(&self, env: &Environment) -> FunctionInfo {
+        let var = |name: &str| env.get(name);
+        let info = FunctionInfo::new(
+            Platform::TencentScf,
+            var("SCF_FUNCTIONNAME").unwrap_or_else(|| "function".into()),
+        )
+        .with_version(var("SCF_FUNCTIONVERSION").unwrap_or_else(|| "$LATEST".into()))
+        .with_region(var("TENCENTCLOUD_REGION"))
+        .with_account_id(var("TENCENTCLOUD_UIN"));
+        if is_web_function(env) {
+            info.with_max_concurrency(usize::MAX)
+        } else {
+            info
+        }
+    }
+
+    /// Pulls events from the runtime API, or, for a web function, serves
+    /// HTTP on `0.0.0.0:9000` (`LIGHT_RUNTIME_PORT` overrides the port).
+    fn run<'a>(
+        &'a self,
+        lifecycle: Arc<Lifecycle>,
+        pipeline: BoxPipeline,
+        shutdown: CancellationToken,
+        env: &'a Environment,
+    ) -> RunFuture<'a> {
+        if is_web_function(env) {
+            return Box::pin(crate::http::serve_http(
+                lifecycle,
+                pipeline,
+                shutdown,
+                env,
+                WEB_FUNCTIONS,
+            ));
+        }
+        Box::pin(pull_events(lifecycle, pipeline, shutdown, env))
     }
 }
 
-/// Serves SCF: pulls events from the runtime API, or, for a web function,
-/// serves HTTP on `0.0.0.0:9000` (`LIGHT_RUNTIME_PORT` overrides the port).
-pub async fn run<S>(
+/// Event functions: init, `init/ready`, then the pull loop.
+async fn pull_events(
     lifecycle: Arc<Lifecycle>,
-    service: S,
+    pipeline: BoxPipeline,
     shutdown: CancellationToken,
     env: &Environment,
-) -> Result<(), Error>
-where
-    S: Pipeline,
-{
-    if is_web_function(env) {
-        let options = crate::http::Options {
-            port_vars: &["LIGHT_RUNTIME_PORT"],
-            default_port: WEB_PORT,
-            request_id_header: "x-scf-request-id",
-            id_prefix: "scf-web",
-            cloudevents: false,
-        };
-        return crate::http::run_with(lifecycle, service, shutdown, env, options).await;
-    }
+) -> Result<(), Error> {
     let host = env.get(API_HOST_VAR);
     let port = env.get(API_PORT_VAR);
     let (Some(host), Some(port)) = (host, port) else {
@@ -100,84 +114,10 @@ where
             "{API_HOST_VAR} and {API_PORT_VAR} must both be set for an SCF event function"
         )));
     };
-    let mut api = ScfApi::new(&host, &port);
+    let function = CurrentFunctionInfo::new(lifecycle.function().clone());
+    let mut api = ScfRuntimeApi::new(&host, &port, function);
     lifecycle.runtime_start()?;
     lifecycle.function_start().await?;
     api.ready().await?;
-    let result = pull_loop(&lifecycle, api, service, &shutdown).await;
-    lifecycle.close().await;
-    result
-}
-
-async fn pull_loop<S>(
-    lifecycle: &Arc<Lifecycle>,
-    mut api: ScfApi,
-    mut service: S,
-    shutdown: &CancellationToken,
-) -> Result<(), Error>
-where
-    S: Service<Invocation, Response = Outcome>,
-    S::Error: Into<BoxError>,
-{
-    let facts = FunctionFacts::new(lifecycle.function().clone());
-    let mut dirty = true;
-    loop {
-        if std::mem::take(&mut dirty) {
-            lifecycle.freeze().await;
-        }
-        // `next` first: an event already received is never dropped for shutdown.
-        let response = tokio::select! {
-            biased;
-            response = api.next() => response?,
-            () = shutdown.cancelled() => return Ok(()),
-        };
-        dirty = true;
-        let invocation = match event::invocation(lifecycle, &facts, response) {
-            Ok(invocation) => invocation,
-            Err((request_id, message)) => {
-                let error = InvocationError::runtime("Runtime.MalformedInvocation", message);
-                let status = api.report_error(&error_json(&error, &request_id)).await?;
-                log_refusal(&request_id, &status);
-                continue;
-            }
-        };
-        let context = invocation.context.clone();
-        let outcome = match service.ready().await.map_err(Into::<BoxError>::into) {
-            Ok(ready) => ready.call(invocation).await.map_err(Into::<BoxError>::into),
-            Err(error) => Err(error),
-        }
-        .unwrap_or_else(|error| Outcome::Error(InvocationError::from_boxed(error)));
-        let status = match &outcome {
-            Outcome::Response(response) => {
-                api.respond(response.content_type(), response.body())
-                    .await?
-            }
-            Outcome::Error(error) => {
-                api.report_error(&error_json(error, context.request_id()))
-                    .await?
-            }
-        };
-        log_refusal(context.request_id(), &status);
-        lifecycle.after_response(&context, &outcome).await;
-    }
-}
-
-/// `{"errorType","errorMessage","requestId"}`: SCF takes any error text.
-fn error_json(error: &InvocationError, request_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "errorType": error.error_type(),
-        "errorMessage": error.message(),
-        "requestId": request_id,
-    }))
-    .unwrap_or_default()
-}
-
-/// The first result is final on SCF: a refused post is logged, not retried.
-fn log_refusal(request_id: &str, status: &PostStatus) {
-    if let PostStatus::Rejected(code, body) = status {
-        tracing::warn!(
-            request_id,
-            "the SCF runtime API refused the answer with status {code}: {body}"
-        );
-    }
+    crate::pull_loop::run(&lifecycle, pipeline, &shutdown, vec![api]).await
 }

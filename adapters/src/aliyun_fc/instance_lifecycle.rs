@@ -1,6 +1,6 @@
-//! FC's instance lifecycle hooks (reference 2.9): `/initialize`,
-//! `/pre-freeze`, `/pre-stop`, and `FunctionStart` run once for them or for
-//! the first invocation.
+//! FC's instance lifecycle requests (FC calls them lifecycle hooks,
+//! reference 2.9): `/initialize`, `/pre-freeze`, `/pre-stop`, and
+//! `FunctionStart` run once for them or for the first invocation.
 
 use std::sync::PoisonError;
 
@@ -9,14 +9,12 @@ use runtime_engine::InvocationError;
 
 use super::headers;
 use super::markers::{self, Framed};
-use super::route::{Fc, DRAIN_LIMIT};
-use crate::push_server::error_reply;
-use crate::push_server::exchange::text_reply;
-use crate::push_server::Reply;
+use super::server::{FcServer, DRAIN_LIMIT};
+use crate::push_server::reply::{error_reply, text_reply, Reply};
 
 /// Runs `FunctionStart` once; later calls get the first result. A failure
 /// stops the server and becomes `run`'s error.
-pub(crate) async fn ensure_started(fc: &Fc) -> Result<(), String> {
+pub(crate) async fn ensure_started(fc: &FcServer) -> Result<(), String> {
     fc.started
         .get_or_init(|| async {
             match fc.lifecycle.function_start().await {
@@ -33,7 +31,7 @@ pub(crate) async fn ensure_started(fc: &Fc) -> Result<(), String> {
         .clone()
 }
 
-fn hook_id(headers: &HeaderMap) -> &str {
+fn request_id(headers: &HeaderMap) -> &str {
     headers::get(headers, "x-fc-request-id").unwrap_or("-")
 }
 
@@ -44,8 +42,8 @@ fn ok_reply() -> Reply {
 /// `POST /initialize` → `FunctionStart`. A failure answers `500` so FC
 /// restarts the instance (a `400`/`404` would make FC retry init in this
 /// process, but `FunctionStart` hooks run at most once per process).
-pub(crate) async fn initialize(fc: &Fc, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+pub(crate) async fn initialize(fc: &FcServer, headers: &HeaderMap) -> Reply {
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::Initialize, id);
     let result = ensure_started(fc).await;
     markers::end(
@@ -68,8 +66,8 @@ pub(crate) async fn initialize(fc: &Fc, headers: &HeaderMap) -> Reply {
 }
 
 /// `GET /pre-freeze` → pending `AfterResponse` work, then `Freeze`.
-pub(crate) async fn pre_freeze(fc: &Fc, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+pub(crate) async fn pre_freeze(fc: &FcServer, headers: &HeaderMap) -> Reply {
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::PreFreeze, id);
     let budgets = fc.lifecycle.budgets();
     if !fc.in_flight.wait_idle(budgets.after_response).await {
@@ -85,8 +83,8 @@ pub(crate) async fn pre_freeze(fc: &Fc, headers: &HeaderMap) -> Reply {
 
 /// `GET /pre-stop` → in-flight work finishes, `Close`, and the server stops
 /// once this answer is written.
-pub(crate) async fn pre_stop(fc: &Fc, headers: &HeaderMap) -> Reply {
-    let id = hook_id(headers);
+pub(crate) async fn pre_stop(fc: &FcServer, headers: &HeaderMap) -> Reply {
+    let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::PreStop, id);
     if !fc
         .in_flight

@@ -15,31 +15,32 @@ use tokio::sync::Notify;
 /// A count of work in flight that can be waited on until it is zero.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InFlight {
-    shared: Arc<Shared>,
+    count: Arc<Count>,
 }
 
+/// The count itself, one for all of [`InFlight`]'s clones and their guards.
 #[derive(Debug, Default)]
-struct Shared {
-    count: AtomicUsize,
-    /// `wait_idle` calls in progress: the last `Work` to drop wakes them
+struct Count {
+    in_flight: AtomicUsize,
+    /// `wait_idle` calls in progress: the last guard to drop wakes them
     /// only if there are any, since `Notify::notify_waiters` takes a lock
     /// and work drops to zero after nearly every request.
     waiting: AtomicUsize,
     idle: Notify,
 }
 
-/// One unit of work; dropping it ends the work.
+/// One unit of work in flight; dropping it ends the work.
 #[derive(Debug)]
-pub(crate) struct Work {
-    shared: Arc<Shared>,
+pub(crate) struct InFlightGuard {
+    count: Arc<Count>,
 }
 
 impl InFlight {
     /// Counts one more unit of work until the returned guard drops.
-    pub(crate) fn start(&self) -> Work {
-        self.shared.count.fetch_add(1, Ordering::AcqRel);
-        Work {
-            shared: self.shared.clone(),
+    pub(crate) fn start(&self) -> InFlightGuard {
+        self.count.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlightGuard {
+            count: self.count.clone(),
         }
     }
 
@@ -50,7 +51,7 @@ impl InFlight {
         lifecycle: &Arc<Lifecycle>,
         context: Context,
         outcome: Outcome,
-        work: Work,
+        work: InFlightGuard,
     ) {
         if !lifecycle.has_hooks_for(runtime_engine::Phase::AfterResponse) {
             return drop(work);
@@ -65,17 +66,17 @@ impl InFlight {
     /// Waits until no work is in flight, at most `budget`; `false` if some
     /// was still running then.
     pub(crate) async fn wait_idle(&self, budget: Duration) -> bool {
-        // SeqCst with the check in `Work::drop`: either that drop sees this
+        // SeqCst with the check in `InFlightGuard::drop`: either that drop sees this
         // waiter and notifies, or the count read below already sees zero.
-        self.shared.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.shared);
+        self.count.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.count);
         let idle = async {
             loop {
-                let notified = self.shared.idle.notified();
+                let notified = self.count.idle.notified();
                 tokio::pin!(notified);
                 // Registered before looking, so a drop in between still wakes us.
                 notified.as_mut().enable();
-                if self.shared.count.load(Ordering::SeqCst) == 0 {
+                if self.count.in_flight.load(Ordering::SeqCst) == 0 {
                     return;
                 }
                 notified.await;
@@ -86,7 +87,7 @@ impl InFlight {
 }
 
 /// Counts a `wait_idle` in progress until dropped (also when cut short).
-struct Waiting<'a>(&'a Shared);
+struct Waiting<'a>(&'a Count);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
@@ -94,12 +95,12 @@ impl Drop for Waiting<'_> {
     }
 }
 
-impl Drop for Work {
+impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        if self.shared.count.fetch_sub(1, Ordering::SeqCst) == 1
-            && self.shared.waiting.load(Ordering::SeqCst) > 0
+        if self.count.in_flight.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.count.waiting.load(Ordering::SeqCst) > 0
         {
-            self.shared.idle.notify_waiters();
+            self.count.idle.notify_waiters();
         }
     }
 }

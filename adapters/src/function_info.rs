@@ -1,19 +1,20 @@
-//! [`FunctionFacts`]: function facts that some platforms send with every
-//! request (Alibaba FC's `x-fc-function-*` headers, SCF's
-//! `memory_limit_in_mb`) instead of, or besides, the environment.
+//! [`CurrentFunctionInfo`]: the function's [`FunctionInfo`] kept up to date
+//! from what some platforms send with every request (Alibaba FC's
+//! `x-fc-function-*` headers, SCF's `memory_limit_in_mb`) instead of, or
+//! besides, the environment.
 //!
 //! Every invocation's [`Context`](runtime_engine::Context) shares one
 //! `Arc<FunctionInfo>`; this keeps the last one and builds a new one only
 //! when a request says something different, so the hot path allocates
-//! nothing when the facts do not change (which is always, in practice).
+//! nothing when the info does not change (which is always, in practice).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use runtime_engine::FunctionInfo;
 
-/// Facts one request sent; `None` where it said nothing.
+/// What one request said about the function; `None` where it said nothing.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct SentFacts<'a> {
+pub(crate) struct SentFunctionInfo<'a> {
     pub(crate) name: Option<&'a str>,
     pub(crate) version: Option<&'a str>,
     pub(crate) memory_mb: Option<u32>,
@@ -21,23 +22,23 @@ pub(crate) struct SentFacts<'a> {
     pub(crate) account_id: Option<&'a str>,
 }
 
-/// The current function facts, updated from what requests send.
+/// The current function info, updated from what requests send.
 #[derive(Debug)]
-pub(crate) struct FunctionFacts {
+pub(crate) struct CurrentFunctionInfo {
     current: Mutex<Arc<FunctionInfo>>,
 }
 
-impl FunctionFacts {
-    /// Starts from the facts read from the environment.
+impl CurrentFunctionInfo {
+    /// Starts from the info read from the environment.
     pub(crate) fn new(from_environment: Arc<FunctionInfo>) -> Self {
-        FunctionFacts {
+        CurrentFunctionInfo {
             current: Mutex::new(from_environment),
         }
     }
 
-    /// The facts for a request that sent `sent`: the current ones if they
+    /// The info for a request that sent `sent`: the current one if they
     /// agree, else a copy with the request's values, which becomes current.
-    pub(crate) fn resolve(&self, sent: &SentFacts<'_>) -> Arc<FunctionInfo> {
+    pub(crate) fn resolve(&self, sent: &SentFunctionInfo<'_>) -> Arc<FunctionInfo> {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if agrees(&current, sent) {
             return current.clone();
@@ -63,7 +64,7 @@ impl FunctionFacts {
     }
 }
 
-fn agrees(current: &FunctionInfo, sent: &SentFacts<'_>) -> bool {
+fn agrees(current: &FunctionInfo, sent: &SentFunctionInfo<'_>) -> bool {
     sent.name.is_none_or(|n| *current.name == *n)
         && sent.version.is_none_or(|v| *current.version == *v)
         && sent.memory_mb.is_none_or(|m| current.memory_mb == Some(m))
@@ -83,21 +84,21 @@ mod tests {
     #[test]
     fn a_new_arc_only_when_the_request_differs() {
         let base = Arc::new(FunctionInfo::new(Platform::AliyunFc, "orders"));
-        let facts = FunctionFacts::new(base.clone());
-        let same = facts.resolve(&SentFacts {
+        let current = CurrentFunctionInfo::new(base.clone());
+        let same = current.resolve(&SentFunctionInfo {
             name: Some("orders"),
-            ..SentFacts::default()
+            ..SentFunctionInfo::default()
         });
         assert!(Arc::ptr_eq(&same, &base));
-        let sent = SentFacts {
+        let sent = SentFunctionInfo {
             memory_mb: Some(512),
             region: Some("cn-hangzhou"),
-            ..SentFacts::default()
+            ..SentFunctionInfo::default()
         };
-        let changed = facts.resolve(&sent);
+        let changed = current.resolve(&sent);
         assert!(!Arc::ptr_eq(&changed, &base));
         assert_eq!(changed.memory_mb, Some(512));
         assert_eq!(changed.region.as_deref(), Some("cn-hangzhou"));
-        assert!(Arc::ptr_eq(&facts.resolve(&sent), &changed));
+        assert!(Arc::ptr_eq(&current.resolve(&sent), &changed));
     }
 }

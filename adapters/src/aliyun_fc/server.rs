@@ -1,0 +1,32 @@
+//! [`FcServer`]: what every request from FC sees.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use runtime_engine::{CancellationToken, Error, Lifecycle};
+
+use crate::function_info::CurrentFunctionInfo;
+use crate::push_server::in_flight::InFlight;
+
+/// Largest request body accepted: FC's 32 MB synchronous limit.
+pub(crate) const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// How long `/pre-stop` and shutdown wait for in-flight work when no
+/// timeout is configured.
+pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+
+/// What every request from FC sees.
+pub(crate) struct FcServer {
+    pub(crate) lifecycle: Arc<Lifecycle>,
+    /// The function info, updated from each request's `x-fc-function-*` headers.
+    pub(crate) function: CurrentFunctionInfo,
+    pub(crate) in_flight: InFlight,
+    /// `FunctionStart`'s result, once it ran; the error message if it failed.
+    pub(crate) started: tokio::sync::OnceCell<Result<(), String>>,
+    /// The init error `run` returns.
+    pub(crate) init_error: Mutex<Option<Error>>,
+    /// Stops the server: `/pre-stop`, a failed init, or shutdown.
+    pub(crate) stop: CancellationToken,
+    /// The deadline given to invocations whose request names no timeout.
+    pub(crate) default_timeout: Option<Duration>,
+}

@@ -1,0 +1,241 @@
+//! The pull loop AWS Lambda and Tencent SCF event functions share: one
+//! loop fed by the platform's runtime API.
+//!
+//! Each turn: `Freeze` (once per idle period) → `next`, raced against
+//! shutdown → the pipeline → post the response or the error →
+//! `AfterResponse`. What differs per platform (paths, headers, error
+//! bodies) is a [`RuntimeApi`]; the loop never sees HTTP.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use runtime_engine::{
+    CancellationToken, Error, Invocation, InvocationError, Lifecycle, Outcome, Response,
+};
+
+use crate::pipeline::BoxPipeline;
+
+/// What `next` brought.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// An event to run through the pipeline.
+    Invocation(Invocation),
+    /// A malformed event the API client has already answered with an error.
+    Refused,
+    /// An event that cannot be answered at all (no request id): skipped.
+    #[cfg_attr(not(feature = "aws_lambda"), allow(dead_code))]
+    Unanswerable,
+}
+
+/// A platform's runtime API as the pull loop uses it: one connection, one
+/// invocation at a time. An `Err` from any call means the API is
+/// unreachable, which stops the runtime; a refused post is the client's
+/// to log.
+pub(crate) trait RuntimeApi: Send + 'static {
+    /// Waits for the next event and decodes it. No client timeout: the
+    /// process may be frozen for a long time while this is pending.
+    fn next(&mut self, lifecycle: &Lifecycle) -> impl Future<Output = Result<Next, Error>> + Send;
+
+    /// Posts the function's response to invocation `request_id`.
+    fn post_response(
+        &mut self,
+        request_id: &str,
+        response: &Response,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Posts the invocation's error.
+    fn post_error(
+        &mut self,
+        request_id: &str,
+        error: &InvocationError,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Serves invocations, one loop per connection in `apis` (Lambda Managed
+/// Instances run `AWS_LAMBDA_MAX_CONCURRENCY` at once; everyone else one),
+/// until `shutdown` fires or one loop loses the API; then runs `Close`.
+/// `RuntimeStart` and `FunctionStart` must have run.
+pub(crate) async fn run<A: RuntimeApi>(
+    lifecycle: &Arc<Lifecycle>,
+    pipeline: BoxPipeline,
+    shutdown: &CancellationToken,
+    mut apis: Vec<A>,
+) -> Result<(), Error> {
+    // Freeze once per idle period, not once per loop.
+    let busy_since_freeze = Arc::new(AtomicBool::new(true));
+    let result = if apis.len() <= 1 {
+        match apis.pop() {
+            Some(api) => pull(lifecycle, api, pipeline, shutdown, &busy_since_freeze).await,
+            None => Ok(()),
+        }
+    } else {
+        let mut loops = tokio::task::JoinSet::new();
+        for api in apis {
+            let (lifecycle, pipeline, shutdown, busy) = (
+                lifecycle.clone(),
+                pipeline.clone(),
+                shutdown.clone(),
+                busy_since_freeze.clone(),
+            );
+            loops.spawn(async move { pull(&lifecycle, api, pipeline, &shutdown, &busy).await });
+        }
+        let mut first_error = Ok(());
+        while let Some(joined) = loops.join_next().await {
+            let result =
+                joined.unwrap_or_else(|e| Err(Error::platform(format!("worker failed: {e}"))));
+            if let Err(error) = result {
+                // One loop cannot reach the API: stop the others too.
+                shutdown.cancel();
+                if first_error.is_ok() {
+                    first_error = Err(error);
+                }
+            }
+        }
+        first_error
+    };
+    lifecycle.close().await;
+    result
+}
+
+/// One `next` → pipeline → answer loop.
+async fn pull<A: RuntimeApi>(
+    lifecycle: &Lifecycle,
+    mut api: A,
+    mut pipeline: BoxPipeline,
+    shutdown: &CancellationToken,
+    busy_since_freeze: &AtomicBool,
+) -> Result<(), Error> {
+    loop {
+        if busy_since_freeze.swap(false, Ordering::AcqRel) {
+            lifecycle.freeze().await;
+        }
+        if shutdown.is_cancelled() {
+            return Ok(());
+        }
+        // `next` is polled first so an event already received is never
+        // dropped in favour of shutdown.
+        let next = tokio::select! {
+            biased;
+            next = api.next(lifecycle) => next?,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        let invocation = match next {
+            Next::Invocation(invocation) => invocation,
+            Next::Refused => {
+                busy_since_freeze.store(true, Ordering::Release);
+                continue;
+            }
+            Next::Unanswerable => continue,
+        };
+        let context = invocation.context.clone();
+        let outcome = pipeline.answer(invocation).await;
+        match &outcome {
+            Outcome::Response(response) => {
+                api.post_response(context.request_id(), response).await?
+            }
+            Outcome::Error(error) => api.post_error(context.request_id(), error).await?,
+        }
+        lifecycle.after_response(&context, &outcome).await;
+        busy_since_freeze.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+
+    use runtime_engine::{BoxError, Budgets, FunctionInfo, Hook, HookFuture, Platform, Response};
+
+    use super::*;
+
+    /// A runtime API fed from a list of events, recording every post; when
+    /// the list is empty it asks for shutdown and waits forever, as a
+    /// platform with no more work does.
+    struct Scripted {
+        events: VecDeque<&'static str>,
+        posted: Arc<Mutex<Vec<String>>>,
+        shutdown: CancellationToken,
+    }
+
+    impl RuntimeApi for Scripted {
+        async fn next(&mut self, lifecycle: &Lifecycle) -> Result<Next, Error> {
+            let Some(event) = self.events.pop_front() else {
+                self.shutdown.cancel();
+                return std::future::pending().await;
+            };
+            Ok(match event {
+                "refused" => Next::Refused,
+                "unanswerable" => Next::Unanswerable,
+                payload => {
+                    let context = lifecycle.context(payload).build();
+                    Next::Invocation(Invocation::new(context, payload))
+                }
+            })
+        }
+
+        async fn post_response(&mut self, request_id: &str, _: &Response) -> Result<(), Error> {
+            self.posted
+                .lock()
+                .unwrap()
+                .push(format!("{request_id}: response"));
+            Ok(())
+        }
+
+        async fn post_error(
+            &mut self,
+            request_id: &str,
+            error: &InvocationError,
+        ) -> Result<(), Error> {
+            let posted = format!("{request_id}: {}", error.error_type());
+            self.posted.lock().unwrap().push(posted);
+            Ok(())
+        }
+    }
+
+    /// Counts `Freeze`.
+    struct CountFreezes(Arc<AtomicUsize>);
+
+    impl Hook for CountFreezes {
+        fn on_freeze(&self) -> HookFuture<'_> {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            HookFuture::done()
+        }
+    }
+
+    #[tokio::test]
+    async fn one_answer_per_event_and_one_freeze_per_idle_period() {
+        let freezes = Arc::new(AtomicUsize::new(0));
+        let function = FunctionInfo::new(Platform::AwsLambda, "orders");
+        let hooks: Vec<Box<dyn Hook>> = vec![Box::new(CountFreezes(freezes.clone()))];
+        let lifecycle = Arc::new(Lifecycle::new(function, hooks, Budgets::default()));
+        let pipeline = BoxPipeline::new(tower::service_fn(|invocation: Invocation| async move {
+            if invocation.payload == "fail" {
+                return Err::<Outcome, BoxError>("the layer refused".into());
+            }
+            Ok(Outcome::Response(Response::json(invocation.payload)))
+        }));
+        let shutdown = CancellationToken::new();
+        let posted = Arc::new(Mutex::new(Vec::new()));
+        let api = Scripted {
+            events: ["a", "unanswerable", "refused", "fail"].into(),
+            posted: posted.clone(),
+            shutdown: shutdown.clone(),
+        };
+
+        run(&lifecycle, pipeline, &shutdown, vec![api])
+            .await
+            .unwrap();
+
+        let posted = posted.lock().unwrap();
+        assert_eq!(posted.len(), 2, "{posted:?}");
+        assert_eq!(posted[0], "a: response");
+        // The pipeline's own failure is answered too, as an error.
+        assert!(posted[1].starts_with("fail: Runtime."), "{posted:?}");
+        // Before the first `next`, after `a`, after the refused event (which
+        // was answered), after `fail`; not after the unanswerable one.
+        assert_eq!(freezes.load(Ordering::Relaxed), 4);
+    }
+}
