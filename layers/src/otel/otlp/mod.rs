@@ -33,7 +33,6 @@ pub(crate) use export::OtlpExport;
 #[cfg(feature = "metrics")]
 pub(crate) use metrics::encode_metrics;
 pub(crate) use proto::Encoder;
-pub(crate) use response::PartialSuccess;
 pub(crate) use sender::OtlpSender;
 #[cfg(feature = "trace")]
 pub(crate) use spans::encode_spans;

@@ -1,9 +1,26 @@
 //! What a collector's `200` says: the `partial_success` of an
 //! `Export{Metrics,Trace}ServiceResponse`, the only field OTLP defines.
 //!
-//! Decoded by hand because it is two scalar fields inside one message:
-//! pulling a protobuf runtime and every OTLP message type into each function
-//! binary to read them would cost more than the rest of the export.
+//! Read with prost's decoding helpers, field by field: it is two scalar
+//! fields inside one message, and the generated OTLP message types would
+//! bring every OTLP message (and prost's derive) into each function binary.
+
+use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
+
+/// Field numbers of `Export{Metrics,Trace}ServiceResponse` and their
+/// `Export{Metrics,Trace}PartialSuccess` (the same in both signals).
+mod field {
+    /// `Export*ServiceResponse`.
+    pub(super) mod export_service_response {
+        pub(crate) const PARTIAL_SUCCESS: u32 = 1;
+    }
+    /// `Export*PartialSuccess`.
+    pub(super) mod partial_success {
+        /// `rejected_data_points` or `rejected_spans`.
+        pub(crate) const REJECTED: u32 = 1;
+        pub(crate) const ERROR_MESSAGE: u32 = 2;
+    }
+}
 
 /// Items the collector accepted the request with but refused, and why.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,74 +35,57 @@ pub(crate) struct PartialSuccess {
 /// `None` for an empty body, nothing rejected, or bytes that are not a
 /// response (a collector's odd answer is not a reason to fail the export).
 pub(crate) fn partial_success(body: &[u8]) -> Option<PartialSuccess> {
-    let mut response = Reader(body);
-    let mut found = None;
-    while let Some((field, value)) = response.field()? {
-        if let (1, Value::Bytes(partial)) = (field, value) {
-            let mut partial = Reader(partial);
-            let mut rejected = 0;
-            let mut message = String::new();
-            while let Some((field, value)) = partial.field()? {
-                match (field, value) {
-                    (1, Value::Varint(count)) => rejected = count,
-                    (2, Value::Bytes(text)) => message = String::from_utf8_lossy(text).into(),
-                    _ => {}
-                }
-            }
-            found = Some(PartialSuccess { rejected, message });
+    let mut partial = None;
+    for_each_field(body, |field, value| {
+        if let (field::export_service_response::PARTIAL_SUCCESS, Value::Bytes(bytes)) =
+            (field, value)
+        {
+            partial = Some(bytes);
         }
-    }
-    found.filter(|partial| partial.rejected > 0)
+    })?;
+    let mut rejected = 0;
+    let mut message = String::new();
+    for_each_field(partial?, |field, value| match (field, value) {
+        (field::partial_success::REJECTED, Value::Varint(count)) => rejected = count,
+        (field::partial_success::ERROR_MESSAGE, Value::Bytes(text)) => {
+            message = String::from_utf8_lossy(text).into_owned()
+        }
+        _ => {}
+    })?;
+    (rejected > 0).then_some(PartialSuccess { rejected, message })
 }
 
+/// A field's value, as far as a response needs it.
 enum Value<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
+    /// A fixed-width field, skipped.
     Fixed,
 }
 
-/// Fields of one protobuf message, in order.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    /// The next field: `Some(None)` at the end, `None` if malformed.
-    #[allow(clippy::option_option)]
-    fn field(&mut self) -> Option<Option<(u64, Value<'a>)>> {
-        if self.0.is_empty() {
-            return Some(None);
-        }
-        let key = self.varint()?;
-        let value = match key & 7 {
-            0 => Value::Varint(self.varint()?),
-            1 => self.skip(8)?,
-            2 => {
-                let len = usize::try_from(self.varint()?).ok()?;
-                let (bytes, rest) = self.0.split_at_checked(len)?;
-                self.0 = rest;
-                Value::Bytes(bytes)
+/// Calls `each` with every field of the message in `bytes`, in order;
+/// `None` if the bytes are not a protobuf message.
+fn for_each_field<'a>(mut bytes: &'a [u8], mut each: impl FnMut(u32, Value<'a>)) -> Option<()> {
+    while !bytes.is_empty() {
+        let (field, wire_type) = decode_key(&mut bytes).ok()?;
+        let value = match wire_type {
+            WireType::Varint => Value::Varint(decode_varint(&mut bytes).ok()?),
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut bytes).ok()?).ok()?;
+                let (value, rest) = bytes.split_at_checked(len)?;
+                bytes = rest;
+                Value::Bytes(value)
             }
-            5 => self.skip(4)?,
-            _ => return None,
+            WireType::SixtyFourBit | WireType::ThirtyTwoBit => {
+                skip_field(wire_type, field, &mut bytes, DecodeContext::default()).ok()?;
+                Value::Fixed
+            }
+            // Groups are deprecated and no OTLP response has one.
+            WireType::StartGroup | WireType::EndGroup => return None,
         };
-        Some(Some((key >> 3, value)))
+        each(field, value);
     }
-
-    fn skip(&mut self, len: usize) -> Option<Value<'a>> {
-        self.0 = self.0.get(len..)?;
-        Some(Value::Fixed)
-    }
-
-    fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for (at, &byte) in self.0.iter().enumerate().take(10) {
-            value |= u64::from(byte & 0x7f) << (7 * at);
-            if byte & 0x80 == 0 {
-                self.0 = &self.0[at + 1..];
-                return Some(value);
-            }
-        }
-        None
-    }
+    Some(())
 }
 
 #[cfg(test)]
