@@ -247,9 +247,10 @@ impl Formatter for LineFormatter {
     }
 }
 
-/// A value's `Debug` text, as a JSON string. A `Debug` impl that fails
-/// midway keeps what it wrote: serde_json panics on a formatting error that
-/// is not its writer's, and a log line must never panic.
+/// A value's `Debug` text (as a JSON string when serialized). A `Debug`
+/// impl that fails midway keeps what it wrote: serde_json and
+/// `io::Write::write_fmt` panic on a formatting error that is not their
+/// writer's, and a log line must never panic.
 struct DebugText<'a>(&'a dyn fmt::Debug);
 
 impl Serialize for DebugText<'_> {
@@ -355,12 +356,13 @@ impl Visit for TextVisitor<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let value = DebugText(value);
         if field.name() == "message" {
-            let _ = write!(self.line, " {value:?}");
+            let _ = write!(self.line, " {value}");
         } else if is_secret(field.name()) {
             let _ = write!(self.line, " {}=[redacted]", field.name());
         } else {
-            let _ = write!(self.line, " {}={value:?}", field.name());
+            let _ = write!(self.line, " {}={value}", field.name());
         }
     }
 }
@@ -413,6 +415,24 @@ mod tests {
             value.serialize(&mut serializer).unwrap();
             assert_eq!(String::from_utf8(line).unwrap(), written);
         }
+    }
+
+    #[test]
+    fn a_failing_debug_keeps_what_it_wrote() {
+        struct Failing;
+        impl fmt::Debug for Failing {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("part")?;
+                Err(fmt::Error)
+            }
+        }
+        let mut line = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut line, LineFormatter);
+        DebugText(&Failing).serialize(&mut serializer).unwrap();
+        assert_eq!(line, b"\"part\"");
+        line.clear();
+        write!(line, "{}", DebugText(&Failing)).unwrap();
+        assert_eq!(line, b"part");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use light_runtime_adapters::Environment;
 use opentelemetry::KeyValue;
+use percent_encoding::percent_decode_str;
 
 use crate::variables;
 
@@ -193,31 +194,13 @@ fn pairs(env: &Environment, name: &str) -> Vec<(String, String)> {
     for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         match entry.split_once('=') {
             Some((key, val)) if !key.trim().is_empty() => {
-                out.push((key.trim().to_owned(), percent_decode(val.trim())))
+                let value = percent_decode_str(val.trim()).decode_utf8_lossy();
+                out.push((key.trim().to_owned(), value.into_owned()))
             }
             _ => variables::warn_invalid(name, entry, "key=value entries", "the entry skipped"),
         }
     }
     out
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
