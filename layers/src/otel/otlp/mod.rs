@@ -16,7 +16,7 @@
 //! - `metrics` (feature `metrics`): `ExportMetricsServiceRequest`.
 //! - `spans` (feature `trace`): `ExportTraceServiceRequest`.
 //! - `sender`: [`OtlpSender`], one kept-alive connection per signal.
-//! - `response`: the `partial_success` of a collector's answer.
+//! - `response`: the `partial_success` of a collector's answer (prost).
 //! - `export`: [`OtlpExport`], a signal's sender, encoded resource and
 //!   reused body buffer.
 

@@ -1,25 +1,29 @@
 //! What a collector's `200` says: the `partial_success` of an
 //! `Export{Metrics,Trace}ServiceResponse`, the only field OTLP defines.
 //!
-//! Read with prost's decoding helpers, field by field: it is two scalar
-//! fields inside one message, and the generated OTLP message types would
-//! bring every OTLP message (and prost's derive) into each function binary.
+//! Both responses have the same shape, so one pair of prost messages reads
+//! either; the generated OTLP types would bring every OTLP message into
+//! each function binary to read two fields.
 
-use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
+use prost::Message;
 
-/// Field numbers of `Export{Metrics,Trace}ServiceResponse` and their
-/// `Export{Metrics,Trace}PartialSuccess` (the same in both signals).
-mod field {
-    /// `Export*ServiceResponse`.
-    pub(super) mod export_service_response {
-        pub(crate) const PARTIAL_SUCCESS: u32 = 1;
-    }
-    /// `Export*PartialSuccess`.
-    pub(super) mod partial_success {
-        /// `rejected_data_points` or `rejected_spans`.
-        pub(crate) const REJECTED: u32 = 1;
-        pub(crate) const ERROR_MESSAGE: u32 = 2;
-    }
+/// `ExportMetricsServiceResponse` or `ExportTraceServiceResponse`.
+#[derive(Clone, PartialEq, Message)]
+struct ExportServiceResponse {
+    #[prost(message, optional, tag = "1")]
+    partial_success: Option<ExportPartialSuccess>,
+}
+
+/// `ExportMetricsPartialSuccess` or `ExportTracePartialSuccess`.
+#[derive(Clone, PartialEq, Message)]
+struct ExportPartialSuccess {
+    /// `rejected_data_points` or `rejected_spans`.
+    #[prost(int64, tag = "1")]
+    rejected: i64,
+    /// `error_message`, read as bytes so that a collector's invalid UTF-8
+    /// is shown (lossily) rather than failing the whole answer.
+    #[prost(bytes = "vec", tag = "2")]
+    error_message: Vec<u8>,
 }
 
 /// Items the collector accepted the request with but refused, and why.
@@ -35,57 +39,12 @@ pub(crate) struct PartialSuccess {
 /// `None` for an empty body, nothing rejected, or bytes that are not a
 /// response (a collector's odd answer is not a reason to fail the export).
 pub(crate) fn partial_success(body: &[u8]) -> Option<PartialSuccess> {
-    let mut partial = None;
-    for_each_field(body, |field, value| {
-        if let (field::export_service_response::PARTIAL_SUCCESS, Value::Bytes(bytes)) =
-            (field, value)
-        {
-            partial = Some(bytes);
-        }
-    })?;
-    let mut rejected = 0;
-    let mut message = String::new();
-    for_each_field(partial?, |field, value| match (field, value) {
-        (field::partial_success::REJECTED, Value::Varint(count)) => rejected = count,
-        (field::partial_success::ERROR_MESSAGE, Value::Bytes(text)) => {
-            message = String::from_utf8_lossy(text).into_owned()
-        }
-        _ => {}
-    })?;
-    (rejected > 0).then_some(PartialSuccess { rejected, message })
-}
-
-/// A field's value, as far as a response needs it.
-enum Value<'a> {
-    Varint(u64),
-    Bytes(&'a [u8]),
-    /// A fixed-width field, skipped.
-    Fixed,
-}
-
-/// Calls `each` with every field of the message in `bytes`, in order;
-/// `None` if the bytes are not a protobuf message.
-fn for_each_field<'a>(mut bytes: &'a [u8], mut each: impl FnMut(u32, Value<'a>)) -> Option<()> {
-    while !bytes.is_empty() {
-        let (field, wire_type) = decode_key(&mut bytes).ok()?;
-        let value = match wire_type {
-            WireType::Varint => Value::Varint(decode_varint(&mut bytes).ok()?),
-            WireType::LengthDelimited => {
-                let len = usize::try_from(decode_varint(&mut bytes).ok()?).ok()?;
-                let (value, rest) = bytes.split_at_checked(len)?;
-                bytes = rest;
-                Value::Bytes(value)
-            }
-            WireType::SixtyFourBit | WireType::ThirtyTwoBit => {
-                skip_field(wire_type, field, &mut bytes, DecodeContext::default()).ok()?;
-                Value::Fixed
-            }
-            // Groups are deprecated and no OTLP response has one.
-            WireType::StartGroup | WireType::EndGroup => return None,
-        };
-        each(field, value);
-    }
-    Some(())
+    let partial = ExportServiceResponse::decode(body).ok()?.partial_success?;
+    let rejected = u64::try_from(partial.rejected).ok().filter(|&n| n > 0)?;
+    Some(PartialSuccess {
+        rejected,
+        message: String::from_utf8_lossy(&partial.error_message).into_owned(),
+    })
 }
 
 #[cfg(test)]
