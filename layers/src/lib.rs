@@ -21,13 +21,14 @@
 //!   concurrently at `FunctionStart`, their values in the context.
 //! - [`timeout`] (feature `timeout`): [`TimeoutLayer`], the margin before
 //!   the deadline at which the invocation is cancelled.
-//! - [`env`]: [`EnvLayers`], the layers a platform team turns on with
-//!   `LIGHT_RUNTIME_LAYERS`.
+//! - [`env_layers`]: [`EnvLayers`], the layers a platform team turns on
+//!   with `LIGHT_RUNTIME_LAYERS`.
 //! - [`lifecycle_layer`]: the [`LifecycleLayer`] trait.
 //! - [`subscriber`]: assembling and installing the `tracing` subscriber.
 //! - `otel` (features `metrics`, `trace`): the OpenTelemetry resource, the
 //!   OTLP/HTTP exporters and the `OTEL_*` variables.
-//! - `settings`: reading variables, warning on invalid values.
+//! - `variables`: reading a variable's value; an invalid one warns and
+//!   falls back to the default.
 //!
 //! # Example
 //! ```
@@ -40,7 +41,7 @@
 //! assert_eq!((logging.name(), timeout.name()), ("logging", "timeout"));
 //! ```
 
-pub mod env;
+pub mod env_layers;
 pub mod lifecycle_layer;
 #[cfg(feature = "logging")]
 pub mod logging;
@@ -51,23 +52,23 @@ mod otel;
 #[cfg(feature = "preload")]
 pub mod preload;
 // Which helpers are used depends on the layers compiled in.
-#[cfg_attr(
-    not(all(feature = "logging", feature = "metrics", feature = "timeout")),
-    allow(dead_code)
-)]
-mod settings;
 pub mod subscriber;
 #[cfg(feature = "timeout")]
 pub mod timeout;
 #[cfg(feature = "trace")]
 pub mod trace;
+#[cfg_attr(
+    not(all(feature = "logging", feature = "metrics", feature = "timeout")),
+    allow(dead_code)
+)]
+mod variables;
 
 /// The `tracing` target of the per-invocation span that the logging layer
 /// opens; the tracing layer leaves it out of OpenTelemetry (it makes its own
 /// span per invocation).
 pub const INVOCATION_SPAN_TARGET: &str = "light_runtime::invocation";
 
-pub use env::EnvLayers;
+pub use env_layers::{EnvLayers, EnvStack};
 pub use lifecycle_layer::LifecycleLayer;
 #[cfg(feature = "logging")]
 pub use logging::LoggingLayer;

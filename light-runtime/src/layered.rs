@@ -20,7 +20,7 @@ use light_runtime_layers::{EnvLayers, LifecycleLayer, SubscriberLayer};
 /// The tower layer of the environment's layers (a pass-through without the
 /// `layers` feature).
 #[cfg(feature = "layers")]
-pub(crate) type EnvStack = light_runtime_layers::env::EnvStack;
+pub(crate) type EnvStack = light_runtime_layers::EnvStack;
 /// The tower layer of the environment's layers (a pass-through without the
 /// `layers` feature).
 #[cfg(not(feature = "layers"))]

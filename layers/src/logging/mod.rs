@@ -15,17 +15,17 @@
 //! always written as `[redacted]`.
 //!
 //! # Layout
-//! - [`config`]: [`LoggingLayer`], its settings and the variables it reads.
+//! - [`layer`]: [`LoggingLayer`], its settings and the variables it reads.
 //! - [`service`]: [`Logging`], the per-invocation span.
-//! - `line`: the subscriber layer that writes lines.
-//! - `timestamp`: RFC 3339 UTC timestamps without a date library.
+//! - `line`: [`LogFormat`] and the subscriber layer that writes lines
+//!   (JSON through serde_json, timestamps through humantime).
 
-pub mod config;
+pub mod layer;
 mod line;
 pub mod service;
-mod timestamp;
 
-pub use config::{LogFormat, LoggingLayer};
+pub use layer::LoggingLayer;
+pub use line::LogFormat;
 pub use service::Logging;
 
 /// The `tracing` target of the per-invocation span.

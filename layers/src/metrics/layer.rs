@@ -8,7 +8,8 @@ use tower_layer::Layer;
 
 use super::pipeline::MeterPipeline;
 use super::service::Metrics;
-use crate::otel::{self, Delivery, OtelConfig};
+use super::state::MetricsState;
+use crate::otel::{self, Delivery, OtelVariables};
 use crate::LifecycleLayer;
 
 /// Records invocation metrics; see the [module docs](super).
@@ -21,15 +22,7 @@ use crate::LifecycleLayer;
 /// ```
 #[derive(Clone, Debug)]
 pub struct MetricsLayer {
-    pub(super) shared: Arc<Shared>,
-}
-
-#[derive(Debug)]
-pub(super) struct Shared {
-    config: OtelConfig,
-    /// Built at `RuntimeStart`, when the function is known.
-    pub(super) pipeline: OnceLock<MeterPipeline>,
-    pub(super) delivery: Delivery,
+    pub(super) state: Arc<MetricsState>,
 }
 
 impl MetricsLayer {
@@ -42,8 +35,8 @@ impl MetricsLayer {
     /// headers, exporter, temporality, service name and resource attributes.
     pub fn from_environment(env: &Environment) -> Self {
         MetricsLayer {
-            shared: Arc::new(Shared {
-                config: OtelConfig::from_environment(env),
+            state: Arc::new(MetricsState {
+                variables: OtelVariables::from_environment(env),
                 pipeline: OnceLock::new(),
                 delivery: Delivery::new("metric data points"),
             }),
@@ -53,23 +46,23 @@ impl MetricsLayer {
     /// Builds the meter pipeline for `function`, if not built yet. The hook
     /// does this at `RuntimeStart`; call it yourself only without a runtime.
     pub fn init(&self, function: &FunctionInfo) {
-        self.shared
+        self.state
             .pipeline
-            .get_or_init(|| MeterPipeline::build(function, &self.shared.config));
+            .get_or_init(|| MeterPipeline::build(function, &self.state.variables));
     }
 
     /// Collects and exports now, as the hook does at `Freeze`
     /// (`closing = false`, skipped while backing off after a failure) and
     /// at `Close` (`closing = true`, always tried).
     pub async fn flush(&self, closing: bool) {
-        if let Some(pipeline) = self.shared.pipeline.get() {
-            pipeline.flush(&self.shared.delivery, closing).await;
+        if let Some(pipeline) = self.state.pipeline.get() {
+            pipeline.flush(&self.state.delivery, closing).await;
         }
     }
 
     /// Metric data points dropped because the exporter failed.
     pub fn dropped(&self) -> u64 {
-        self.shared.delivery.dropped_total()
+        self.state.delivery.dropped_total()
     }
 }
 
@@ -77,7 +70,7 @@ impl<S> Layer<S> for MetricsLayer {
     type Service = Metrics<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Metrics::new(inner, self.shared.clone())
+        Metrics::new(inner, self.state.clone())
     }
 }
 
@@ -91,7 +84,7 @@ impl LifecycleLayer for MetricsLayer {
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
-        self.shared.delivery.attach(lifecycle);
+        self.state.delivery.attach(lifecycle);
     }
 }
 

@@ -19,6 +19,8 @@
 //!
 //! # Layout
 //! - `layer`: [`MetricsLayer`] and its hook.
+//! - `state`: what the layer, its services and its hook share: the
+//!   pipeline, built at `RuntimeStart`, and its delivery.
 //! - `service`: [`Metrics`] and its future.
 //! - `pipeline`: the meter provider, its manual reader and the export.
 //! - `console`: stdout lines (EMF on AWS).
@@ -27,6 +29,7 @@ mod console;
 mod layer;
 pub(crate) mod pipeline;
 mod service;
+mod state;
 
 pub use layer::MetricsLayer;
 pub use service::{Metrics, MetricsFuture};

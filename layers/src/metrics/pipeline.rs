@@ -15,7 +15,7 @@ use runtime_engine::{FunctionInfo, Phase, Platform};
 
 use super::console;
 use crate::otel::otlp::{self, OtlpExport};
-use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
+use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// The instruments the service records into.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ enum Sink {
 /// A built pipeline: provider, reader, instruments, sink.
 pub(super) struct MeterPipeline {
     _provider: SdkMeterProvider,
-    reader: SharedReader,
+    reader: ManualReaderHandle,
     pub(super) instruments: Instruments,
     sink: Sink,
     function_name: String,
@@ -57,11 +57,12 @@ impl std::fmt::Debug for MeterPipeline {
     }
 }
 
-/// The manual reader, shared between the provider and the flush.
+/// A handle to the manual reader: the provider holds one, the pipeline
+/// collects through the other.
 #[derive(Clone, Debug)]
-pub(crate) struct SharedReader(pub(crate) Arc<ManualReader>);
+pub(crate) struct ManualReaderHandle(pub(crate) Arc<ManualReader>);
 
-impl MetricReader for SharedReader {
+impl MetricReader for ManualReaderHandle {
     fn register_pipeline(&self, pipeline: Weak<Pipeline>) {
         self.0.register_pipeline(pipeline)
     }
@@ -82,18 +83,18 @@ impl MetricReader for SharedReader {
 impl MeterPipeline {
     /// Builds the pipeline for `function`. An exporter that cannot be built
     /// (bad headers, ...) warns and leaves metrics recorded but not exported.
-    pub(super) fn build(function: &FunctionInfo, config: &OtelConfig) -> Self {
-        let temporality = if config.cumulative {
+    pub(super) fn build(function: &FunctionInfo, variables: &OtelVariables) -> Self {
+        let temporality = if variables.cumulative {
             Temporality::Cumulative
         } else {
             Temporality::Delta
         };
-        let reader = SharedReader(Arc::new(
+        let reader = ManualReaderHandle(Arc::new(
             ManualReader::builder()
                 .with_temporality(temporality)
                 .build(),
         ));
-        let resource = otel::resource(function, config);
+        let resource = otel::resource(function, variables);
         let provider = SdkMeterProvider::builder()
             .with_resource(resource.clone())
             .with_reader(reader.clone())
@@ -125,19 +126,19 @@ impl MeterPipeline {
                 .with_unit("s")
                 .build(),
         };
-        let sink = match config.metrics_exporter {
+        let sink = match variables.metrics_exporter {
             ExporterKind::Otlp => {
                 match OtlpExport::new(
-                    &config.metrics_url(),
-                    &config.headers,
-                    config.timeout,
+                    &variables.metrics_url(),
+                    &variables.headers,
+                    variables.timeout,
                     &resource,
                 ) {
                     Ok(export) => Sink::Otlp(Box::new(export)),
                     Err(reason) => {
-                        crate::settings::warn_invalid(
+                        crate::variables::warn_invalid(
                             "the OTLP metrics endpoint",
-                            &config.metrics_url(),
+                            &variables.metrics_url(),
                             &format!("a usable endpoint ({reason})"),
                             "no metrics export",
                         );
@@ -147,7 +148,7 @@ impl MeterPipeline {
             }
             ExporterKind::Console => Sink::Console {
                 emf: function.platform == Platform::AwsLambda,
-                namespace: config
+                namespace: variables
                     .service_name
                     .clone()
                     .unwrap_or_else(|| "light-runtime".into()),

@@ -10,7 +10,7 @@ use runtime_engine::{Invocation, Outcome};
 use tokio::time::Instant;
 use tower_service::Service;
 
-use super::layer::Shared;
+use super::state::MetricsState;
 
 /// Counts invocations, errors by type and cold starts, and records the
 /// duration, when each invocation's outcome is known. Nothing is exported
@@ -18,12 +18,12 @@ use super::layer::Shared;
 #[derive(Clone, Debug)]
 pub struct Metrics<S> {
     inner: S,
-    shared: Arc<Shared>,
+    state: Arc<MetricsState>,
 }
 
 impl<S> Metrics<S> {
-    pub(super) fn new(inner: S, shared: Arc<Shared>) -> Self {
-        Metrics { inner, shared }
+    pub(super) fn new(inner: S, state: Arc<MetricsState>) -> Self {
+        Metrics { inner, state }
     }
 
     /// The wrapped service.
@@ -55,8 +55,8 @@ where
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let record = self.shared.pipeline.get().is_some().then(|| Record {
-            shared: self.shared.clone(),
+        let record = self.state.pipeline.get().is_some().then(|| Record {
+            state: self.state.clone(),
             started: Instant::now(),
             cold_start: invocation.context.is_cold_start(),
             trigger: invocation.context.trigger().as_str(),
@@ -69,7 +69,7 @@ where
 }
 
 struct Record {
-    shared: Arc<Shared>,
+    state: Arc<MetricsState>,
     started: Instant,
     cold_start: bool,
     trigger: &'static str,
@@ -100,7 +100,7 @@ where
         let this = self.project();
         let result = std::task::ready!(this.inner.poll(cx));
         if let Some(record) = this.record.take() {
-            if let Some(pipeline) = record.shared.pipeline.get() {
+            if let Some(pipeline) = record.state.pipeline.get() {
                 let instruments = &pipeline.instruments;
                 instruments
                     .invocations

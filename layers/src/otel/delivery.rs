@@ -115,15 +115,15 @@ impl Delivery {
 
     /// Records a successful export in which the collector refused some
     /// items (OTLP's `partial_success`): they are counted as dropped.
-    pub(crate) fn partly_rejected(&self, url: &str, partial: &super::otlp::PartialSuccess) {
+    pub(crate) fn partly_rejected(&self, url: &str, rejected: u64, message: &str) {
         self.succeeded();
-        let why = if partial.message.is_empty() {
-            "it gave no reason".to_owned()
+        let why = if message.is_empty() {
+            "it gave no reason"
         } else {
-            partial.message.clone()
+            message
         };
         self.dropped(
-            partial.rejected,
+            rejected,
             &format!("the collector at {url} refused them ({why})"),
         );
     }

@@ -1,9 +1,9 @@
 //! OpenTelemetry plumbing shared by the metrics and tracing layers.
 //!
 //! # Layout
-//! - `config`: [`OtelConfig`], the standard `OTEL_*` variables read through
-//!   the [`Environment`](runtime_engine::Environment), with a
-//!   warning and a default for every invalid value.
+//! - `otel_variables`: [`OtelVariables`], the standard `OTEL_*` variables
+//!   read through the [`Environment`](runtime_engine::Environment),
+//!   with a warning and a default for every invalid value.
 //! - `resource`: the OpenTelemetry resource of a function.
 //! - `delivery`: [`Delivery`], when to export and what was dropped: export
 //!   time bounded by the phase budget, back-off after a failure, drops
@@ -13,14 +13,14 @@
 //! - `otlp`: OTLP/HTTP protobuf encoding and the kept-alive sender.
 
 // Read for both signals; a build with one of them leaves the other's unused.
-#[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
-mod config;
 mod delivery;
 mod export_hook;
+#[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
+mod otel_variables;
 pub(crate) mod otlp;
 mod resource;
 
-pub(crate) use config::{ExporterKind, OtelConfig};
 pub(crate) use delivery::Delivery;
 pub(crate) use export_hook::{ExportHook, Exporting};
+pub(crate) use otel_variables::{ExporterKind, OtelVariables};
 pub(crate) use resource::resource;

@@ -4,13 +4,13 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 use runtime_engine::FunctionInfo;
 
-use super::OtelConfig;
+use super::OtelVariables;
 
 /// `service.name` (from `OTEL_SERVICE_NAME`, else the function's name), the
 /// FaaS and cloud resource attributes the platform gives, then
 /// `OTEL_RESOURCE_ATTRIBUTES`.
-pub(crate) fn resource(function: &FunctionInfo, config: &OtelConfig) -> Resource {
-    let service_name = config
+pub(crate) fn resource(function: &FunctionInfo, variables: &OtelVariables) -> Resource {
+    let service_name = variables
         .service_name
         .clone()
         .unwrap_or_else(|| function.name.to_string());
@@ -39,6 +39,6 @@ pub(crate) fn resource(function: &FunctionInfo, config: &OtelConfig) -> Resource
     Resource::builder_empty()
         .with_service_name(service_name)
         .with_attributes(attributes)
-        .with_attributes(config.resource_attributes.iter().cloned())
+        .with_attributes(variables.resource_attributes.iter().cloned())
         .build()
 }

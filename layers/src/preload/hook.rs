@@ -7,16 +7,16 @@ use futures_util::FutureExt;
 use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Phase};
 use tokio::time::Instant;
 
-use super::registry::{Initialiser, Shared};
+use super::registry::{Initialiser, Registry};
 
 /// Runs the initialisers at `FunctionStart`; see the module docs.
 pub(super) struct PreloadHook {
-    shared: Arc<Shared>,
+    registry: Arc<Registry>,
 }
 
 impl PreloadHook {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
-        PreloadHook { shared }
+    pub(super) fn new(registry: Arc<Registry>) -> Self {
+        PreloadHook { registry }
     }
 
     /// Runs one initialiser under its timeout; the error names it.
@@ -33,7 +33,11 @@ impl PreloadHook {
                 timeout.as_millis()
             )),
         };
-        let lifecycle = self.shared.lifecycle.get().and_then(|weak| weak.upgrade());
+        let lifecycle = self
+            .registry
+            .lifecycle
+            .get()
+            .and_then(|weak| weak.upgrade());
         if let Some(lifecycle) = lifecycle {
             lifecycle.record_step(
                 Phase::FunctionStart,
@@ -53,7 +57,7 @@ impl Hook for PreloadHook {
     fn on_function_start<'a>(&'a self, _function: &'a FunctionInfo) -> HookFuture<'a> {
         let initialisers = std::mem::take(
             &mut *self
-                .shared
+                .registry
                 .initialisers
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),

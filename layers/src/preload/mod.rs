@@ -24,13 +24,17 @@
 //! ```
 //!
 //! # Layout
-//! - `registry`: [`Preload`], [`Resource`] and [`get`].
+//! - `layer`: [`Preload`], where initialisers are registered.
+//! - `registry`: the registered initialisers and their cells, [`Resource`]
+//!   and [`get`].
 //! - `hook`: the `FunctionStart` hook that runs the initialisers.
 //! - `service`: [`PreloadService`], which hands the resources to each invocation.
 
 mod hook;
+mod layer;
 mod registry;
 mod service;
 
-pub use registry::{get, Preload, Resource};
+pub use layer::Preload;
+pub use registry::{get, Resource};
 pub use service::PreloadService;

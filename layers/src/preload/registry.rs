@@ -1,4 +1,5 @@
-//! [`Preload`]: the registered initialisers and their cells.
+//! [`Registry`]: the registered initialisers and the cells they fill, and
+//! [`get`], which reads a cell from a handler.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -8,12 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use once_cell::sync::OnceCell;
-use runtime_engine::{BoxError, Context, Hook, Lifecycle};
-use tower_layer::Layer;
-
-use super::hook::PreloadHook;
-use super::service::PreloadService;
-use crate::LifecycleLayer;
+use runtime_engine::{BoxError, Context, Lifecycle};
 
 pub(super) type InitFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 
@@ -24,22 +20,20 @@ pub(super) struct Initialiser {
     pub(super) run: Box<dyn FnOnce() -> InitFuture + Send>,
 }
 
-pub(super) struct Shared {
+/// The resources of one [`Preload`](super::Preload): registered while it is
+/// built, filled by its hook at `FunctionStart`, read by handlers.
+#[derive(Default)]
+pub(super) struct Registry {
     /// One `OnceCell<T>` per resource type.
     cells: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
     pub(super) initialisers: Mutex<Vec<Initialiser>>,
+    /// For the `preload:<name>` steps in the `FunctionStart` timings.
     pub(super) lifecycle: OnceLock<Weak<Lifecycle>>,
-}
-
-/// The preload layer: register initialisers, then add it to the builder.
-#[derive(Clone)]
-pub struct Preload {
-    pub(super) shared: Arc<Shared>,
 }
 
 /// What invocations carry in their context's extensions.
 #[derive(Clone)]
-pub(super) struct Preloaded(pub(super) Arc<Shared>);
+pub(super) struct Preloaded(pub(super) Arc<Registry>);
 
 /// A handle to one preloaded value: empty until `FunctionStart` filled it.
 #[derive(Debug)]
@@ -62,68 +56,25 @@ impl<T> Resource<T> {
     }
 }
 
-impl std::fmt::Debug for Preload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pending = self
-            .shared
-            .initialisers
-            .lock()
-            .map(|i| i.len())
-            .unwrap_or(0);
-        f.debug_struct("Preload")
-            .field("resources", &self.shared.cells.len())
-            .field("pending", &pending)
-            .finish()
-    }
-}
-
-impl Default for Preload {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Preload {
-    /// No initialisers yet.
-    pub fn new() -> Self {
-        Preload {
-            shared: Arc::new(Shared {
-                cells: HashMap::new(),
-                initialisers: Mutex::new(Vec::new()),
-                lifecycle: OnceLock::new(),
-            }),
-        }
-    }
-
-    /// Registers `init` for the resource of type `T`, called `name` in
-    /// errors and timings, which must finish within `timeout`.
-    pub fn resource<T, F, Fut, E>(mut self, name: &str, timeout: Duration, init: F) -> Self
-    where
-        T: Send + Sync + 'static,
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, E>> + Send + 'static,
-        E: Into<BoxError>,
-    {
-        self.register(name, timeout, init);
-        self
-    }
-
-    /// Like [`resource`](Self::resource), and returns a handle to the value.
+impl Registry {
+    /// Adds a cell for `T` and the initialiser that fills it.
     ///
     /// # Panics
-    /// If a resource of type `T` is already registered (wrap it in a newtype),
-    /// or if this `Preload` was already cloned into a runtime.
-    pub fn register<T, F, Fut, E>(&mut self, name: &str, timeout: Duration, init: F) -> Resource<T>
+    /// If a resource of type `T` is already registered.
+    pub(super) fn insert<T, F, Fut, E>(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+        init: F,
+    ) -> Resource<T>
     where
         T: Send + Sync + 'static,
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         E: Into<BoxError>,
     {
-        let shared = Arc::get_mut(&mut self.shared)
-            .expect("register preload resources before adding the Preload layer to a runtime");
         let cell = Arc::new(OnceCell::<T>::new());
-        let previous = shared.cells.insert(TypeId::of::<T>(), cell.clone());
+        let previous = self.cells.insert(TypeId::of::<T>(), cell.clone());
         assert!(
             previous.is_none(),
             "preload `{name}`: a resource of type {} is already registered; wrap one of them in a newtype",
@@ -137,8 +88,7 @@ impl Preload {
                 Ok(())
             })
         });
-        shared
-            .initialisers
+        self.initialisers
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .push(Initialiser {
@@ -148,9 +98,12 @@ impl Preload {
             });
         Resource { cell }
     }
-}
 
-impl Shared {
+    /// How many resources are registered.
+    pub(super) fn len(&self) -> usize {
+        self.cells.len()
+    }
+
     pub(super) fn get<T: 'static>(&self) -> Option<&T> {
         self.cells
             .get(&TypeId::of::<T>())?
@@ -159,30 +112,8 @@ impl Shared {
     }
 }
 
-/// The preloaded value of type `T` for this invocation, if the [`Preload`]
+/// The preloaded value of type `T` for this invocation, if the [`Preload`](super::Preload)
 /// layer is installed and its initialiser has run.
 pub fn get<T: 'static>(context: &Context) -> Option<&T> {
     context.extensions().get::<Preloaded>()?.0.get::<T>()
-}
-
-impl<S> Layer<S> for Preload {
-    type Service = PreloadService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        PreloadService::new(inner, Preloaded(self.shared.clone()))
-    }
-}
-
-impl LifecycleLayer for Preload {
-    fn name(&self) -> &'static str {
-        "preload"
-    }
-
-    fn hook(&self) -> Option<Box<dyn Hook>> {
-        Some(Box::new(PreloadHook::new(self.shared.clone())))
-    }
-
-    fn attach(&self, lifecycle: &Arc<Lifecycle>) {
-        let _ = self.shared.lifecycle.set(Arc::downgrade(lifecycle));
-    }
 }

@@ -22,7 +22,7 @@ use runtime_engine::Environment;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{settings, LifecycleLayer};
+use crate::{variables, LifecycleLayer};
 
 /// The margin before the deadline, in milliseconds.
 pub const MARGIN_VAR: &str = "LIGHT_RUNTIME_TIMEOUT_MARGIN_MS";
@@ -67,9 +67,9 @@ impl TimeoutLayer {
     /// `LIGHT_RUNTIME_TIMEOUT_CLEANUP_MS` from `env`; the defaults are the
     /// engine's (100 ms and half the margin).
     pub fn from_environment(env: &Environment) -> Self {
-        let margin = settings::millis(env, MARGIN_VAR, Budgets::default().safety_margin);
+        let margin = variables::millis(env, MARGIN_VAR, Budgets::default().safety_margin);
         let layer = Self::new(margin);
-        let cleanup = settings::millis(env, CLEANUP_VAR, layer.cleanup);
+        let cleanup = variables::millis(env, CLEANUP_VAR, layer.cleanup);
         layer.with_cleanup(cleanup)
     }
 
@@ -102,7 +102,7 @@ impl LifecycleLayer for TimeoutLayer {
         budgets.cleanup = if self.cleanup < self.margin {
             self.cleanup
         } else {
-            settings::warn_invalid(
+            variables::warn_invalid(
                 CLEANUP_VAR,
                 &self.cleanup.as_millis().to_string(),
                 "less than the margin",

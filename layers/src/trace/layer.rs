@@ -11,7 +11,8 @@ use tracing_subscriber::Layer as _;
 
 use super::pipeline::TracePipeline;
 use super::service::Tracing;
-use crate::otel::{self, Delivery, OtelConfig};
+use super::state::TracingState;
+use crate::otel::{self, Delivery, OtelVariables};
 use crate::subscriber::SubscriberLayer;
 use crate::{LifecycleLayer, INVOCATION_SPAN_TARGET};
 
@@ -25,15 +26,7 @@ use crate::{LifecycleLayer, INVOCATION_SPAN_TARGET};
 /// ```
 #[derive(Clone, Debug)]
 pub struct TracingLayer {
-    pub(super) shared: Arc<Shared>,
-}
-
-#[derive(Debug)]
-pub(super) struct Shared {
-    config: OtelConfig,
-    /// Built when the function is known: for the subscriber or at `RuntimeStart`.
-    pub(super) pipeline: OnceLock<TracePipeline>,
-    delivery: Delivery,
+    pub(super) state: Arc<TracingState>,
 }
 
 impl TracingLayer {
@@ -46,8 +39,8 @@ impl TracingLayer {
     /// exporter, sampler, service name and resource attributes.
     pub fn from_environment(env: &Environment) -> Self {
         TracingLayer {
-            shared: Arc::new(Shared {
-                config: OtelConfig::from_environment(env),
+            state: Arc::new(TracingState {
+                variables: OtelVariables::from_environment(env),
                 pipeline: OnceLock::new(),
                 delivery: Delivery::new("spans"),
             }),
@@ -55,9 +48,9 @@ impl TracingLayer {
     }
 
     fn pipeline(&self, function: &FunctionInfo) -> &TracePipeline {
-        self.shared
+        self.state
             .pipeline
-            .get_or_init(|| TracePipeline::build(function, &self.shared.config))
+            .get_or_init(|| TracePipeline::build(function, &self.state.variables))
     }
 
     /// Builds the tracer for `function`, if not built yet. The hook does this
@@ -69,14 +62,14 @@ impl TracingLayer {
     /// Exports the spans ended so far, as the hook does at `Freeze`
     /// (`closing = false`) and `Close` (`closing = true`).
     pub async fn flush(&self, closing: bool) {
-        if let Some(pipeline) = self.shared.pipeline.get() {
-            pipeline.flush(&self.shared.delivery, closing).await;
+        if let Some(pipeline) = self.state.pipeline.get() {
+            pipeline.flush(&self.state.delivery, closing).await;
         }
     }
 
     /// Spans dropped: the buffer was full or the exporter failed at `Close`.
     pub fn dropped(&self) -> u64 {
-        self.shared.delivery.dropped_total()
+        self.state.delivery.dropped_total()
     }
 }
 
@@ -84,7 +77,7 @@ impl<S> Layer<S> for TracingLayer {
     type Service = Tracing<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Tracing::new(inner, self.shared.clone())
+        Tracing::new(inner, self.state.clone())
     }
 }
 
@@ -115,7 +108,7 @@ impl LifecycleLayer for TracingLayer {
     }
 
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
-        self.shared.delivery.attach(lifecycle);
+        self.state.delivery.attach(lifecycle);
     }
 }
 

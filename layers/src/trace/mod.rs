@@ -17,12 +17,15 @@
 //!
 //! # Layout
 //! - `layer`: [`TracingLayer`] and its hook.
+//! - `state`: what the layer, its services and its hook share: the
+//!   pipeline, built when the function is known, and its delivery.
 //! - `service`: [`Tracing`] and its future.
 //! - `pipeline`: tracer provider, buffering span processor, export.
 
 mod layer;
 mod pipeline;
 mod service;
+mod state;
 
 pub use layer::TracingLayer;
 pub use service::{Tracing, TracingFuture};

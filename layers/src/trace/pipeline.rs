@@ -13,7 +13,7 @@ use opentelemetry_sdk::Resource;
 use runtime_engine::FunctionInfo;
 
 use crate::otel::otlp::{self, OtlpExport};
-use crate::otel::{self, Delivery, ExporterKind, OtelConfig};
+use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// Ended spans kept between flushes, at most.
 const BUFFER_CAPACITY: usize = 4096;
@@ -73,21 +73,21 @@ impl SpanProcessor for BufferProcessor {
 impl TracePipeline {
     /// Builds the pipeline for `function`. An exporter that cannot be built
     /// warns; spans are then still made (user spans still nest) but not sent.
-    pub(super) fn build(function: &FunctionInfo, config: &OtelConfig) -> Self {
-        let resource = otel::resource(function, config);
-        let exporter = match config.traces_exporter {
+    pub(super) fn build(function: &FunctionInfo, variables: &OtelVariables) -> Self {
+        let resource = otel::resource(function, variables);
+        let exporter = match variables.traces_exporter {
             ExporterKind::Otlp => {
                 match OtlpExport::new(
-                    &config.traces_url(),
-                    &config.headers,
-                    config.timeout,
+                    &variables.traces_url(),
+                    &variables.headers,
+                    variables.timeout,
                     &resource,
                 ) {
                     Ok(export) => Some(export),
                     Err(reason) => {
-                        crate::settings::warn_invalid(
+                        crate::variables::warn_invalid(
                             "the OTLP traces endpoint",
-                            &config.traces_url(),
+                            &variables.traces_url(),
                             &format!("a usable endpoint ({reason})"),
                             "no span export",
                         );
@@ -98,8 +98,8 @@ impl TracePipeline {
             ExporterKind::Console | ExporterKind::None => None,
         };
         let buffer = Arc::new(SpanBuffer::default());
-        let ratio = Sampler::TraceIdRatioBased(config.sampler_ratio);
-        let sampler = match config.sampler {
+        let ratio = Sampler::TraceIdRatioBased(variables.sampler_ratio);
+        let sampler = match variables.sampler {
             "always_on" => Sampler::AlwaysOn,
             "always_off" => Sampler::AlwaysOff,
             "traceidratio" => ratio,

@@ -13,19 +13,19 @@ use opentelemetry::{Context, KeyValue};
 use runtime_engine::{Invocation, Outcome};
 use tower_service::Service;
 
-use super::layer::Shared;
+use super::state::TracingState;
 
 /// Starts the invocation's span, makes it the current OpenTelemetry context
 /// while the inner service runs, and ends it with the outcome.
 #[derive(Clone, Debug)]
 pub struct Tracing<S> {
     inner: S,
-    shared: Arc<Shared>,
+    state: Arc<TracingState>,
 }
 
 impl<S> Tracing<S> {
-    pub(super) fn new(inner: S, shared: Arc<Shared>) -> Self {
-        Tracing { inner, shared }
+    pub(super) fn new(inner: S, state: Arc<TracingState>) -> Self {
+        Tracing { inner, state }
     }
 
     /// The wrapped service.
@@ -57,7 +57,7 @@ where
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let Some(pipeline) = self.shared.pipeline.get() else {
+        let Some(pipeline) = self.state.pipeline.get() else {
             return TracingFuture {
                 inner: self.inner.call(invocation),
                 cx: None,

@@ -9,20 +9,54 @@ use opentelemetry_sdk::Resource;
 
 use super::proto::Encoder;
 
+/// Field numbers of `opentelemetry/proto/common/v1/common.proto` and
+/// `resource/v1/resource.proto`: a module per message, a constant per
+/// field, named as there.
+pub(crate) mod field {
+    /// `Resource`.
+    pub(crate) mod resource {
+        pub(crate) const ATTRIBUTES: u32 = 1;
+    }
+    /// `InstrumentationScope`.
+    pub(crate) mod instrumentation_scope {
+        pub(crate) const NAME: u32 = 1;
+        pub(crate) const VERSION: u32 = 2;
+        pub(crate) const ATTRIBUTES: u32 = 3;
+    }
+    /// `KeyValue`.
+    pub(crate) mod key_value {
+        pub(crate) const KEY: u32 = 1;
+        pub(crate) const VALUE: u32 = 2;
+    }
+    /// `AnyValue`, a `oneof`.
+    pub(crate) mod any_value {
+        pub(crate) const STRING_VALUE: u32 = 1;
+        pub(crate) const BOOL_VALUE: u32 = 2;
+        pub(crate) const INT_VALUE: u32 = 3;
+        pub(crate) const DOUBLE_VALUE: u32 = 4;
+        pub(crate) const ARRAY_VALUE: u32 = 5;
+    }
+    /// `ArrayValue`.
+    pub(crate) mod array_value {
+        pub(crate) const VALUES: u32 = 1;
+    }
+}
+
 /// `Resource` encoded once: it is the same in every export.
 pub(crate) fn encode_resource(resource: &Resource) -> Vec<u8> {
     let mut encoder = Encoder::default();
     for (key, value) in resource.iter() {
-        encoder.message(1, |kv| key_value(kv, key, value));
+        encoder.message(field::resource::ATTRIBUTES, |kv| key_value(kv, key, value));
     }
     encoder.into_inner()
 }
 
-/// `InstrumentationScope { name = 1, version = 2, attributes = 3 }`.
+/// `InstrumentationScope`.
 pub(crate) fn scope(encoder: &mut Encoder, scope: &InstrumentationScope) {
-    encoder.string(1, scope.name());
-    encoder.string(2, scope.version().unwrap_or_default());
-    attributes(encoder, 3, scope.attributes());
+    use field::instrumentation_scope::{ATTRIBUTES, NAME, VERSION};
+    encoder.string(NAME, scope.name());
+    encoder.string(VERSION, scope.version().unwrap_or_default());
+    attributes(encoder, ATTRIBUTES, scope.attributes());
 }
 
 /// Repeated `KeyValue` at `field`.
@@ -36,41 +70,44 @@ pub(crate) fn attributes<'a>(
     }
 }
 
-/// `KeyValue { key = 1, value = 2 }`.
+/// `KeyValue`.
 fn key_value(encoder: &mut Encoder, key: &Key, value: &Value) {
-    encoder.string(1, key.as_str());
-    encoder.message(2, |any| any_value(any, value));
+    encoder.string(field::key_value::KEY, key.as_str());
+    encoder.message(field::key_value::VALUE, |any| any_value(any, value));
 }
 
-/// `AnyValue`: a `oneof` of string (1), bool (2), int (3), double (4) and
-/// array (5). A value kind added to the API later goes as its text.
+/// `AnyValue`. A value kind added to the API later goes as its text.
 fn any_value(encoder: &mut Encoder, value: &Value) {
+    use field::any_value::{ARRAY_VALUE, BOOL_VALUE, DOUBLE_VALUE, INT_VALUE, STRING_VALUE};
     match value {
-        Value::String(text) => encoder.string_always(1, text.as_str()),
-        Value::Bool(flag) => encoder.bool_always(2, *flag),
-        Value::I64(number) => encoder.int64_always(3, *number),
-        Value::F64(number) => encoder.double_always(4, *number),
-        Value::Array(array) => encoder.message(5, |values| array_values(values, array)),
-        other => encoder.string_always(1, &other.as_str()),
+        Value::String(text) => encoder.string_always(STRING_VALUE, text.as_str()),
+        Value::Bool(flag) => encoder.bool_always(BOOL_VALUE, *flag),
+        Value::I64(number) => encoder.int64_always(INT_VALUE, *number),
+        Value::F64(number) => encoder.double_always(DOUBLE_VALUE, *number),
+        Value::Array(array) => encoder.message(ARRAY_VALUE, |values| array_values(values, array)),
+        other => encoder.string_always(STRING_VALUE, &other.as_str()),
     }
 }
 
-/// `ArrayValue { values = 1 }`.
+/// `ArrayValue`: each item an `AnyValue`.
 fn array_values(encoder: &mut Encoder, array: &Array) {
+    use field::any_value::{BOOL_VALUE, DOUBLE_VALUE, INT_VALUE, STRING_VALUE};
     match array {
-        Array::Bool(items) => each(encoder, items, |e, v| e.bool_always(2, *v)),
-        Array::I64(items) => each(encoder, items, |e, v| e.int64_always(3, *v)),
-        Array::F64(items) => each(encoder, items, |e, v| e.double_always(4, *v)),
+        Array::Bool(items) => each(encoder, items, |e, v| e.bool_always(BOOL_VALUE, *v)),
+        Array::I64(items) => each(encoder, items, |e, v| e.int64_always(INT_VALUE, *v)),
+        Array::F64(items) => each(encoder, items, |e, v| e.double_always(DOUBLE_VALUE, *v)),
         Array::String(items) => each(encoder, items, |e, v: &StringValue| {
-            e.string_always(1, v.as_str())
+            e.string_always(STRING_VALUE, v.as_str())
         }),
-        other => encoder.message(1, |e| e.string_always(1, &other.to_string())),
+        other => encoder.message(field::array_value::VALUES, |e| {
+            e.string_always(STRING_VALUE, &other.to_string())
+        }),
     }
 }
 
 fn each<T>(encoder: &mut Encoder, items: &[T], mut item: impl FnMut(&mut Encoder, &T)) {
     for value in items {
-        encoder.message(1, |any| item(any, value));
+        encoder.message(field::array_value::VALUES, |any| item(any, value));
     }
 }
 

@@ -60,7 +60,7 @@ impl OtlpExport {
                         return Ok(());
                     }
                     Ok(Ok(Some(partial))) => {
-                        delivery.partly_rejected(self.url(), &partial);
+                        delivery.partly_rejected(self.url(), partial.rejected, &partial.message);
                         return Ok(());
                     }
                     Ok(Err(reason)) => reason,

@@ -10,33 +10,143 @@ use opentelemetry_sdk::metrics::Temporality;
 use super::common::{attributes, nanos, scope};
 use super::proto::Encoder;
 
+/// Field numbers of `opentelemetry/proto/metrics/v1/metrics.proto` and
+/// `collector/metrics/v1/metrics_service.proto`: a module per message, a
+/// constant per field, named as there.
+mod field {
+    /// `ExportMetricsServiceRequest`.
+    pub(super) mod export_metrics_service_request {
+        pub(crate) const RESOURCE_METRICS: u32 = 1;
+    }
+    /// `ResourceMetrics`.
+    pub(super) mod resource_metrics {
+        pub(crate) const RESOURCE: u32 = 1;
+        pub(crate) const SCOPE_METRICS: u32 = 2;
+        pub(crate) const SCHEMA_URL: u32 = 3;
+    }
+    /// `ScopeMetrics`.
+    pub(super) mod scope_metrics {
+        pub(crate) const SCOPE: u32 = 1;
+        pub(crate) const METRICS: u32 = 2;
+        pub(crate) const SCHEMA_URL: u32 = 3;
+    }
+    /// `Metric`, whose data is a `oneof`.
+    pub(super) mod metric {
+        pub(crate) const NAME: u32 = 1;
+        pub(crate) const DESCRIPTION: u32 = 2;
+        pub(crate) const UNIT: u32 = 3;
+        pub(crate) const GAUGE: u32 = 5;
+        pub(crate) const SUM: u32 = 7;
+        pub(crate) const HISTOGRAM: u32 = 9;
+        pub(crate) const EXPONENTIAL_HISTOGRAM: u32 = 10;
+    }
+    /// `Gauge`.
+    pub(super) mod gauge {
+        pub(crate) const DATA_POINTS: u32 = 1;
+    }
+    /// `Sum`.
+    pub(super) mod sum {
+        pub(crate) const DATA_POINTS: u32 = 1;
+        pub(crate) const AGGREGATION_TEMPORALITY: u32 = 2;
+        pub(crate) const IS_MONOTONIC: u32 = 3;
+    }
+    /// `Histogram` and `ExponentialHistogram`.
+    pub(super) mod histogram {
+        pub(crate) const DATA_POINTS: u32 = 1;
+        pub(crate) const AGGREGATION_TEMPORALITY: u32 = 2;
+    }
+    /// `NumberDataPoint`, whose value is a `oneof`.
+    pub(super) mod number_data_point {
+        pub(crate) const START_TIME_UNIX_NANO: u32 = 2;
+        pub(crate) const TIME_UNIX_NANO: u32 = 3;
+        pub(crate) const AS_DOUBLE: u32 = 4;
+        pub(crate) const EXEMPLARS: u32 = 5;
+        pub(crate) const AS_INT: u32 = 6;
+        pub(crate) const ATTRIBUTES: u32 = 7;
+    }
+    /// `HistogramDataPoint`.
+    pub(super) mod histogram_data_point {
+        pub(crate) const START_TIME_UNIX_NANO: u32 = 2;
+        pub(crate) const TIME_UNIX_NANO: u32 = 3;
+        pub(crate) const COUNT: u32 = 4;
+        pub(crate) const SUM: u32 = 5;
+        pub(crate) const BUCKET_COUNTS: u32 = 6;
+        pub(crate) const EXPLICIT_BOUNDS: u32 = 7;
+        pub(crate) const EXEMPLARS: u32 = 8;
+        pub(crate) const ATTRIBUTES: u32 = 9;
+        pub(crate) const MIN: u32 = 11;
+        pub(crate) const MAX: u32 = 12;
+    }
+    /// `ExponentialHistogramDataPoint`.
+    pub(super) mod exponential_histogram_data_point {
+        pub(crate) const ATTRIBUTES: u32 = 1;
+        pub(crate) const START_TIME_UNIX_NANO: u32 = 2;
+        pub(crate) const TIME_UNIX_NANO: u32 = 3;
+        pub(crate) const COUNT: u32 = 4;
+        pub(crate) const SUM: u32 = 5;
+        pub(crate) const SCALE: u32 = 6;
+        pub(crate) const ZERO_COUNT: u32 = 7;
+        pub(crate) const POSITIVE: u32 = 8;
+        pub(crate) const NEGATIVE: u32 = 9;
+        pub(crate) const EXEMPLARS: u32 = 11;
+        pub(crate) const MIN: u32 = 12;
+        pub(crate) const MAX: u32 = 13;
+        pub(crate) const ZERO_THRESHOLD: u32 = 14;
+    }
+    /// `ExponentialHistogramDataPoint.Buckets`.
+    pub(super) mod buckets {
+        pub(crate) const OFFSET: u32 = 1;
+        pub(crate) const BUCKET_COUNTS: u32 = 2;
+    }
+    /// `Exemplar`, whose value is a `oneof`.
+    pub(super) mod exemplar {
+        pub(crate) const TIME_UNIX_NANO: u32 = 2;
+        pub(crate) const AS_DOUBLE: u32 = 3;
+        pub(crate) const SPAN_ID: u32 = 4;
+        pub(crate) const TRACE_ID: u32 = 5;
+        pub(crate) const AS_INT: u32 = 6;
+        pub(crate) const FILTERED_ATTRIBUTES: u32 = 7;
+    }
+}
+
+/// `AggregationTemporality` values.
+const AGGREGATION_TEMPORALITY_DELTA: u64 = 1;
+const AGGREGATION_TEMPORALITY_CUMULATIVE: u64 = 2;
+
 /// Encodes `metrics` as one `ExportMetricsServiceRequest`, with the
 /// resource already encoded by [`encode_resource`](super::encode_resource).
 pub(crate) fn encode_metrics(encoder: &mut Encoder, metrics: &ResourceMetrics, resource: &[u8]) {
-    encoder.message(1, |resource_metrics| {
-        resource_metrics.encoded_message(1, resource);
+    use field::resource_metrics::{RESOURCE, SCHEMA_URL, SCOPE_METRICS};
+    let request = field::export_metrics_service_request::RESOURCE_METRICS;
+    encoder.message(request, |resource_metrics| {
+        resource_metrics.encoded_message(RESOURCE, resource);
         for scope_metrics in metrics.scope_metrics() {
-            resource_metrics.message(2, |e| encode_scope_metrics(e, scope_metrics));
+            resource_metrics.message(SCOPE_METRICS, |e| encode_scope_metrics(e, scope_metrics));
         }
-        resource_metrics.string(3, metrics.resource().schema_url().unwrap_or_default());
+        let schema_url = metrics.resource().schema_url().unwrap_or_default();
+        resource_metrics.string(SCHEMA_URL, schema_url);
     });
 }
 
-/// `ScopeMetrics { scope = 1, metrics = 2, schema_url = 3 }`.
+/// `ScopeMetrics`.
 fn encode_scope_metrics(encoder: &mut Encoder, scope_metrics: &ScopeMetrics) {
-    encoder.message(1, |e| scope(e, scope_metrics.scope()));
+    use field::scope_metrics::{METRICS, SCHEMA_URL, SCOPE};
+    encoder.message(SCOPE, |e| scope(e, scope_metrics.scope()));
     for metric in scope_metrics.metrics() {
-        encoder.message(2, |e| encode_metric(e, metric));
+        encoder.message(METRICS, |e| encode_metric(e, metric));
     }
-    encoder.string(3, scope_metrics.scope().schema_url().unwrap_or_default());
+    encoder.string(
+        SCHEMA_URL,
+        scope_metrics.scope().schema_url().unwrap_or_default(),
+    );
 }
 
-/// `Metric { name = 1, description = 2, unit = 3, gauge = 5 | sum = 7 |
-/// histogram = 9 | exponential_histogram = 10 }`.
+/// `Metric`.
 fn encode_metric(encoder: &mut Encoder, metric: &Metric) {
-    encoder.string(1, metric.name());
-    encoder.string(2, metric.description());
-    encoder.string(3, metric.unit());
+    use field::metric::{DESCRIPTION, NAME, UNIT};
+    encoder.string(NAME, metric.name());
+    encoder.string(DESCRIPTION, metric.description());
+    encoder.string(UNIT, metric.unit());
     match metric.data() {
         AggregatedMetrics::F64(data) => encode_data(encoder, data),
         AggregatedMetrics::U64(data) => encode_data(encoder, data),
@@ -45,23 +155,25 @@ fn encode_metric(encoder: &mut Encoder, metric: &Metric) {
 }
 
 fn encode_data<T: Number>(encoder: &mut Encoder, data: &MetricData<T>) {
+    use field::metric::{EXPONENTIAL_HISTOGRAM, GAUGE, HISTOGRAM, SUM};
     match data {
-        MetricData::Gauge(gauge) => encoder.message(5, |e| encode_gauge(e, gauge)),
-        MetricData::Sum(sum) => encoder.message(7, |e| encode_sum(e, sum)),
-        MetricData::Histogram(histogram) => encoder.message(9, |e| encode_histogram(e, histogram)),
+        MetricData::Gauge(gauge) => encoder.message(GAUGE, |e| encode_gauge(e, gauge)),
+        MetricData::Sum(sum) => encoder.message(SUM, |e| encode_sum(e, sum)),
+        MetricData::Histogram(histogram) => {
+            encoder.message(HISTOGRAM, |e| encode_histogram(e, histogram))
+        }
         MetricData::ExponentialHistogram(histogram) => {
-            encoder.message(10, |e| encode_exponential(e, histogram))
+            encoder.message(EXPONENTIAL_HISTOGRAM, |e| encode_exponential(e, histogram))
         }
     }
 }
 
-/// `Gauge { data_points = 1 }` of `NumberDataPoint { start = 2, time = 3,
-/// value = 4 | 6, exemplars = 5, attributes = 7 }`.
+/// `Gauge` of `NumberDataPoint`s.
 fn encode_gauge<T: Number>(encoder: &mut Encoder, gauge: &Gauge<T>) {
     let start = gauge.start_time().map_or(0, nanos);
     let time = nanos(gauge.time());
     for point in gauge.data_points() {
-        encoder.message(1, |e| {
+        encoder.message(field::gauge::DATA_POINTS, |e| {
             number_point(
                 e,
                 start,
@@ -83,19 +195,21 @@ fn number_point<'a, T: Number + 'a>(
     point_exemplars: impl Iterator<Item = &'a Exemplar<T>>,
     point_attributes: impl Iterator<Item = &'a opentelemetry::KeyValue>,
 ) {
-    encoder.fixed64(2, start);
-    encoder.fixed64(3, time);
-    value.encode(encoder, 4, 6);
-    exemplars(encoder, 5, point_exemplars);
-    attributes(encoder, 7, point_attributes);
+    use field::number_data_point::*;
+    encoder.fixed64(START_TIME_UNIX_NANO, start);
+    encoder.fixed64(TIME_UNIX_NANO, time);
+    value.encode(encoder, AS_DOUBLE, AS_INT);
+    exemplars(encoder, EXEMPLARS, point_exemplars);
+    attributes(encoder, ATTRIBUTES, point_attributes);
 }
 
-/// `Sum { data_points = 1, aggregation_temporality = 2, is_monotonic = 3 }`.
+/// `Sum` of `NumberDataPoint`s.
 fn encode_sum<T: Number>(encoder: &mut Encoder, sum: &Sum<T>) {
+    use field::sum::{AGGREGATION_TEMPORALITY, DATA_POINTS, IS_MONOTONIC};
     let start = nanos(sum.start_time());
     let time = nanos(sum.time());
     for point in sum.data_points() {
-        encoder.message(1, |e| {
+        encoder.message(DATA_POINTS, |e| {
             number_point(
                 e,
                 start,
@@ -106,97 +220,103 @@ fn encode_sum<T: Number>(encoder: &mut Encoder, sum: &Sum<T>) {
             )
         });
     }
-    encoder.uint64(2, temporality(sum.temporality()));
-    encoder.bool(3, sum.is_monotonic());
+    encoder.uint64(AGGREGATION_TEMPORALITY, temporality(sum.temporality()));
+    encoder.bool(IS_MONOTONIC, sum.is_monotonic());
 }
 
-/// `Histogram { data_points = 1, aggregation_temporality = 2 }` of
-/// `HistogramDataPoint { start = 2, time = 3, count = 4, sum = 5,
-/// bucket_counts = 6, explicit_bounds = 7, exemplars = 8, attributes = 9,
-/// min = 11, max = 12 }`.
+/// `Histogram` of `HistogramDataPoint`s.
 fn encode_histogram<T: Number>(encoder: &mut Encoder, histogram: &Histogram<T>) {
+    use field::histogram::{AGGREGATION_TEMPORALITY, DATA_POINTS};
+    use field::histogram_data_point::*;
     let start = nanos(histogram.start_time());
     let time = nanos(histogram.time());
     for point in histogram.data_points() {
-        encoder.message(1, |e| {
-            e.fixed64(2, start);
-            e.fixed64(3, time);
-            e.fixed64(4, point.count());
-            e.double_always(5, point.sum().as_f64());
-            e.packed_fixed64(6, point.bucket_counts());
-            e.packed_double(7, point.bounds());
-            exemplars(e, 8, point.exemplars());
-            attributes(e, 9, point.attributes());
+        encoder.message(DATA_POINTS, |e| {
+            e.fixed64(START_TIME_UNIX_NANO, start);
+            e.fixed64(TIME_UNIX_NANO, time);
+            e.fixed64(COUNT, point.count());
+            e.double_always(SUM, point.sum().as_f64());
+            e.packed_fixed64(BUCKET_COUNTS, point.bucket_counts());
+            e.packed_double(EXPLICIT_BOUNDS, point.bounds());
+            exemplars(e, EXEMPLARS, point.exemplars());
+            attributes(e, ATTRIBUTES, point.attributes());
             if let Some(min) = point.min() {
-                e.double_always(11, min.as_f64());
+                e.double_always(MIN, min.as_f64());
             }
             if let Some(max) = point.max() {
-                e.double_always(12, max.as_f64());
+                e.double_always(MAX, max.as_f64());
             }
         });
     }
-    encoder.uint64(2, temporality(histogram.temporality()));
+    encoder.uint64(
+        AGGREGATION_TEMPORALITY,
+        temporality(histogram.temporality()),
+    );
 }
 
-/// `ExponentialHistogram { data_points = 1, aggregation_temporality = 2 }`
-/// of `ExponentialHistogramDataPoint { attributes = 1, start = 2, time = 3,
-/// count = 4, sum = 5, scale = 6, zero_count = 7, positive = 8,
-/// negative = 9, exemplars = 11, min = 12, max = 13, zero_threshold = 14 }`.
+/// `ExponentialHistogram` of `ExponentialHistogramDataPoint`s.
 fn encode_exponential<T: Number>(encoder: &mut Encoder, histogram: &ExponentialHistogram<T>) {
+    use field::exponential_histogram_data_point::*;
+    use field::histogram::{AGGREGATION_TEMPORALITY, DATA_POINTS};
     let start = nanos(histogram.start_time());
     let time = nanos(histogram.time());
     for point in histogram.data_points() {
-        encoder.message(1, |e| {
-            attributes(e, 1, point.attributes());
-            e.fixed64(2, start);
-            e.fixed64(3, time);
-            e.fixed64(4, point.count() as u64);
-            e.double_always(5, point.sum().as_f64());
-            e.sint32(6, i32::from(point.scale()));
-            e.fixed64(7, point.zero_count());
-            for (field, bucket) in [(8, point.positive_bucket()), (9, point.negative_bucket())] {
-                // `Buckets { offset = 1 (sint32), bucket_counts = 2 }`
-                e.message(field, |b| {
-                    b.sint32(1, bucket.offset());
-                    b.packed_uint64(2, bucket.counts());
+        encoder.message(DATA_POINTS, |e| {
+            attributes(e, ATTRIBUTES, point.attributes());
+            e.fixed64(START_TIME_UNIX_NANO, start);
+            e.fixed64(TIME_UNIX_NANO, time);
+            e.fixed64(COUNT, point.count() as u64);
+            e.double_always(SUM, point.sum().as_f64());
+            e.sint32(SCALE, i32::from(point.scale()));
+            e.fixed64(ZERO_COUNT, point.zero_count());
+            for (side, bucket) in [
+                (POSITIVE, point.positive_bucket()),
+                (NEGATIVE, point.negative_bucket()),
+            ] {
+                e.message(side, |b| {
+                    b.sint32(field::buckets::OFFSET, bucket.offset());
+                    b.packed_uint64(field::buckets::BUCKET_COUNTS, bucket.counts());
                 });
             }
-            exemplars(e, 11, point.exemplars());
+            exemplars(e, EXEMPLARS, point.exemplars());
             if let Some(min) = point.min() {
-                e.double_always(12, min.as_f64());
+                e.double_always(MIN, min.as_f64());
             }
             if let Some(max) = point.max() {
-                e.double_always(13, max.as_f64());
+                e.double_always(MAX, max.as_f64());
             }
-            e.double(14, point.zero_threshold());
+            e.double(ZERO_THRESHOLD, point.zero_threshold());
         });
     }
-    encoder.uint64(2, temporality(histogram.temporality()));
+    encoder.uint64(
+        AGGREGATION_TEMPORALITY,
+        temporality(histogram.temporality()),
+    );
 }
 
-/// `Exemplar { time = 2, value = 3 | 6, span_id = 4, trace_id = 5,
-/// filtered_attributes = 7 }` at `field`.
+/// Repeated `Exemplar` at `field`.
 fn exemplars<'a, T: Number + 'a>(
     encoder: &mut Encoder,
     field: u32,
     exemplars: impl Iterator<Item = &'a Exemplar<T>>,
 ) {
+    use self::field::exemplar::*;
     for exemplar in exemplars {
         encoder.message(field, |e| {
-            e.fixed64(2, nanos(exemplar.time()));
-            exemplar.value.encode(e, 3, 6);
-            e.bytes(4, exemplar.span_id());
-            e.bytes(5, exemplar.trace_id());
-            attributes(e, 7, exemplar.filtered_attributes());
+            e.fixed64(TIME_UNIX_NANO, nanos(exemplar.time()));
+            exemplar.value.encode(e, AS_DOUBLE, AS_INT);
+            e.bytes(SPAN_ID, exemplar.span_id());
+            e.bytes(TRACE_ID, exemplar.trace_id());
+            attributes(e, FILTERED_ATTRIBUTES, exemplar.filtered_attributes());
         });
     }
 }
 
-/// `AggregationTemporality`: DELTA = 1, CUMULATIVE = 2.
+/// The `AggregationTemporality` value.
 fn temporality(temporality: Temporality) -> u64 {
     match temporality {
-        Temporality::Delta => 1,
-        _ => 2,
+        Temporality::Delta => AGGREGATION_TEMPORALITY_DELTA,
+        _ => AGGREGATION_TEMPORALITY_CUMULATIVE,
     }
 }
 
@@ -204,15 +324,15 @@ fn temporality(temporality: Temporality) -> u64 {
 /// `as_double` and `as_int` (`sfixed64`).
 trait Number: Copy {
     fn as_f64(self) -> f64;
-    fn encode(self, encoder: &mut Encoder, double_field: u32, int_field: u32);
+    fn encode(self, encoder: &mut Encoder, as_double: u32, as_int: u32);
 }
 
 impl Number for f64 {
     fn as_f64(self) -> f64 {
         self
     }
-    fn encode(self, encoder: &mut Encoder, double_field: u32, _: u32) {
-        encoder.double_always(double_field, self);
+    fn encode(self, encoder: &mut Encoder, as_double: u32, _: u32) {
+        encoder.double_always(as_double, self);
     }
 }
 
@@ -220,8 +340,8 @@ impl Number for i64 {
     fn as_f64(self) -> f64 {
         self as f64
     }
-    fn encode(self, encoder: &mut Encoder, _: u32, int_field: u32) {
-        encoder.fixed64_always(int_field, self as u64);
+    fn encode(self, encoder: &mut Encoder, _: u32, as_int: u32) {
+        encoder.sfixed64_always(as_int, self);
     }
 }
 
@@ -229,10 +349,9 @@ impl Number for u64 {
     fn as_f64(self) -> f64 {
         self as f64
     }
-    fn encode(self, encoder: &mut Encoder, _: u32, int_field: u32) {
+    fn encode(self, encoder: &mut Encoder, _: u32, as_int: u32) {
         // `as_int` is signed; a count past i64::MAX saturates rather than wraps.
-        let value = i64::try_from(self).unwrap_or(i64::MAX);
-        encoder.fixed64_always(int_field, value as u64);
+        encoder.sfixed64_always(as_int, i64::try_from(self).unwrap_or(i64::MAX));
     }
 }
 
@@ -247,7 +366,7 @@ mod tests {
     use prost::Message as _;
 
     use super::*;
-    use crate::metrics::pipeline::SharedReader;
+    use crate::metrics::pipeline::ManualReaderHandle;
     use crate::otel::otlp::encode_resource;
 
     /// What the encoder writes decodes to exactly what the reference
@@ -256,7 +375,7 @@ mod tests {
         let reader = ManualReader::builder()
             .with_temporality(temporality)
             .build();
-        let reader = SharedReader(std::sync::Arc::new(reader));
+        let reader = ManualReaderHandle(std::sync::Arc::new(reader));
         let resource = Resource::builder_empty()
             .with_service_name("orders")
             .with_attributes([

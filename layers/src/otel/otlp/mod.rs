@@ -9,12 +9,14 @@
 //! `docs/design/otlp-export.md` for the measurement.
 //!
 //! # Layout
-//! - `proto`: [`Encoder`], protobuf's wire format into one reused buffer.
+//! - `proto`: [`Encoder`], protobuf's wire format (prost's encoding
+//!   helpers) into one reused buffer. Each message module names its field
+//!   numbers after the `.proto` files (`field::span::TRACE_ID`).
 //! - `common`: attributes, values, resource and scope.
 //! - `metrics` (feature `metrics`): `ExportMetricsServiceRequest`.
 //! - `spans` (feature `trace`): `ExportTraceServiceRequest`.
 //! - `sender`: [`OtlpSender`], one kept-alive connection per signal.
-//! - `response`: the `partial_success` of a collector's answer.
+//! - `response`: the `partial_success` of a collector's answer (prost).
 //! - `export`: [`OtlpExport`], a signal's sender, encoded resource and
 //!   reused body buffer.
 
@@ -22,6 +24,8 @@ mod common;
 mod export;
 #[cfg(feature = "metrics")]
 mod metrics;
+// Each signal uses its own share of the field kinds.
+#[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 mod proto;
 mod response;
 mod sender;
@@ -33,7 +37,6 @@ pub(crate) use export::OtlpExport;
 #[cfg(feature = "metrics")]
 pub(crate) use metrics::encode_metrics;
 pub(crate) use proto::Encoder;
-pub(crate) use response::PartialSuccess;
 pub(crate) use sender::OtlpSender;
 #[cfg(feature = "trace")]
 pub(crate) use spans::encode_spans;

@@ -1,9 +1,30 @@
 //! What a collector's `200` says: the `partial_success` of an
 //! `Export{Metrics,Trace}ServiceResponse`, the only field OTLP defines.
 //!
-//! Decoded by hand because it is two scalar fields inside one message:
-//! pulling a protobuf runtime and every OTLP message type into each function
-//! binary to read them would cost more than the rest of the export.
+//! Both responses have the same shape, so one pair of prost messages reads
+//! either; the generated OTLP types would bring every OTLP message into
+//! each function binary to read two fields.
+
+use prost::Message;
+
+/// `ExportMetricsServiceResponse` or `ExportTraceServiceResponse`.
+#[derive(Clone, PartialEq, Message)]
+struct ExportServiceResponse {
+    #[prost(message, optional, tag = "1")]
+    partial_success: Option<ExportPartialSuccess>,
+}
+
+/// `ExportMetricsPartialSuccess` or `ExportTracePartialSuccess`.
+#[derive(Clone, PartialEq, Message)]
+struct ExportPartialSuccess {
+    /// `rejected_data_points` or `rejected_spans`.
+    #[prost(int64, tag = "1")]
+    rejected: i64,
+    /// `error_message`, read as bytes so that a collector's invalid UTF-8
+    /// is shown (lossily) rather than failing the whole answer.
+    #[prost(bytes = "vec", tag = "2")]
+    error_message: Vec<u8>,
+}
 
 /// Items the collector accepted the request with but refused, and why.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,74 +39,12 @@ pub(crate) struct PartialSuccess {
 /// `None` for an empty body, nothing rejected, or bytes that are not a
 /// response (a collector's odd answer is not a reason to fail the export).
 pub(crate) fn partial_success(body: &[u8]) -> Option<PartialSuccess> {
-    let mut response = Reader(body);
-    let mut found = None;
-    while let Some((field, value)) = response.field()? {
-        if let (1, Value::Bytes(partial)) = (field, value) {
-            let mut partial = Reader(partial);
-            let mut rejected = 0;
-            let mut message = String::new();
-            while let Some((field, value)) = partial.field()? {
-                match (field, value) {
-                    (1, Value::Varint(count)) => rejected = count,
-                    (2, Value::Bytes(text)) => message = String::from_utf8_lossy(text).into(),
-                    _ => {}
-                }
-            }
-            found = Some(PartialSuccess { rejected, message });
-        }
-    }
-    found.filter(|partial| partial.rejected > 0)
-}
-
-enum Value<'a> {
-    Varint(u64),
-    Bytes(&'a [u8]),
-    Fixed,
-}
-
-/// Fields of one protobuf message, in order.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    /// The next field: `Some(None)` at the end, `None` if malformed.
-    #[allow(clippy::option_option)]
-    fn field(&mut self) -> Option<Option<(u64, Value<'a>)>> {
-        if self.0.is_empty() {
-            return Some(None);
-        }
-        let key = self.varint()?;
-        let value = match key & 7 {
-            0 => Value::Varint(self.varint()?),
-            1 => self.skip(8)?,
-            2 => {
-                let len = usize::try_from(self.varint()?).ok()?;
-                let (bytes, rest) = self.0.split_at_checked(len)?;
-                self.0 = rest;
-                Value::Bytes(bytes)
-            }
-            5 => self.skip(4)?,
-            _ => return None,
-        };
-        Some(Some((key >> 3, value)))
-    }
-
-    fn skip(&mut self, len: usize) -> Option<Value<'a>> {
-        self.0 = self.0.get(len..)?;
-        Some(Value::Fixed)
-    }
-
-    fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for (at, &byte) in self.0.iter().enumerate().take(10) {
-            value |= u64::from(byte & 0x7f) << (7 * at);
-            if byte & 0x80 == 0 {
-                self.0 = &self.0[at + 1..];
-                return Some(value);
-            }
-        }
-        None
-    }
+    let partial = ExportServiceResponse::decode(body).ok()?.partial_success?;
+    let rejected = u64::try_from(partial.rejected).ok().filter(|&n| n > 0)?;
+    Some(PartialSuccess {
+        rejected,
+        message: String::from_utf8_lossy(&partial.error_message).into_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,72 @@ use opentelemetry_sdk::Resource;
 use super::common::{attributes, nanos, scope};
 use super::proto::Encoder;
 
+/// Field numbers of `opentelemetry/proto/trace/v1/trace.proto` and
+/// `collector/trace/v1/trace_service.proto`: a module per message, a
+/// constant per field, named as there.
+mod field {
+    /// `ExportTraceServiceRequest`.
+    pub(super) mod export_trace_service_request {
+        pub(crate) const RESOURCE_SPANS: u32 = 1;
+    }
+    /// `ResourceSpans`.
+    pub(super) mod resource_spans {
+        pub(crate) const RESOURCE: u32 = 1;
+        pub(crate) const SCOPE_SPANS: u32 = 2;
+        pub(crate) const SCHEMA_URL: u32 = 3;
+    }
+    /// `ScopeSpans`.
+    pub(super) mod scope_spans {
+        pub(crate) const SCOPE: u32 = 1;
+        pub(crate) const SPANS: u32 = 2;
+        pub(crate) const SCHEMA_URL: u32 = 3;
+    }
+    /// `Span`.
+    pub(super) mod span {
+        pub(crate) const TRACE_ID: u32 = 1;
+        pub(crate) const SPAN_ID: u32 = 2;
+        pub(crate) const TRACE_STATE: u32 = 3;
+        pub(crate) const PARENT_SPAN_ID: u32 = 4;
+        pub(crate) const NAME: u32 = 5;
+        pub(crate) const KIND: u32 = 6;
+        pub(crate) const START_TIME_UNIX_NANO: u32 = 7;
+        pub(crate) const END_TIME_UNIX_NANO: u32 = 8;
+        pub(crate) const ATTRIBUTES: u32 = 9;
+        pub(crate) const DROPPED_ATTRIBUTES_COUNT: u32 = 10;
+        pub(crate) const EVENTS: u32 = 11;
+        pub(crate) const DROPPED_EVENTS_COUNT: u32 = 12;
+        pub(crate) const LINKS: u32 = 13;
+        pub(crate) const DROPPED_LINKS_COUNT: u32 = 14;
+        pub(crate) const STATUS: u32 = 15;
+        pub(crate) const FLAGS: u32 = 16;
+    }
+    /// `Span.Event`.
+    pub(super) mod event {
+        pub(crate) const TIME_UNIX_NANO: u32 = 1;
+        pub(crate) const NAME: u32 = 2;
+        pub(crate) const ATTRIBUTES: u32 = 3;
+        pub(crate) const DROPPED_ATTRIBUTES_COUNT: u32 = 4;
+    }
+    /// `Span.Link`.
+    pub(super) mod link {
+        pub(crate) const TRACE_ID: u32 = 1;
+        pub(crate) const SPAN_ID: u32 = 2;
+        pub(crate) const TRACE_STATE: u32 = 3;
+        pub(crate) const ATTRIBUTES: u32 = 4;
+        pub(crate) const DROPPED_ATTRIBUTES_COUNT: u32 = 5;
+        pub(crate) const FLAGS: u32 = 6;
+    }
+    /// `Status`.
+    pub(super) mod status {
+        pub(crate) const MESSAGE: u32 = 2;
+        pub(crate) const CODE: u32 = 3;
+    }
+}
+
+/// `Status.StatusCode` values (`UNSET` is 0, omitted).
+const STATUS_CODE_OK: u64 = 1;
+const STATUS_CODE_ERROR: u64 = 2;
+
 /// `SpanFlags`: the context says whether the parent is remote, and it is.
 const CONTEXT_HAS_IS_REMOTE: u32 = 0x100;
 const CONTEXT_IS_REMOTE: u32 = 0x200;
@@ -22,8 +88,10 @@ pub(crate) fn encode_spans(
     resource: &Resource,
     encoded_resource: &[u8],
 ) {
-    encoder.message(1, |resource_spans| {
-        resource_spans.encoded_message(1, encoded_resource);
+    use field::resource_spans::{RESOURCE, SCHEMA_URL, SCOPE_SPANS};
+    let request = field::export_trace_service_request::RESOURCE_SPANS;
+    encoder.message(request, |resource_spans| {
+        resource_spans.encoded_message(RESOURCE, encoded_resource);
         // A flush holds a handful of spans from one or two scopes: a scan
         // per scope beats hashing scopes.
         let mut scopes: Vec<&InstrumentationScope> = Vec::new();
@@ -33,71 +101,71 @@ pub(crate) fn encode_spans(
             }
         }
         for current in scopes {
-            // `ScopeSpans { scope = 1, spans = 2, schema_url = 3 }`
-            resource_spans.message(2, |scope_spans| {
-                scope_spans.message(1, |e| scope(e, current));
+            resource_spans.message(SCOPE_SPANS, |scope_spans| {
+                use field::scope_spans::{SCHEMA_URL, SCOPE, SPANS};
+                scope_spans.message(SCOPE, |e| scope(e, current));
                 for span in spans.iter().filter(|s| s.instrumentation_scope == *current) {
-                    scope_spans.message(2, |e| encode_span(e, span));
+                    scope_spans.message(SPANS, |e| encode_span(e, span));
                 }
-                scope_spans.string(3, current.schema_url().unwrap_or_default());
+                scope_spans.string(SCHEMA_URL, current.schema_url().unwrap_or_default());
             });
         }
-        resource_spans.string(3, resource.schema_url().unwrap_or_default());
+        resource_spans.string(SCHEMA_URL, resource.schema_url().unwrap_or_default());
     });
 }
 
-/// `Span { trace_id = 1, span_id = 2, trace_state = 3, parent_span_id = 4,
-/// name = 5, kind = 6, start = 7, end = 8, attributes = 9,
-/// dropped_attributes_count = 10, events = 11, dropped_events_count = 12,
-/// links = 13, dropped_links_count = 14, status = 15, flags = 16 }`.
+/// `Span`.
 fn encode_span(encoder: &mut Encoder, span: &SpanData) {
+    use field::span::*;
     let context = &span.span_context;
-    encoder.bytes(1, &context.trace_id().to_bytes());
-    encoder.bytes(2, &context.span_id().to_bytes());
-    encoder.string(3, &context.trace_state().header());
+    encoder.bytes(TRACE_ID, &context.trace_id().to_bytes());
+    encoder.bytes(SPAN_ID, &context.span_id().to_bytes());
+    encoder.string(TRACE_STATE, &context.trace_state().header());
     if span.parent_span_id != SpanId::INVALID {
-        encoder.bytes(4, &span.parent_span_id.to_bytes());
+        encoder.bytes(PARENT_SPAN_ID, &span.parent_span_id.to_bytes());
     }
-    encoder.string(5, &span.name);
-    encoder.uint64(6, kind(&span.span_kind));
-    encoder.fixed64(7, nanos(span.start_time));
-    encoder.fixed64(8, nanos(span.end_time));
-    attributes(encoder, 9, &span.attributes);
-    encoder.uint64(10, u64::from(span.dropped_attributes_count));
+    encoder.string(NAME, &span.name);
+    encoder.uint64(KIND, kind(&span.span_kind));
+    encoder.fixed64(START_TIME_UNIX_NANO, nanos(span.start_time));
+    encoder.fixed64(END_TIME_UNIX_NANO, nanos(span.end_time));
+    attributes(encoder, ATTRIBUTES, &span.attributes);
+    let dropped_attributes = u64::from(span.dropped_attributes_count);
+    encoder.uint64(DROPPED_ATTRIBUTES_COUNT, dropped_attributes);
     for event in &span.events.events {
-        // `Event { time = 1, name = 2, attributes = 3, dropped = 4 }`
-        encoder.message(11, |e| {
-            e.fixed64(1, nanos(event.timestamp));
-            e.string(2, &event.name);
-            attributes(e, 3, &event.attributes);
-            e.uint64(4, u64::from(event.dropped_attributes_count));
+        encoder.message(EVENTS, |e| {
+            e.fixed64(field::event::TIME_UNIX_NANO, nanos(event.timestamp));
+            e.string(field::event::NAME, &event.name);
+            attributes(e, field::event::ATTRIBUTES, &event.attributes);
+            let dropped = u64::from(event.dropped_attributes_count);
+            e.uint64(field::event::DROPPED_ATTRIBUTES_COUNT, dropped);
         });
     }
-    encoder.uint64(12, u64::from(span.events.dropped_count));
+    encoder.uint64(DROPPED_EVENTS_COUNT, u64::from(span.events.dropped_count));
     for link in &span.links.links {
-        // `Link { trace_id = 1, span_id = 2, trace_state = 3,
-        // attributes = 4, dropped = 5, flags = 6 }`
-        encoder.message(13, |e| {
+        encoder.message(LINKS, |e| {
             let linked = &link.span_context;
-            e.bytes(1, &linked.trace_id().to_bytes());
-            e.bytes(2, &linked.span_id().to_bytes());
-            e.string(3, &linked.trace_state().header());
-            attributes(e, 4, &link.attributes);
-            e.uint64(5, u64::from(link.dropped_attributes_count));
-            e.fixed32(6, flags(linked, linked.is_remote()));
+            e.bytes(field::link::TRACE_ID, &linked.trace_id().to_bytes());
+            e.bytes(field::link::SPAN_ID, &linked.span_id().to_bytes());
+            e.string(field::link::TRACE_STATE, &linked.trace_state().header());
+            attributes(e, field::link::ATTRIBUTES, &link.attributes);
+            let dropped = u64::from(link.dropped_attributes_count);
+            e.uint64(field::link::DROPPED_ATTRIBUTES_COUNT, dropped);
+            e.fixed32(field::link::FLAGS, flags(linked, linked.is_remote()));
         });
     }
-    encoder.uint64(14, u64::from(span.links.dropped_count));
-    // `Status { message = 2, code = 3 }`: UNSET 0, OK 1, ERROR 2.
-    encoder.message(15, |e| match &span.status {
-        Status::Error { description } => {
-            e.string(2, description);
-            e.uint64(3, 2);
+    encoder.uint64(DROPPED_LINKS_COUNT, u64::from(span.links.dropped_count));
+    encoder.message(STATUS, |e| {
+        use field::status::{CODE, MESSAGE};
+        match &span.status {
+            Status::Error { description } => {
+                e.string(MESSAGE, description);
+                e.uint64(CODE, STATUS_CODE_ERROR);
+            }
+            Status::Ok => e.uint64(CODE, STATUS_CODE_OK),
+            Status::Unset => {}
         }
-        Status::Ok => e.uint64(3, 1),
-        Status::Unset => {}
     });
-    encoder.fixed32(16, flags(context, span.parent_span_is_remote));
+    encoder.fixed32(FLAGS, flags(context, span.parent_span_is_remote));
 }
 
 /// The trace flags in the low byte, plus whether the parent is remote.

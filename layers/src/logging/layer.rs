@@ -8,11 +8,11 @@ use tower_layer::Layer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
-use super::line::LineLayer;
+use super::line::{LineLayer, LogFormat};
 use super::service::Logging;
 use super::INVOCATION_TARGET;
-use crate::settings;
 use crate::subscriber::SubscriberLayer;
+use crate::variables;
 use crate::LifecycleLayer;
 
 /// Lambda's level variable (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`).
@@ -23,15 +23,6 @@ pub const AWS_FORMAT_VAR: &str = "AWS_LAMBDA_LOG_FORMAT";
 pub const FORMAT_VAR: &str = "LIGHT_RUNTIME_LOG_FORMAT";
 /// `true` logs each invocation's payload at `debug` level.
 pub const PAYLOADS_VAR: &str = "LIGHT_RUNTIME_LOG_PAYLOADS";
-
-/// How lines are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    /// One JSON object per line.
-    Json,
-    /// `timestamp LEVEL requestId functionName target: message key=value`.
-    Text,
-}
 
 /// Sets up logging; see the [module docs](super).
 ///
@@ -98,22 +89,22 @@ impl LoggingLayer {
     pub fn from_environment(env: &Environment) -> Self {
         let level = if env.contains(AWS_LEVEL_VAR) {
             let choices = ["trace", "debug", "info", "warn", "error", "fatal"];
-            match settings::choice(env, AWS_LEVEL_VAR, &choices, "info") {
+            match variables::choice(env, AWS_LEVEL_VAR, &choices, "info") {
                 "fatal" => "error".to_owned(),
                 chosen => chosen.to_owned(),
             }
         } else {
             env.get("RUST_LOG").unwrap_or_else(|| "info".into())
         };
-        let aws_format = settings::choice(env, AWS_FORMAT_VAR, &["json", "text"], "text");
-        let format = match settings::choice(env, FORMAT_VAR, &["json", "text"], aws_format) {
+        let aws_format = variables::choice(env, AWS_FORMAT_VAR, &["json", "text"], "text");
+        let format = match variables::choice(env, FORMAT_VAR, &["json", "text"], aws_format) {
             "json" => LogFormat::Json,
             _ => LogFormat::Text,
         };
         Self::new()
             .with_level(level)
             .with_format(format)
-            .log_payloads(settings::flag(env, PAYLOADS_VAR, false))
+            .log_payloads(variables::flag(env, PAYLOADS_VAR, false))
     }
 
     fn settings_mut(&mut self) -> &mut Settings {
@@ -168,7 +159,7 @@ impl LoggingLayer {
     pub fn line_layer(&self, function: &FunctionInfo) -> SubscriberLayer {
         let settings = &self.settings;
         let filter = EnvFilter::try_new(&settings.level).unwrap_or_else(|error| {
-            settings::warn_invalid(
+            variables::warn_invalid(
                 "the log level",
                 &settings.level,
                 &format!("a level or RUST_LOG directives ({error})"),

@@ -1,6 +1,7 @@
-//! Reading layer settings from the [`Environment`]: an invalid value is
-//! never fatal; it gives one clear warning naming the variable and the
-//! default used instead.
+//! Reading a variable's value from the [`Environment`]: a flag, a
+//! duration, one of a few choices. An invalid value is never fatal; it
+//! gives one clear warning naming the variable and the default used
+//! instead.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -73,7 +74,7 @@ pub(crate) fn choice(
 /// process: the metrics and tracing layers each read the same `OTEL_*`
 /// variables, and one bad value is one warning.
 ///
-/// Written with `eprintln!` as well as `tracing::warn!`: settings are read
+/// Written with `eprintln!` as well as `tracing::warn!`: variables are read
 /// before the logging subscriber exists, and the warning must not be lost.
 pub(crate) fn warn_invalid(name: &str, value: &str, expected: &str, default: &str) {
     static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());

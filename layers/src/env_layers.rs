@@ -85,7 +85,7 @@ impl EnvLayers {
                 "preload" => "logging, metrics, tracing or timeout (preload needs initialisers registered in code)",
                 _ => "logging, metrics, tracing, timeout or all",
             };
-            crate::settings::warn_invalid(LAYERS_VAR, &name, expected, "the name skipped");
+            crate::variables::warn_invalid(LAYERS_VAR, &name, expected, "the name skipped");
         }
         layers
     }

@@ -1,12 +1,13 @@
-//! [`OtelConfig`]: the standard `OTEL_*` variables.
+//! [`OtelVariables`]: what the standard `OTEL_*` variables say.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
+use percent_encoding::percent_decode_str;
 use runtime_engine::Environment;
 
-use crate::settings;
+use crate::variables;
 
 /// The default OTLP/HTTP endpoint of the specification.
 const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
@@ -24,7 +25,7 @@ pub(crate) enum ExporterKind {
 
 /// What the `OTEL_*` variables say.
 #[derive(Clone, Debug)]
-pub(crate) struct OtelConfig {
+pub(crate) struct OtelVariables {
     /// `OTEL_EXPORTER_OTLP_ENDPOINT`, if set and valid.
     pub(crate) endpoint: Option<String>,
     /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, used as is.
@@ -51,7 +52,7 @@ pub(crate) struct OtelConfig {
     pub(crate) sampler_ratio: f64,
 }
 
-impl OtelConfig {
+impl OtelVariables {
     /// Reads the variables; see `docs/layers.md` for each.
     pub(crate) fn from_environment(env: &Environment) -> Self {
         let endpoint = valid_endpoint(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
@@ -69,7 +70,7 @@ impl OtelConfig {
         } else {
             "none"
         };
-        let kind = |name: &str, default: &'static str| match settings::choice(
+        let kind = |name: &str, default: &'static str| match variables::choice(
             env, name, &exporters, default,
         ) {
             "otlp" => ExporterKind::Otlp,
@@ -84,7 +85,7 @@ impl OtelConfig {
             "always_off",
             "traceidratio",
         ];
-        let sampler = settings::choice(
+        let sampler = variables::choice(
             env,
             "OTEL_TRACES_SAMPLER",
             &samplers,
@@ -95,7 +96,7 @@ impl OtelConfig {
             Some(arg) => match arg.trim().parse::<f64>() {
                 Ok(ratio) if (0.0..=1.0).contains(&ratio) => ratio,
                 _ => {
-                    settings::warn_invalid(
+                    variables::warn_invalid(
                         "OTEL_TRACES_SAMPLER_ARG",
                         &arg,
                         "a ratio from 0 to 1",
@@ -112,21 +113,21 @@ impl OtelConfig {
             "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         ] {
-            settings::choice(env, name, &["http/protobuf"], "http/protobuf");
+            variables::choice(env, name, &["http/protobuf"], "http/protobuf");
         }
         for name in [
             "OTEL_EXPORTER_OTLP_COMPRESSION",
             "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
             "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
         ] {
-            settings::choice(env, name, &["none"], "none");
+            variables::choice(env, name, &["none"], "none");
         }
         let temporality = ["delta", "cumulative"];
-        OtelConfig {
+        OtelVariables {
             endpoint,
             metrics_endpoint,
             traces_endpoint,
-            timeout: settings::millis(env, "OTEL_EXPORTER_OTLP_TIMEOUT", Duration::from_secs(10)),
+            timeout: variables::millis(env, "OTEL_EXPORTER_OTLP_TIMEOUT", Duration::from_secs(10)),
             headers: pairs(env, "OTEL_EXPORTER_OTLP_HEADERS")
                 .into_iter()
                 .collect(),
@@ -137,7 +138,7 @@ impl OtelConfig {
                 .collect(),
             metrics_exporter: kind("OTEL_METRICS_EXPORTER", metrics_default),
             traces_exporter: kind("OTEL_TRACES_EXPORTER", traces_default),
-            cumulative: settings::choice(
+            cumulative: variables::choice(
                 env,
                 "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
                 &temporality,
@@ -178,7 +179,7 @@ fn valid_endpoint(env: &Environment, name: &str) -> Option<String> {
         }
         _ => {
             let default = format!("{DEFAULT_ENDPOINT} (the specification's default)");
-            settings::warn_invalid(name, &value, "an http:// or https:// URL", &default);
+            variables::warn_invalid(name, &value, "an http:// or https:// URL", &default);
             None
         }
     }
@@ -193,31 +194,13 @@ fn pairs(env: &Environment, name: &str) -> Vec<(String, String)> {
     for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         match entry.split_once('=') {
             Some((key, val)) if !key.trim().is_empty() => {
-                out.push((key.trim().to_owned(), percent_decode(val.trim())))
+                let value = percent_decode_str(val.trim()).decode_utf8_lossy();
+                out.push((key.trim().to_owned(), value.into_owned()))
             }
-            _ => settings::warn_invalid(name, entry, "key=value entries", "the entry skipped"),
+            _ => variables::warn_invalid(name, entry, "key=value entries", "the entry skipped"),
         }
     }
     out
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -234,7 +217,7 @@ mod tests {
             ("OTEL_METRICS_EXPORTER", "prometheus"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ]);
-        let config = OtelConfig::from_environment(&env);
+        let config = OtelVariables::from_environment(&env);
         assert_eq!(config.metrics_url(), "http://127.0.0.1:4318/v1/metrics");
         assert_eq!(config.traces_url(), "http://127.0.0.1:4318/v1/traces");
         assert_eq!(config.timeout, Duration::from_secs(10));
@@ -248,7 +231,8 @@ mod tests {
 
     #[test]
     fn without_an_endpoint_metrics_go_to_stdout_and_traces_nowhere() {
-        let config = OtelConfig::from_environment(&Environment::from_vars::<_, String, String>([]));
+        let config =
+            OtelVariables::from_environment(&Environment::from_vars::<_, String, String>([]));
         assert_eq!(config.metrics_exporter, ExporterKind::Console);
         assert_eq!(config.traces_exporter, ExporterKind::None);
     }
