@@ -19,7 +19,7 @@ use runtime_engine::{
     BoxError, CancellationToken, Error, FunctionInfo, Invocation, InvocationError, Lifecycle,
     Outcome, Platform,
 };
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use crate::pull_client::{PostStatus, RetryPolicy};
 use crate::Environment;
@@ -180,12 +180,7 @@ where
         if single {
             trace_variable_set = set_trace_variable(context.trace_header(), trace_variable_set);
         }
-        let ready = service.ready().await.map_err(Into::<BoxError>::into);
-        let outcome = match ready {
-            Ok(ready) => ready.call(invocation).await.map_err(Into::<BoxError>::into),
-            Err(error) => Err(error),
-        }
-        .unwrap_or_else(|error| Outcome::Error(InvocationError::from_boxed(error)));
+        let outcome = runtime_engine::pipeline::answer(&mut service, invocation).await;
         let request_id = context.request_id();
         match &outcome {
             Outcome::Response(response) => {

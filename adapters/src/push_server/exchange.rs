@@ -5,7 +5,7 @@ use http::{header, HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use runtime_engine::{BoxError, Invocation, InvocationError, Outcome};
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 /// What every push route answers with.
 pub(crate) type Reply = http::Response<Full<Bytes>>;
@@ -50,16 +50,13 @@ pub(crate) async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes,
 }
 
 /// Runs `invocation` through the pipeline; a failing service still yields
-/// exactly one outcome.
-pub(crate) async fn call_pipeline<S>(service: S, invocation: Invocation) -> Outcome
+/// exactly one outcome ([`runtime_engine::pipeline::answer`]).
+pub(crate) async fn call_pipeline<S>(mut service: S, invocation: Invocation) -> Outcome
 where
     S: Service<Invocation, Response = Outcome>,
     S::Error: Into<BoxError>,
 {
-    match service.oneshot(invocation).await {
-        Ok(outcome) => outcome,
-        Err(error) => Outcome::Error(InvocationError::from_boxed(error.into())),
-    }
+    runtime_engine::pipeline::answer(&mut service, invocation).await
 }
 
 /// An error as `{"errorType","errorMessage","requestId"}` JSON with `status`.

@@ -30,7 +30,7 @@ use runtime_engine::{
     BoxError, CancellationToken, Error, FunctionInfo, Invocation, InvocationError, Lifecycle,
     Outcome, Platform,
 };
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use crate::pull_client::PostStatus;
 use crate::request_facts::FunctionFacts;
@@ -142,11 +142,7 @@ where
             }
         };
         let context = invocation.context.clone();
-        let outcome = match service.ready().await.map_err(Into::<BoxError>::into) {
-            Ok(ready) => ready.call(invocation).await.map_err(Into::<BoxError>::into),
-            Err(error) => Err(error),
-        }
-        .unwrap_or_else(|error| Outcome::Error(InvocationError::from_boxed(error)));
+        let outcome = runtime_engine::pipeline::answer(&mut service, invocation).await;
         let status = match &outcome {
             Outcome::Response(response) => {
                 api.respond(response.content_type(), response.body())
