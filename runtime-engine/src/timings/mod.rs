@@ -17,14 +17,16 @@ use std::time::Duration;
 
 use crate::phase::Phase;
 
+/// The runs of one phase, or of one hook in one phase: how many, how long
+/// in all, the longest.
 #[derive(Default, Debug)]
-struct Stat {
+struct RunStats {
     count: AtomicU64,
     total_ns: AtomicU64,
     max_ns: AtomicU64,
 }
 
-impl Stat {
+impl RunStats {
     #[inline]
     fn record(&self, ns: u64) {
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -36,8 +38,8 @@ impl Stat {
         }
     }
 
-    fn read(&self) -> Reading {
-        Reading {
+    fn read(&self) -> RunTotals {
+        RunTotals {
             count: self.count.load(Ordering::Relaxed),
             total_ns: self.total_ns.load(Ordering::Relaxed),
             max_ns: self.max_ns.load(Ordering::Relaxed),
@@ -45,15 +47,15 @@ impl Stat {
     }
 }
 
-/// A snapshot of one [`Stat`].
+/// A snapshot of one [`RunStats`].
 #[derive(Clone, Copy, Default)]
-struct Reading {
+struct RunTotals {
     count: u64,
     total_ns: u64,
     max_ns: u64,
 }
 
-impl Reading {
+impl RunTotals {
     fn total(self) -> Duration {
         Duration::from_nanos(self.total_ns)
     }
@@ -63,7 +65,8 @@ impl Reading {
     }
 }
 
-type PhaseStats = [Stat; 9];
+/// One [`RunStats`] per phase, indexed by [`Phase::index`].
+type PhaseStats = [RunStats; 9];
 
 /// The live recorder behind [`Lifecycle::timings`](crate::Lifecycle::timings).
 #[derive(Debug)]
@@ -72,7 +75,7 @@ pub(crate) struct Timings {
     hooks: Vec<(String, PhaseStats)>,
     /// Named steps inside a phase that are not hooks: preload initialisers,
     /// plugin loads. Rare, so a lock is fine.
-    steps: Mutex<Vec<(Phase, String, Stat)>>,
+    steps: Mutex<Vec<(Phase, String, RunStats)>>,
 }
 
 impl Timings {
@@ -107,7 +110,7 @@ impl Timings {
         match steps.iter().find(|(p, n, _)| *p == phase && n == name) {
             Some((_, _, stat)) => stat.record(ns),
             None => {
-                let stat = Stat::default();
+                let stat = RunStats::default();
                 stat.record(ns);
                 steps.push((phase, name.to_owned(), stat));
             }

@@ -25,17 +25,24 @@
 //! with no timer and no allocation. Only a pending future moves the rest of
 //! the run into a boxed future under the budget's deadline.
 
-use std::fmt;
+mod hook_call;
+mod phase_clock;
+mod rules;
+
+pub(crate) use hook_call::{HookCall, HookFailure};
+
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use crate::budget::Budgets;
 use crate::clock;
-use crate::error::BoxError;
 use crate::hook::{Hook, HookFuture};
 use crate::panic;
 use crate::phase::Phase;
 use crate::timings::Timings;
+use hook_call::HookResult;
+use phase_clock::PhaseClock;
+use rules::{budget, runs_in_registration_order, skipped_when_empty, stops_at_first_failure};
 
 /// The hooks of a lifecycle and what the runner needs to run them.
 #[derive(Debug)]
@@ -91,48 +98,6 @@ impl PhaseRunner {
             failure: None,
             stopped_at: None,
         }
-    }
-}
-
-/// What calling one hook's phase method gave.
-#[derive(Debug)]
-pub(crate) enum HookCall<'a> {
-    /// The hook's work for the phase; nearly always already complete.
-    Work(HookFuture<'a>),
-    /// A `BeforeInvoke` hook answered in place of the handler (the caller
-    /// keeps the answer): no hook after it runs.
-    Answered,
-}
-
-impl<'a> From<HookFuture<'a>> for HookCall<'a> {
-    fn from(future: HookFuture<'a>) -> Self {
-        HookCall::Work(future)
-    }
-}
-
-/// A synchronous phase method's result.
-impl From<Result<(), BoxError>> for HookCall<'_> {
-    fn from(result: Result<(), BoxError>) -> Self {
-        HookCall::Work(HookFuture::ready(result))
-    }
-}
-
-/// A hook's failure in a phase, naming both.
-#[derive(Debug)]
-pub(crate) struct HookFailure {
-    phase: Phase,
-    hook: String,
-    message: String,
-}
-
-impl fmt::Display for HookFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let HookFailure {
-            phase,
-            hook,
-            message,
-        } = self;
-        write!(f, "{phase} hook `{hook}` failed: {message}")
     }
 }
 
@@ -225,10 +190,9 @@ impl<'a> PhaseRun<'a> {
         self.finish()
     }
 
-    /// Starts the clock; false if the phase is skipped: a per-invocation
-    /// phase without hooks costs nothing, not even a clock read.
+    /// Starts the clock; false if the phase is skipped.
     fn start(&mut self) -> bool {
-        if self.phase.is_per_invocation() && !self.runner.has_hooks_for(self.phase) {
+        if skipped_when_empty(self.phase) && !self.runner.has_hooks_for(self.phase) {
             return false;
         }
         self.clock = PhaseClock::start(self.started.unwrap_or_else(clock::now));
@@ -374,84 +338,5 @@ impl PhaseEnd {
             None => Ok(()),
             Some(failure) => Err(failure),
         }
-    }
-}
-
-/// One hook's run, as the phase's rules see it.
-enum HookResult {
-    Done,
-    Answered,
-    Failed(String),
-}
-
-impl HookResult {
-    fn panicked(payload: &(dyn std::any::Any + Send)) -> Self {
-        HookResult::Failed(format!("panicked: {}", panic::describe(payload)))
-    }
-}
-
-impl From<Result<(), BoxError>> for HookResult {
-    fn from(result: Result<(), BoxError>) -> Self {
-        match result {
-            Ok(()) => HookResult::Done,
-            Err(error) => HookResult::Failed(error.to_string()),
-        }
-    }
-}
-
-/// The clock of a phase whose hooks run back to back: each hook's end is
-/// the next one's start, so one clock read per hook.
-#[derive(Debug, Default, Clone, Copy)]
-struct PhaseClock {
-    started: u64,
-    last: u64,
-}
-
-impl PhaseClock {
-    fn start(started: u64) -> Self {
-        PhaseClock {
-            started,
-            last: started,
-        }
-    }
-
-    /// Nanoseconds since the previous lap (or the start).
-    fn lap(&mut self) -> u64 {
-        let now = clock::now();
-        let elapsed = now.saturating_sub(self.last);
-        self.last = now;
-        elapsed
-    }
-
-    /// Nanoseconds from the start to the last lap: the sum of the laps.
-    fn elapsed(self) -> u64 {
-        self.last - self.started
-    }
-}
-
-/// Before the handler, registration order; after it, reverse.
-fn runs_in_registration_order(phase: Phase) -> bool {
-    matches!(
-        phase,
-        Phase::RuntimeStart | Phase::FunctionStart | Phase::BeforeInvoke
-    )
-}
-
-/// Before the handler, a failure means the function cannot go on (init) or
-/// the invocation cannot (`BeforeInvoke`); after it, the other hooks still
-/// have work to do.
-fn stops_at_first_failure(phase: Phase) -> bool {
-    runs_in_registration_order(phase)
-}
-
-/// All of a phase's hooks together must finish within this; the
-/// synchronous phases have none, as they never wait.
-fn budget(budgets: &Budgets, phase: Phase) -> Option<Duration> {
-    match phase {
-        Phase::FunctionStart => Some(budgets.function_start),
-        Phase::AfterResponse => Some(budgets.after_response),
-        Phase::Freeze => Some(budgets.freeze),
-        Phase::Close => Some(budgets.close),
-        _ => None,
     }
 }
