@@ -1,8 +1,10 @@
-//! [`Lifecycle`]: runs each phase's hooks in order, within budget, timed.
+//! [`Lifecycle`]: what adapters call at each phase, at the points their
+//! platform's contract maps to it.
 //!
-//! Adapters call it at the points their platform's contract maps to each
-//! phase; the per-invocation phases around the handler live in
-//! [`HookService`](crate::HookService).
+//! Each method hands its phase to the phase runner, which owns the order,
+//! budget, timing and failure rules; the per-invocation phases around the
+//! handler are run by [`HookService`](crate::HookService), through the same
+//! runner.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

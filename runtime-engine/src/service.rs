@@ -1,9 +1,10 @@
 //! [`HookService`]: `BeforeInvoke` → `Invoke` → `AfterInvoke` around a handler.
 //!
-//! It owns the invocation guarantees: the handler runs under the deadline
-//! minus the safety margin, the cancellation token fires at the margin, a
-//! panic is caught, and whatever happens the caller gets exactly one
-//! [`Outcome`] (the service never fails).
+//! It owns the invocation guarantees: the hooks run through the phase
+//! runner, the handler runs under the deadline minus the safety margin
+//! (`invoke.rs`), and whatever happens the caller gets exactly one
+//! [`Outcome`] (the service never fails). The handler's error is an
+//! [`InvocationError`], or converts into one.
 
 use std::convert::Infallible;
 use std::future::Future;
