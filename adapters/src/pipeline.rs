@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use runtime_engine::{BoxError, Invocation, InvocationError, Outcome, Pipeline};
+use runtime_engine::{BoxError, Invocation, Outcome, Pipeline};
 use tower::util::BoxCloneService;
-use tower::{Service, ServiceExt};
+use tower::ServiceExt;
 
 /// The whole pipeline (layers around the hooks around the handler) behind
 /// one type, so the `Adapter` contract is dyn-compatible
@@ -26,16 +26,13 @@ impl BoxPipeline {
         }
     }
 
-    /// Runs `invocation` through the pipeline and returns its outcome: the
-    /// one place where the pipeline's own failure (a layer refusing, not
-    /// ready) becomes an [`Outcome::Error`], so every invocation gets
+    /// Runs `invocation` through the pipeline and returns its outcome,
+    /// through the engine's [`answer`](runtime_engine::pipeline::answer):
+    /// the one place where the pipeline's own failure (a layer refusing,
+    /// not ready) becomes an [`Outcome::Error`], so every invocation gets
     /// exactly one answer.
     pub async fn answer(&mut self, invocation: Invocation) -> Outcome {
-        let outcome = match self.service.ready().await {
-            Ok(ready) => ready.call(invocation).await,
-            Err(error) => Err(error),
-        };
-        outcome.unwrap_or_else(|error| Outcome::Error(InvocationError::from_boxed(error)))
+        runtime_engine::pipeline::answer(&mut self.service, invocation).await
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
-use runtime_engine::{BoxError, Context, Invocation, InvocationError, Response};
+use runtime_engine::{Context, Invocation, InvocationError, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tower::Service;
@@ -28,8 +28,9 @@ pub trait Handler<M>: Sized {
         + Clone
         + Send
         + 'static;
-    /// The service's error.
-    type Error: Into<BoxError>;
+    /// The service's error: an [`InvocationError`], or anything that
+    /// converts into one (a `BoxError` does).
+    type Error: Into<InvocationError>;
     /// The service's future.
     type Future: Future<Output = Result<Response, Self::Error>> + Send + 'static;
 
@@ -54,8 +55,8 @@ where
     Err: Into<Error> + Send + 'static,
 {
     type Service = FnService<F, E>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
     fn into_service(self) -> Self::Service {
         FnService {
@@ -68,7 +69,7 @@ where
 impl<S> Handler<ServiceHandler> for S
 where
     S: Service<Invocation, Response = Response> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
+    S::Error: Into<InvocationError>,
     S::Future: Send + 'static,
 {
     type Service = S;
@@ -111,33 +112,33 @@ where
     Err: Into<Error> + Send + 'static,
 {
     type Response = Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
-    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), InvocationError>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
         let future = match event::decode::<E>(&invocation.payload) {
             Ok(event) => (self.function)(event, invocation.context),
-            Err(error) => return Box::pin(std::future::ready(Err(Box::new(error) as BoxError))),
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
         };
         Box::pin(async move {
             match future.await {
                 Ok(response) => encode(&response),
-                Err(error) => Err(Box::new(error.into().into_invocation_error()) as BoxError),
+                Err(error) => Err(error.into().into_invocation_error()),
             }
         })
     }
 }
 
-fn encode<R: Serialize>(response: &R) -> Result<Response, BoxError> {
+fn encode<R: Serialize>(response: &R) -> Result<Response, InvocationError> {
     match serde_json::to_vec(response) {
         Ok(body) => Ok(Response::json(Bytes::from(body))),
-        Err(error) => Err(Box::new(InvocationError::runtime(
+        Err(error) => Err(InvocationError::runtime(
             "Runtime.SerializationError",
             format!("the handler's response could not be encoded as JSON: {error}"),
-        ))),
+        )),
     }
 }

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
-use runtime_engine::{BoxError, Context, Invocation, Response};
+use runtime_engine::{Context, Invocation, InvocationError, Response};
 use tower::Service;
 
 use crate::error::Error;
@@ -53,8 +53,8 @@ where
     Err: Into<Error> + Send + 'static,
 {
     type Service = HttpFnService<F>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
     fn into_service(self) -> Self::Service {
         HttpFnService {
@@ -107,10 +107,10 @@ where
     Err: Into<Error> + Send + 'static,
 {
     type Response = Response;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, BoxError>> + Send>>;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
-    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), InvocationError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -120,7 +120,7 @@ where
         Box::pin(async move {
             match future.await {
                 Ok(response) => Ok(Response::from_http(response)),
-                Err(error) => Err(Box::new(error.into().into_invocation_error()) as BoxError),
+                Err(error) => Err(error.into().into_invocation_error()),
             }
         })
     }

@@ -82,15 +82,6 @@ impl InvocationError {
         Self::new(ErrorKind::Runtime, error_type, message)
     }
 
-    /// Turns any boxed error into an invocation error, keeping an
-    /// `InvocationError` inside the box as it is.
-    pub fn from_boxed(error: BoxError) -> Self {
-        match error.downcast::<InvocationError>() {
-            Ok(error) => *error,
-            Err(other) => InvocationError::runtime("Runtime.LayerFailed", other.to_string()),
-        }
-    }
-
     /// Why it failed.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -114,6 +105,26 @@ impl fmt::Display for InvocationError {
 }
 
 impl std::error::Error for InvocationError {}
+
+/// The error of a generic tower middleware, which boxes what it is given:
+/// an `InvocationError` inside the box comes out as it went in, anything
+/// else is a `Runtime.LayerFailed` error. This is the one place an
+/// invocation's error is looked for inside a box.
+impl From<BoxError> for InvocationError {
+    fn from(error: BoxError) -> Self {
+        match error.downcast::<InvocationError>() {
+            Ok(error) => *error,
+            Err(other) => InvocationError::runtime("Runtime.LayerFailed", other.to_string()),
+        }
+    }
+}
+
+/// For services that cannot fail.
+impl From<std::convert::Infallible> for InvocationError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
 
 /// A failure of the runtime as a whole: init failed, the platform is
 /// unreachable, configuration is wrong. `run` returns it and the process

@@ -69,24 +69,23 @@ impl PlatformHeaders {
     /// Every header as `(name, value)`, in the order received; values that
     /// are not UTF-8 are skipped.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        let raw = match &self.repr {
-            Repr::Raw(block) => std::str::from_utf8(block).ok(),
-            _ => None,
+        let (raw, map) = match &self.repr {
+            Repr::Empty => (None, None),
+            Repr::Raw(block) => (std::str::from_utf8(block).ok(), None),
+            Repr::Map(map) => (None, Some(map)),
+            Repr::Request(parts) => (None, Some(&parts.headers)),
         };
-        let raw_iter = raw.into_iter().flat_map(|text| {
+        let raw_lines = raw.into_iter().flat_map(|text| {
             text.split("\r\n").filter_map(|line| {
                 let (name, value) = line.split_once(':')?;
                 Some((name.trim(), value.trim()))
             })
         });
-        let map_iter = match &self.repr {
-            Repr::Map(map) => Some(
-                map.iter()
-                    .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))),
-            ),
-            _ => None,
-        };
-        raw_iter.chain(map_iter.into_iter().flatten())
+        let map_entries = map.into_iter().flat_map(|map| {
+            map.iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        });
+        raw_lines.chain(map_entries)
     }
 }
 
@@ -102,5 +101,39 @@ mod tests {
         assert_eq!(headers.get("lambda-runtime-aws-request-id"), Some("abc"));
         assert_eq!(headers.iter().count(), 2);
         assert_eq!(headers.get("missing"), None);
+    }
+
+    fn two_headers() -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert("x-fc-request-id", "abc".parse().unwrap());
+        map.insert("content-type", "application/json".parse().unwrap());
+        map
+    }
+
+    fn sorted(headers: &PlatformHeaders) -> Vec<(&str, &str)> {
+        let mut all: Vec<_> = headers.iter().collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn every_representation_iterates_its_headers() {
+        let expected = [
+            ("content-type", "application/json"),
+            ("x-fc-request-id", "abc"),
+        ];
+        let raw = PlatformHeaders::from_raw(Bytes::from_static(
+            b"x-fc-request-id: abc\r\ncontent-type: application/json\r\n",
+        ));
+        let map = PlatformHeaders::from_map(two_headers());
+        let mut request = http::Request::new(());
+        *request.headers_mut() = two_headers();
+        let (parts, ()) = request.into_parts();
+        let request = PlatformHeaders::from_request_parts(Arc::new(parts));
+        for (form, headers) in [("raw", &raw), ("map", &map), ("request parts", &request)] {
+            assert_eq!(sorted(headers), expected, "{form}");
+            assert_eq!(headers.get("X-FC-Request-Id"), Some("abc"), "{form}");
+        }
+        assert_eq!(PlatformHeaders::empty().iter().count(), 0);
     }
 }

@@ -7,12 +7,16 @@
 //!
 //! # Layout
 //! - [`phase`]: the nine [`Phase`]s in lifecycle order.
-//! - [`hook`]: the [`Hook`] trait, [`HookFuture`] and [`Flow`].
-//! - [`lifecycle`]: [`Lifecycle`], the driver that runs each phase's hooks in
-//!   order, within [`Budgets`], timed.
-//! - [`service`]: [`HookService`], `BeforeInvoke` → `Invoke` → `AfterInvoke`
-//!   around a handler with deadline, cancellation and panic capture.
-//! - [`pipeline`]: [`Pipeline`], the bound every adapter's service meets.
+//! - [`hook`]: the [`Hook`] trait, [`HookFuture`], [`Flow`] and [`Ending`].
+//! - `phase_runner`: the one runner every phase's hooks go through: their
+//!   order, timing, budget, panic capture and failure handling.
+//! - [`lifecycle`]: [`Lifecycle`], what adapters call at each phase; it
+//!   owns the hooks and hands each phase to the runner.
+//! - [`service`]: [`HookService`], `BeforeInvoke` → `Invoke` →
+//!   `AfterInvoke` around a handler; `invoke` runs the handler with
+//!   deadline, cancellation and panic capture.
+//! - [`pipeline`]: [`Pipeline`], the bound every adapter's service meets,
+//!   and [`pipeline::answer`], the one way an adapter gets its [`Outcome`].
 //! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
 //!   [`InvocationError`]) out.
 //! - [`context`]: the platform-neutral [`Context`] and its builder; with
@@ -25,6 +29,8 @@
 //! - [`plugin`]: hook plugins in shared libraries: the C ABI, the loader
 //!   and [`PluginHook`] (the engine's one module with `unsafe` code).
 //! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
+//! - `clock` and `panic`: the timings' monotonic clock, and panics turned
+//!   into errors with their location.
 //!
 //! # Example
 //! ```
@@ -67,10 +73,11 @@ pub mod headers;
 pub mod hook;
 pub mod identity;
 pub mod invocation;
+mod invoke;
 pub mod lifecycle;
 mod panic;
 pub mod phase;
-mod phase_run;
+mod phase_runner;
 pub mod pipeline;
 pub mod plugin;
 pub mod service;
@@ -84,10 +91,10 @@ pub use environment::Environment;
 pub use error::{BoxError, Error, ErrorKind, InvocationError};
 pub use function::{FunctionInfo, Platform};
 pub use headers::PlatformHeaders;
-pub use hook::{Flow, Hook, HookFuture};
+pub use hook::{Ending, Flow, Hook, HookFuture};
 pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credentials};
 pub use invocation::{Invocation, Outcome, Response};
-pub use lifecycle::{Ending, Lifecycle};
+pub use lifecycle::Lifecycle;
 pub use phase::{Phase, Phases};
 pub use pipeline::Pipeline;
 pub use plugin::{PluginError, PluginHook};

@@ -1,11 +1,12 @@
-//! [`Lifecycle`]: runs each phase's hooks in order, within budget, timed.
+//! [`Lifecycle`]: what adapters call at each phase, at the points their
+//! platform's contract maps to it.
 //!
-//! Adapters call it at the points their platform's contract maps to each
-//! phase; the per-invocation phases around the handler live in
-//! [`HookService`](crate::HookService).
+//! Each method hands its phase to the phase runner, which owns the order,
+//! budget, timing and failure rules; the per-invocation phases around the
+//! handler are run by [`HookService`](crate::HookService), through the same
+//! runner.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,25 +14,17 @@ use std::time::Duration;
 use crate::budget::Budgets;
 use crate::clock;
 use crate::context::{Context, ContextBuilder};
-use crate::error::{BoxError, Error};
+use crate::error::Error;
 use crate::function::FunctionInfo;
 use crate::hook::Hook;
 use crate::invocation::Outcome;
 use crate::panic;
 use crate::phase::Phase;
-use crate::phase_run::{self, Logged, PhaseFuture};
-use crate::service::HookLayer;
-use crate::timings::{Laps, Timings, TimingsReport};
+use crate::phase_runner::{HookCall, PhaseRunner};
+use crate::timings::TimingsReport;
 
-/// What `End` hooks are told.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Ending {
-    /// The code the process is about to exit with.
-    pub exit_code: i32,
-    /// Every phase's timings up to now.
-    pub timings: TimingsReport,
-}
+/// Also at [`hook::Ending`](crate::hook::Ending), beside the hook method it is given to.
+pub use crate::hook::Ending;
 
 /// The driver of the lifecycle: holds the hooks, their budgets and timings.
 ///
@@ -47,46 +40,18 @@ pub struct Ending {
 #[derive(Debug)]
 pub struct Lifecycle {
     function: Arc<FunctionInfo>,
-    pub(crate) hooks: Vec<Box<dyn Hook>>,
-    /// For each phase, the indices (registration order) of the hooks that
-    /// take part in it; the others are neither called nor timed there.
-    pub(crate) interested: [Box<[usize]>; 9],
-    pub(crate) budgets: Budgets,
-    pub(crate) timings: Timings,
+    pub(crate) runner: PhaseRunner,
     sequence: AtomicU64,
     closed: AtomicBool,
-}
-
-impl std::fmt::Debug for dyn Hook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Hook({})", self.name())
-    }
 }
 
 impl Lifecycle {
     /// A lifecycle for `function` with `hooks` in registration order.
     pub fn new(function: FunctionInfo, hooks: Vec<Box<dyn Hook>>, budgets: Budgets) -> Self {
         panic::install_hook();
-        let phases: Vec<_> = hooks.iter().map(|h| h.phases()).collect();
-        let interested = Phase::ALL.map(|phase| {
-            (0..hooks.len())
-                .filter(|&i| phases[i].contains(phase))
-                .collect::<Box<[usize]>>()
-        });
-        // A phase timed by `Laps` with one hook takes that hook's time. Not
-        // `Invoke`, which calls no hook, nor `End`, whose time also covers
-        // building the report it hands its hooks.
-        let solo = Phase::ALL.map(|phase| match &*interested[phase.index()] {
-            [only] if !matches!(phase, Phase::Invoke | Phase::End) => Some(*only),
-            _ => None,
-        });
-        let timings = Timings::new(hooks.iter().map(|h| h.name().to_owned())).with_solo(solo);
         Lifecycle {
             function: Arc::new(function),
-            hooks,
-            interested,
-            budgets,
-            timings,
+            runner: PhaseRunner::new(hooks, budgets),
             sequence: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         }
@@ -99,18 +64,12 @@ impl Lifecycle {
 
     /// Whether any hook takes part in `phase`.
     pub fn has_hooks_for(&self, phase: Phase) -> bool {
-        !self.interested[phase.index()].is_empty()
+        self.runner.has_hooks_for(phase)
     }
 
     /// The phase budgets.
     pub fn budgets(&self) -> &Budgets {
-        &self.budgets
-    }
-
-    /// The tower layer that runs `BeforeInvoke`, `Invoke` and `AfterInvoke`
-    /// around a handler service.
-    pub fn layer(self: &Arc<Self>) -> HookLayer {
-        HookLayer::new(self.clone())
+        self.runner.budgets()
     }
 
     /// Starts the context of the next invocation: numbers it (the first is
@@ -127,49 +86,43 @@ impl Lifecycle {
 
     /// A snapshot of every phase's timings.
     pub fn timings(&self) -> TimingsReport {
-        self.timings.report()
+        self.runner.timings().report()
     }
 
     /// Each phase's total time so far, indexed by [`Phase::index`]: what
     /// [`timings`](Self::timings) reports per phase, without building the
     /// report (telemetry reads it at every `Freeze`).
     pub fn phase_totals(&self) -> [Duration; 9] {
-        self.timings.phase_totals()
+        self.runner.timings().phase_totals()
     }
 
     /// Records a named step inside a phase that is not a hook (a preload
     /// initialiser, a plugin load), so its cost shows in the timings.
     pub fn record_step(&self, phase: Phase, name: &str, elapsed: Duration) {
-        self.timings.step(phase, name, elapsed);
+        self.runner.timings().step(phase, name, elapsed);
     }
 
     /// Runs `RuntimeStart` hooks in registration order. The first failure
     /// stops the phase and becomes an init error naming the hook.
     pub fn runtime_start(&self) -> Result<(), Error> {
-        let mut laps = Laps::start(clock::now());
-        let mut result = Ok(());
-        for &index in self.interested[Phase::RuntimeStart.index()].iter() {
-            let hook = &self.hooks[index];
-            let outcome = panic::catch(AssertUnwindSafe(|| hook.on_runtime_start(&self.function)));
-            laps.lap(&self.timings, index, Phase::RuntimeStart);
-            if let Some(message) = failure(outcome) {
-                result = Err(Error::init(
-                    Phase::RuntimeStart,
-                    format!("hook `{}` failed: {message}", hook.name()),
-                ));
-                break;
-            }
-        }
-        laps.finish(&self.timings, Phase::RuntimeStart);
-        result
+        let function = &*self.function;
+        self.runner
+            .phase(Phase::RuntimeStart)
+            .run_sync(|hook| hook.on_runtime_start(function).into())
+            .into_result()
+            .map_err(|failure| Error::init(Phase::RuntimeStart, failure.to_string()))
     }
 
     /// Runs `FunctionStart` hooks in registration order within the
     /// `function_start` budget. A failure or an overrun is an init error.
     pub async fn function_start(&self) -> Result<(), Error> {
-        PhaseFuture::new(self, phase_run::FunctionStart(&self.function))
+        let function = &*self.function;
+        self.runner
+            .phase(Phase::FunctionStart)
+            .run(|hook| hook.on_function_start(function).into())
             .await
-            .map_err(|message| Error::init(Phase::FunctionStart, message))
+            .into_result()
+            .map_err(|failure| Error::init(Phase::FunctionStart, failure.to_string()))
     }
 
     /// Runs `AfterResponse` hooks in reverse order; failures are logged.
@@ -180,14 +133,27 @@ impl Lifecycle {
         context: &'a Context,
         outcome: &'a Outcome,
     ) -> impl Future<Output = ()> + Send + 'a {
-        Logged::new(self, phase_run::AfterResponse(context, outcome))
+        let run = self
+            .runner
+            .phase(Phase::AfterResponse)
+            .for_request(context.request_id())
+            .run(|hook| hook.on_after_response(context, outcome).into());
+        async move {
+            run.await;
+        }
     }
 
     /// Runs `Freeze` hooks in reverse order; failures are logged. Hooks
     /// whose futures are already complete run in a plain loop on the first
     /// poll, with no timer.
     pub fn freeze(&self) -> impl Future<Output = ()> + Send + '_ {
-        Logged::new(self, phase_run::Freeze)
+        let run = self
+            .runner
+            .phase(Phase::Freeze)
+            .run(|hook| hook.on_freeze().into());
+        async move {
+            run.await;
+        }
     }
 
     /// Runs `Close` hooks in reverse order, once per process; a failing hook
@@ -196,38 +162,26 @@ impl Lifecycle {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        let _ = PhaseFuture::new(self, phase_run::Close).await;
+        self.runner
+            .phase(Phase::Close)
+            .run(|hook| hook.on_close().into())
+            .await;
     }
 
     /// Runs `End` hooks in reverse order with the exit code about to be used.
+    /// The phase's time includes building the report the hooks are given.
     pub fn end(&self, exit_code: i32) {
         let started = clock::now();
         let ending = Ending {
             exit_code,
             timings: self.timings(),
         };
-        let mut clock = started;
-        for &index in self.interested[Phase::End.index()].iter().rev() {
-            let hook = &self.hooks[index];
-            let outcome = panic::catch(AssertUnwindSafe(|| {
+        self.runner
+            .phase(Phase::End)
+            .starting_at(Some(started))
+            .run_sync(|hook| {
                 hook.on_end(&ending);
-                Ok::<(), BoxError>(())
-            }));
-            clock = self.timings.lap(index, Phase::End, clock);
-            if let Some(message) = failure(outcome) {
-                tracing::warn!(hook = hook.name(), "End hook failed: {message}");
-            }
-        }
-        self.timings
-            .phase(Phase::End, clock::now().saturating_sub(started));
-    }
-}
-
-/// The failure message of a hook call that may have failed or panicked.
-pub(crate) fn failure<T>(outcome: std::thread::Result<Result<T, BoxError>>) -> Option<String> {
-    match outcome {
-        Ok(Ok(_)) => None,
-        Ok(Err(error)) => Some(error.to_string()),
-        Err(payload) => Some(format!("panicked: {}", panic::describe(&*payload))),
+                HookCall::from(Ok(()))
+            });
     }
 }

@@ -1,13 +1,13 @@
 //! [`HookService`]: `BeforeInvoke` → `Invoke` → `AfterInvoke` around a handler.
 //!
-//! It owns the invocation guarantees: the handler runs under the deadline
-//! minus the safety margin, the cancellation token fires at the margin, a
-//! panic is caught, and whatever happens the caller gets exactly one
-//! [`Outcome`] (the service never fails).
+//! It owns the invocation guarantees: the hooks run through the phase
+//! runner, the handler runs under the deadline minus the safety margin
+//! (`invoke.rs`), and whatever happens the caller gets exactly one
+//! [`Outcome`] (the service never fails). The handler's error is an
+//! [`InvocationError`], or converts into one.
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -15,15 +15,23 @@ use std::task::{Context as TaskContext, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::clock;
-use crate::context::Context;
-use crate::error::{BoxError, InvocationError};
-use crate::hook::{Flow, Hook};
+use crate::error::InvocationError;
+use crate::hook::Flow;
 use crate::invocation::{Invocation, Outcome, Response};
-use crate::lifecycle::{failure, Lifecycle};
-use crate::panic;
+use crate::invoke::invoke;
+use crate::lifecycle::Lifecycle;
 use crate::phase::Phase;
-use crate::timings::Laps;
+use crate::phase_runner::HookCall;
+
+// Here rather than in `lifecycle.rs`, beside the layer it makes, so that
+// the lifecycle does not depend on this module that depends on it.
+impl Lifecycle {
+    /// The tower layer that runs `BeforeInvoke`, `Invoke` and `AfterInvoke`
+    /// around a handler service.
+    pub fn layer(self: &Arc<Self>) -> HookLayer {
+        HookLayer::new(self.clone())
+    }
+}
 
 /// Wraps a handler service in a [`HookService`].
 #[derive(Clone, Debug)]
@@ -81,7 +89,7 @@ impl<S> HookService<S> {
 impl<S> Service<Invocation> for HookService<S>
 where
     S: Service<Invocation, Response = Response> + Clone + Send + 'static,
-    S::Error: Into<BoxError>,
+    S::Error: Into<InvocationError>,
     S::Future: Send,
 {
     type Response = Outcome;
@@ -101,204 +109,49 @@ where
     }
 }
 
-async fn run_invocation<S>(lifecycle: &Lifecycle, inner: S, mut invocation: Invocation) -> Outcome
+/// One invocation's three phases; the handler is skipped when a
+/// `BeforeInvoke` hook answers or fails.
+async fn run_invocation<S>(lifecycle: &Lifecycle, handler: S, mut invocation: Invocation) -> Outcome
 where
     S: Service<Invocation, Response = Response>,
-    S::Error: Into<BoxError>,
+    S::Error: Into<InvocationError>,
 {
-    let hooks = &lifecycle.hooks;
-    let timings = &lifecycle.timings;
-    let before = &lifecycle.interested[Phase::BeforeInvoke.index()];
-    // Hooks with a registration index below this have entered the onion and
-    // so leave it through AfterInvoke; a short-circuit lowers it.
-    let mut entered = hooks.len();
-    let mut early = None;
-    // BeforeInvoke's end is Invoke's start: one clock read per boundary.
-    let mut invoke_start = None;
-    if !before.is_empty() {
-        let mut laps = Laps::start(clock::now());
-        for &index in before.iter() {
-            // The `dyn Hook` itself, not its `Box`'s forwarding `Hook` impl.
-            let hook: &dyn Hook = &*hooks[index];
-            // A hook's answer goes straight to `early`: the catch then moves
-            // a result of three words, not one holding an `Outcome`.
-            let result = panic::catch(AssertUnwindSafe(|| {
-                match hook.on_before_invoke(&mut invocation) {
-                    Ok(Flow::Continue) => Ok(()),
-                    Ok(Flow::Respond(outcome)) => {
-                        early = Some(outcome);
-                        Ok(())
-                    }
-                    Err(error) => Err(error),
-                }
-            }));
-            // Timed in each arm, so that a success keeps no result across
-            // the clock read.
-            match result {
-                Ok(Ok(())) => {
-                    laps.lap(timings, index, Phase::BeforeInvoke);
-                    if early.is_none() {
-                        continue;
-                    }
-                }
-                failed => {
-                    laps.lap(timings, index, Phase::BeforeInvoke);
-                    early = Some(before_invoke_failed(hook, failed));
-                }
+    let runner = &lifecycle.runner;
+    let mut answer = None;
+    let before = runner.phase(Phase::BeforeInvoke).run_sync(|hook| {
+        match hook.on_before_invoke(&mut invocation) {
+            Ok(Flow::Continue) => HookCall::from(Ok(())),
+            Ok(Flow::Respond(outcome)) => {
+                answer = Some(outcome);
+                HookCall::Answered
             }
-            entered = index + 1;
-            break;
+            Err(error) => HookCall::from(Err(error)),
         }
-        invoke_start = Some(laps.finish(timings, Phase::BeforeInvoke));
+    });
+    if let Some(failure) = &before.failure {
+        answer = Some(Outcome::Error(InvocationError::hook(failure.to_string())));
     }
+    // The hooks up to the one that stopped BeforeInvoke have entered the
+    // onion, and so leave it through AfterInvoke.
+    let entered = before.stopped_at.map_or(usize::MAX, |index| index + 1);
 
-    let after = &lifecycle.interested[Phase::AfterInvoke.index()];
     let context = invocation.context.clone();
-    let (mut outcome, invoke_end) = match early {
+    // Each phase starts where the previous one ended: one clock read per
+    // boundary.
+    let (mut outcome, invoke_end) = match answer {
         Some(outcome) => (outcome, None),
         None => {
-            let (outcome, end) = invoke(lifecycle, inner, invocation, &context, invoke_start).await;
+            let (outcome, end) =
+                invoke(lifecycle, handler, invocation, &context, before.ended_at).await;
             (outcome, Some(end))
         }
     };
 
-    if !after.is_empty() {
-        // Invoke's end is AfterInvoke's start.
-        let mut laps = Laps::start(invoke_end.unwrap_or_else(clock::now));
-        for &index in after.iter().rev().filter(|&&index| index < entered) {
-            let hook: &dyn Hook = &*hooks[index];
-            let result = panic::catch(AssertUnwindSafe(|| {
-                hook.on_after_invoke(&context, &mut outcome)
-            }));
-            laps.lap(timings, index, Phase::AfterInvoke);
-            if let Err(_) | Ok(Err(_)) = result {
-                log_after_invoke_failure(hook, &context, result);
-            }
-        }
-        laps.finish(timings, Phase::AfterInvoke);
-    }
+    runner
+        .phase(Phase::AfterInvoke)
+        .starting_at(invoke_end)
+        .hooks_before(entered)
+        .for_request(context.request_id())
+        .run_sync(|hook| hook.on_after_invoke(&context, &mut outcome).into());
     outcome
-}
-
-/// The error of a `BeforeInvoke` hook that failed or panicked. Out of line:
-/// hooks seldom fail.
-#[cold]
-#[inline(never)]
-fn before_invoke_failed(
-    hook: &dyn Hook,
-    result: std::thread::Result<Result<(), BoxError>>,
-) -> Outcome {
-    let message = failure(result).unwrap_or_default();
-    Outcome::Error(InvocationError::hook(format!(
-        "BeforeInvoke hook `{}` failed: {message}",
-        hook.name()
-    )))
-}
-
-#[cold]
-#[inline(never)]
-fn log_after_invoke_failure(
-    hook: &dyn Hook,
-    context: &Context,
-    result: std::thread::Result<Result<(), BoxError>>,
-) {
-    if let Some(message) = failure(result) {
-        tracing::warn!(
-            hook = hook.name(),
-            request_id = context.request_id(),
-            "AfterInvoke hook `{}` failed, outcome kept: {message}",
-            hook.name()
-        );
-    }
-}
-
-/// Calls the handler under the deadline's safety margin and catches panics.
-/// The phase starts at `started` (the end of `BeforeInvoke`) or now, in
-/// [`clock::now`] nanoseconds; returns the outcome and when the phase ended.
-async fn invoke<S>(
-    lifecycle: &Lifecycle,
-    inner: S,
-    invocation: Invocation,
-    context: &Context,
-    started: Option<u64>,
-) -> (Outcome, u64)
-where
-    S: Service<Invocation, Response = Response>,
-    S::Error: Into<BoxError>,
-{
-    let started = started.unwrap_or_else(clock::now);
-    let finish = |started: u64| {
-        let end = clock::now();
-        lifecycle
-            .timings
-            .phase(Phase::Invoke, end.saturating_sub(started));
-        end
-    };
-    let call = async move {
-        let mut inner = inner;
-        std::future::poll_fn(|cx| inner.poll_ready(cx))
-            .await
-            .map_err(Into::into)?;
-        inner.call(invocation).await.map_err(Into::<BoxError>::into)
-    };
-    let call = panic::CatchPanic::new(call);
-    let result = match context.deadline() {
-        None => call.await,
-        Some(deadline) => {
-            let budgets = &lifecycle.budgets;
-            let cancel_at = deadline
-                .instant()
-                .checked_sub(budgets.safety_margin)
-                .unwrap_or_else(tokio::time::Instant::now);
-            tokio::pin!(call);
-            // Most handlers finish on their first poll; only a handler that
-            // has to wait pays for the deadline timer.
-            let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
-            if let Poll::Ready(result) = first {
-                let end = finish(started);
-                return (into_outcome(result, context), end);
-            }
-            tokio::select! {
-                biased;
-                result = &mut call => result,
-                () = tokio::time::sleep_until(cancel_at) => {
-                    context.cancel();
-                    match tokio::time::timeout(budgets.cleanup, &mut call).await {
-                        Ok(result) => result,
-                        Err(_) => {
-                            let end = finish(started);
-                            return (Outcome::Error(InvocationError::timeout(format!(
-                                "function `{}` timed out after {} ms: it was cancelled {} ms before its deadline and did not return within the {} ms cleanup window",
-                                context.function_name(),
-                                clock::now().saturating_sub(started) / 1_000_000,
-                                budgets.safety_margin.as_millis(),
-                                budgets.cleanup.as_millis(),
-                            ))), end);
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let end = finish(started);
-    (into_outcome(result, context), end)
-}
-
-fn into_outcome(
-    result: std::thread::Result<Result<Response, BoxError>>,
-    context: &Context,
-) -> Outcome {
-    match result {
-        Ok(Ok(response)) => Outcome::Response(response),
-        Ok(Err(error)) => Outcome::Error(InvocationError::from_boxed(error)),
-        Err(payload) => {
-            let message = format!(
-                "function `{}` panicked: {}",
-                context.function_name(),
-                panic::describe(&*payload)
-            );
-            tracing::error!(request_id = context.request_id(), "{message}");
-            Outcome::Error(InvocationError::panic(message))
-        }
-    }
 }
