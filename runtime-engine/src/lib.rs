@@ -15,14 +15,18 @@
 //! - [`pipeline`]: [`Pipeline`], the bound every adapter's service meets.
 //! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
 //!   [`InvocationError`]) out.
-//! - [`context`]: the platform-neutral [`Context`] and its builder; with
+//! - [`context`]: the platform-neutral [`Context`], its builder and its
+//!   [`ContextParts`]; with
 //!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
 //!   the facts it carries.
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
-//! - [`plugin`]: hook plugins in shared libraries: the C ABI, the loader
-//!   and [`PluginHook`] (the engine's one module with `unsafe` code).
+//! - [`plugin`]: the host side of hook plugins in shared libraries: the C
+//!   ABI, the loader and [`PluginHook`] (the engine's one module with
+//!   `unsafe` code; the plugin side is `light-runtime-plugin-sdk`).
 //! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
+//! - [`panic`]: panics caught as errors that say where they happened (for
+//!   the engine, and for the plugin SDK at the library boundary).
 //!
 //! # Example
 //! ```
@@ -65,7 +69,7 @@ pub mod hook;
 pub mod identity;
 pub mod invocation;
 pub mod lifecycle;
-mod panic;
+pub mod panic;
 pub mod phase;
 mod phase_run;
 pub mod pipeline;
@@ -75,7 +79,7 @@ pub mod timings;
 pub mod trace;
 
 pub use budget::Budgets;
-pub use context::{Context, ContextBuilder, Trigger};
+pub use context::{Context, ContextBuilder, ContextParts, Trigger};
 pub use deadline::Deadline;
 pub use error::{BoxError, Error, ErrorKind, InvocationError};
 pub use function::{FunctionInfo, Platform};

@@ -33,6 +33,14 @@ pub struct Ending {
     pub timings: TimingsReport,
 }
 
+impl Ending {
+    /// What `End` hooks are told, for code that runs them itself (the
+    /// plugin SDK, on a plugin's side of the boundary).
+    pub fn new(exit_code: i32, timings: TimingsReport) -> Self {
+        Ending { exit_code, timings }
+    }
+}
+
 /// The driver of the lifecycle: holds the hooks, their budgets and timings.
 ///
 /// ```
