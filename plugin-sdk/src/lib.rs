@@ -19,11 +19,14 @@
 //!   copied. For plugins on the hot path; `Hook` is the one to start with.
 //! - [`abi`]: the C ABI (re-exported from the engine), for reading or for
 //!   writing a plugin by hand.
-//! - The glue, private: `export` ([`ExportedTable`](__export::ExportedTable)
+//! - `view_hook`: [`ViewHook`] and the views its methods get.
+//! - The glue the macros expand to, private: `export` (the exported table
 //!   and a `Hook`'s functions), `export_view` (a `ViewHook`'s), `instance`
-//!   (a `Hook` plugin's state), `from_views` (engine values rebuilt from
-//!   the host's views), `boundary` (panics caught, futures run, outcomes
-//!   handed back); [`view_hook`](ViewHook) holds the borrowed API.
+//!   (a `Hook` plugin's state between calls), `from_views` (engine values
+//!   rebuilt from the host's views), `boundary` (panics caught, hook
+//!   futures run, outcomes handed back). Each has `unsafe` code, the
+//!   guest's side of calls the compiler cannot check, with a `// SAFETY:`
+//!   comment on every block.
 //! - Re-exports: [`Hook`], [`HookFuture`], [`Flow`], [`Invocation`],
 //!   [`Outcome`], [`Response`], [`InvocationError`], [`Context`],
 //!   [`FunctionInfo`], [`Ending`], [`Phase`], [`Phases`], [`BoxError`].

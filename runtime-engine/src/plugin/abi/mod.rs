@@ -10,6 +10,13 @@
 //! whatever a plugin wants to hand back (a rewritten event, a response, an
 //! error, a failure message) it gives to the host's [`Output`] callbacks,
 //! which copy it, so no allocation ever changes sides.
+//!
+//! Both sides build on this module alone (the host in
+//! [`plugin`](super), a Rust plugin through `light-runtime-plugin-sdk`),
+//! so it also holds what they must agree on beyond the layout: each
+//! engine enum's code both ways ([`platform`], [`trigger`],
+//! [`error_kind`]), the reading of a content type ([`content_type`]) and
+//! of a [`ByteSlice`].
 
 use std::borrow::Cow;
 use std::ffi::c_void;
