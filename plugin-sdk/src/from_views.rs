@@ -58,7 +58,7 @@ pub(crate) fn fill_parts(
         let header = bytes(view.trace_header);
         match &mut parts.trace_header {
             Some(old) => replace_text(old, header),
-            None => parts.trace_header = Some(String::from_utf8_lossy(header).into_owned()),
+            None => parts.trace_header = Some(abi::text(header).into_owned()),
         }
         parts.trace = trace_from_view(view);
     } else {
@@ -91,7 +91,7 @@ fn replace_text(text: &mut String, bytes: &[u8]) {
 /// without first comparing: for text that differs on every invocation.
 fn set_text(text: &mut String, bytes: &[u8]) {
     text.clear();
-    text.push_str(&String::from_utf8_lossy(bytes));
+    text.push_str(&abi::text(bytes));
 }
 
 /// Makes `slot` the text of `bytes`, `None` when empty, in place.
@@ -99,7 +99,7 @@ fn set_optional_text(slot: &mut Option<String>, bytes: &[u8]) {
     match slot {
         _ if bytes.is_empty() => *slot = None,
         Some(text) => replace_text(text, bytes),
-        None => *slot = Some(String::from_utf8_lossy(bytes).into_owned()),
+        None => *slot = Some(abi::text(bytes).into_owned()),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::function::FunctionInfo;
 use crate::invocation::Outcome;
 
 /// The view of `function`, borrowing its text.
-pub(crate) fn function_view(function: &FunctionInfo) -> FunctionView {
+pub(super) fn function_view(function: &FunctionInfo) -> FunctionView {
     FunctionView {
         platform: abi::platform::code(function.platform),
         memory_mb: function.memory_mb.unwrap_or(0),
@@ -22,7 +22,7 @@ pub(crate) fn function_view(function: &FunctionInfo) -> FunctionView {
 }
 
 /// The view of `context`, borrowing its text and `function`.
-pub(crate) fn context_view(context: &Context, function: &FunctionView) -> ContextView {
+pub(super) fn context_view(context: &Context, function: &FunctionView) -> ContextView {
     let (has_trace, trace_flags, trace_id, parent_id) = match context.trace() {
         Some(trace) => (
             1,
@@ -50,7 +50,7 @@ pub(crate) fn context_view(context: &Context, function: &FunctionView) -> Contex
 }
 
 /// The view of `outcome`, borrowing its bytes.
-pub(crate) fn outcome_view(outcome: &Outcome) -> OutcomeView {
+pub(super) fn outcome_view(outcome: &Outcome) -> OutcomeView {
     match outcome {
         Outcome::Response(response) => OutcomeView {
             is_error: 0,

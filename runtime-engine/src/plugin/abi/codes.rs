@@ -140,7 +140,7 @@ pub fn content_type(bytes: &[u8]) -> &'static str {
         b"text/plain; charset=utf-8" => "text/plain; charset=utf-8",
         b"application/octet-stream" => "application/octet-stream",
         other => {
-            let other = String::from_utf8_lossy(other);
+            let other = super::text(other);
             let mut known = CONTENT_TYPES.lock().unwrap_or_else(|p| p.into_inner());
             match known.get(&*other) {
                 Some(interned) => interned,

@@ -15,8 +15,8 @@
 //! [`plugin`](super), a Rust plugin through `light-runtime-plugin-sdk`),
 //! so it also holds what they must agree on beyond the layout: each
 //! engine enum's code both ways ([`platform`], [`trigger`],
-//! [`error_kind`]), the reading of a content type ([`content_type`]) and
-//! of a [`ByteSlice`].
+//! [`error_kind`]), the reading of a content type ([`content_type`]), of
+//! text ([`text`]) and of a [`ByteSlice`].
 
 use std::borrow::Cow;
 use std::ffi::c_void;
@@ -110,7 +110,19 @@ impl ByteSlice {
     /// As for [`as_bytes`](Self::as_bytes).
     pub unsafe fn to_text<'a>(self) -> Cow<'a, str> {
         // SAFETY: forwarded from this function's own contract.
-        String::from_utf8_lossy(unsafe { self.as_bytes() })
+        text(unsafe { self.as_bytes() })
+    }
+}
+
+/// `bytes` as text; invalid UTF-8 is replaced, never trusted.
+pub fn text(bytes: &[u8]) -> Cow<'_, str> {
+    // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` alone
+    // walks byte by byte: 230 instructions more per invocation of a `Hook`
+    // plugin (the request id's text; plugin_echo, libnoop.so +2,804 against
+    // +2,575), so it is only the fallback.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
