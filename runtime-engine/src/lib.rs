@@ -25,7 +25,7 @@
 //!   ABI, the loader and [`PluginHook`] (the engine's one module with
 //!   `unsafe` code; the plugin side is `light-runtime-plugin-sdk`).
 //! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
-//! - [`panic`]: panics caught as errors that say where they happened (for
+//! - [`panic`](mod@panic): panics caught as errors that say where they happened (for
 //!   the engine, and for the plugin SDK at the library boundary).
 //!
 //! # Example
