@@ -10,7 +10,7 @@
  * nothing: the runtime then neither calls nor times the plugin in that
  * phase). The full rules
  * (ownership, threading, statuses, what each phase may change) are in
- * docs/plugin-abi.md; this header mirrors runtime-engine/src/plugin/abi.rs
+ * docs/plugin-abi.md; this header mirrors runtime-engine/src/plugin/abi/
  * field for field.
  */
 #ifndef LIGHT_RUNTIME_PLUGIN_H

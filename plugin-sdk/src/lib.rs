@@ -2,11 +2,11 @@
 //! trait, call [`export_plugin!`] once, build the crate as a `cdylib`, and
 //! list the `.so` in the runtime's plugin configuration.
 //!
-//! The crate is thin on purpose: the ABI types and the glue the macro
-//! expands to live in the engine's [`plugin`](runtime_engine::plugin)
-//! module, so the host and every plugin agree on one definition of the ABI
-//! by construction; this crate adds the macro and re-exports what a plugin
-//! author needs, nothing else.
+//! This crate is the plugin's side of the boundary: the glue the macros
+//! expand to, which turns the host's C calls into calls of a `Hook` (or a
+//! [`ViewHook`]) and catches panics before they cross. The ABI types are
+//! the engine's ([`runtime_engine::plugin::abi`]), so the host and every
+//! plugin agree on one definition of the ABI by construction.
 //!
 //! # Layout
 //! - [`export_plugin!`]: exports the entry symbol for a `Hook`, for every
@@ -19,6 +19,14 @@
 //!   copied. For plugins on the hot path; `Hook` is the one to start with.
 //! - [`abi`]: the C ABI (re-exported from the engine), for reading or for
 //!   writing a plugin by hand.
+//! - `view_hook`: [`ViewHook`] and the views its methods get.
+//! - The glue the macros expand to, private: `export` (the exported table
+//!   and a `Hook`'s functions), `export_view` (a `ViewHook`'s), `instance`
+//!   (a `Hook` plugin's state between calls), `from_views` (engine values
+//!   rebuilt from the host's views), `boundary` (panics caught, hook
+//!   futures run, outcomes handed back). Each has `unsafe` code, the
+//!   guest's side of calls the compiler cannot check, with a `// SAFETY:`
+//!   comment on every block.
 //! - Re-exports: [`Hook`], [`HookFuture`], [`Flow`], [`Invocation`],
 //!   [`Outcome`], [`Response`], [`InvocationError`], [`Context`],
 //!   [`FunctionInfo`], [`Ending`], [`Phase`], [`Phases`], [`BoxError`].
@@ -62,20 +70,34 @@
 //! export_plugin!(name = "greeter", new = Greeter::from_config);
 //! ```
 
+#[allow(unsafe_code)]
+mod boundary;
+#[allow(unsafe_code)]
+mod export;
+#[allow(unsafe_code)]
+mod export_view;
+#[allow(unsafe_code)]
+mod from_views;
+#[allow(unsafe_code)]
+mod instance;
+#[allow(unsafe_code)]
+mod view_hook;
+
 pub use runtime_engine::plugin::abi;
-pub use runtime_engine::plugin::view::{
-    AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, OutcomeRef, ViewHook,
-};
 pub use runtime_engine::{
     BoxError, Context, Ending, ErrorKind, Flow, FunctionInfo, Hook, HookFuture, Invocation,
     InvocationError, Outcome, Phase, Phases, Response, TraceContext, Trigger,
 };
 
-/// For the macro's expansion only.
+pub use view_hook::{
+    AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, OutcomeRef, ViewHook,
+};
+
+/// For the macros' expansion only.
 #[doc(hidden)]
 pub mod __export {
+    pub use crate::export::ExportedTable;
     pub use runtime_engine::plugin::abi::PluginTable;
-    pub use runtime_engine::plugin::export::ExportedTable;
     pub use runtime_engine::{BoxError, Hook, Phase, Phases};
 }
 

@@ -24,7 +24,7 @@
 #endif
 
 /* The header's layout, checked against the runtime's own (the same numbers
- * are asserted in runtime-engine/src/plugin/abi.rs) on 64-bit targets. */
+ * are asserted in runtime-engine/src/plugin/abi/mod.rs) on 64-bit targets. */
 #if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
 _Static_assert(sizeof(lr_context) == 128, "lr_context is 128 bytes (ABI 2)");
 _Static_assert(offsetof(lr_context, has_trace) == 80, "lr_context.has_trace at 80");

@@ -19,18 +19,21 @@
 //!   and [`pipeline::answer`], the one way an adapter gets its [`Outcome`].
 //! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
 //!   [`InvocationError`]) out.
-//! - [`context`]: the platform-neutral [`Context`] and its builder; with
+//! - [`context`]: the platform-neutral [`Context`], its builder and its
+//!   [`ContextParts`]; with
 //!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
 //!   the facts it carries.
 //! - [`environment`]: [`Environment`], the variables the runtime reads its
 //!   configuration from (the process's, or an explicit set).
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
-//! - [`plugin`]: hook plugins in shared libraries: the C ABI, the loader
-//!   and [`PluginHook`] (the engine's one module with `unsafe` code).
+//! - [`plugin`]: the host side of hook plugins in shared libraries: the C
+//!   ABI, the loader and [`PluginHook`] (the engine's one module with
+//!   `unsafe` code; the plugin side is `light-runtime-plugin-sdk`).
 //! - [`error`]: [`InvocationError`] for one invocation, [`Error`] for the runtime.
-//! - `clock` and `panic`: the timings' monotonic clock, and panics turned
-//!   into errors with their location.
+//! - `clock`: the timings' monotonic clock.
+//! - [`panic`](mod@panic): panics caught as errors that say where they happened (for
+//!   the engine, and for the plugin SDK at the library boundary).
 //!
 //! # Example
 //! ```
@@ -75,7 +78,7 @@ pub mod identity;
 pub mod invocation;
 mod invoke;
 pub mod lifecycle;
-mod panic;
+pub mod panic;
 pub mod phase;
 mod phase_runner;
 pub mod pipeline;
@@ -85,7 +88,7 @@ pub mod timings;
 pub mod trace;
 
 pub use budget::Budgets;
-pub use context::{Context, ContextBuilder, Trigger};
+pub use context::{Context, ContextBuilder, ContextParts, Trigger};
 pub use deadline::Deadline;
 pub use environment::Environment;
 pub use error::{BoxError, Error, ErrorKind, InvocationError};

@@ -16,15 +16,13 @@ use crate::clock;
 use crate::context::{Context, ContextBuilder};
 use crate::error::Error;
 use crate::function::FunctionInfo;
+use crate::hook::Ending;
 use crate::hook::Hook;
 use crate::invocation::Outcome;
 use crate::panic;
 use crate::phase::Phase;
 use crate::phase_runner::{HookCall, PhaseRunner};
 use crate::timings::TimingsReport;
-
-/// Also at [`hook::Ending`](crate::hook::Ending), beside the hook method it is given to.
-pub use crate::hook::Ending;
 
 /// The driver of the lifecycle: holds the hooks, their budgets and timings.
 ///

@@ -23,8 +23,9 @@ thread_local! {
 
 static INSTALL: Once = Once::new();
 
-/// Installs the location-recording panic hook (idempotent).
-pub(crate) fn install_hook() {
+/// Installs the location-recording panic hook (idempotent); [`describe`]
+/// names the location only once it is installed.
+pub fn install_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -39,8 +40,9 @@ pub(crate) fn install_hook() {
     });
 }
 
-/// Runs `f`, catching a panic; the engine reports it, so it is not printed.
-pub(crate) fn catch<R>(f: impl FnOnce() -> R + UnwindSafe) -> std::thread::Result<R> {
+/// Runs `f`, catching a panic; the caller reports it (see [`describe`]), so
+/// it is not printed.
+pub fn catch<R>(f: impl FnOnce() -> R + UnwindSafe) -> std::thread::Result<R> {
     // One thread-local lookup for both the set and the restore: in a
     // plugin (a shared library) each lookup is a `__tls_get_addr` call.
     CATCHING.with(|catching| {
@@ -79,7 +81,7 @@ impl<F: Future> Future for CatchPanic<F> {
 }
 
 /// Describes a caught panic: `"<message> at <file>:<line>:<column>"`.
-pub(crate) fn describe(payload: &(dyn Any + Send)) -> String {
+pub fn describe(payload: &(dyn Any + Send)) -> String {
     let message = if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_owned()
     } else if let Some(text) = payload.downcast_ref::<String>() {

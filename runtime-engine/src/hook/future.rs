@@ -56,14 +56,6 @@ impl<'a> HookFuture<'a> {
             state => Err(HookFuture { state }),
         }
     }
-
-    /// The result, if the phase finished without awaiting anything.
-    pub(crate) fn take_ready(&mut self) -> Option<Result<(), BoxError>> {
-        match &mut self.state {
-            HookFutureState::Ready(result) => result.take(),
-            HookFutureState::Boxed(_) => None,
-        }
-    }
 }
 
 impl Future for HookFuture<'_> {

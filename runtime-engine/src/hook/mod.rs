@@ -41,6 +41,14 @@ pub struct Ending {
     pub timings: TimingsReport,
 }
 
+impl Ending {
+    /// What `End` hooks are told, for code that runs them itself (the
+    /// plugin SDK, on a plugin's side of the boundary).
+    pub fn new(exit_code: i32, timings: TimingsReport) -> Self {
+        Ending { exit_code, timings }
+    }
+}
+
 /// Code that runs at lifecycle phases.
 ///
 /// Every method has a do-nothing default. Hooks run in registration order for

@@ -6,17 +6,15 @@ use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
-
-use super::abi::{self, ByteSlice, FunctionView, Output, PluginTable};
-use super::raw;
-use super::views::{self, context_view, function_view, outcome_view};
+use super::abi::{self, ByteSlice, FunctionView, PluginTable};
+use super::handed_back::HandedBack;
+use super::host_views::{context_view, function_view, outcome_view};
 use crate::context::Context;
 use crate::error::{BoxError, InvocationError};
 use crate::function::FunctionInfo;
+use crate::hook::Ending;
 use crate::hook::{Flow, Hook, HookFuture};
-use crate::invocation::{Invocation, Outcome, Response};
-use crate::lifecycle::Ending;
+use crate::invocation::{Invocation, Outcome};
 use crate::phase::{Phase, Phases};
 
 /// A plugin loaded from a shared library, run as a [`Hook`]. Made by
@@ -45,7 +43,7 @@ unsafe impl Send for PluginHook {}
 unsafe impl Sync for PluginHook {}
 
 impl PluginHook {
-    pub(crate) fn new(
+    pub(super) fn new(
         name: String,
         path: PathBuf,
         table: PluginTable,
@@ -83,10 +81,10 @@ impl PluginHook {
         &self.path
     }
 
-    fn failure(&self, collected: &Collected, status: i32) -> BoxError {
+    fn failure(&self, handed_back: &HandedBack, status: i32) -> BoxError {
         format!(
             "{} (plugin `{}` from {})",
-            collected.failure_message(status),
+            handed_back.failure_message(status),
             self.name,
             self.path.display()
         )
@@ -100,22 +98,22 @@ impl PluginHook {
     ) -> Result<(), BoxError> {
         let Some(call) = phase else { return Ok(()) };
         let view = function_view(function);
-        let mut collected = Collected::default();
-        let mut output = collected.output();
+        let mut handed_back = HandedBack::default();
+        let mut output = handed_back.output();
         // SAFETY: the plugin's own function with its instance, a view
         // borrowing `function` and an output, all valid for the call.
         let status = unsafe { call(self.instance, &view, &mut output) };
-        self.check(&collected, status)
+        self.check(&handed_back, status)
     }
 
     fn instance_phase(&self, phase: Option<abi::InstancePhaseFn>) -> Result<(), BoxError> {
         let Some(call) = phase else { return Ok(()) };
-        let mut collected = Collected::default();
-        let mut output = collected.output();
+        let mut handed_back = HandedBack::default();
+        let mut output = handed_back.output();
         // SAFETY: the plugin's own function with its instance and an output
         // valid for the call.
         let status = unsafe { call(self.instance, &mut output) };
-        self.check(&collected, status)
+        self.check(&handed_back, status)
     }
 
     fn outcome_phase(
@@ -123,21 +121,21 @@ impl PluginHook {
         call: abi::OutcomePhaseFn,
         context: &Context,
         outcome: &Outcome,
-        collected: &mut Collected,
+        handed_back: &mut HandedBack,
     ) -> i32 {
         let mut scratch = None;
         let view = context_view(context, self.function_view(context, &mut scratch));
         let outcome = outcome_view(outcome);
-        let mut output = collected.output();
+        let mut output = handed_back.output();
         // SAFETY: the plugin's own function with its instance and views
         // borrowing `context` and `outcome`, all valid for the call.
         unsafe { call(self.instance, &view, &outcome, &mut output) }
     }
 
-    fn check(&self, collected: &Collected, status: i32) -> Result<(), BoxError> {
+    fn check(&self, handed_back: &HandedBack, status: i32) -> Result<(), BoxError> {
         match status {
             abi::STATUS_CONTINUE => Ok(()),
-            _ => Err(self.failure(collected, status)),
+            _ => Err(self.failure(handed_back, status)),
         }
     }
 }
@@ -191,20 +189,20 @@ impl Hook for PluginHook {
         let context = &invocation.context;
         let mut scratch = None;
         let view = context_view(context, self.function_view(context, &mut scratch));
-        let mut collected = Collected::default();
-        let mut output = collected.output();
+        let mut handed_back = HandedBack::default();
+        let mut output = handed_back.output();
         let event = ByteSlice::new(&invocation.payload);
         // SAFETY: the plugin's own function with its instance, views
         // borrowing the invocation, and an output, all valid for the call.
         let status = unsafe { call(self.instance, &view, event, &mut output) };
         match status {
             abi::STATUS_CONTINUE => {
-                if let Some(event) = collected.take_event() {
+                if let Some(event) = handed_back.take_event() {
                     invocation.payload = event;
                 }
                 Ok(Flow::Continue)
             }
-            abi::STATUS_RESPOND => match collected.take_outcome() {
+            abi::STATUS_RESPOND => match handed_back.take_outcome() {
                 Some(outcome) => Ok(Flow::Respond(outcome)),
                 None => Err(format!(
                     "it asked to answer in place of the handler but set no response or error \
@@ -214,7 +212,7 @@ impl Hook for PluginHook {
                 )
                 .into()),
             },
-            _ => Err(self.failure(&collected, status)),
+            _ => Err(self.failure(&handed_back, status)),
         }
     }
 
@@ -222,10 +220,10 @@ impl Hook for PluginHook {
         let Some(call) = self.table.after_invoke else {
             return Ok(());
         };
-        let mut collected = Collected::default();
-        let status = self.outcome_phase(call, context, outcome, &mut collected);
+        let mut handed_back = HandedBack::default();
+        let status = self.outcome_phase(call, context, outcome, &mut handed_back);
         if status == abi::STATUS_CONTINUE {
-            if let Some(replaced) = collected.take_outcome() {
+            if let Some(replaced) = handed_back.take_outcome() {
                 *outcome = replaced;
             }
             return Ok(());
@@ -233,7 +231,7 @@ impl Hook for PluginHook {
         // A plugin that cannot finish its AfterInvoke (an audit that cannot
         // write, a policy that cannot check) fails the invocation rather
         // than let the outcome through unchecked.
-        let error = self.failure(&collected, status);
+        let error = self.failure(&handed_back, status);
         *outcome = Outcome::Error(InvocationError::hook(format!(
             "AfterInvoke hook `{}` failed: {error}",
             self.name
@@ -249,9 +247,9 @@ impl Hook for PluginHook {
         let Some(call) = self.table.after_response else {
             return HookFuture::done();
         };
-        let mut collected = Collected::default();
-        let status = self.outcome_phase(call, context, outcome, &mut collected);
-        HookFuture::ready(self.check(&collected, status))
+        let mut handed_back = HandedBack::default();
+        let status = self.outcome_phase(call, context, outcome, &mut handed_back);
+        HookFuture::ready(self.check(&handed_back, status))
     }
 
     fn on_freeze(&self) -> HookFuture<'_> {
@@ -268,98 +266,4 @@ impl Hook for PluginHook {
             unsafe { end(self.instance, ending.exit_code) }
         }
     }
-}
-
-/// What a plugin handed back during one call, copied out of its memory.
-/// Boxed on the first callback: most calls hand nothing back, and then
-/// making and dropping a `Collected` is one word and one branch.
-#[derive(Default, Debug)]
-pub(crate) struct Collected(Option<Box<Returned>>);
-
-#[derive(Default, Debug)]
-struct Returned {
-    event: Option<Bytes>,
-    outcome: Option<Outcome>,
-    failure: Option<String>,
-}
-
-impl Collected {
-    /// The callbacks writing into `self`. `self` must not move or be read
-    /// until the call the output is passed to has returned.
-    pub(crate) fn output(&mut self) -> Output {
-        Output {
-            host: (self as *mut Collected).cast(),
-            set_event,
-            set_response,
-            set_error,
-            fail,
-        }
-    }
-
-    fn returned(&mut self) -> &mut Returned {
-        self.0.get_or_insert_with(Box::default)
-    }
-
-    fn take_event(&mut self) -> Option<Bytes> {
-        self.0.as_mut().and_then(|returned| returned.event.take())
-    }
-
-    fn take_outcome(&mut self) -> Option<Outcome> {
-        self.0.as_mut().and_then(|returned| returned.outcome.take())
-    }
-
-    /// Why a call returned `status`, in the plugin's words if it gave any.
-    pub(crate) fn failure_message(&self, status: i32) -> String {
-        let failure = self
-            .0
-            .as_ref()
-            .and_then(|returned| returned.failure.as_ref());
-        match (failure, status) {
-            (Some(message), _) => message.clone(),
-            (None, abi::STATUS_FAILED) => "it failed without saying why".to_owned(),
-            (None, other) => format!("it returned the unknown status {other}"),
-        }
-    }
-}
-
-/// # Safety
-/// `host` must be the `Collected` of a live [`Collected::output`].
-unsafe fn collected<'a>(host: *mut c_void) -> &'a mut Collected {
-    // SAFETY: forwarded from this function's contract; the host is
-    // single-threaded for the call and nothing else borrows it meanwhile.
-    unsafe { &mut *host.cast::<Collected>() }
-}
-
-unsafe extern "C" fn set_event(host: *mut c_void, event: ByteSlice) {
-    // SAFETY: the ABI gives callbacks the `host` of their own output and
-    // slices valid for the call.
-    let (collected, event) = unsafe { (collected(host), raw::bytes(event)) };
-    collected.returned().event = Some(Bytes::copy_from_slice(event));
-}
-
-unsafe extern "C" fn set_response(host: *mut c_void, body: ByteSlice, content_type: ByteSlice) {
-    // SAFETY: as in `set_event`.
-    let (collected, body, content_type) =
-        unsafe { (collected(host), raw::bytes(body), raw::text(content_type)) };
-    let content_type = views::intern_content_type(&content_type);
-    collected.returned().outcome = Some(Outcome::Response(Response::with_content_type(
-        Bytes::copy_from_slice(body),
-        content_type,
-    )));
-}
-
-unsafe extern "C" fn set_error(host: *mut c_void, error_type: ByteSlice, message: ByteSlice) {
-    // SAFETY: as in `set_event`.
-    let (collected, error_type, message) =
-        unsafe { (collected(host), raw::text(error_type), raw::text(message)) };
-    collected.returned().outcome = Some(Outcome::Error(InvocationError::handler(
-        error_type.into_owned(),
-        message.into_owned(),
-    )));
-}
-
-unsafe extern "C" fn fail(host: *mut c_void, message: ByteSlice) {
-    // SAFETY: as in `set_event`.
-    let (collected, message) = unsafe { (collected(host), raw::text(message)) };
-    collected.returned().failure = Some(message.into_owned());
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use libloading::Library;
 
 use super::abi::{self, ByteSlice, EntryFn, PluginTable, ABI_VERSION, ENTRY_SYMBOL};
-use super::hook::{Collected, PluginHook};
-use super::raw;
+use super::handed_back::HandedBack;
+use super::hook::PluginHook;
 
 /// Why a plugin was refused; [`Display`](fmt::Display) names the file, the
 /// reason and what to do.
@@ -193,23 +193,25 @@ pub fn load(path: &Path, config: &str) -> Result<PluginHook, PluginError> {
     std::mem::forget(library);
     // SAFETY: the table's name and functions live in the library, which is
     // never unloaded.
-    unsafe { from_table(path, table, config) }
+    unsafe { load_table(path, table, config) }
 }
 
-/// The plugin `table` describes, made with `config`: the checks and the
-/// `create` call that follow finding the table.
+/// The plugin `table` describes, made with `config`: what [`load`] does
+/// once it has found the table, for a plugin whose table is already in
+/// memory (a plugin linked into this binary, as the SDK's tests run one).
+/// `path` names the plugin in errors and is not opened.
 ///
 /// # Safety
-/// The table's name and functions must stay valid for the process (a
-/// library that is never unloaded, or the plugin side compiled in).
-pub(crate) unsafe fn from_table(
+/// The table's name and functions must stay valid for the process, and
+/// behave as `docs/plugin-abi.md` says (the SDK's tables do).
+pub unsafe fn load_table(
     path: &Path,
     table: PluginTable,
     config: &str,
 ) -> Result<PluginHook, PluginError> {
     let refuse = |reason| PluginError::new(path, reason);
     // SAFETY: the name lives as long as the table (this function's contract).
-    let name = unsafe { raw::bytes(table.name) };
+    let name = unsafe { table.name.as_bytes() };
     let name = match std::str::from_utf8(name) {
         Ok(name) if !name.trim().is_empty() => name.to_owned(),
         _ => {
@@ -224,8 +226,8 @@ pub(crate) unsafe fn from_table(
         ))));
     };
 
-    let mut collected = Collected::default();
-    let mut output = collected.output();
+    let mut handed_back = HandedBack::default();
+    let mut output = handed_back.output();
     let mut instance: *mut c_void = std::ptr::null_mut();
     // SAFETY: `create` is the plugin's, with the arguments the ABI gives it:
     // its own `data`, borrowed config bytes and an output valid for the call.
@@ -240,7 +242,7 @@ pub(crate) unsafe fn from_table(
     if status != abi::STATUS_CONTINUE {
         return Err(refuse(Reason::CreateFailed {
             name,
-            message: collected.failure_message(status),
+            message: handed_back.failure_message(status),
         }));
     }
     Ok(PluginHook::new(name, path.to_owned(), table, instance))

@@ -6,14 +6,18 @@
 use std::ffi::c_void;
 use std::panic::AssertUnwindSafe;
 
-use super::abi::{self, ByteSlice, ContextView, FunctionView, OutcomeView, Output};
-use super::export::create_instance;
-use super::guest::{guarded, FunctionCache};
-use super::raw;
-use super::view::{AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, ViewHook};
-use crate::error::BoxError;
-use crate::function::FunctionInfo;
-use crate::panic;
+use runtime_engine::panic;
+use runtime_engine::plugin::abi::{
+    self, ByteSlice, ContextView, FunctionView, OutcomeView, Output,
+};
+use runtime_engine::{BoxError, FunctionInfo};
+
+use crate::boundary::guarded;
+use crate::export::create_instance;
+use crate::instance::FunctionCache;
+use crate::view_hook::{
+    AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, ViewHook,
+};
 
 /// One instance: the hook and the function's facts once seen.
 struct ViewInstance<H> {
@@ -107,7 +111,7 @@ pub(crate) unsafe extern "C" fn before_invoke<H: ViewHook>(
         // SAFETY: a live instance, views and an output valid for the call
         // (the ABI).
         let (this, view, event, out) =
-            unsafe { (instance::<H>(this), &*view, raw::bytes(event), &*output) };
+            unsafe { (instance::<H>(this), &*view, event.as_bytes(), &*output) };
         // SAFETY: the ABI's context view.
         let context = unsafe { context(this, view) };
         let mut call = BeforeInvokeCall::new(context, event, out);
@@ -196,17 +200,15 @@ mod tests {
     use std::path::Path;
     use std::sync::{Arc, Mutex};
 
-    use super::super::export::ExportedTable;
-    use super::super::loader::from_table;
-    use super::super::view::{AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ViewHook};
-    use super::super::PluginHook;
-    use crate::context::{Context, Trigger};
-    use crate::error::{BoxError, ErrorKind, InvocationError};
-    use crate::function::{FunctionInfo, Platform};
-    use crate::hook::{Flow, Hook};
-    use crate::invocation::{Invocation, Outcome, Response};
-    use crate::phase::Phases;
-    use crate::trace::TraceContext;
+    use runtime_engine::plugin::{load_table, PluginHook};
+    use runtime_engine::{
+        BoxError, Context, ErrorKind, Flow, FunctionInfo, Hook, HookFuture, Invocation,
+        InvocationError, Outcome, Phases, Platform, Response, TraceContext, Trigger,
+    };
+
+    use crate::boundary::block_on;
+    use crate::export::ExportedTable;
+    use crate::view_hook::{AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ViewHook};
 
     /// What the test hook saw, one line per call (tests run on threads of
     /// one process, so each test's lines carry its hook's label).
@@ -264,7 +266,7 @@ mod tests {
                 ctx.invoked_function_arn().as_deref()
             );
             let epoch_ms =
-                |deadline: Option<crate::deadline::Deadline>| deadline.map(|d| d.epoch_ms());
+                |deadline: Option<runtime_engine::Deadline>| deadline.map(|d| d.epoch_ms());
             assert_eq!(epoch_ms(owned.deadline()), epoch_ms(ctx.deadline()));
             assert!(ctx.remaining().is_some_and(|left| !left.is_zero()));
             match self.action.as_str() {
@@ -311,7 +313,7 @@ mod tests {
 
     fn plugin(config: &str) -> PluginHook {
         // SAFETY: the table and the plugin side are compiled into this test.
-        unsafe { from_table(Path::new("/test/libtold.so"), TABLE.table(), config) }.unwrap()
+        unsafe { load_table(Path::new("/test/libtold.so"), TABLE.table(), config) }.unwrap()
     }
 
     fn invocation(request_id: &str, event: &'static [u8]) -> Invocation {
@@ -319,7 +321,7 @@ mod tests {
         let context = Context::builder(function, request_id)
             .sequence(3)
             .trigger(Trigger::Http)
-            .deadline_epoch_ms(4_000_000_000_000)
+            .deadline(runtime_engine::Deadline::from_epoch_ms(4_000_000_000_000))
             .invoked_function_arn("arn:aws:lambda:eu-west-1:1:function:orders")
             .trace(
                 "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
@@ -406,7 +408,7 @@ mod tests {
             );
         }
         // SAFETY: the table and the plugin side are compiled into this test.
-        let refused = unsafe { from_table(Path::new("/test/libtold.so"), TABLE.table(), "bad") };
+        let refused = unsafe { load_table(Path::new("/test/libtold.so"), TABLE.table(), "bad") };
         let refused = refused
             .expect_err("a bad configuration is refused")
             .to_string();
@@ -425,7 +427,7 @@ mod tests {
         );
     }
 
-    fn futures_ready(future: crate::hook::HookFuture<'_>) -> Result<(), BoxError> {
-        future.into_ready().expect("a plugin's phase is ready")
+    fn futures_ready(future: HookFuture<'_>) -> Result<(), BoxError> {
+        block_on(future)
     }
 }

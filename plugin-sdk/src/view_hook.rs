@@ -1,7 +1,7 @@
 //! [`ViewHook`]: the plugin side's borrowed API. Its methods see the host's
 //! C views as they are (the event and the response as `&[u8]`, the context
 //! through accessors) for the length of the call, instead of the owned
-//! engine values a [`Hook`](crate::Hook) gets. Nothing is copied or
+//! engine values a [`Hook`](runtime_engine::Hook) gets. Nothing is copied or
 //! rebuilt unless the hook asks for it, so a phase costs a plugin what the
 //! crossing costs: for hot-path plugins such as a policy check that reads
 //! the event and seldom answers.
@@ -13,28 +13,25 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::abi::{self, ContextView, OutcomeView, Output};
-use super::guest;
-use super::raw;
-use super::views;
-use crate::context::{Context, Trigger};
-use crate::deadline::Deadline;
-use crate::error::{BoxError, ErrorKind};
-use crate::function::FunctionInfo;
-use crate::invocation::Outcome;
-use crate::trace::TraceContext;
+use runtime_engine::plugin::abi::{self, ContextView, OutcomeView, Output};
+use runtime_engine::{
+    BoxError, Context, Deadline, ErrorKind, FunctionInfo, Outcome, TraceContext, Trigger,
+};
+
+use crate::boundary::send_outcome;
+use crate::from_views::{build_context, outcome_from_view, trace_from_view};
 
 /// A hook written against the boundary's views: what a plugin implements
 /// when a copy of the event and the context per invocation is more than
 /// it wants to pay (see `docs/writing-a-hook-plugin.md`, "Two ways to write
-/// a hook"). Export it with `export_plugin!(name = .., view_hook = ..)`.
+/// a hook"). Export it with [`export_view_plugin!`](crate::export_view_plugin).
 ///
 /// Every method has a do-nothing default, runs on the thread the host
 /// calls it on, and may be called concurrently (for platforms that send
 /// several invocations at once). What a method borrows is valid only for
 /// the call; keep a copy (`to_vec`, [`ContextRef::to_context`],
 /// [`OutcomeRef::to_outcome`]) to use it later. An error or a panic fails
-/// the phase as it does for a [`Hook`](crate::Hook).
+/// the phase as it does for a [`Hook`](runtime_engine::Hook).
 pub trait ViewHook: Send + Sync + 'static {
     /// `RuntimeStart`: the process started. A failure is an init error.
     fn on_runtime_start(&self, _function: &FunctionInfo) -> Result<(), BoxError> {
@@ -95,7 +92,7 @@ impl<'a> ContextRef<'a> {
     /// The platform's id for this invocation.
     pub fn request_id(&self) -> Cow<'a, str> {
         // SAFETY: the view's slices are valid for the call, which `'a` is.
-        unsafe { raw::text(self.view.request_id) }
+        unsafe { self.view.request_id.to_text() }
     }
 
     /// The function's static facts.
@@ -115,7 +112,7 @@ impl<'a> ContextRef<'a> {
 
     /// What triggered the invocation.
     pub fn trigger(&self) -> Trigger {
-        views::trigger_from_code(self.view.trigger)
+        abi::trigger::from_code(self.view.trigger)
     }
 
     /// The deadline as Unix epoch milliseconds, if the platform set one.
@@ -147,7 +144,7 @@ impl<'a> ContextRef<'a> {
 
     /// The caller's trace in W3C form, if the header parsed.
     pub fn trace(&self) -> Option<TraceContext> {
-        guest::trace_from_view(self.view)
+        trace_from_view(self.view)
     }
 
     /// The tenant the invocation is for, on platforms that have tenants.
@@ -159,7 +156,7 @@ impl<'a> ContextRef<'a> {
     /// or to hand to code written for `Hook`s. Costs what the `Hook` path
     /// pays per invocation.
     pub fn to_context(&self) -> Context {
-        guest::build_context(self.view, self.function.clone())
+        build_context(self.view, self.function)
     }
 }
 
@@ -175,7 +172,7 @@ impl std::fmt::Debug for ContextRef<'_> {
 
 fn optional_text<'a>(slice: abi::ByteSlice) -> Option<Cow<'a, str>> {
     // SAFETY: the caller's slice comes from a view valid for `'a`.
-    (slice.len != 0).then(|| unsafe { raw::text(slice) })
+    (slice.len != 0).then(|| unsafe { slice.to_text() })
 }
 
 /// How the invocation ended, as the host shows it, borrowed for the call.
@@ -193,37 +190,37 @@ impl<'a> OutcomeRef<'a> {
     /// The response body; empty for an error.
     pub fn body(&self) -> &'a [u8] {
         // SAFETY: the view's slices are valid for the call, which `'a` is.
-        unsafe { raw::bytes(self.view.body) }
+        unsafe { self.view.body.as_bytes() }
     }
 
     /// The response's content type; empty for an error.
     pub fn content_type(&self) -> Cow<'a, str> {
         // SAFETY: as in `body`.
-        unsafe { raw::text(self.view.content_type) }
+        unsafe { self.view.content_type.to_text() }
     }
 
     /// Who failed, for an error.
     pub fn error_kind(&self) -> Option<ErrorKind> {
         self.is_error()
-            .then(|| views::error_kind_from_code(self.view.error_kind))
+            .then(|| abi::error_kind::from_code(self.view.error_kind))
     }
 
     /// The error type (`Function.Panic`, `Policy.Rejected`, ...); empty for
     /// a response.
     pub fn error_type(&self) -> Cow<'a, str> {
         // SAFETY: as in `body`.
-        unsafe { raw::text(self.view.error_type) }
+        unsafe { self.view.error_type.to_text() }
     }
 
     /// The error message; empty for a response.
     pub fn error_message(&self) -> Cow<'a, str> {
         // SAFETY: as in `body`.
-        unsafe { raw::text(self.view.error_message) }
+        unsafe { self.view.error_message.to_text() }
     }
 
     /// An owned copy as the engine's [`Outcome`].
     pub fn to_outcome(&self) -> Outcome {
-        guest::outcome_from_view(self.view)
+        outcome_from_view(self.view)
     }
 }
 
@@ -284,7 +281,7 @@ impl<'a> BeforeInvokeCall<'a> {
     /// hooks after this one are skipped, as with `Flow::Respond`. The last
     /// call wins.
     pub fn respond(&mut self, outcome: &Outcome) {
-        guest::send_outcome(self.output, outcome);
+        send_outcome(self.output, outcome);
         self.responded = true;
     }
 
@@ -340,7 +337,7 @@ impl<'a> AfterInvokeCall<'a> {
     /// the other way round, as well). The host copies it now; the last call
     /// wins.
     pub fn replace(&mut self, outcome: &Outcome) {
-        guest::send_outcome(self.output, outcome);
+        send_outcome(self.output, outcome);
     }
 }
 

@@ -1,10 +1,9 @@
-//! The plugin side of the ABI, for `light_runtime_plugin_sdk::export_plugin!`:
-//! C calls from the host become [`Hook`] calls on the plugin's own copy of
-//! the engine's types, and panics are caught at the boundary and returned
-//! as failures (an unwind must never cross `extern "C"`).
-//!
-//! Use the macro rather than this module; it is public so the macro's
-//! expansion in the plugin crate can name it.
+//! [`ExportedTable`], the table [`export_plugin!`](crate::export_plugin)
+//! and [`export_view_plugin!`](crate::export_view_plugin) export, and the
+//! functions it points at for a [`Hook`]: C calls from the host become
+//! `Hook` calls on the plugin's own copy of the engine's types, and panics
+//! are caught at the boundary and returned as failures (an unwind must
+//! never cross `extern "C"`).
 //!
 //! What a Rust plugin sees: the context is rebuilt from the C view (request
 //! id, function facts, deadline, sequence, trigger, ARN, trace, tenant),
@@ -20,18 +19,17 @@
 
 use std::ffi::c_void;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
-use super::abi::{
+use runtime_engine::panic;
+use runtime_engine::plugin::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output, PluginTable, ABI_VERSION,
 };
-use super::guest::{block_on, guarded, instance, send_changed_outcome, send_outcome, Instance};
-use super::raw;
-use super::view::ViewHook;
-use crate::error::BoxError;
-use crate::hook::{Flow, Hook};
-use crate::lifecycle::Ending;
-use crate::panic;
-use crate::phase::{Phase, Phases};
+use runtime_engine::{BoxError, Ending, Flow, Hook, Phase, PhaseTiming, Phases, TimingsReport};
+
+use crate::boundary::{block_on, guarded, send_changed_outcome, send_outcome};
+use crate::instance::{instance, Instance};
+use crate::view_hook::ViewHook;
 
 /// A plugin's constructor, from its configuration (JSON text, empty if
 /// none). The table carries it as its `data`, a plain `fn` pointer, so a
@@ -99,7 +97,7 @@ impl ExportedTable {
         new: NewPlugin<H, E>,
         phases: Phases,
     ) -> Self {
-        use super::export_view as view;
+        use crate::export_view as view;
         ExportedTable::gated(
             name,
             new as *const c_void,
@@ -206,7 +204,7 @@ pub(crate) unsafe fn create_instance<H, E: Into<BoxError>, T>(
         // builds `cdylib`s for.
         let new = unsafe { std::mem::transmute::<*const c_void, NewPlugin<H, E>>(data) };
         // SAFETY: valid for the call (the ABI).
-        let config = std::str::from_utf8(unsafe { raw::bytes(config) })
+        let config = std::str::from_utf8(unsafe { config.as_bytes() })
             .map_err(|_| "its configuration is not UTF-8 text")?;
         let made = Box::new(wrap(new(config).map_err(Into::into)?));
         // SAFETY: the host passes a writable pointer for the instance.
@@ -258,7 +256,7 @@ unsafe extern "C" fn before_invoke(
 ) -> i32 {
     guarded(output, || {
         // SAFETY: a live instance and views valid for the call (the ABI).
-        let (this, view, event) = unsafe { (instance(this), &*context, raw::bytes(event)) };
+        let (this, view, event) = unsafe { (instance(this), &*context, event.as_bytes()) };
         let flow = this.with_invocation(view, event, |invocation| {
             let flow = this.hook.on_before_invoke(invocation)?;
             // Compared by content: an address says nothing once the hook
@@ -333,10 +331,21 @@ unsafe extern "C" fn close(this: *mut c_void, output: *mut Output) -> i32 {
 }
 
 unsafe extern "C" fn end(this: *mut c_void, exit_code: i32) {
-    let ending = Ending {
-        exit_code,
-        timings: crate::timings::Timings::new(Vec::new()).report(),
+    // The host keeps the timings; a plugin's `End` sees every phase as
+    // never run.
+    let timings = TimingsReport {
+        phases: Phase::ALL
+            .into_iter()
+            .map(|phase| PhaseTiming {
+                phase,
+                count: 0,
+                total: Duration::ZERO,
+                max: Duration::ZERO,
+                steps: Vec::new(),
+            })
+            .collect(),
     };
+    let ending = Ending::new(exit_code, timings);
     // `End` cannot report a failure: a panic is caught and dropped.
     // SAFETY: a live instance (the ABI).
     let _ = panic::catch(AssertUnwindSafe(|| {

@@ -10,8 +10,20 @@
 //! whatever a plugin wants to hand back (a rewritten event, a response, an
 //! error, a failure message) it gives to the host's [`Output`] callbacks,
 //! which copy it, so no allocation ever changes sides.
+//!
+//! Both sides build on this module alone (the host in
+//! [`plugin`](super), a Rust plugin through `light-runtime-plugin-sdk`),
+//! so it also holds what they must agree on beyond the layout: each
+//! engine enum's code both ways ([`platform`], [`trigger`],
+//! [`error_kind`]), the reading of a content type ([`content_type`]), of
+//! text ([`text`]) and of a [`ByteSlice`].
 
+use std::borrow::Cow;
 use std::ffi::c_void;
+
+mod codes;
+
+pub use codes::{content_type, error_kind, platform, trigger};
 
 /// The ABI version this engine speaks. A plugin whose table says otherwise
 /// is refused.
@@ -75,50 +87,44 @@ impl ByteSlice {
     pub fn from_option(text: Option<&str>) -> ByteSlice {
         text.map_or(ByteSlice::EMPTY, ByteSlice::from_str)
     }
+
+    /// The bytes this slice points at.
+    ///
+    /// # Safety
+    /// `ptr` must point at `len` initialised bytes that stay valid and
+    /// unchanged for `'a`, or `len` must be 0: what the ABI promises for
+    /// the slices passed to a call, for the call.
+    pub unsafe fn as_bytes<'a>(self) -> &'a [u8] {
+        if self.len == 0 || self.ptr.is_null() {
+            return &[];
+        }
+        // SAFETY: non-null with a non-zero length, and the caller vouches for
+        // `len` readable bytes living for 'a (the ABI's rule for every slice).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// The text this slice points at; invalid UTF-8 is replaced, never
+    /// trusted.
+    ///
+    /// # Safety
+    /// As for [`as_bytes`](Self::as_bytes).
+    pub unsafe fn to_text<'a>(self) -> Cow<'a, str> {
+        // SAFETY: forwarded from this function's own contract.
+        text(unsafe { self.as_bytes() })
+    }
 }
 
-/// Platform codes in [`FunctionView::platform`].
-pub mod platform {
-    /// AWS Lambda.
-    pub const AWS_LAMBDA: u32 = 0;
-    /// Alibaba Cloud Function Compute.
-    pub const ALIYUN_FC: u32 = 1;
-    /// Tencent Cloud SCF.
-    pub const TENCENT_SCF: u32 = 2;
-    /// A plain HTTP FaaS.
-    pub const HTTP: u32 = 3;
-    /// The local development server.
-    pub const LOCAL: u32 = 4;
-}
-
-/// Trigger codes in [`ContextView::trigger`] (OpenTelemetry `faas.trigger`).
-pub mod trigger {
-    /// Anything else, or unknown.
-    pub const OTHER: u32 = 0;
-    /// A queue, stream, storage or database change.
-    pub const DATASOURCE: u32 = 1;
-    /// An HTTP request.
-    pub const HTTP: u32 = 2;
-    /// A publish/subscribe message.
-    pub const PUBSUB: u32 = 3;
-    /// A schedule.
-    pub const TIMER: u32 = 4;
-}
-
-/// Error kind codes in [`OutcomeView::error_kind`].
-pub mod error_kind {
-    /// The handler returned an error.
-    pub const HANDLER: u32 = 0;
-    /// The handler panicked.
-    pub const PANIC: u32 = 1;
-    /// The event did not decode into the handler's event type.
-    pub const MALFORMED_EVENT: u32 = 2;
-    /// The handler ran out of time.
-    pub const TIMEOUT: u32 = 3;
-    /// A hook failed.
-    pub const HOOK: u32 = 4;
-    /// A layer or the runtime failed.
-    pub const RUNTIME: u32 = 5;
+/// `bytes` as text; invalid UTF-8 is replaced, never trusted.
+pub fn text(bytes: &[u8]) -> Cow<'_, str> {
+    // Checked: an unchecked shortcut for ASCII saved 40 instructions per
+    // invocation of a `Hook` plugin (plugin_echo, libnoop.so +2,579 against
+    // +2,539), too little for `unsafe`. `from_utf8` checks ASCII a word at
+    // a time; `from_utf8_lossy` alone walks byte by byte (+2,804), so it is
+    // only the fallback.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// The function's static facts, as a C view of
