@@ -322,7 +322,7 @@ impl Comparison {
             notes.push(format!(
                 "{}: {}",
                 run.variant.key(),
-                received_note(received, invocations)
+                received.note(invocations)
             ));
         }
         notes
@@ -347,7 +347,7 @@ impl Comparison {
                     .wall_clock
                     .as_ref()
                     .and_then(|w| w.received.as_ref())
-                    .map(received_json);
+                    .map(Received::json);
                 (
                     run.variant.key(),
                     json!({ "figures": figures, "otlp_received": received, "errors": run.errors }),
@@ -382,45 +382,6 @@ impl Comparison {
                 .map(move |e| format!("{}: {e}", run.variant.key()))
         })
     }
-}
-
-/// One line on what an endpoint received over `invocations`.
-pub fn received_note(received: &Received, invocations: usize) -> String {
-    match received.otlp {
-        Otlp::Live => format!(
-            "live OTLP receiver got {} metric and {} trace requests, {} spans, faas.invocations = {}, \
-             faas.coldstarts = {}, {} rejected, for {invocations} invocations: {}",
-            received.metric_requests,
-            received.trace_requests,
-            received.spans,
-            received.invocations_metric,
-            received.coldstarts_metric,
-            received.rejected,
-            if received.complete(invocations) {
-                "complete"
-            } else {
-                "INCOMPLETE"
-            }
-        ),
-        Otlp::Dead => format!(
-            "dead OTLP endpoint accepted {} connection(s) and answered none",
-            received.connections.unwrap_or(0)
-        ),
-    }
-}
-
-/// What an endpoint received, as JSON.
-pub fn received_json(received: &Received) -> Value {
-    json!({
-        "endpoint": received.otlp.name(),
-        "connections": received.connections,
-        "metric_requests": received.metric_requests,
-        "trace_requests": received.trace_requests,
-        "spans": received.spans,
-        "faas.invocations": received.invocations_metric,
-        "faas.coldstarts": received.coldstarts_metric,
-        "rejected": received.rejected,
-    })
 }
 
 /// One of the issue's bars, checked.

@@ -283,7 +283,7 @@ impl Report {
                 // Only the full-stack column has an OTLP endpoint.
                 let received = column.wall_clock.as_ref().and_then(|w| w.received.as_ref());
                 if let Some(received) = received {
-                    entry["otlp_received"] = crate::full_stack::received_json(received);
+                    entry["otlp_received"] = received.json();
                 }
                 (column.kind.name().to_owned(), entry)
             })

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use light_runtime_testkit::otlp::OtlpReceiver;
+use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 /// Which endpoint `OTEL_EXPORTER_OTLP_ENDPOINT` points at.
@@ -194,5 +195,48 @@ impl DeadEndpoint {
 impl Drop for DeadEndpoint {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+impl Received {
+    /// One line on what an endpoint received over `invocations`.
+    pub fn note(&self, invocations: usize) -> String {
+        let received = self;
+        match received.otlp {
+            Otlp::Live => format!(
+                "live OTLP receiver got {} metric and {} trace requests, {} spans, faas.invocations = {}, \
+                 faas.coldstarts = {}, {} rejected, for {invocations} invocations: {}",
+                received.metric_requests,
+                received.trace_requests,
+                received.spans,
+                received.invocations_metric,
+                received.coldstarts_metric,
+                received.rejected,
+                if received.complete(invocations) {
+                    "complete"
+                } else {
+                    "INCOMPLETE"
+                }
+            ),
+            Otlp::Dead => format!(
+                "dead OTLP endpoint accepted {} connection(s) and answered none",
+                received.connections.unwrap_or(0)
+            ),
+        }
+    }
+
+    /// What an endpoint received, as JSON.
+    pub fn json(&self) -> Value {
+        let received = self;
+        json!({
+            "endpoint": received.otlp.name(),
+            "connections": received.connections,
+            "metric_requests": received.metric_requests,
+            "trace_requests": received.trace_requests,
+            "spans": received.spans,
+            "faas.invocations": received.invocations_metric,
+            "faas.coldstarts": received.coldstarts_metric,
+            "rejected": received.rejected,
+        })
     }
 }

@@ -29,7 +29,6 @@ use runtime_engine::{BoxError, Ending, Flow, Hook, Phase, PhaseTiming, Phases, T
 
 use crate::boundary::{block_on, guarded, send_changed_outcome, send_outcome};
 use crate::instance::{instance, Instance};
-use crate::view_hook::ViewHook;
 
 /// A plugin's constructor, from its configuration (JSON text, empty if
 /// none). The table carries it as its `data`, a plain `fn` pointer, so a
@@ -38,17 +37,17 @@ pub(crate) type NewPlugin<H, E> = fn(&str) -> Result<H, E>;
 
 /// Every function of a table, before [`ExportedTable::gated`] leaves out
 /// the phases a plugin does not declare.
-struct Functions {
-    create: abi::CreateFn,
-    destroy: abi::DestroyFn,
-    runtime_start: abi::FunctionPhaseFn,
-    function_start: abi::FunctionPhaseFn,
-    before_invoke: abi::BeforeInvokeFn,
-    after_invoke: abi::OutcomePhaseFn,
-    after_response: abi::OutcomePhaseFn,
-    freeze: abi::InstancePhaseFn,
-    close: abi::InstancePhaseFn,
-    end: abi::EndFn,
+pub(crate) struct Functions {
+    pub(crate) create: abi::CreateFn,
+    pub(crate) destroy: abi::DestroyFn,
+    pub(crate) runtime_start: abi::FunctionPhaseFn,
+    pub(crate) function_start: abi::FunctionPhaseFn,
+    pub(crate) before_invoke: abi::BeforeInvokeFn,
+    pub(crate) after_invoke: abi::OutcomePhaseFn,
+    pub(crate) after_response: abi::OutcomePhaseFn,
+    pub(crate) freeze: abi::InstancePhaseFn,
+    pub(crate) close: abi::InstancePhaseFn,
+    pub(crate) end: abi::EndFn,
 }
 
 /// A [`PluginTable`] that can live in a `static` of the plugin.
@@ -90,36 +89,9 @@ impl ExportedTable {
         )
     }
 
-    /// The table of the plugin `name`, written as a [`ViewHook`] and made
-    /// by `new`, wired for `phases` as in [`for_hook`](Self::for_hook).
-    pub const fn for_view_hook<H: ViewHook, E: Into<BoxError>>(
-        name: &'static str,
-        new: NewPlugin<H, E>,
-        phases: Phases,
-    ) -> Self {
-        use crate::export_view as view;
-        ExportedTable::gated(
-            name,
-            new as *const c_void,
-            phases,
-            Functions {
-                create: view::create::<H, E>,
-                destroy: view::destroy::<H>,
-                runtime_start: view::runtime_start::<H>,
-                function_start: view::function_start::<H>,
-                before_invoke: view::before_invoke::<H>,
-                after_invoke: view::after_invoke::<H>,
-                after_response: view::after_response::<H>,
-                freeze: view::freeze::<H>,
-                close: view::close::<H>,
-                end: view::end::<H>,
-            },
-        )
-    }
-
     /// The table of `all`, with `name` and `data`, and NULL for the phases
     /// outside `phases`.
-    const fn gated(
+    pub(crate) const fn gated(
         name: &'static str,
         data: *const c_void,
         phases: Phases,

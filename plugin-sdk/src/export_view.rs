@@ -10,14 +10,42 @@ use runtime_engine::panic;
 use runtime_engine::plugin::abi::{
     self, ByteSlice, ContextView, FunctionView, OutcomeView, Output,
 };
-use runtime_engine::{BoxError, FunctionInfo};
+use runtime_engine::{BoxError, FunctionInfo, Phases};
 
 use crate::boundary::guarded;
-use crate::export::create_instance;
+use crate::export::{create_instance, ExportedTable, Functions, NewPlugin};
 use crate::instance::FunctionCache;
 use crate::view_hook::{
     AfterInvokeCall, AfterResponseCall, BeforeInvokeCall, ContextRef, ViewHook,
 };
+
+impl ExportedTable {
+    /// The table of the plugin `name`, written as a [`ViewHook`] and made
+    /// by `new`, wired for `phases` as in [`for_hook`](Self::for_hook).
+    pub const fn for_view_hook<H: ViewHook, E: Into<BoxError>>(
+        name: &'static str,
+        new: NewPlugin<H, E>,
+        phases: Phases,
+    ) -> Self {
+        ExportedTable::gated(
+            name,
+            new as *const c_void,
+            phases,
+            Functions {
+                create: create::<H, E>,
+                destroy: destroy::<H>,
+                runtime_start: runtime_start::<H>,
+                function_start: function_start::<H>,
+                before_invoke: before_invoke::<H>,
+                after_invoke: after_invoke::<H>,
+                after_response: after_response::<H>,
+                freeze: freeze::<H>,
+                close: close::<H>,
+                end: end::<H>,
+            },
+        )
+    }
+}
 
 /// One instance: the hook and the function's facts once seen.
 struct ViewInstance<H> {

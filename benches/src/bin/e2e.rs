@@ -320,7 +320,7 @@ fn run(options: Options) -> Result<(), String> {
                         if let Some(received) = &run.received {
                             full_stack_notes.push(format!(
                                 "callgrind {invocations}: {}",
-                                full_stack::received_note(received, invocations)
+                                received.note(invocations)
                             ));
                         }
                         runs.push(run)
