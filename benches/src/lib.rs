@@ -1,7 +1,8 @@
 //! The end-to-end benchmark harness: real bootstrap binaries against one AWS
 //! Lambda Runtime API emulator, measured side by side and reported as ratios.
 //!
-//! The `e2e` binary drives it; the two peer bootstraps it compares
+//! The `e2e` binary drives it, and `perf-guard` (the CI check on the echo's
+//! instructions per invocation) reuses its measurements; the two peer bootstraps it compares
 //! light-runtime with are binaries of this crate too (`echo-lambda-runtime`
 //! on AWS's `lambda_runtime`, `echo-floor` doing the least work the protocol
 //! allows). The criterion benches of the in-process pipeline live in
