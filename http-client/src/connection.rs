@@ -124,8 +124,10 @@ impl UnreadableResponse {
         whole_lines
             .split(|&b| b == b'\n')
             .skip(1) // the status line
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            // The empty line ends the head: what follows is body.
+            .take_while(|line| !line.is_empty())
             .find_map(|line| {
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
                 let colon = line.iter().position(|&b| b == b':')?;
                 let (key, value) = (&line[..colon], &line[colon + 1..]);
                 key.eq_ignore_ascii_case(name.as_bytes())
@@ -558,5 +560,39 @@ mod tests {
         assert_eq!(used, 24);
         assert!(decode_chunked(b"3\r\nab").unwrap().is_none());
         assert!(decode_chunked(b"zz\r\n").is_err());
+        // A size that would overflow the length arithmetic is refused.
+        assert!(decode_chunked(b"ffffffffffffffff\r\nab").is_err());
+    }
+
+    #[test]
+    fn request_lines_are_built_only_from_checked_pieces() {
+        let none: &[(&str, &str)] = &[];
+        assert!(check_request("GET", &["/2018-06-01/runtime/invocation/next"], none).is_ok());
+        for path in ["/a b", "/a\r\nHost: x", "/\u{7f}", "/é", "/a\tb"] {
+            let error = check_request("POST", &[path], none).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{path:?}");
+        }
+        assert!(check_request("GET", &["/"], &[("X", "a\r\nInjected: 1")]).is_err());
+        assert!(check_request("GET", &["/"], &[("X: y", "z")]).is_err());
+        assert!(check_request("G T", &["/"], none).is_err());
+    }
+
+    #[test]
+    fn unreadable_heads_still_name_their_headers() {
+        let unreadable = |head: &'static [u8]| UnreadableResponse {
+            head: Bytes::from_static(head),
+            kind: UnreadableKind::CutShort,
+            reason: String::new(),
+        };
+        let whole =
+            unreadable(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nX: 1\r\n");
+        assert_eq!(whole.header("lambda-runtime-aws-request-id"), Some("abc"));
+        // A line cut short may be a truncated value: not trusted.
+        let cut = unreadable(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ab");
+        assert_eq!(cut.header("Lambda-Runtime-Aws-Request-Id"), None);
+        assert_eq!(unreadable(b"").header("X"), None);
+        // Body bytes after the head are not headers.
+        let body = unreadable(b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\nX: forged\r\n");
+        assert_eq!(body.header("X"), None);
     }
 }

@@ -4,6 +4,8 @@
 //! no post sent twice, no hang shutdown cannot end, no invocation lost
 //! without a word, no request line built from unchecked ids.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -250,6 +252,56 @@ async fn a_stalled_registration_is_given_up_after_the_call_time_limit_and_events
     );
     let (result, _) = shut_down(&mut running).await;
     result.unwrap();
+}
+
+/// The figure the issue asks for, on a real process: the echo example as a
+/// Lambda `bootstrap`, its response post stalled, then SIGTERM.
+#[tokio::test]
+async fn sigterm_to_the_echo_example_under_a_stalled_post_ends_it_in_time() {
+    let api = HostileRuntimeApi::start().await.unwrap();
+    api.on_next(Reply::event("req-sigterm", r#"{"n":1}"#));
+    api.on_post(Reply::Stall);
+    let binary = tokio::task::spawn_blocking(support::echo_example)
+        .await
+        .unwrap();
+    let mut child = std::process::Command::new(binary)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.runtime_api())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let posted = api
+        .wait_until(WAIT, |got| {
+            got.iter().any(|r| r.path.ends_with("/response"))
+        })
+        .await;
+    if !posted {
+        let _ = child.kill();
+        panic!("the echo example never posted: {:?}", api.received());
+    }
+
+    let signalled = Instant::now();
+    // SAFETY: kill(2) on our own child's pid with a valid signal number
+    // touches no memory.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > WAIT {
+            let _ = child.kill();
+            panic!("the echo example did not exit within {WAIT:?} of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    let took = signalled.elapsed();
+    eprintln!("time from SIGTERM to exit under a stalled response post (echo, Lambda): {took:?}");
+    assert!(status.success(), "{status:?}");
+    assert!(took < SHUTDOWN_WITHIN, "took {took:?}");
+    assert_eq!(posts_to(&api, "/req-sigterm/response").len(), 1);
 }
 
 // Part 4: invocations lost silently.
