@@ -220,7 +220,9 @@ impl Client {
         )))
     }
 
-    /// One attempt, on the kept connection unless it is closing or stale.
+    /// One attempt, on the kept connection unless it is closing or, for a
+    /// post, stale (a `GET` on a stale connection fails before any answer
+    /// and is simply retried, so it is spared the peek's syscall).
     /// `timeout` bounds the whole exchange; a connect is always bounded.
     async fn try_send(
         &mut self,
@@ -232,7 +234,11 @@ impl Client {
     ) -> Result<RawResponse, Failed> {
         let not_left = |error| Failed { error, left: false };
         let connection = match &mut self.connection {
-            Some(connection) if connection.is_reusable() && !connection.is_stale() => connection,
+            Some(connection)
+                if connection.is_reusable() && (method == "GET" || !connection.is_stale()) =>
+            {
+                connection
+            }
             slot => {
                 *slot = None;
                 let connect = Connection::connect(&self.endpoint);
