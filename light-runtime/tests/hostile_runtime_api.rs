@@ -304,6 +304,41 @@ async fn sigterm_to_the_echo_example_under_a_stalled_post_ends_it_in_time() {
     assert_eq!(posts_to(&api, "/req-sigterm/response").len(), 1);
 }
 
+#[tokio::test]
+async fn a_stalled_init_error_post_gives_way_to_shutdown_and_the_init_error_is_returned() {
+    let api = HostileRuntimeApi::start().await.unwrap();
+    api.on_post(Reply::Stall); // init/error
+    let shutdown = CancellationToken::new();
+    let hook = RecordingHook::new("recorder");
+    let runtime = Runtime::builder()
+        .with_environment(lambda_env(&api, &[]))
+        .hook(hook.clone())
+        .on_function_start(|| async { Err::<(), _>(Error::msg("cannot load the model")) })
+        .run_until(
+            |event: Value, _: Context| async move { Ok::<_, Error>(event) },
+            shutdown.clone(),
+        );
+    let task = tokio::spawn(runtime);
+    assert!(
+        api.wait_until(WAIT, |got| got
+            .iter()
+            .any(|r| r.path.ends_with("/init/error")))
+            .await
+    );
+
+    let asked = Instant::now();
+    shutdown.cancel();
+    let error = ended(task).await.unwrap_err();
+    let took = asked.elapsed();
+    assert!(took < SHUTDOWN_WITHIN, "took {took:?}");
+    assert!(
+        error.to_string().contains("cannot load the model"),
+        "{error}"
+    );
+    assert_eq!(hook.phases().last(), Some(&Phase::End));
+    assert_eq!(posts_to(&api, "/init/error").len(), 1);
+}
+
 // Part 4: invocations lost silently.
 
 /// The one error post for `id`, its type header and JSON body.
