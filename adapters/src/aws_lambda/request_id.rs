@@ -9,6 +9,7 @@
 //! the refusal is posted to the id's percent-encoded path, which no
 //! platform input can turn into another path or a broken request line.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// The longest id accepted: well over a UUID's 36 bytes.
@@ -35,10 +36,14 @@ pub(crate) fn problem(id: &str) -> Option<String> {
 
 /// `id` as one path segment: unreserved bytes as they are, every other
 /// byte as `%XX`, and dots too when the id is a dot segment, so the result
-/// is always one segment of visible ASCII that names no other path.
-pub(crate) fn path_segment(id: &str) -> String {
+/// is always one segment of visible ASCII that names no other path. A
+/// plain id (every id Lambda sends) is borrowed, not copied.
+pub(crate) fn path_segment(id: &str) -> Cow<'_, str> {
     let dot_segment = id == "." || id == "..";
-    let mut segment = String::with_capacity(id.len());
+    if !dot_segment && id.bytes().all(is_unreserved) {
+        return Cow::Borrowed(id);
+    }
+    let mut segment = String::with_capacity(id.len() * 3);
     for byte in id.bytes() {
         if is_unreserved(byte) && !(dot_segment && byte == b'.') {
             segment.push(byte as char);
@@ -46,7 +51,7 @@ pub(crate) fn path_segment(id: &str) -> String {
             let _ = write!(segment, "%{byte:02X}");
         }
     }
-    segment
+    Cow::Owned(segment)
 }
 
 fn is_unreserved(byte: u8) -> bool {
