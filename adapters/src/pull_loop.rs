@@ -2,19 +2,74 @@
 //! loop fed by the platform's runtime API.
 //!
 //! Each turn: `Freeze` (once per idle period) → `next`, raced against
-//! shutdown → the pipeline → post the response or the error →
-//! `AfterResponse`. What differs per platform (paths, headers, error
-//! bodies) is a [`RuntimeApi`]; the loop never sees HTTP.
+//! shutdown → the pipeline → post the response or the error, raced against
+//! shutdown plus a short grace → `AfterResponse`. What differs per platform
+//! (paths, headers, error bodies) is a [`RuntimeApi`]; the loop never sees
+//! HTTP.
+//!
+//! Every platform call but `next` has a time limit
+//! ([`CALL_TIMEOUT_VAR`], [`retry_policy`]); shutdown wins over every wait.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
+use light_runtime_http_client::{RetryPolicy, DEFAULT_CALL_TIMEOUT};
 use runtime_engine::{
-    CancellationToken, Error, Invocation, InvocationError, Lifecycle, Outcome, Response,
+    CancellationToken, Environment, Error, Invocation, InvocationError, Lifecycle, Outcome,
+    Response,
 };
 
 use crate::pipeline::BoxPipeline;
+
+/// The variable that sets the time limit, in milliseconds, of every
+/// runtime API call but `next` (extension registration, `init/error`,
+/// `init/ready`, response and error posts, connects). Default 10 s.
+pub(crate) const CALL_TIMEOUT_VAR: &str = "LIGHT_RUNTIME_PLATFORM_CALL_TIMEOUT_MS";
+
+/// How long a post still in progress may take once shutdown is asked: a
+/// post the API takes is done in well under a millisecond on loopback, so
+/// one still pending after this is stalled, and shutdown goes on without it.
+pub(crate) const POST_GRACE_AT_SHUTDOWN: Duration = Duration::from_millis(250);
+
+/// The runtime API client's policy, with [`CALL_TIMEOUT_VAR`] applied (a
+/// value that is not a positive number of milliseconds is reported and
+/// the default kept).
+pub(crate) fn retry_policy(env: &Environment) -> RetryPolicy {
+    let mut policy = RetryPolicy::default();
+    if let Some(text) = env.get(CALL_TIMEOUT_VAR) {
+        match text.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => policy.call_timeout = Duration::from_millis(ms),
+            _ => platform_warning(&format!(
+                "{CALL_TIMEOUT_VAR}={text:?} is not a positive number of milliseconds; \
+                 using {DEFAULT_CALL_TIMEOUT:?}"
+            )),
+        }
+    }
+    policy
+}
+
+/// A warning about the platform that must be seen whether or not a
+/// logging layer is on: written to stderr, where every platform collects
+/// the function's log.
+pub(crate) fn platform_warning(message: &str) {
+    eprintln!("light-runtime warning: {message}");
+}
+
+/// Runs `call` unless `shutdown` fires first (then `None`); for the init
+/// calls (registration, `init/ready`, `init/error`), which must not hold
+/// shutdown up.
+pub(crate) async fn unless_shut_down<T>(
+    shutdown: &CancellationToken,
+    call: impl Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        done = call => Some(done),
+        () = shutdown.cancelled() => None,
+    }
+}
 
 /// What `next` brought.
 #[derive(Debug)]
@@ -30,8 +85,9 @@ pub(crate) enum Next {
 
 /// A platform's runtime API as the pull loop uses it: one connection, one
 /// invocation at a time. An `Err` from any call means the API is
-/// unreachable, which stops the runtime; a refused post is the client's
-/// to log.
+/// unreachable, stalled past its time limit or answered 5xx to a post,
+/// which stops the runtime; a refused or unconfirmed post is the client's
+/// to log, and is never sent again.
 pub(crate) trait RuntimeApi: Send + 'static {
     /// Waits for the next event and decodes it. No client timeout: the
     /// process may be frozen for a long time while this is pending.
@@ -130,15 +186,36 @@ async fn pull<A: RuntimeApi>(
         };
         let context = invocation.context.clone();
         let outcome = pipeline.answer(invocation).await;
-        match &outcome {
-            Outcome::Response(response) => {
-                api.post_response(context.request_id(), response).await?
+        let post = async {
+            match &outcome {
+                Outcome::Response(response) => {
+                    api.post_response(context.request_id(), response).await
+                }
+                Outcome::Error(error) => api.post_error(context.request_id(), error).await,
             }
-            Outcome::Error(error) => api.post_error(context.request_id(), error).await?,
+        };
+        // The post is polled first: one the API takes is never cut short.
+        tokio::select! {
+            biased;
+            posted = post => posted?,
+            () = grace_after(shutdown) => {
+                platform_warning(&format!(
+                    "shutting down while the answer to {} was still being posted \
+                     ({POST_GRACE_AT_SHUTDOWN:?} after the signal); not waiting for the runtime API",
+                    context.request_id()
+                ));
+                return Ok(());
+            }
         }
         lifecycle.after_response(&context, &outcome).await;
         busy_since_freeze.store(true, Ordering::Release);
     }
+}
+
+/// Resolves [`POST_GRACE_AT_SHUTDOWN`] after `shutdown` fires.
+async fn grace_after(shutdown: &CancellationToken) {
+    shutdown.cancelled().await;
+    tokio::time::sleep(POST_GRACE_AT_SHUTDOWN).await;
 }
 
 #[cfg(test)]

@@ -1,6 +1,13 @@
 //! [`Client`]: the client side of pull contracts (AWS Lambda Runtime API,
 //! Tencent SCF runtime API): one keep-alive connection, reconnected as
-//! needed, with bounded retries when the API is unreachable or answers 5xx.
+//! needed, every call but `next` bounded in time.
+//!
+//! The rule for sending again (see `docs/design/runtime-api-client.md`):
+//! a `GET` is idempotent until answered and is retried within the
+//! [`RetryPolicy`]; a `POST` is sent again only when it provably did not
+//! leave (the connect failed, or the connection failed before any byte of
+//! the request was handed to the socket). A post that may have reached the
+//! API is never sent twice, and a 5xx answer to it is a container error.
 //!
 //! Each pull adapter wraps [`Client`] with its own paths and headers.
 
@@ -10,7 +17,7 @@ use std::time::Duration;
 
 use runtime_engine::Error;
 
-use crate::connection::{Connection, RawResponse};
+use crate::connection::{Connection, RawResponse, UnreadableResponse};
 
 /// How hard to try before giving up on the runtime API.
 #[derive(Clone, Debug)]
@@ -19,7 +26,14 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// The wait after the first failure; each further wait doubles it.
     pub first_backoff: Duration,
+    /// The time limit of a connect and of every call but a `GET` (`next`
+    /// waits while the process is frozen): an answer that does not come
+    /// within it is a stalled API.
+    pub call_timeout: Duration,
 }
+
+/// [`RetryPolicy::call_timeout`]'s default.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -28,6 +42,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             attempts: 5,
             first_backoff: Duration::from_millis(20),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
 }
@@ -39,6 +54,22 @@ pub enum PostStatus {
     Accepted,
     /// 4xx: the API refused this post (unknown id, duplicate, too large).
     Rejected(u16, String),
+    /// The post left, then the connection failed before a whole answer
+    /// came back: it may have arrived, so it is not sent again. Says why.
+    Unconfirmed(String),
+}
+
+/// What a `GET` brought.
+// The response is the per-invocation path and is moved once; boxing it
+// would cost an allocation per event to save a few hundred bytes of stack.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Got {
+    /// A `200` response.
+    Response(RawResponse),
+    /// A response that began to arrive but cannot be read whole; its head
+    /// bytes may still say which invocation it was.
+    Unreadable(UnreadableResponse),
 }
 
 /// A connection to a runtime API that reconnects as needed.
@@ -51,6 +82,12 @@ pub struct Client {
     described: Arc<str>,
     connection: Option<Connection>,
     retry: RetryPolicy,
+}
+
+/// One attempt's failure, and whether the request may have left.
+struct Failed {
+    error: io::Error,
+    left: bool,
 }
 
 impl Client {
@@ -70,54 +107,25 @@ impl Client {
         &self.described
     }
 
-    /// Sends a `GET` (no client timeout: the process may be frozen for a
-    /// long time while it is pending) and expects `200`.
-    pub async fn get_ok(&mut self, path: &[&str]) -> Result<RawResponse, Error> {
-        let response = self.send("GET", path, &[], b"").await?;
-        if response.status == 200 {
-            Ok(response)
-        } else {
-            Err(Error::platform(format!(
-                "{} answered GET {} with status {}: {}",
-                self.described,
-                path.concat(),
-                response.status,
-                String::from_utf8_lossy(&response.body)
-            )))
-        }
-    }
-
-    /// Posts `body`; a 2xx is accepted, a 4xx is a refusal the caller logs.
-    pub async fn post(
-        &mut self,
-        path: &[&str],
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<PostStatus, Error> {
-        let response = self.send("POST", path, headers, body).await?;
-        match response.status {
-            200..=299 => Ok(PostStatus::Accepted),
-            status => Ok(PostStatus::Rejected(
-                status,
-                String::from_utf8_lossy(&response.body).into_owned(),
-            )),
-        }
-    }
-
-    /// Sends a request, retrying with exponential backoff on connection
-    /// failures and 5xx answers.
-    async fn send(
-        &mut self,
-        method: &str,
-        path: &[&str],
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<RawResponse, Error> {
+    /// Sends a `GET` (no time limit on the answer: the process may be
+    /// frozen for a long time while it is pending) and expects `200`.
+    /// Connection failures and 5xx answers are retried within the policy;
+    /// an unreadable answer is handed back, not retried.
+    pub async fn get_ok(&mut self, path: &[&str]) -> Result<Got, Error> {
         let mut backoff = self.retry.first_backoff;
         let mut last_failure = String::new();
         for attempt in 1..=self.retry.attempts {
-            match self.try_send(method, path, headers, body).await {
-                Ok(response) if response.status < 500 => return Ok(response),
+            match self.try_send("GET", path, &[], b"", None).await {
+                Ok(response) if response.status == 200 => return Ok(Got::Response(response)),
+                Ok(response) if response.status < 500 => {
+                    return Err(Error::platform(format!(
+                        "{} answered GET {} with status {}: {}",
+                        self.described,
+                        path.concat(),
+                        response.status,
+                        String::from_utf8_lossy(&response.body)
+                    )))
+                }
                 Ok(response) => {
                     last_failure = format!(
                         "status {}: {}",
@@ -125,9 +133,11 @@ impl Client {
                         String::from_utf8_lossy(&response.body)
                     );
                 }
-                Err(error) => {
-                    self.connection = None;
-                    last_failure = error.to_string();
+                Err(failed) => {
+                    if let Some(unreadable) = UnreadableResponse::of(&failed.error) {
+                        return Ok(Got::Unreadable(unreadable.clone()));
+                    }
+                    last_failure = failed.error.to_string();
                 }
             }
             if attempt < self.retry.attempts {
@@ -140,28 +150,125 @@ impl Client {
             }
         }
         Err(Error::platform(format!(
-            "cannot use {} ({method} {}): {last_failure}; gave up after {} attempts",
+            "cannot use {} (GET {}): {last_failure}; gave up after {} attempts",
             self.described,
             path.concat(),
             self.retry.attempts
         )))
     }
 
+    /// Posts `body`, within the call time limit. A 2xx is accepted, a 4xx
+    /// is a refusal the caller logs, a post that left but got no whole
+    /// answer is [`PostStatus::Unconfirmed`]. Sent again only if it
+    /// provably did not leave. `Err` when the API cannot be reached, does
+    /// not answer in time, or answers 5xx (a container error: Lambda's
+    /// contract says to exit).
+    pub async fn post(
+        &mut self,
+        path: &[&str],
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<PostStatus, Error> {
+        let described = self.described.clone();
+        let call = || format!("{described} (POST {})", path.concat());
+        let mut backoff = self.retry.first_backoff;
+        let mut last_failure = String::new();
+        for attempt in 1..=self.retry.attempts {
+            let timeout = Some(self.retry.call_timeout);
+            match self.try_send("POST", path, headers, body, timeout).await {
+                Ok(response) => {
+                    let text = || String::from_utf8_lossy(&response.body).into_owned();
+                    return match response.status {
+                        200..=299 => Ok(PostStatus::Accepted),
+                        status @ 500.. => Err(Error::platform(format!(
+                            "{} answered status {status}, a container error; \
+                             not posting again: {}",
+                            call(),
+                            text()
+                        ))),
+                        status => Ok(PostStatus::Rejected(status, text())),
+                    };
+                }
+                Err(failed) if failed.error.kind() == io::ErrorKind::TimedOut => {
+                    return Err(Error::platform(format!(
+                        "{} did not answer within {:?}; not posting again",
+                        call(),
+                        self.retry.call_timeout
+                    )));
+                }
+                Err(failed) if failed.error.kind() == io::ErrorKind::InvalidInput => {
+                    return Err(Error::platform(format!("{}: {}", call(), failed.error)));
+                }
+                Err(failed) if failed.left => {
+                    return Ok(PostStatus::Unconfirmed(failed.error.to_string()));
+                }
+                Err(failed) => last_failure = failed.error.to_string(),
+            }
+            if attempt < self.retry.attempts {
+                tracing::debug!(
+                    attempt,
+                    "runtime API post did not leave ({last_failure}); retrying"
+                );
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        Err(Error::platform(format!(
+            "cannot use {}: {last_failure}; gave up after {} attempts",
+            call(),
+            self.retry.attempts
+        )))
+    }
+
+    /// One attempt, on the kept connection unless it is closing or, for a
+    /// post, stale (a `GET` on a stale connection fails before any answer
+    /// and is simply retried, so it is spared the peek's syscall).
+    /// `timeout` bounds the whole exchange; a connect is always bounded.
     async fn try_send(
         &mut self,
         method: &str,
         path: &[&str],
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> io::Result<RawResponse> {
+        timeout: Option<Duration>,
+    ) -> Result<RawResponse, Failed> {
+        let not_left = |error| Failed { error, left: false };
         let connection = match &mut self.connection {
-            Some(connection) if connection.is_reusable() => connection,
-            slot => slot.insert(Connection::connect(&self.endpoint).await?),
+            Some(connection)
+                if connection.is_reusable() && (method == "GET" || !connection.is_stale()) =>
+            {
+                connection
+            }
+            slot => {
+                *slot = None;
+                let connect = Connection::connect(&self.endpoint);
+                let connection = match tokio::time::timeout(self.retry.call_timeout, connect).await
+                {
+                    Ok(connected) => connected.map_err(not_left)?,
+                    Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
+                };
+                slot.insert(connection)
+            }
         };
-        let response = connection.request(method, path, headers, body).await;
+        let exchange = connection.request(method, path, headers, body);
+        let response = match timeout {
+            Some(limit) => match tokio::time::timeout(limit, exchange).await {
+                Ok(response) => response,
+                Err(_) => Err(timed_out(limit)),
+            },
+            None => exchange.await,
+        };
+        let left = connection.request_left();
         if response.is_err() || !connection.is_reusable() {
             self.connection = None;
         }
-        response
+        response.map_err(|error| Failed { error, left })
     }
+}
+
+fn timed_out(limit: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("no answer within {limit:?}"),
+    )
 }

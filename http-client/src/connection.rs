@@ -7,19 +7,27 @@
 //! only fixed requests and `Content-Length` or chunked responses. Parsing is `httparse`; the response head and body are slices
 //! of the read buffer, handed to the invocation without a copy. See
 //! `docs/design/runtime-api-client.md` for the measurement behind it.
+//!
+//! It never writes what it did not check: a path piece or header that would
+//! change the request line or add a header is refused before any byte goes
+//! out. A response that starts arriving but cannot be read whole is an
+//! [`UnreadableResponse`], carrying the head bytes that did arrive, so a
+//! caller can still find out which invocation it was.
 
+use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Headers we look at on a response; the Runtime API sends well under this.
-const MAX_HEADERS: usize = 32;
+pub const MAX_HEADERS: usize = 32;
 /// Largest header block accepted, to bound memory on a broken peer.
-const MAX_HEAD: usize = u16::MAX as usize;
+pub const MAX_HEAD: usize = u16::MAX as usize;
 /// Largest body accepted: the 6 MB synchronous payload limit with headroom.
-const MAX_BODY: usize = 16 * 1024 * 1024;
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
 
 /// A header's name and value, as byte ranges into [`RawResponse::head`].
@@ -66,7 +74,82 @@ pub struct Connection {
     write: Vec<u8>,
     /// The peer asked to close after the last response.
     closing: bool,
+    /// Whether any byte of the current request was handed to the socket:
+    /// before that, a failure provably sent nothing.
+    request_left: bool,
 }
+
+/// A response that began to arrive but cannot be read whole: over a size
+/// limit, with more headers than are kept, malformed, or cut off. The
+/// connection it came on is not reused.
+#[derive(Debug, Clone)]
+pub struct UnreadableResponse {
+    /// The response's first bytes as received (status line and as much of
+    /// the head as arrived, at most [`MAX_HEAD`] bytes).
+    pub head: Bytes,
+    /// What was wrong.
+    pub kind: UnreadableKind,
+    /// What was wrong, for messages: e.g. `the body of 17825792 bytes is
+    /// over the 16777216-byte limit`.
+    pub reason: String,
+}
+
+/// Why a response could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnreadableKind {
+    /// The body is over [`MAX_BODY`].
+    BodyTooLarge,
+    /// The head is over [`MAX_HEAD`].
+    HeadTooLarge,
+    /// More than [`MAX_HEADERS`] headers.
+    TooManyHeaders,
+    /// Not HTTP/1.1 as the parser reads it (status line, header syntax,
+    /// `Content-Length`, chunk sizes).
+    Malformed,
+    /// The connection closed or failed before the response was whole.
+    CutShort,
+}
+
+impl UnreadableResponse {
+    /// The first header named `name` (any case) among the bytes received,
+    /// found line by line so that it works on heads the parser refused.
+    /// Only whole lines count: a value cut off by the end of the bytes is
+    /// not returned.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        // Up to the last line break: what follows it may be cut short.
+        let whole_lines = match self.head.iter().rposition(|&b| b == b'\n') {
+            Some(end) => &self.head[..end],
+            None => return None,
+        };
+        whole_lines
+            .split(|&b| b == b'\n')
+            .skip(1) // the status line
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            // The empty line ends the head: what follows is body.
+            .take_while(|line| !line.is_empty())
+            .find_map(|line| {
+                let colon = line.iter().position(|&b| b == b':')?;
+                let (key, value) = (&line[..colon], &line[colon + 1..]);
+                key.eq_ignore_ascii_case(name.as_bytes())
+                    .then(|| std::str::from_utf8(value).ok())
+                    .flatten()
+                    .map(str::trim)
+            })
+    }
+
+    /// The [`UnreadableResponse`] inside `error`, if that is what it is.
+    pub fn of(error: &io::Error) -> Option<&UnreadableResponse> {
+        error.get_ref()?.downcast_ref()
+    }
+}
+
+impl fmt::Display for UnreadableResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unreadable response: {}", self.reason)
+    }
+}
+
+impl std::error::Error for UnreadableResponse {}
 
 impl Connection {
     /// Connects to `endpoint` (`host:port`).
@@ -79,6 +162,7 @@ impl Connection {
             read: BytesMut::with_capacity(READ_CHUNK),
             write: Vec::with_capacity(1024),
             closing: false,
+            request_left: false,
         })
     }
 
@@ -87,8 +171,33 @@ impl Connection {
         !self.closing
     }
 
+    /// Whether any byte of the last request was handed to the socket. When
+    /// `false` after a failure, the request provably did not reach the peer
+    /// and may be sent again on another connection.
+    pub fn request_left(&self) -> bool {
+        self.request_left
+    }
+
+    /// Whether the peer has closed (or reset) an idle connection, or sent
+    /// bytes nobody asked for: a non-blocking peek, so a stale keep-alive
+    /// connection is found before a request is written to it.
+    pub fn is_stale(&self) -> bool {
+        let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+        match socket2::SockRef::from(&self.stream).peek(&mut probe) {
+            Err(error) => error.kind() != io::ErrorKind::WouldBlock,
+            // 0: the peer closed; more: bytes that answer nothing.
+            Ok(_) => true,
+        }
+    }
+
     /// Sends one request and reads its response. `path` is given in pieces
     /// and headers as any string pairs, so callers need not allocate them.
+    ///
+    /// Refused with [`io::ErrorKind::InvalidInput`], before anything is
+    /// written, if the method or a path piece holds anything but visible
+    /// ASCII (no space, no control character), or a header name or value
+    /// holds a line break or NUL. A response that starts but cannot be read
+    /// whole is an error carrying an [`UnreadableResponse`].
     pub async fn request<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
@@ -96,6 +205,8 @@ impl Connection {
         headers: &[(N, V)],
         body: &[u8],
     ) -> io::Result<RawResponse> {
+        self.request_left = false;
+        check_request(method, path, headers)?;
         self.write.clear();
         self.write.extend_from_slice(method.as_bytes());
         self.write.push(b' ');
@@ -122,12 +233,20 @@ impl Connection {
         // large ones are not copied.
         if body.len() <= 64 * 1024 {
             self.write.extend_from_slice(body);
-            self.stream.write_all(&self.write).await?;
+            write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
         } else {
-            self.stream.write_all(&self.write).await?;
-            self.stream.write_all(body).await?;
+            write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
+            write_tracked(&mut self.stream, body, &mut self.request_left).await?;
         }
-        self.read_response().await
+        let response = self.read_response().await;
+        if let Err(error) = &response {
+            if UnreadableResponse::of(error).is_some() {
+                // The rest of that response may still come: never reuse.
+                self.closing = true;
+                self.read.clear();
+            }
+        }
+        response
     }
 
     async fn read_response(&mut self) -> io::Result<RawResponse> {
@@ -136,7 +255,10 @@ impl Connection {
                 return Ok(response);
             }
             if self.read.len() > MAX_HEAD + MAX_BODY {
-                return Err(invalid("response larger than 16 MiB"));
+                return Err(self.unreadable(
+                    UnreadableKind::BodyTooLarge,
+                    "the response is larger than 16 MiB".into(),
+                ));
             }
             self.fill().await?;
         }
@@ -144,9 +266,30 @@ impl Connection {
 
     async fn fill(&mut self) -> io::Result<()> {
         self.read.reserve(READ_CHUNK);
-        let n = self.stream.read_buf(&mut self.read).await?;
+        let n = match self.stream.read_buf(&mut self.read).await {
+            Ok(n) => n,
+            Err(error) if !self.read.is_empty() => {
+                return Err(self.unreadable(
+                    UnreadableKind::CutShort,
+                    format!(
+                        "the connection failed after {} bytes of the response: {error}",
+                        self.read.len()
+                    ),
+                ))
+            }
+            Err(error) => return Err(error),
+        };
         if n == 0 {
             self.closing = true;
+            if !self.read.is_empty() {
+                return Err(self.unreadable(
+                    UnreadableKind::CutShort,
+                    format!(
+                        "the server closed the connection after {} bytes of the response",
+                        self.read.len()
+                    ),
+                ));
+            }
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the server closed the connection",
@@ -155,94 +298,141 @@ impl Connection {
         Ok(())
     }
 
-    /// Tries to parse one whole response from the read buffer.
-    fn parse(&mut self) -> io::Result<Option<RawResponse>> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut parsed = httparse::Response::new(&mut headers);
-        let head_len = match parsed.parse(&self.read) {
-            Ok(httparse::Status::Complete(len)) => len,
-            Ok(httparse::Status::Partial) => {
-                if self.read.len() > MAX_HEAD {
-                    return Err(invalid("response head larger than 64 KiB"));
-                }
-                return Ok(None);
-            }
-            Err(error) => return Err(invalid(&format!("malformed HTTP response: {error}"))),
-        };
-        let status = parsed.code.unwrap_or(0);
-        let base = self.read.as_ptr() as usize;
-        let first_header = parsed
-            .headers
-            .first()
-            .map_or(head_len, |h| h.name.as_ptr() as usize - base);
-        let mut spans = [HeaderSpan::default(); MAX_HEADERS];
-        let mut content_length = None;
-        let mut chunked = false;
-        let mut closing = false;
-        for (span, header) in spans.iter_mut().zip(parsed.headers.iter()) {
-            let name_at = header.name.as_ptr() as usize - base - first_header;
-            let value_at = header.value.as_ptr() as usize - base - first_header;
-            *span = HeaderSpan {
-                name: (name_at as u16, (name_at + header.name.len()) as u16),
-                value: (value_at as u16, (value_at + header.value.len()) as u16),
-            };
-            if header.name.eq_ignore_ascii_case("content-length") {
-                let text = std::str::from_utf8(header.value).unwrap_or("");
-                content_length = Some(
-                    text.trim()
-                        .parse::<usize>()
-                        .map_err(|_| invalid("invalid Content-Length"))?,
-                );
-            } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = header.value.eq_ignore_ascii_case(b"chunked");
-            } else if header.name.eq_ignore_ascii_case("connection") {
-                closing = header.value.eq_ignore_ascii_case(b"close");
-            }
-        }
-        let span_count = parsed.headers.len();
-        let head_end = if span_count == 0 {
-            first_header
-        } else {
-            head_len - 2
-        };
+    /// An [`UnreadableResponse`] error with the head bytes read so far.
+    fn unreadable(&self, kind: UnreadableKind, reason: String) -> io::Error {
+        unreadable(&self.read, kind, reason)
+    }
 
-        if chunked {
-            let Some((body, consumed)) = decode_chunked(&self.read[head_len..])? else {
-                return Ok(None);
-            };
-            let head = self.read.split_to(head_len).freeze();
-            self.read.advance(consumed);
-            self.closing |= closing;
-            return Ok(Some(RawResponse {
-                status,
-                head: head.slice(first_header..head_end),
-                spans,
-                span_count,
-                body,
-            }));
-        }
-        let body_len = content_length.unwrap_or(0);
-        if body_len > MAX_BODY {
-            return Err(invalid("response body larger than 16 MiB"));
-        }
-        if self.read.len() < head_len + body_len {
+    fn parse(&mut self) -> io::Result<Option<RawResponse>> {
+        parse(&mut self.read, &mut self.closing)
+    }
+}
+
+/// Tries to parse one whole response from `read`, taking its bytes; sets
+/// `closing` when the response asks to close the connection.
+fn parse(read: &mut BytesMut, closing_flag: &mut bool) -> io::Result<Option<RawResponse>> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut headers);
+    let head_len = match parsed.parse(read) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => {
+            if read.len() > MAX_HEAD {
+                return Err(unreadable(
+                    read,
+                    UnreadableKind::HeadTooLarge,
+                    format!("the response head is over the {MAX_HEAD}-byte limit"),
+                ));
+            }
             return Ok(None);
         }
-        let whole = self.read.split_to(head_len + body_len).freeze();
-        self.closing |= closing;
-        Ok(Some(RawResponse {
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(unreadable(
+                read,
+                UnreadableKind::TooManyHeaders,
+                format!("the response has more than the {MAX_HEADERS} headers kept"),
+            ))
+        }
+        Err(error) => {
+            return Err(unreadable(
+                read,
+                UnreadableKind::Malformed,
+                format!("malformed HTTP response: {error}"),
+            ))
+        }
+    };
+    let status = parsed.code.unwrap_or(0);
+    let base = read.as_ptr() as usize;
+    let first_header = parsed
+        .headers
+        .first()
+        .map_or(head_len, |h| h.name.as_ptr() as usize - base);
+    let mut spans = [HeaderSpan::default(); MAX_HEADERS];
+    let mut content_length = None;
+    let mut chunked = false;
+    let mut closing = false;
+    if head_len > MAX_HEAD {
+        // Spans are u16: a longer head cannot be sliced safely.
+        return Err(unreadable(
+            read,
+            UnreadableKind::HeadTooLarge,
+            format!("the response head is over the {MAX_HEAD}-byte limit"),
+        ));
+    }
+    for (span, header) in spans.iter_mut().zip(parsed.headers.iter()) {
+        let name_at = header.name.as_ptr() as usize - base - first_header;
+        let value_at = header.value.as_ptr() as usize - base - first_header;
+        *span = HeaderSpan {
+            name: (name_at as u16, (name_at + header.name.len()) as u16),
+            value: (value_at as u16, (value_at + header.value.len()) as u16),
+        };
+        if header.name.eq_ignore_ascii_case("content-length") {
+            let text = std::str::from_utf8(header.value).unwrap_or("");
+            let Ok(length) = text.trim().parse::<usize>() else {
+                return Err(unreadable(
+                    read,
+                    UnreadableKind::Malformed,
+                    format!("invalid Content-Length {text:?}"),
+                ));
+            };
+            content_length = Some(length);
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = header.value.eq_ignore_ascii_case(b"chunked");
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            closing = header.value.eq_ignore_ascii_case(b"close");
+        }
+    }
+    let span_count = parsed.headers.len();
+    let head_end = if span_count == 0 {
+        first_header
+    } else {
+        head_len - 2
+    };
+
+    if chunked {
+        let decoded = match decode_chunked(&read[head_len..]) {
+            Ok(decoded) => decoded,
+            Err((kind, reason)) => return Err(unreadable(read, kind, reason)),
+        };
+        let Some((body, consumed)) = decoded else {
+            return Ok(None);
+        };
+        let head = read.split_to(head_len).freeze();
+        read.advance(consumed);
+        *closing_flag |= closing;
+        return Ok(Some(RawResponse {
             status,
-            head: whole.slice(first_header..head_end),
+            head: head.slice(first_header..head_end),
             spans,
             span_count,
-            body: whole.slice(head_len..),
-        }))
+            body,
+        }));
     }
+    let body_len = content_length.unwrap_or(0);
+    if body_len > MAX_BODY {
+        return Err(unreadable(
+            &read[..head_len],
+            UnreadableKind::BodyTooLarge,
+            format!("the body of {body_len} bytes is over the {MAX_BODY}-byte limit"),
+        ));
+    }
+    if read.len() < head_len + body_len {
+        return Ok(None);
+    }
+    let whole = read.split_to(head_len + body_len).freeze();
+    *closing_flag |= closing;
+    Ok(Some(RawResponse {
+        status,
+        head: whole.slice(first_header..head_end),
+        spans,
+        span_count,
+        body: whole.slice(head_len..),
+    }))
 }
 
 /// Decodes a complete chunked body; `None` if more bytes are needed.
 /// Returns the body and how many input bytes it used.
-fn decode_chunked(mut input: &[u8]) -> io::Result<Option<(Bytes, usize)>> {
+fn decode_chunked(mut input: &[u8]) -> Result<Option<(Bytes, usize)>, (UnreadableKind, String)> {
+    let invalid = |reason: &str| (UnreadableKind::Malformed, reason.to_owned());
     let total = input.len();
     let mut body = BytesMut::new();
     loop {
@@ -267,19 +457,94 @@ fn decode_chunked(mut input: &[u8]) -> io::Result<Option<(Bytes, usize)>> {
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
-            return Err(invalid("response body larger than 16 MiB"));
+        if body.len().saturating_add(size) > MAX_BODY {
+            return Err((
+                UnreadableKind::BodyTooLarge,
+                format!("the chunked body is over the {MAX_BODY}-byte limit"),
+            ));
         }
-        if input.len() < size + 2 {
+        if input.len() < size.saturating_add(2) {
             return Ok(None);
+        }
+        if &input[size..size + 2] != b"\r\n" {
+            return Err(invalid("a chunk is not followed by CRLF"));
         }
         body.extend_from_slice(&input[..size]);
         input = &input[size + 2..];
     }
 }
 
-fn invalid(message: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.to_owned())
+/// Writes `bytes`, noting in `left` once any byte was handed to the socket.
+async fn write_tracked(
+    stream: &mut TcpStream,
+    mut bytes: &[u8],
+    left: &mut bool,
+) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let n = stream.write(bytes).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        *left = true;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}
+
+/// Refuses a request whose line or headers the pieces would break.
+fn check_request<N: AsRef<str>, V: AsRef<str>>(
+    method: &str,
+    path: &[&str],
+    headers: &[(N, V)],
+) -> io::Result<()> {
+    let visible = |text: &str| text.bytes().all(|b| b.is_ascii_graphic());
+    if method.is_empty() || !visible(method) {
+        return Err(refused(format!("the method {method:?} is not a token")));
+    }
+    if let Some(piece) = path.iter().find(|piece| !visible(piece)) {
+        return Err(refused(format!(
+            "the path piece {piece:?} holds a space, control or non-ASCII character"
+        )));
+    }
+    for (name, value) in headers {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if name.is_empty() || !visible(name) || name.contains(':') {
+            return Err(refused(format!("the header name {name:?} is not a token")));
+        }
+        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+            return Err(refused(format!(
+                "the value of header {name} holds a line break or NUL: {value:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn refused(message: String) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("request not sent: {message}"),
+    )
+}
+
+fn unreadable(received: &[u8], kind: UnreadableKind, reason: String) -> io::Error {
+    let head = &received[..received.len().min(MAX_HEAD)];
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        UnreadableResponse {
+            head: Bytes::copy_from_slice(head),
+            kind,
+            reason,
+        },
+    )
+}
+
+/// Parses one response from `input` as a connection would, for fuzzing:
+/// `Ok(None)` means more bytes are needed. Not a stable API.
+#[doc(hidden)]
+pub fn parse_for_fuzzing(input: &[u8]) -> io::Result<Option<RawResponse>> {
+    let mut read = BytesMut::from(input);
+    parse(&mut read, &mut false)
 }
 
 #[cfg(test)]
@@ -295,5 +560,39 @@ mod tests {
         assert_eq!(used, 24);
         assert!(decode_chunked(b"3\r\nab").unwrap().is_none());
         assert!(decode_chunked(b"zz\r\n").is_err());
+        // A size that would overflow the length arithmetic is refused.
+        assert!(decode_chunked(b"ffffffffffffffff\r\nab").is_err());
+    }
+
+    #[test]
+    fn request_lines_are_built_only_from_checked_pieces() {
+        let none: &[(&str, &str)] = &[];
+        assert!(check_request("GET", &["/2018-06-01/runtime/invocation/next"], none).is_ok());
+        for path in ["/a b", "/a\r\nHost: x", "/\u{7f}", "/é", "/a\tb"] {
+            let error = check_request("POST", &[path], none).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{path:?}");
+        }
+        assert!(check_request("GET", &["/"], &[("X", "a\r\nInjected: 1")]).is_err());
+        assert!(check_request("GET", &["/"], &[("X: y", "z")]).is_err());
+        assert!(check_request("G T", &["/"], none).is_err());
+    }
+
+    #[test]
+    fn unreadable_heads_still_name_their_headers() {
+        let unreadable = |head: &'static [u8]| UnreadableResponse {
+            head: Bytes::from_static(head),
+            kind: UnreadableKind::CutShort,
+            reason: String::new(),
+        };
+        let whole =
+            unreadable(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\nX: 1\r\n");
+        assert_eq!(whole.header("lambda-runtime-aws-request-id"), Some("abc"));
+        // A line cut short may be a truncated value: not trusted.
+        let cut = unreadable(b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ab");
+        assert_eq!(cut.header("Lambda-Runtime-Aws-Request-Id"), None);
+        assert_eq!(unreadable(b"").header("X"), None);
+        // Body bytes after the head are not headers.
+        let body = unreadable(b"HTTP/1.1 200 OK\r\nA: 1\r\n\r\nX: forged\r\n");
+        assert_eq!(body.header("X"), None);
     }
 }

@@ -9,9 +9,10 @@
 //!
 //! # Layout
 //! - [`connection`]: [`Connection`], one keep-alive connection, and the
-//!   [`RawResponse`] read off it.
+//!   [`RawResponse`] (or [`UnreadableResponse`]) read off it.
 //! - [`client`]: [`Client`], a connection to a runtime API that reconnects
-//!   as needed and retries within a [`RetryPolicy`]; [`PostStatus`].
+//!   as needed, bounds every call but `next` in time and sends again only
+//!   what did not leave, within a [`RetryPolicy`]; [`PostStatus`], [`Got`].
 //!
 //! # Example
 //! ```no_run
@@ -29,5 +30,5 @@
 pub mod client;
 pub mod connection;
 
-pub use client::{Client, PostStatus, RetryPolicy};
-pub use connection::{Connection, RawResponse};
+pub use client::{Client, Got, PostStatus, RetryPolicy, DEFAULT_CALL_TIMEOUT};
+pub use connection::{Connection, RawResponse, UnreadableKind, UnreadableResponse};

@@ -5,6 +5,11 @@
 //! - [`lambda`]: [`LambdaEmulator`], the AWS Lambda Runtime API (and the
 //!   Extensions API's register / SHUTDOWN) on `127.0.0.1`, with fault
 //!   injection; [`Event`]s in, [`InvocationResult`]s and [`RecordedCall`]s out.
+//! - [`hostile_api`]: a pull runtime API (Lambda, SCF) that misbehaves on script: stalls,
+//!   closes mid-body or after reading a post, 5xx, oversized heads and
+//!   bodies, too many headers, ids with path characters
+//!   ([`HostileRuntimeApi`](hostile_api::HostileRuntimeApi)); records every
+//!   request it read.
 //! - [`aliyun_fc`]: [`FcEmulator`](aliyun_fc::FcEmulator), Alibaba FC calling
 //!   a custom runtime (`/invoke`, `/http-invoke`, `/initialize`,
 //!   `/pre-freeze`, `/pre-stop` with the `x-fc-*` headers).
@@ -40,6 +45,7 @@
 
 pub mod aliyun_fc;
 pub mod caller;
+pub mod hostile_api;
 pub mod http_platform;
 pub mod lambda;
 #[cfg(feature = "otlp")]

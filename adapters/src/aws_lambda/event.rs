@@ -13,6 +13,8 @@ use light_runtime_http_client::RawResponse;
 pub(crate) enum EventError {
     /// No usable request id: nothing can be answered.
     NoRequestId,
+    /// The request id is not a plain id: it cannot go into a path as is.
+    BadRequestId { request_id: String, message: String },
     /// The request id is known, but another mandatory header is wrong.
     BadHeader { request_id: String, message: String },
 }
@@ -59,6 +61,12 @@ pub(crate) fn invocation(
         Some(id) if !id.is_empty() => id,
         _ => return Err(EventError::NoRequestId),
     };
+    if let Some(message) = super::request_id::problem(request_id) {
+        return Err(EventError::BadRequestId {
+            request_id: request_id.to_owned(),
+            message,
+        });
+    }
     let bad = |message: String| EventError::BadHeader {
         request_id: request_id.to_owned(),
         message,

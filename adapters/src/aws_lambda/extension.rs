@@ -5,23 +5,48 @@
 //! runtime registers a no-op internal extension (no events: internal
 //! extensions may not subscribe to SHUTDOWN) and parks its `event/next`,
 //! which init requires every extension to call.
+//!
+//! Registration is bounded by the call time limit and gives way to
+//! shutdown: a stalled Extensions API costs graceful shutdown, never init.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use light_runtime_http_client::Connection;
+use runtime_engine::CancellationToken;
+
+use crate::pull_loop::unless_shut_down;
 
 const NAME: &str = "light-runtime-shutdown";
 
-/// Registers the extension. On refusal or error, logs why and returns
-/// `false`: the runtime goes on, only without graceful shutdown.
-pub(crate) async fn register(endpoint: Arc<str>) -> bool {
-    let refused = |reason: String| {
-        tracing::warn!(
-            "the Lambda Extensions API refused extension `{NAME}` ({reason}); \
-             SIGTERM will not be delivered, so Close and End hooks will not run at shutdown"
-        );
-        false
-    };
+/// Registers the extension, within `timeout` and unless `shutdown` fires
+/// first. On refusal, error or timeout, logs why and returns `false`: the
+/// runtime goes on, only without graceful shutdown.
+pub(crate) async fn register(
+    endpoint: Arc<str>,
+    timeout: Duration,
+    shutdown: &CancellationToken,
+) -> bool {
+    let attempt = tokio::time::timeout(timeout, register_within(endpoint));
+    match unless_shut_down(shutdown, attempt).await {
+        Some(Ok(registered)) => registered,
+        Some(Err(_)) => {
+            refused(format!("no answer within {timeout:?}"));
+            false
+        }
+        None => false,
+    }
+}
+
+fn refused(reason: String) -> bool {
+    crate::pull_loop::platform_warning(&format!(
+        "the Lambda Extensions API refused extension `{NAME}` ({reason}); \
+         SIGTERM will not be delivered, so Close and End hooks will not run at shutdown"
+    ));
+    false
+}
+
+async fn register_within(endpoint: Arc<str>) -> bool {
     let mut connection = match Connection::connect(&endpoint).await {
         Ok(connection) => connection,
         Err(error) => return refused(error.to_string()),

@@ -7,6 +7,8 @@
 //!
 //! # Layout
 //! - `runtime_api`: the Runtime API's calls, and the pull loop's view of them.
+//! - `request_id`: which request ids go into a path as they are, and the
+//!   percent-encoding of the others.
 //! - `event`: a `next` response into an [`Invocation`](runtime_engine::Invocation).
 //! - `error_body`: the Runtime API's error JSON and type header.
 //! - `extension`: the internal extension that makes Lambda send SIGTERM.
@@ -14,6 +16,7 @@
 mod error_body;
 mod event;
 mod extension;
+mod request_id;
 mod runtime_api;
 
 use std::sync::Arc;
@@ -78,17 +81,18 @@ async fn run(
         .ok_or_else(|| Error::config(format!("{RUNTIME_API_VAR} is not set")))?
         .into();
     let loops = lifecycle.function().max_concurrency.max(1);
-    let mut first = LambdaRuntimeApi::new(endpoint.clone(), loops == 1);
+    let retry = crate::pull_loop::retry_policy(env);
+    let mut first = LambdaRuntimeApi::new(endpoint.clone(), loops == 1, retry.clone());
 
     if let Err(error) = lifecycle.runtime_start() {
-        return Err(first.report_init_error(error).await);
+        return Err(first.report_init_error(error, &shutdown).await);
     }
-    extension::register(endpoint.clone()).await;
+    extension::register(endpoint.clone(), retry.call_timeout, &shutdown).await;
     if let Err(error) = lifecycle.function_start().await {
-        return Err(first.report_init_error(error).await);
+        return Err(first.report_init_error(error, &shutdown).await);
     }
 
     let mut apis = vec![first];
-    apis.extend((1..loops).map(|_| LambdaRuntimeApi::new(endpoint.clone(), false)));
+    apis.extend((1..loops).map(|_| LambdaRuntimeApi::new(endpoint.clone(), false, retry.clone())));
     crate::pull_loop::run(&lifecycle, pipeline, &shutdown, apis).await
 }

@@ -1,20 +1,28 @@
 //! The Lambda Runtime API (`/2018-06-01`): `next`, `response`, `error`,
-//! `init/error`, over the shared keep-alive [`Client`] (bounded retries),
-//! and how the pull loop uses it.
+//! `init/error`, over the shared keep-alive [`Client`] (bounded in time,
+//! never posting twice), and how the pull loop uses it.
+//!
+//! Every request id goes into a path through [`request_id::path_segment`];
+//! an event with an id that is not a plain id, or that cannot be read
+//! whole, is answered with an error saying why, not run.
 
 use std::sync::Arc;
 
-use light_runtime_http_client::{Client, PostStatus, RawResponse, RetryPolicy};
-use runtime_engine::{Error, InvocationError, Lifecycle, Response};
+use light_runtime_http_client::{
+    Client, Got, PostStatus, RawResponse, RetryPolicy, UnreadableKind, UnreadableResponse,
+};
+use runtime_engine::{CancellationToken, Error, InvocationError, Lifecycle, Response};
 
 use super::error_body;
 use super::event::{self, EventError};
-use crate::pull_loop::{Next, RuntimeApi};
+use super::request_id;
+use crate::pull_loop::{platform_warning, unless_shut_down, Next, RuntimeApi};
 
 /// The variable that names the Runtime API's `host:port`.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
 const API_VERSION: &str = "/2018-06-01";
+const REQUEST_ID_HEADER: &str = "Lambda-Runtime-Aws-Request-Id";
 
 /// The Lambda Runtime API at one endpoint, on one connection.
 pub(crate) struct LambdaRuntimeApi {
@@ -29,17 +37,17 @@ pub(crate) struct LambdaRuntimeApi {
 
 impl LambdaRuntimeApi {
     /// A client for `endpoint`; `sets_trace_variable` when it is the only one.
-    pub(crate) fn new(endpoint: Arc<str>, sets_trace_variable: bool) -> Self {
+    pub(crate) fn new(endpoint: Arc<str>, sets_trace_variable: bool, retry: RetryPolicy) -> Self {
         let described = format!("the Lambda Runtime API at {RUNTIME_API_VAR}={endpoint}");
         LambdaRuntimeApi {
-            client: Client::new(endpoint, described.into(), RetryPolicy::default()),
+            client: Client::new(endpoint, described.into(), retry),
             sets_trace_variable,
             trace_variable_set: false,
         }
     }
 
     /// Waits for the next event.
-    async fn next_event(&mut self) -> Result<RawResponse, Error> {
+    async fn next_event(&mut self) -> Result<Got, Error> {
         self.client
             .get_ok(&[API_VERSION, "/runtime/invocation/next"])
             .await
@@ -52,7 +60,8 @@ impl LambdaRuntimeApi {
         content_type: &str,
         body: &[u8],
     ) -> Result<PostStatus, Error> {
-        let path = [API_VERSION, "/runtime/invocation/", request_id, "/response"];
+        let id = request_id::path_segment(request_id);
+        let path = [API_VERSION, "/runtime/invocation/", &id, "/response"];
         self.client
             .post(&path, &[("Content-Type", content_type)], body)
             .await
@@ -65,7 +74,8 @@ impl LambdaRuntimeApi {
         error_type: &str,
         body: &[u8],
     ) -> Result<PostStatus, Error> {
-        let path = [API_VERSION, "/runtime/invocation/", request_id, "/error"];
+        let id = request_id::path_segment(request_id);
+        let path = [API_VERSION, "/runtime/invocation/", &id, "/error"];
         let headers = [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Function-Error-Type", error_type),
@@ -73,19 +83,67 @@ impl LambdaRuntimeApi {
         self.client.post(&path, &headers, body).await
     }
 
-    /// Reports an init failure to `/init/error` and returns it.
-    pub(crate) async fn report_init_error(&mut self, error: Error) -> Error {
+    /// Refuses event `request_id` with `error_type` and `message`, posted
+    /// as its error and said on stderr.
+    async fn refuse(
+        &mut self,
+        request_id: &str,
+        error_type: &str,
+        message: &str,
+    ) -> Result<Next, Error> {
+        platform_warning(&format!(
+            "the Runtime API sent event {request_id:?} that cannot be run ({message}); \
+             answering it with {error_type}"
+        ));
+        let body = error_body::encode(error_type, message);
+        let status = self.report_error(request_id, error_type, &body).await?;
+        log_refusal(request_id, &status);
+        Ok(Next::Refused)
+    }
+
+    /// An event that could not be read: answered with an error if its id
+    /// is among the bytes that came, said on stderr otherwise.
+    async fn unreadable(&mut self, response: UnreadableResponse) -> Result<Next, Error> {
+        let Some(request_id) = response.header(REQUEST_ID_HEADER).map(str::to_owned) else {
+            platform_warning(&format!(
+                "the Runtime API sent an event that cannot be read ({}) and whose \
+                 {REQUEST_ID_HEADER} did not arrive; it cannot be answered, skipping it",
+                response.reason
+            ));
+            return Ok(Next::Unanswerable);
+        };
+        let error_type = match response.kind {
+            UnreadableKind::BodyTooLarge => "Runtime.EventTooLarge",
+            _ => "Runtime.InvalidEvent",
+        };
+        let message = format!("the event could not be read: {}", response.reason);
+        self.refuse(&request_id, error_type, &message).await
+    }
+
+    /// Reports an init failure to `/init/error` (unless shutdown comes
+    /// first) and returns it.
+    pub(crate) async fn report_init_error(
+        &mut self,
+        error: Error,
+        shutdown: &CancellationToken,
+    ) -> Error {
         let body = error_body::encode("Runtime.InitError", &error.to_string());
         let headers = [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Function-Error-Type", "Runtime.InitError"),
         ];
-        let posted = self
+        let post = self
             .client
-            .post(&[API_VERSION, "/runtime/init/error"], &headers, &body)
-            .await;
-        if let Err(post_error) = posted {
-            tracing::error!("could not report the init error: {post_error}");
+            .post(&[API_VERSION, "/runtime/init/error"], &headers, &body);
+        match unless_shut_down(shutdown, post).await {
+            Some(Ok(PostStatus::Accepted)) => {}
+            Some(Ok(status)) => platform_warning(&format!(
+                "the init error was not confirmed by the Runtime API: {status:?}"
+            )),
+            Some(Err(post_error)) => {
+                platform_warning(&format!("could not report the init error: {post_error}"))
+            }
+            None => platform_warning("shutting down before the init error was reported"),
         }
         error
     }
@@ -93,7 +151,10 @@ impl LambdaRuntimeApi {
 
 impl RuntimeApi for LambdaRuntimeApi {
     async fn next(&mut self, lifecycle: &Lifecycle) -> Result<Next, Error> {
-        let response = self.next_event().await?;
+        let response: RawResponse = match self.next_event().await? {
+            Got::Response(response) => response,
+            Got::Unreadable(unreadable) => return self.unreadable(unreadable).await,
+        };
         match event::invocation(lifecycle, response) {
             Ok(invocation) => {
                 if self.sets_trace_variable {
@@ -105,8 +166,18 @@ impl RuntimeApi for LambdaRuntimeApi {
                 Ok(Next::Invocation(invocation))
             }
             Err(EventError::NoRequestId) => {
-                tracing::error!("the Runtime API sent an event without Lambda-Runtime-Aws-Request-Id; it cannot be answered");
+                platform_warning(&format!(
+                    "the Runtime API sent an event without {REQUEST_ID_HEADER}; \
+                     it cannot be answered, skipping it"
+                ));
                 Ok(Next::Unanswerable)
+            }
+            Err(EventError::BadRequestId {
+                request_id,
+                message,
+            }) => {
+                self.refuse(&request_id, "Runtime.InvalidRequestId", &message)
+                    .await
             }
             Err(EventError::BadHeader {
                 request_id,
@@ -174,13 +245,19 @@ fn set_trace_variable(header: Option<&str>, was_set: bool) -> bool {
     }
 }
 
-/// A refused answer is logged: the invocation already has, or can no
-/// longer get, an answer. (An unreachable API is fatal and returned as `Err`.)
+/// A refused or unconfirmed answer is logged, not sent again: the
+/// invocation already has, or can no longer get, an answer. (An
+/// unreachable or failing API is fatal and returned as `Err`.)
 fn log_refusal(request_id: &str, status: &PostStatus) {
-    if let PostStatus::Rejected(code, body) = status {
-        tracing::warn!(
+    match status {
+        PostStatus::Accepted => {}
+        PostStatus::Rejected(code, body) => tracing::warn!(
             request_id,
             "the Runtime API refused the answer with status {code}: {body}"
-        );
+        ),
+        PostStatus::Unconfirmed(reason) => platform_warning(&format!(
+            "the answer to {request_id} was sent but not confirmed ({reason}); \
+             it may have arrived, so it is not sent again"
+        )),
     }
 }

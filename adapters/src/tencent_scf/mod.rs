@@ -115,9 +115,10 @@ async fn pull_events(
         )));
     };
     let function = CurrentFunctionInfo::new(lifecycle.function().clone());
-    let mut api = ScfRuntimeApi::new(&host, &port, function);
+    let retry = crate::pull_loop::retry_policy(env);
+    let mut api = ScfRuntimeApi::new(&host, &port, function, retry);
     lifecycle.runtime_start()?;
     lifecycle.function_start().await?;
-    api.ready().await?;
+    api.ready(&shutdown).await?;
     crate::pull_loop::run(&lifecycle, pipeline, &shutdown, vec![api]).await
 }

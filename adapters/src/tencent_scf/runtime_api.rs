@@ -1,16 +1,20 @@
 //! The SCF runtime API's calls (reference 3.4): `init/ready`, `next`,
 //! `response`, `error`, over the shared keep-alive [`Client`], and how the
 //! pull loop uses them. No version prefix and no request id in the paths:
-//! one invocation at a time.
+//! one invocation at a time. An event that cannot be read whole is
+//! answered with an error naming its id when the id arrived, and said on
+//! stderr otherwise.
 
 use std::sync::Arc;
 
-use light_runtime_http_client::{Client, PostStatus, RawResponse, RetryPolicy};
-use runtime_engine::{Error, InvocationError, Lifecycle, Response};
+use light_runtime_http_client::{
+    Client, Got, PostStatus, RetryPolicy, UnreadableKind, UnreadableResponse,
+};
+use runtime_engine::{CancellationToken, Error, InvocationError, Lifecycle, Response};
 
 use super::event;
 use crate::function_info::CurrentFunctionInfo;
-use crate::pull_loop::{Next, RuntimeApi};
+use crate::pull_loop::{platform_warning, unless_shut_down, Next, RuntimeApi};
 
 /// The runtime API's host (no port).
 pub const API_HOST_VAR: &str = "SCF_RUNTIME_API";
@@ -25,24 +29,36 @@ pub(crate) struct ScfRuntimeApi {
 }
 
 impl ScfRuntimeApi {
-    pub(crate) fn new(host: &str, port: &str, function: CurrentFunctionInfo) -> Self {
+    pub(crate) fn new(
+        host: &str,
+        port: &str,
+        function: CurrentFunctionInfo,
+        retry: RetryPolicy,
+    ) -> Self {
         let endpoint: Arc<str> = format!("{host}:{port}").into();
         let described =
             format!("the SCF runtime API at {API_HOST_VAR}={host}, {API_PORT_VAR}={port}");
         ScfRuntimeApi {
-            client: Client::new(endpoint, described.into(), RetryPolicy::default()),
+            client: Client::new(endpoint, described.into(), retry),
             function,
         }
     }
 
-    /// Ends init: `POST /runtime/init/ready` (samples send a single space).
-    pub(crate) async fn ready(&mut self) -> Result<(), Error> {
-        match self
-            .client
-            .post(&["/runtime/init/ready"], &[], b" ")
-            .await?
-        {
+    /// Ends init: `POST /runtime/init/ready` (samples send a single space),
+    /// unless `shutdown` fires first (then the pull loop stops at once).
+    pub(crate) async fn ready(&mut self, shutdown: &CancellationToken) -> Result<(), Error> {
+        let post = self.client.post(&["/runtime/init/ready"], &[], b" ");
+        let Some(status) = unless_shut_down(shutdown, post).await else {
+            return Ok(());
+        };
+        match status? {
             PostStatus::Accepted => Ok(()),
+            PostStatus::Unconfirmed(reason) => {
+                platform_warning(&format!(
+                    "init/ready was sent but not confirmed ({reason}); going on"
+                ));
+                Ok(())
+            }
             PostStatus::Rejected(status, body) => Err(Error::platform(format!(
                 "{} refused init/ready with status {status}: {body}",
                 self.client.described()
@@ -51,8 +67,42 @@ impl ScfRuntimeApi {
     }
 
     /// Waits for the next event.
-    async fn next_event(&mut self) -> Result<RawResponse, Error> {
+    async fn next_event(&mut self) -> Result<Got, Error> {
         self.client.get_ok(&["/runtime/invocation/next"]).await
+    }
+
+    /// An event that could not be read: answered with an error if its
+    /// `request_id` is among the bytes that came, said on stderr otherwise.
+    async fn unreadable(&mut self, response: UnreadableResponse) -> Result<Next, Error> {
+        let Some(request_id) = response.header("request_id").map(str::to_owned) else {
+            platform_warning(&format!(
+                "the SCF runtime API sent an event that cannot be read ({}) and whose \
+                 request_id did not arrive; answering it without an id",
+                response.reason
+            ));
+            return self.refuse(&response, "").await;
+        };
+        self.refuse(&response, &request_id).await
+    }
+
+    async fn refuse(
+        &mut self,
+        response: &UnreadableResponse,
+        request_id: &str,
+    ) -> Result<Next, Error> {
+        let error_type = match response.kind {
+            UnreadableKind::BodyTooLarge => "Runtime.EventTooLarge",
+            _ => "Runtime.InvalidEvent",
+        };
+        let message = format!("the event could not be read: {}", response.reason);
+        platform_warning(&format!(
+            "the SCF runtime API sent event {request_id:?} that cannot be run ({message}); \
+             answering it with {error_type}"
+        ));
+        let error = InvocationError::runtime(error_type, message);
+        let status = self.report_error(&error, request_id).await?;
+        log_refusal(request_id, &status);
+        Ok(Next::Refused)
     }
 
     /// Posts the failure of the current invocation as
@@ -80,7 +130,10 @@ impl ScfRuntimeApi {
 
 impl RuntimeApi for ScfRuntimeApi {
     async fn next(&mut self, lifecycle: &Lifecycle) -> Result<Next, Error> {
-        let response = self.next_event().await?;
+        let response = match self.next_event().await? {
+            Got::Response(response) => response,
+            Got::Unreadable(unreadable) => return self.unreadable(unreadable).await,
+        };
         match event::invocation(lifecycle, &self.function, response) {
             Ok(invocation) => Ok(Next::Invocation(invocation)),
             Err((request_id, message)) => {
@@ -112,12 +165,18 @@ impl RuntimeApi for ScfRuntimeApi {
     }
 }
 
-/// The first result is final on SCF: a refused post is logged, not retried.
+/// The first result is final on SCF: a refused or unconfirmed post is
+/// logged, not sent again.
 fn log_refusal(request_id: &str, status: &PostStatus) {
-    if let PostStatus::Rejected(code, body) = status {
-        tracing::warn!(
+    match status {
+        PostStatus::Accepted => {}
+        PostStatus::Rejected(code, body) => tracing::warn!(
             request_id,
             "the SCF runtime API refused the answer with status {code}: {body}"
-        );
+        ),
+        PostStatus::Unconfirmed(reason) => platform_warning(&format!(
+            "the answer to {request_id} was sent but not confirmed ({reason}); \
+             it may have arrived, so it is not sent again"
+        )),
     }
 }
