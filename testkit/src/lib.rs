@@ -15,6 +15,9 @@
 //!   and HTTP requests (also SCF web functions and the local server).
 //! - [`caller`]: [`Caller`](caller::Caller), the HTTP client the push
 //!   emulators share, recording every exchange.
+//! - [`hostile_client`]: [`HostileClient`](hostile_client::HostileClient),
+//!   a client that misbehaves on purpose (slow bodies, bodies cut short,
+//!   oversized heads and bodies, garbage request lines), every wait bounded.
 //! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
 //!   decodes protobuf metrics and spans for assertions.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
@@ -40,6 +43,7 @@
 
 pub mod aliyun_fc;
 pub mod caller;
+pub mod hostile_client;
 pub mod http_platform;
 pub mod lambda;
 #[cfg(feature = "otlp")]

@@ -8,12 +8,11 @@ use hyper::body::Incoming;
 use runtime_engine::{Deadline, Invocation, InvocationError, Outcome, TraceContext, Trigger};
 
 use super::cloudevent::{self, CloudEvent};
-use super::server::{HttpServer, MAX_BODY};
+use super::server::HttpServer;
 use crate::pipeline::BoxPipeline;
 use crate::push_server::reply::{
     error_reply, response_reply, status_error_reply, text_reply, Reply,
 };
-use crate::push_server::request_body::read_body;
 
 /// Answers one request.
 pub(crate) async fn route(
@@ -24,7 +23,6 @@ pub(crate) async fn route(
     if request.method() == Method::GET && matches!(request.uri().path(), "/_/health" | "/_/ready") {
         return text_reply(StatusCode::OK, "OK\n");
     }
-    let work = server.in_flight.start();
     let (parts, body) = request.into_parts();
     let request_id = match parts
         .headers
@@ -37,13 +35,15 @@ pub(crate) async fn route(
             format!("{}-{n:08}", server.options.id_prefix)
         }
     };
-    let payload = match read_body(body, MAX_BODY).await {
-        Ok(payload) => payload,
-        Err(message) => {
-            let error = InvocationError::runtime("Runtime.MalformedInvocation", message);
-            return error_reply(StatusCode::PAYLOAD_TOO_LARGE, &error, &request_id);
+    let (payload, _held) = match server.bodies.read(body, server.grace.reads_stop()).await {
+        Ok(body) => (body.bytes, body.held),
+        Err(error) => {
+            error.report(&request_id);
+            return error_reply(error.status(), &error.to_invocation_error(), &request_id);
         }
     };
+    // Work in flight from here: a request whose body had not arrived is not.
+    let work = server.in_flight.start();
     let event = if !server.options.cloudevents {
         None
     } else if cloudevent::is_structured(&parts.headers) {
