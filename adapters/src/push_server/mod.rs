@@ -13,11 +13,15 @@
 //!   and a budget of bytes in flight.
 //! - `reply`: `Reply` and the replies push routes share.
 //! - `drain`: graceful shutdown of open connections.
+//! - `fuzz_cases` (tests only): seeded fuzz cases for the parsers push
+//!   platforms feed.
 //!
 //! Routes call the pipeline through
 //! [`BoxPipeline::answer`](crate::pipeline::BoxPipeline::answer), as the pull loop does.
 
 mod drain;
+#[cfg(test)]
+pub(crate) mod fuzz_cases;
 pub(crate) mod grace;
 pub(crate) mod in_flight;
 pub(crate) mod reply;
@@ -93,15 +97,22 @@ pub(crate) fn configured_timeout(
     match env.get(TIMEOUT_VAR) {
         Some(text) => text
             .parse::<u64>()
+            .ok()
+            // A deadline past a day would overflow the clock if huge.
+            .filter(|ms| *ms <= MAX_TIMEOUT_MS)
             .map(|ms| Some(Duration::from_millis(ms)))
-            .map_err(|_| {
+            .ok_or_else(|| {
                 Error::config(format!(
-                    "{TIMEOUT_VAR} must be a number of milliseconds, got {text:?}"
+                    "{TIMEOUT_VAR} must be a number of milliseconds up to {MAX_TIMEOUT_MS} \
+                     (a day), got {text:?}"
                 ))
             }),
         None => Ok(None),
     }
 }
+
+/// The longest [`TIMEOUT_VAR`] accepted: a day.
+const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The invocation timeout for push platforms that send no deadline.
 pub const TIMEOUT_VAR: &str = "LIGHT_RUNTIME_TIMEOUT_MS";
@@ -196,6 +207,11 @@ mod tests {
         assert_eq!(
             listen_addr(&env, &["A_PORT"], 9000).unwrap(),
             "127.0.0.1:9000".parse().unwrap()
+        );
+        let huge = Environment::from_vars([(TIMEOUT_VAR, "18446744073709551615")]);
+        assert!(
+            configured_timeout(&huge).is_err(),
+            "a deadline that overflows is refused"
         );
         let env = Environment::from_vars([("A_PORT", "ninety")]);
         let error = listen_addr(&env, &["A_PORT"], 9000).unwrap_err();
