@@ -309,3 +309,30 @@ async fn an_oversized_head_and_a_garbage_request_line_get_a_status_not_silence()
     assert_eq!(running.invoked.load(Ordering::SeqCst), 1);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_of_exactly_the_platform_limit_are_invoked() {
+    let mut body = vec![b'x'; LIMIT];
+    body[0] = b'"';
+    body[LIMIT - 1] = b'"';
+    let fc = fc();
+    let running = start(fc.env());
+    assert!(fc.wait_ready(WAIT).await);
+    let reply = fc.invoke(body.clone()).await.unwrap();
+    assert_eq!(
+        reply.header("x-fc-status"),
+        Some("200"),
+        "{:?}",
+        reply.body_json()
+    );
+    assert_eq!(reply.body.len(), LIMIT);
+    running.stop().await;
+
+    let platform = HttpPlatform::knative().unwrap();
+    let running = start(platform.env());
+    assert!(platform.wait_ready(WAIT).await);
+    let reply = platform.post(body).await.unwrap();
+    assert_eq!(reply.status, 200, "{:?}", reply.body_json());
+    assert_eq!(reply.body.len(), LIMIT);
+    running.stop().await;
+}

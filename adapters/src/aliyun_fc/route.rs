@@ -15,6 +15,7 @@ use super::markers::{self, Framed};
 use super::server::FcServer;
 use crate::pipeline::BoxPipeline;
 use crate::push_server::reply::{error_reply, response_reply, text_reply, Reply};
+use crate::push_server::reply_body::hold_until_written;
 use crate::push_server::request_body::{BodyError, ReadBody};
 
 /// The kinds of request FC sends.
@@ -122,7 +123,7 @@ async fn invoke(
         }
     };
     markers::start(&mut std::io::stdout().lock(), Framed::Invoke, request_id);
-    let (invocation, _held) = match prepare(fc, body, request_id, &found, http).await {
+    let (invocation, held) = match prepare(fc, body, request_id, &found, http).await {
         Ok((builder, body)) => (finish((builder, body.bytes), parts, http), body.held),
         Err(unprepared) => {
             markers::end(
@@ -152,7 +153,7 @@ async fn invoke(
         context.request_id(),
         outcome.is_error(),
     );
-    let reply = match &outcome {
+    let mut reply = match &outcome {
         Outcome::Error(error) => failure(error, context.request_id()),
         Outcome::Response(response) if http => http_reply(response.clone()),
         Outcome::Response(response) => {
@@ -168,6 +169,7 @@ async fn invoke(
     };
     fc.in_flight
         .after_response(&fc.lifecycle, context, outcome, work);
+    hold_until_written(&mut reply, held);
     reply
 }
 

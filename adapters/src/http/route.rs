@@ -13,6 +13,7 @@ use crate::pipeline::BoxPipeline;
 use crate::push_server::reply::{
     error_reply, response_reply, status_error_reply, text_reply, Reply,
 };
+use crate::push_server::reply_body::hold_until_written;
 
 /// Answers one request.
 pub(crate) async fn route(
@@ -35,7 +36,7 @@ pub(crate) async fn route(
             format!("{}-{n:08}", server.options.id_prefix)
         }
     };
-    let (payload, _held) = match server.bodies.read(body, server.grace.reads_stop()).await {
+    let (payload, held) = match server.bodies.read(body, server.grace.reads_stop()).await {
         Ok(body) => (body.bytes, body.held),
         Err(error) => {
             error.report(&request_id);
@@ -87,12 +88,13 @@ pub(crate) async fn route(
     }
     let context = invocation.context.clone();
     let outcome = pipeline.answer(invocation).await;
-    let reply = match &outcome {
+    let mut reply = match &outcome {
         Outcome::Response(response) => response_reply(response.clone()),
         Outcome::Error(error) => status_error_reply(error, &request_id),
     };
     server
         .in_flight
         .after_response(&server.lifecycle, context, outcome, work);
+    hold_until_written(&mut reply, held);
     reply
 }

@@ -27,6 +27,7 @@ use crate::push_server::in_flight::InFlight;
 use crate::push_server::reply::{
     error_reply, response_reply, status_error_reply, text_reply, Reply,
 };
+use crate::push_server::reply_body::hold_until_written;
 use crate::push_server::request_body::Bodies;
 
 /// Default port when `PORT` is not set.
@@ -155,7 +156,7 @@ impl LocalServer {
         }
         let (parts, body) = request.into_parts();
         let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        let (payload, _held) = match self.bodies.read(body, self.grace.reads_stop()).await {
+        let (payload, held) = match self.bodies.read(body, self.grace.reads_stop()).await {
             Ok(body) => (body.bytes, body.held),
             Err(error) => {
                 let id = format!("local-{number:08}");
@@ -174,12 +175,13 @@ impl LocalServer {
         let outcome = pipeline
             .answer(Invocation::new(context.clone(), payload))
             .await;
-        let reply = match &outcome {
+        let mut reply = match &outcome {
             Outcome::Response(response) => response_reply(response.clone()),
             Outcome::Error(error) => status_error_reply(error, context.request_id()),
         };
         self.in_flight
             .after_response(&self.lifecycle, context, outcome, work);
+        hold_until_written(&mut reply, held);
         reply
     }
 }

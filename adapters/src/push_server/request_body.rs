@@ -194,3 +194,29 @@ impl fmt::Display for BodyError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const MIB: usize = 1024 * 1024;
+
+    #[tokio::test]
+    async fn a_large_body_waits_for_the_budget_and_shutdown_ends_the_wait() {
+        let bodies = Bodies::from_env(&Environment::from_vars([("NONE", "")]), 4 * MIB).unwrap();
+        let stop = CancellationToken::new();
+        let first = bodies.hold(3 * MIB, &stop).await.unwrap();
+        let second = tokio::time::timeout(Duration::from_millis(50), bodies.hold(2 * MIB, &stop));
+        assert!(second.await.is_err(), "3 + 2 MiB is over the 4 MiB budget");
+        drop(first);
+        let second = bodies.hold(2 * MIB, &stop).await.unwrap();
+        let waiting = bodies.hold(4 * MIB, &stop);
+        stop.cancel();
+        assert!(matches!(waiting.await, Err(BodyError::ShutdownBegan)));
+        drop(second);
+        let budget = Environment::from_vars([(BODY_BYTES_IN_FLIGHT_VAR, "not bytes")]);
+        assert!(Bodies::from_env(&budget, MIB).is_err());
+    }
+}
