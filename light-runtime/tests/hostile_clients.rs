@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use light_runtime::engine::CancellationToken;
-use light_runtime::{Context, Environment, Error, Runtime, RuntimeError};
+use light_runtime::{Context, Environment, Error, Phase, Runtime, RuntimeError};
 use light_runtime_testkit::aliyun_fc::FcEmulator;
 use light_runtime_testkit::hostile_client::{head_for, post_head, HostileClient, RawReply};
 use light_runtime_testkit::http_platform::HttpPlatform;
+use light_runtime_testkit::recording::RecordingHook;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -22,10 +23,11 @@ const GRACE_MS: u64 = 1500;
 /// FC's and plain HTTP's body limit (32 MB).
 const LIMIT: usize = 32 * 1024 * 1024;
 
-/// A running echo function, with a flag set by its `Close` hook and a count
-/// of its handler's calls.
+/// A running echo function, with a flag set by its `Close` hook, a hook
+/// recording every phase, and a count of its handler's calls.
 struct Running {
     shutdown: CancellationToken,
+    hook: RecordingHook,
     task: JoinHandle<Result<(), RuntimeError>>,
     closed: Arc<AtomicBool>,
     invoked: Arc<AtomicUsize>,
@@ -39,8 +41,10 @@ fn start(mut env: Vec<(String, String)>) -> Running {
     let shutdown = CancellationToken::new();
     let closed = Arc::new(AtomicBool::new(false));
     let invoked = Arc::new(AtomicUsize::new(0));
+    let hook = RecordingHook::new("recorder");
     let runtime = Runtime::builder()
         .with_environment(Environment::from_vars(env))
+        .hook(hook.clone())
         .on_close({
             let closed = closed.clone();
             move || async move {
@@ -53,13 +57,20 @@ fn start(mut env: Vec<(String, String)>) -> Running {
                 let invoked = invoked.clone();
                 move |event: Value, _ctx: Context| {
                     invoked.fetch_add(1, Ordering::SeqCst);
-                    async move { Ok::<_, Error>(event) }
+                    async move {
+                        // `{"sleep_ms": n}`: a slow invocation.
+                        if let Some(ms) = event.get("sleep_ms").and_then(Value::as_u64) {
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                        }
+                        Ok::<_, Error>(event)
+                    }
                 }
             },
             shutdown.clone(),
         );
     Running {
         shutdown,
+        hook,
         task: tokio::spawn(runtime),
         closed,
         invoked,
@@ -67,8 +78,9 @@ fn start(mut env: Vec<(String, String)>) -> Running {
 }
 
 impl Running {
-    /// Shuts down and returns how long the runtime took to stop; panics if
-    /// it took over [`WAIT`] or ended with an error.
+    /// Shuts down and returns how long the runtime took to stop and whether
+    /// `Close` ran; panics if it took over [`WAIT`], ended with an error, or
+    /// did not end with `Close` then `End`.
     async fn stop(self) -> (Duration, bool) {
         let began = Instant::now();
         self.shutdown.cancel();
@@ -76,8 +88,15 @@ impl Running {
             .await
             .expect("the runtime stops within 10 s of shutdown")
             .expect("no panic");
+        let took = began.elapsed();
         assert!(result.is_ok(), "orderly shutdown: {result:?}");
-        (began.elapsed(), self.closed.load(Ordering::SeqCst))
+        let phases = self.hook.phases();
+        assert_eq!(
+            &phases[phases.len().saturating_sub(2)..],
+            &[Phase::Close, Phase::End],
+            "Close then End last: {phases:?}"
+        );
+        (took, self.closed.load(Ordering::SeqCst))
     }
 }
 
@@ -335,4 +354,54 @@ async fn bodies_of_exactly_the_platform_limit_are_invoked() {
     assert_eq!(reply.status, 200, "{:?}", reply.body_json());
     assert_eq!(reply.body.len(), LIMIT);
     running.stop().await;
+}
+
+/// Shutdown while an invocation runs longer than the grace: it waits once,
+/// for the grace less `Close`'s budget, then `Close` and `End` run.
+async fn slow_invocation_at_shutdown(
+    running: Running,
+    send: impl std::future::Future<Output: Send> + Send + 'static,
+) {
+    let sending = tokio::spawn(send);
+    tokio::time::timeout(WAIT, async {
+        while running.invoked.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the slow invocation started");
+    let (took, closed) = running.stop().await;
+    eprintln!(
+        "time from shutdown to exit with a slow invocation: {} ms",
+        took.as_millis()
+    );
+    assert!(
+        took < Duration::from_millis(GRACE_MS + 500),
+        "shutdown took {took:?}, more than the {GRACE_MS} ms grace"
+    );
+    assert!(closed, "Close ran");
+    sending.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fc_shutdown_waits_for_a_slow_invocation_once_within_the_grace() {
+    let fc = fc();
+    let running = start(fc.env());
+    assert!(fc.wait_ready(WAIT).await);
+    let request = fc.event(&br#"{"sleep_ms":8000}"#[..]).into_http();
+    let caller = fc.caller().clone();
+    slow_invocation_at_shutdown(running, async move { caller.send(request, WAIT).await }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_shutdown_waits_for_a_slow_invocation_once_within_the_grace() {
+    let platform = HttpPlatform::knative().unwrap();
+    let running = start(platform.env());
+    assert!(platform.wait_ready(WAIT).await);
+    slow_invocation_at_shutdown(running, async move {
+        platform
+            .post_json(&serde_json::json!({"sleep_ms": 8000}))
+            .await
+    })
+    .await;
 }
