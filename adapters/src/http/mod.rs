@@ -47,7 +47,7 @@ pub const PORT_VAR: &str = "PORT";
 /// The default port (Cloud Run, OpenFaaS).
 pub const DEFAULT_PORT: u16 = 8080;
 
-const PLAIN_HTTP: HttpOptions = HttpOptions {
+pub(crate) const PLAIN_HTTP: HttpOptions = HttpOptions {
     port_vars: &[PORT_VAR],
     default_port: DEFAULT_PORT,
     request_id_header: "x-request-id",
