@@ -3,6 +3,8 @@
 //! oversized heads, garbage request lines. Each test asserts what the client
 //! received and that the runtime went on (or stopped in time).
 
+mod support;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -404,4 +406,65 @@ async fn plain_http_shutdown_waits_for_a_slow_invocation_once_within_the_grace()
             .await
     })
     .await;
+}
+
+/// Where the client is gone (a body cut short) or never became a request
+/// (a garbage request line), the real bootstrap says so on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bootstrap_reports_requests_it_could_not_read_on_stderr() {
+    let echo = tokio::task::spawn_blocking(support::echo_example)
+        .await
+        .unwrap();
+    let fc = fc();
+    let mut child = std::process::Command::new(echo)
+        .envs(fc.env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(fc.wait_ready(WAIT).await, "the bootstrap listens");
+    let client = HostileClient::new(fc.caller().addr());
+    let request = fc.event(&b"{}"[..]).into_http();
+    let id = request.headers()["x-fc-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    client
+        .close_mid_body("/invoke", &headers, 1000, 100)
+        .await
+        .unwrap();
+    client.garbage_request_line().await.unwrap();
+    assert_eq!(fc.invoke(&b"{}"[..]).await.unwrap().status, 200, "goes on");
+    // SAFETY: kill(2) on the child's pid with a valid signal touches no memory.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+    let began = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > WAIT {
+            let _ = child.kill();
+            panic!("the bootstrap did not exit within {WAIT:?} of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("request {id:?} was not invoked"))
+            && stderr.contains("client closed the connection"),
+        "the body cut short is reported with its request id: {stderr}"
+    );
+    assert!(
+        stderr.contains("could not be read and was not invoked"),
+        "the garbage request line is reported: {stderr}"
+    );
 }
