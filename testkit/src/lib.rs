@@ -15,9 +15,10 @@
 //!   and HTTP requests (also SCF web functions and the local server).
 //! - [`caller`]: [`Caller`](caller::Caller), the HTTP client the push
 //!   emulators share, recording every exchange.
-//! - [`hostile_client`]: [`HostileClient`](hostile_client::HostileClient),
-//!   a client that misbehaves on purpose (slow bodies, bodies cut short,
-//!   oversized heads and bodies, garbage request lines), every wait bounded.
+//! - [`hostile_client`]: a client that misbehaves on purpose,
+//!   [`HostileClient`](hostile_client::HostileClient): slow bodies, bodies
+//!   cut short, oversized heads and bodies, garbage request lines; every
+//!   wait bounded.
 //! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
 //!   decodes protobuf metrics and spans for assertions.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
