@@ -12,7 +12,9 @@
 //! | `GET /pre-stop` | in-flight work finishes, then `Close`; the server stops; all within the shutdown grace (`LIGHT_RUNTIME_SHUTDOWN_GRACE_MS`, default 30 s) |
 //!
 //! Failures answer `404` with `x-fc-status: 404`, so FC records them (an
-//! absent `x-fc-status` counts as success). Each invocation is framed by
+//! absent `x-fc-status` counts as success); a request whose body could not
+//! be read answers `413` (too large), `400` (cut short) or `503` (shutdown
+//! began first), also with `x-fc-status: 404`, and is reported on stderr. Each invocation is framed by
 //! the `FC Invoke Start RequestId: …` / `FC Invoke End RequestId: …` lines
 //! FC uses to cut per-request logs. Several requests may be in flight at
 //! once (instance concurrency). SIGTERM, where it comes, also means `Close`.
