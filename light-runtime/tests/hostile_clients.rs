@@ -317,6 +317,16 @@ async fn an_oversized_head_and_a_garbage_request_line_get_a_status_not_silence()
     let client = HostileClient::new(platform.caller().addr());
     let reply = client.oversized_head("/", 1024 * 1024).await.unwrap();
     assert_eq!(reply.status, Some(431), "{reply:?}");
+    let many: Vec<(String, String)> = (0..150).map(|n| (format!("x-h{n}"), "v".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let mut request = post_head("/", &many, 2).into_bytes();
+    request.extend_from_slice(b"{}");
+    let reply = client.send_raw(&request).await.unwrap();
+    assert_eq!(
+        reply.status,
+        Some(431),
+        "more headers than hyper keeps: {reply:?}"
+    );
     let reply = client.garbage_request_line().await.unwrap();
     assert_eq!(reply.status, Some(400), "{reply:?}");
     assert_eq!(
