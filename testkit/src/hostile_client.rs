@@ -253,10 +253,7 @@ async fn read_reply<R: AsyncReadExt + Unpin>(
                 Ok(0) => return Ok(parse_at_close(&received)),
                 Ok(n) => received.extend_from_slice(&buffer[..n]),
                 // A reset after the server answered still counts what came.
-                Err(error) if !received.is_empty() => {
-                    let _ = error;
-                    return Ok(parse_at_close(&received));
-                }
+                Err(_) if !received.is_empty() => return Ok(parse_at_close(&received)),
                 Err(error) if error.kind() == io::ErrorKind::ConnectionReset => {
                     return Ok(RawReply::default())
                 }
