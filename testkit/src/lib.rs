@@ -20,6 +20,10 @@
 //!   and HTTP requests (also SCF web functions and the local server).
 //! - [`caller`]: [`Caller`](caller::Caller), the HTTP client the push
 //!   emulators share, recording every exchange.
+//! - [`hostile_client`]: a client that misbehaves on purpose,
+//!   [`HostileClient`](hostile_client::HostileClient): slow bodies, bodies
+//!   cut short, oversized heads and bodies, garbage request lines; every
+//!   wait bounded.
 //! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
 //!   decodes protobuf metrics and spans for assertions.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
@@ -46,6 +50,7 @@
 pub mod aliyun_fc;
 pub mod caller;
 pub mod hostile_api;
+pub mod hostile_client;
 pub mod http_platform;
 pub mod lambda;
 #[cfg(feature = "otlp")]

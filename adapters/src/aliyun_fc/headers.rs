@@ -15,6 +15,10 @@ use runtime_engine::{ContextBuilder, Credentials, Deadline, Lifecycle, TraceCont
 
 use crate::function_info::{CurrentFunctionInfo, SentFunctionInfo};
 
+/// The longest function timeout FC allows (24 h, for asynchronous
+/// invocations); a longer one in the header is refused.
+const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+
 /// Why a request cannot become an invocation.
 #[derive(Debug)]
 pub(crate) struct BadRequest(pub(crate) String);
@@ -135,11 +139,16 @@ pub(crate) fn context(
     // else the configured timeout.
     let timeout = match found.timeout {
         Some(text) => Some(std::time::Duration::from_secs(
-            text.parse::<u64>().map_err(|_| {
-                BadRequest(format!(
-                    "header x-fc-function-timeout is not a number of seconds: {text:?}"
-                ))
-            })?,
+            text.parse::<u64>()
+                .ok()
+                // A deadline past any FC allows would overflow the clock.
+                .filter(|seconds| *seconds <= MAX_TIMEOUT_SECS)
+                .ok_or_else(|| {
+                    BadRequest(format!(
+                        "header x-fc-function-timeout is not a number of seconds up to \
+                         {MAX_TIMEOUT_SECS}: {text:?}"
+                    ))
+                })?,
         )),
         None => default_timeout,
     };
@@ -188,5 +197,85 @@ mod tests {
             "00-00000000000000005759e988bd862e3f-53995c3f42cd8ad8-01"
         );
         assert!(from_jaeger("not-a-span-context").is_none());
+    }
+
+    /// Every header FC sends that the parser reads, and typical values.
+    const KNOWN: &[&str] = &[
+        "x-fc-request-id",
+        "x-fc-function-name",
+        "x-fc-version-id",
+        "x-fc-qualifier",
+        "x-fc-function-memory",
+        "x-fc-region",
+        "x-fc-account-id",
+        "x-fc-function-timeout",
+        "x-fc-access-key-id",
+        "x-fc-access-key-secret",
+        "x-fc-security-token",
+        "x-fc-tracing-opentracing-span-context",
+        "traceparent",
+        "x-fc-control-path",
+    ];
+    const TYPICAL: &[&str] = &[
+        "fc-req-000001",
+        "512",
+        "18446744073709551615",
+        "3",
+        " 60 ",
+        "-1",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "1f2e3d:4c5b:0:1",
+        "ffffffffffffffffffffffffffffffff:ffffffffffffffff:0:ff",
+        "/invoke",
+    ];
+
+    #[test]
+    fn a_timeout_past_any_fc_allows_is_refused_not_a_panic() {
+        // Found by `fuzz_fc_headers`: the deadline overflowed the clock.
+        let lifecycle = Lifecycle::new(
+            runtime_engine::FunctionInfo::new(runtime_engine::Platform::AliyunFc, "f"),
+            Vec::new(),
+            runtime_engine::Budgets::default(),
+        );
+        let function = CurrentFunctionInfo::new(lifecycle.function().clone());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-fc-function-timeout",
+            "18446744073709551615".parse().unwrap(),
+        );
+        let found = FcHeaders::read(&headers);
+        let Err(BadRequest(message)) = context(&lifecycle, &function, None, "id".into(), &found)
+        else {
+            panic!("refused");
+        };
+        assert!(message.contains("x-fc-function-timeout"), "{message}");
+    }
+
+    #[test]
+    fn fuzz_fc_headers() {
+        use runtime_engine::{Budgets, FunctionInfo, Platform};
+        let lifecycle = Lifecycle::new(
+            FunctionInfo::new(Platform::AliyunFc, "f"),
+            Vec::new(),
+            Budgets::default(),
+        );
+        let function = CurrentFunctionInfo::new(lifecycle.function().clone());
+        crate::push_server::fuzz_cases::run("fc_headers", |input| {
+            let headers = crate::push_server::fuzz_cases::headers(input, KNOWN, TYPICAL);
+            let _ = control_path(&headers);
+            let found = FcHeaders::read(&headers);
+            if let Ok(id) = found.request_id() {
+                assert!(!id.is_empty() && id == id.trim_ascii(), "{id:?}");
+            }
+            match context(&lifecycle, &function, None, "id".into(), &found) {
+                Ok(builder) => drop(builder.build()),
+                Err(BadRequest(message)) => assert!(message.contains("header x-fc-"), "{message}"),
+            }
+            if let Some(header) = found.jaeger {
+                if let Some(trace) = from_jaeger(header) {
+                    assert!(TraceContext::from_traceparent(&trace.to_traceparent()).is_some());
+                }
+            }
+        });
     }
 }

@@ -9,7 +9,7 @@ use runtime_engine::InvocationError;
 
 use super::headers;
 use super::markers::{self, Framed};
-use super::server::{FcServer, DRAIN_LIMIT};
+use super::server::FcServer;
 use crate::push_server::reply::{error_reply, text_reply, Reply};
 
 /// Runs `FunctionStart` once; later calls get the first result. A failure
@@ -81,17 +81,15 @@ pub(crate) async fn pre_freeze(fc: &FcServer, headers: &HeaderMap) -> Reply {
     ok_reply()
 }
 
-/// `GET /pre-stop` → in-flight work finishes, `Close`, and the server stops
-/// once this answer is written.
+/// `GET /pre-stop` → bodies still arriving are refused, in-flight work
+/// finishes, `Close`, and the server stops once this answer is written; all
+/// within the shutdown grace.
 pub(crate) async fn pre_stop(fc: &FcServer, headers: &HeaderMap) -> Reply {
     let id = request_id(headers);
     markers::start(&mut std::io::stdout().lock(), Framed::PreStop, id);
-    if !fc
-        .in_flight
-        .wait_idle(fc.default_timeout.unwrap_or(DRAIN_LIMIT))
-        .await
-    {
-        tracing::warn!("closing with invocations still running");
+    fc.grace.begin();
+    if !fc.in_flight.wait_idle(fc.grace.drain_left()).await {
+        eprintln!("light-runtime: closing with invocations still running (FC /pre-stop)");
     }
     fc.lifecycle.close().await;
     markers::end(&mut std::io::stdout().lock(), Framed::PreStop, id, false);

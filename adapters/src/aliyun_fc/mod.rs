@@ -9,10 +9,12 @@
 //! | `POST /invoke` | an event invocation |
 //! | any, `x-fc-control-path: /http-invoke` | an HTTP invocation: the function gets the `http::Request`, FC gets its `http::Response` |
 //! | `GET /pre-freeze` (FC 2.0) | waits for pending `AfterResponse` work, then `Freeze` |
-//! | `GET /pre-stop` | in-flight work finishes, then `Close`; the server stops |
+//! | `GET /pre-stop` | in-flight work finishes, then `Close`; the server stops; all within the shutdown grace (`LIGHT_RUNTIME_SHUTDOWN_GRACE_MS`, default 30 s) |
 //!
 //! Failures answer `404` with `x-fc-status: 404`, so FC records them (an
-//! absent `x-fc-status` counts as success). Each invocation is framed by
+//! absent `x-fc-status` counts as success); a request whose body could not
+//! be read answers `413` (too large), `400` (cut short) or `503` (shutdown
+//! began first), also with `x-fc-status: 404`, and is reported on stderr. Each invocation is framed by
 //! the `FC Invoke Start RequestId: …` / `FC Invoke End RequestId: …` lines
 //! FC uses to cut per-request logs. Several requests may be in flight at
 //! once (instance concurrency). SIGTERM, where it comes, also means `Close`.
@@ -37,8 +39,10 @@ use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecy
 use crate::adapter::{Adapter, RunFuture};
 use crate::function_info::CurrentFunctionInfo;
 use crate::pipeline::BoxPipeline;
+use crate::push_server::grace::Grace;
+use crate::push_server::request_body::Bodies;
 use crate::push_server::{self, in_flight::InFlight};
-use server::{FcServer, DRAIN_LIMIT};
+use server::{FcServer, DEFAULT_GRACE, MAX_BODY};
 
 /// The port FC 3.0 documents (`CAPort`, default 9000).
 pub const PORT_VAR: &str = "FC_CUSTOM_LISTEN_PORT";
@@ -101,10 +105,17 @@ async fn serve(
     let listener = push_server::bind(addr, PORT_VAR).await?;
     let default_timeout = push_server::configured_timeout(env)?;
     let stop = shutdown.child_token();
+    let grace = Arc::new(Grace::from_env(
+        env,
+        DEFAULT_GRACE,
+        lifecycle.budgets().close,
+    )?);
     let fc = Arc::new(FcServer {
         function: CurrentFunctionInfo::new(lifecycle.function().clone()),
         lifecycle: lifecycle.clone(),
         in_flight: InFlight::default(),
+        bodies: Bodies::from_env(env, MAX_BODY)?,
+        grace: grace.clone(),
         started: tokio::sync::OnceCell::new(),
         init_error: Mutex::new(None),
         stop: stop.clone(),
@@ -117,13 +128,15 @@ async fn serve(
         );
     }
     let router = fc.clone();
-    let drain = default_timeout.unwrap_or(DRAIN_LIMIT);
-    push_server::serve(listener, stop, drain, move |request| {
+    push_server::serve(listener, stop, grace.clone(), move |request| {
         route::route(router.clone(), pipeline.clone(), request)
     })
     .await;
-    // SIGTERM without `/pre-stop`: the same Close, once in-flight work is done.
-    fc.in_flight.wait_idle(drain).await;
+    // SIGTERM without `/pre-stop`: the same Close, once in-flight work is
+    // done or the grace's drain time is up.
+    if !fc.in_flight.wait_idle(grace.drain_left()).await {
+        eprintln!("light-runtime: closing with invocations still running");
+    }
     lifecycle.close().await;
     let init_error = fc
         .init_error

@@ -12,10 +12,11 @@ use runtime_engine::{
 use super::headers::{self, BadRequest, FcHeaders};
 use super::instance_lifecycle::{ensure_started, initialize, pre_freeze, pre_stop};
 use super::markers::{self, Framed};
-use super::server::{FcServer, MAX_BODY};
+use super::server::FcServer;
 use crate::pipeline::BoxPipeline;
 use crate::push_server::reply::{error_reply, response_reply, text_reply, Reply};
-use crate::push_server::request_body::read_body;
+use crate::push_server::reply_body::hold_until_written;
+use crate::push_server::request_body::{BodyError, ReadBody};
 
 /// The kinds of request FC sends.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,11 +86,25 @@ const X_FC_STATUS: HeaderName = HeaderName::from_static("x-fc-status");
 
 /// A failure FC records: `404` with `x-fc-status: 404` (reference 2.8).
 fn failure(error: &InvocationError, request_id: &str) -> Reply {
-    let mut reply = error_reply(StatusCode::NOT_FOUND, error, request_id);
+    failure_with_status(StatusCode::NOT_FOUND, error, request_id)
+}
+
+/// A failure FC records (`x-fc-status: 404`) with its own HTTP status, for
+/// requests that could not be read (`413`, `400`, `503`).
+fn failure_with_status(status: StatusCode, error: &InvocationError, request_id: &str) -> Reply {
+    let mut reply = error_reply(status, error, request_id);
     reply
         .headers_mut()
         .insert(X_FC_STATUS, HeaderValue::from_static("404"));
     reply
+}
+
+/// Why an invocation could not be prepared.
+enum Unprepared {
+    /// The function could not start, or FC's headers were wrong.
+    Refused(InvocationError),
+    /// The body could not be read.
+    Unread(BodyError),
 }
 
 async fn invoke(
@@ -99,7 +114,6 @@ async fn invoke(
     body: Incoming,
     http: bool,
 ) -> Reply {
-    let work = fc.in_flight.start();
     let found = FcHeaders::read(&parts.headers);
     let request_id = match found.request_id() {
         Ok(id) => id,
@@ -109,18 +123,26 @@ async fn invoke(
         }
     };
     markers::start(&mut std::io::stdout().lock(), Framed::Invoke, request_id);
-    let invocation = match prepare(fc, body, request_id, &found, http).await {
-        Ok(builder) => finish(builder, parts, http),
-        Err(error) => {
+    let (invocation, held) = match prepare(fc, body, request_id, &found, http).await {
+        Ok((builder, body)) => (finish((builder, body.bytes), parts, http), body.held),
+        Err(unprepared) => {
             markers::end(
                 &mut std::io::stdout().lock(),
                 Framed::Invoke,
                 request_id,
                 true,
             );
-            return failure(&error, request_id);
+            return match unprepared {
+                Unprepared::Refused(error) => failure(&error, request_id),
+                Unprepared::Unread(error) => {
+                    error.report(request_id);
+                    failure_with_status(error.status(), &error.to_invocation_error(), request_id)
+                }
+            };
         }
     };
+    // Work in flight from here: a request whose body had not arrived is not.
+    let work = fc.in_flight.start();
     // From here the request id is the context's: the header map it was
     // read from has moved into the invocation.
     let context = invocation.context.clone();
@@ -131,7 +153,7 @@ async fn invoke(
         context.request_id(),
         outcome.is_error(),
     );
-    let reply = match &outcome {
+    let mut reply = match &outcome {
         Outcome::Error(error) => failure(error, context.request_id()),
         Outcome::Response(response) if http => http_reply(response.clone()),
         Outcome::Response(response) => {
@@ -147,18 +169,19 @@ async fn invoke(
     };
     fc.in_flight
         .after_response(&fc.lifecycle, context, outcome, work);
+    hold_until_written(&mut reply, held);
     reply
 }
 
 /// Init first, then the body, then the context from `found`; returns the
-/// context builder and the payload.
+/// context builder and the body.
 async fn prepare(
     fc: &FcServer,
     body: Incoming,
     request_id: &str,
     found: &FcHeaders<'_>,
     http: bool,
-) -> Result<(ContextBuilder, Bytes), InvocationError> {
+) -> Result<(ContextBuilder, ReadBody), Unprepared> {
     let started = match fc.started.get() {
         Some(started) => started.clone(),
         // Boxed: it runs once, and `FunctionStart`'s future would otherwise
@@ -166,14 +189,16 @@ async fn prepare(
         None => Box::pin(ensure_started(fc)).await,
     };
     started.map_err(|message| {
-        InvocationError::runtime(
+        Unprepared::Refused(InvocationError::runtime(
             "Runtime.InitError",
             format!("the function could not start: {message}"),
-        )
+        ))
     })?;
-    let payload = read_body(body, MAX_BODY)
+    let body = fc
+        .bodies
+        .read(body, fc.grace.reads_stop())
         .await
-        .map_err(|message| InvocationError::runtime("Runtime.MalformedInvocation", message))?;
+        .map_err(Unprepared::Unread)?;
     let builder = headers::context(
         &fc.lifecycle,
         &fc.function,
@@ -182,10 +207,13 @@ async fn prepare(
         found,
     )
     .map_err(|BadRequest(message)| {
-        InvocationError::runtime("Runtime.MalformedInvocation", message)
+        Unprepared::Refused(InvocationError::runtime(
+            "Runtime.MalformedInvocation",
+            message,
+        ))
     })?;
     let trigger = if http { Trigger::Http } else { Trigger::Other };
-    Ok((builder.trigger(trigger), payload))
+    Ok((builder.trigger(trigger), body))
 }
 
 /// The invocation: for events, the request's headers move into the

@@ -191,4 +191,44 @@ mod tests {
         let event = from_binary(&headers).unwrap();
         assert_eq!(event.extensions, [("partition".to_owned(), "p".to_owned())]);
     }
+
+    #[test]
+    fn fuzz_cloudevents() {
+        const KNOWN: &[&str] = &[
+            "ce-id",
+            "ce-source",
+            "ce-type",
+            "ce-specversion",
+            "ce-subject",
+            "ce-time",
+            "ce-dataschema",
+            "ce-partition",
+            "content-type",
+        ];
+        const TYPICAL: &[&str] = &[
+            "1.0",
+            "e-1",
+            "/orders",
+            "application/json",
+            r#"{"specversion":"1.0","id":"e","source":"s","type":"t","data":{"a":[1,2]}}"#,
+            r#"{"specversion":"1.0","id":"e","source":"s","type":"t","data_base64":"aGk="}"#,
+            r#"{"specversion":"1.0","id":"","source":"s","type":"t","data_base64":"!!"}"#,
+            r#"{"specversion":"0.3","id":"e","source":"s","type":"t","x":{"y":null}}"#,
+        ];
+        crate::push_server::fuzz_cases::run("cloudevents", |input| {
+            let headers = crate::push_server::fuzz_cases::headers(input, KNOWN, TYPICAL);
+            let _ = is_structured(&headers);
+            if is_binary(&headers) {
+                if let Ok(event) = from_binary(&headers) {
+                    assert!(!event.id.is_empty() || headers.contains_key("ce-id"));
+                }
+            }
+            let body = crate::push_server::fuzz_cases::text(input, TYPICAL);
+            if let Ok((event, _data)) = from_structured(&body) {
+                assert!(
+                    !event.spec_version.is_empty() || body.windows(11).any(|w| w == b"specversion")
+                );
+            }
+        });
+    }
 }

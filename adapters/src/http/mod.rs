@@ -15,7 +15,9 @@
 //! error type in `x-light-runtime-error-type`. The request id is the
 //! CloudEvent id, else `x-request-id`, else a local counter. These platforms
 //! send no deadline: `LIGHT_RUNTIME_TIMEOUT_MS` sets one. SIGTERM stops
-//! accepting, lets in-flight requests finish, then runs `Close`.
+//! accepting, refuses bodies still arriving (`503`), lets in-flight
+//! requests finish, then runs `Close`, all within the shutdown grace
+//! (`LIGHT_RUNTIME_SHUTDOWN_GRACE_MS`, default 10 s).
 //!
 //! # Layout
 //! - `server`: the options and the state every request sees.
@@ -35,15 +37,17 @@ pub use cloudevent::CloudEvent;
 
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
+use crate::push_server::grace::Grace;
+use crate::push_server::request_body::Bodies;
 use crate::push_server::{self, in_flight::InFlight};
-use server::{HttpOptions, HttpServer, DRAIN_LIMIT};
+use server::{HttpOptions, HttpServer, DEFAULT_GRACE, MAX_BODY};
 
 /// The port variable Knative and Cloud Run set.
 pub const PORT_VAR: &str = "PORT";
 /// The default port (Cloud Run, OpenFaaS).
 pub const DEFAULT_PORT: u16 = 8080;
 
-const PLAIN_HTTP: HttpOptions = HttpOptions {
+pub(crate) const PLAIN_HTTP: HttpOptions = HttpOptions {
     port_vars: &[PORT_VAR],
     default_port: DEFAULT_PORT,
     request_id_header: "x-request-id",
@@ -101,20 +105,28 @@ pub(crate) async fn serve_http(
             lifecycle.function().name
         );
     }
+    let grace = Arc::new(Grace::from_env(
+        env,
+        DEFAULT_GRACE,
+        lifecycle.budgets().close,
+    )?);
     let server = Arc::new(HttpServer {
         lifecycle: lifecycle.clone(),
         in_flight: InFlight::default(),
+        bodies: Bodies::from_env(env, MAX_BODY)?,
+        grace: grace.clone(),
         requests: AtomicU64::new(0),
         timeout,
         options,
     });
-    let drain = timeout.unwrap_or(DRAIN_LIMIT);
     let router = server.clone();
-    push_server::serve(listener, shutdown, drain, move |request| {
+    push_server::serve(listener, shutdown, grace.clone(), move |request| {
         route::route(router.clone(), pipeline.clone(), request)
     })
     .await;
-    server.in_flight.wait_idle(drain).await;
+    if !server.in_flight.wait_idle(grace.drain_left()).await {
+        eprintln!("light-runtime: closing with requests still running");
+    }
     lifecycle.close().await;
     Ok(())
 }

@@ -7,13 +7,17 @@ use std::time::Duration;
 
 use runtime_engine::Lifecycle;
 
+use crate::push_server::grace::Grace;
 use crate::push_server::in_flight::InFlight;
+use crate::push_server::request_body::Bodies;
 
 /// Largest request body accepted.
 pub(crate) const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// How long shutdown waits for in-flight requests without a configured timeout.
-pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+/// The shutdown grace when `LIGHT_RUNTIME_SHUTDOWN_GRACE_MS` is not set:
+/// draining, in-flight requests and `Close` all fit in it. Cloud Run sends
+/// SIGKILL 10 s after SIGTERM; Knative's default is 30 s.
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// How a platform's HTTP server differs (plain HTTP, SCF web functions).
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +37,10 @@ pub(crate) struct HttpOptions {
 pub(crate) struct HttpServer {
     pub(crate) lifecycle: Arc<Lifecycle>,
     pub(crate) in_flight: InFlight,
+    /// Request bodies: the limit and the budget of large ones in flight.
+    pub(crate) bodies: Bodies,
+    /// Shutdown's one deadline.
+    pub(crate) grace: Arc<Grace>,
     /// Requests numbered so far, for request ids the platform did not send.
     pub(crate) requests: AtomicU64,
     /// The deadline given to each invocation: these platforms send none.

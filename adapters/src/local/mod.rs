@@ -22,9 +22,13 @@ use runtime_engine::{
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
 use crate::push_server;
+use crate::push_server::grace::Grace;
 use crate::push_server::in_flight::InFlight;
-use crate::push_server::reply::{response_reply, status_error_reply, text_reply, Reply};
-use crate::push_server::request_body::read_body;
+use crate::push_server::reply::{
+    error_reply, response_reply, status_error_reply, text_reply, Reply,
+};
+use crate::push_server::reply_body::hold_until_written;
+use crate::push_server::request_body::Bodies;
 
 /// Default port when `PORT` is not set.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -32,6 +36,9 @@ pub const DEFAULT_PORT: u16 = 9000;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest event accepted, Lambda's synchronous payload limit.
 const MAX_EVENT: usize = 6 * 1024 * 1024;
+/// The shutdown grace (Ctrl-C) when `LIGHT_RUNTIME_SHUTDOWN_GRACE_MS` is
+/// not set: short, as a developer waits on it.
+const DEFAULT_GRACE: Duration = Duration::from_secs(1);
 
 /// The local development adapter.
 #[derive(Debug, Clone, Copy, Default)]
@@ -88,23 +95,29 @@ async fn serve(
             lifecycle.function().name
         );
     }
+    let grace = Arc::new(Grace::from_env(
+        env,
+        DEFAULT_GRACE,
+        lifecycle.budgets().close,
+    )?);
     let server = Arc::new(LocalServer {
         lifecycle: lifecycle.clone(),
         in_flight: InFlight::default(),
+        bodies: Bodies::from_env(env, MAX_EVENT)?,
+        grace: grace.clone(),
         requests: AtomicU64::new(0),
         timeout,
     });
-    let budget = lifecycle.budgets().close;
     let router = server.clone();
-    push_server::serve(listener, shutdown, budget, move |request| {
+    push_server::serve(listener, shutdown, grace.clone(), move |request| {
         router.clone().route(pipeline.clone(), request)
     })
     .await;
     // Requests and their AfterResponse hooks finish before Close.
-    if !server.in_flight.wait_idle(budget).await {
-        tracing::warn!(
-            "work still running {} ms after shutdown began",
-            budget.as_millis()
+    if !server.in_flight.wait_idle(grace.drain_left()).await {
+        eprintln!(
+            "light-runtime: work still running {} ms after shutdown began",
+            grace.period().as_millis()
         );
     }
     lifecycle.close().await;
@@ -115,6 +128,10 @@ async fn serve(
 struct LocalServer {
     lifecycle: Arc<Lifecycle>,
     in_flight: InFlight,
+    /// Request bodies: the limit and the budget of large ones in flight.
+    bodies: Bodies,
+    /// Shutdown's one deadline.
+    grace: Arc<Grace>,
     /// Requests numbered so far, for their request ids.
     requests: AtomicU64,
     /// The deadline given to each invocation.
@@ -137,13 +154,17 @@ impl LocalServer {
                 ),
             );
         }
-        let work = self.in_flight.start();
         let (parts, body) = request.into_parts();
-        let payload = match read_body(body, MAX_EVENT).await {
-            Ok(payload) => payload,
-            Err(message) => return text_reply(StatusCode::PAYLOAD_TOO_LARGE, message),
-        };
         let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let (payload, held) = match self.bodies.read(body, self.grace.reads_stop()).await {
+            Ok(body) => (body.bytes, body.held),
+            Err(error) => {
+                let id = format!("local-{number:08}");
+                error.report(&id);
+                return error_reply(error.status(), &error.to_invocation_error(), &id);
+            }
+        };
+        let work = self.in_flight.start();
         let context = self
             .lifecycle
             .context(format!("local-{number:08}"))
@@ -154,12 +175,13 @@ impl LocalServer {
         let outcome = pipeline
             .answer(Invocation::new(context.clone(), payload))
             .await;
-        let reply = match &outcome {
+        let mut reply = match &outcome {
             Outcome::Response(response) => response_reply(response.clone()),
             Outcome::Error(error) => status_error_reply(error, context.request_id()),
         };
         self.in_flight
             .after_response(&self.lifecycle, context, outcome, work);
+        hold_until_written(&mut reply, held);
         reply
     }
 }

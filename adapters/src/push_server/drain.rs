@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1::Connection;
 use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
@@ -96,7 +94,9 @@ impl<S: HttpService<Incoming>> Drop for Watched<S> {
 
 impl<S> Future for Watched<S>
 where
-    S: HttpService<Incoming, ResBody = Full<Bytes>>,
+    S: HttpService<Incoming>,
+    S::ResBody: Body + 'static,
+    <S::ResBody as Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     type Output = Result<(), hyper::Error>;

@@ -5,23 +5,35 @@
 //! # Layout
 //! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
 //!   loop with graceful drain ([`serve`]).
-//! - `in_flight`: `InFlight`, invocations from arrival to the end of their
-//!   `AfterResponse` hooks, so freeze and shutdown can wait for them.
-//! - `request_body`: reading a whole request body within a limit.
+//! - `grace`: `Grace`, the one deadline shutdown keeps.
+//! - `in_flight`: `InFlight`, invocations from the arrival of their whole
+//!   body to the end of their `AfterResponse` hooks, so freeze and shutdown
+//!   can wait for them.
+//! - `request_body`: `Bodies`, reading a whole request body within a limit
+//!   and a budget of bytes in flight.
 //! - `reply`: `Reply` and the replies push routes share.
+//! - `reply_body`: `ReplyBody`, which keeps a large request's share of the
+//!   byte budget until its answer is written.
 //! - `drain`: graceful shutdown of open connections.
+//! - `fuzz_cases` (tests only): seeded fuzz cases for the parsers push
+//!   platforms feed.
 //!
 //! Routes call the pipeline through
 //! [`BoxPipeline::answer`](crate::pipeline::BoxPipeline::answer), as the pull loop does.
 
 mod drain;
+#[cfg(test)]
+pub(crate) mod fuzz_cases;
+pub(crate) mod grace;
 pub(crate) mod in_flight;
 pub(crate) mod reply;
+pub(crate) mod reply_body;
 pub(crate) mod request_body;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::Request;
@@ -30,6 +42,7 @@ use hyper_util::rt::TokioIo;
 use runtime_engine::{CancellationToken, Error};
 use tokio::net::TcpListener;
 
+use grace::Grace;
 use reply::Reply;
 
 /// Overrides the address push adapters listen on (default `0.0.0.0`, as FC
@@ -87,26 +100,42 @@ pub(crate) fn configured_timeout(
     match env.get(TIMEOUT_VAR) {
         Some(text) => text
             .parse::<u64>()
+            .ok()
+            // A deadline past a day would overflow the clock if huge.
+            .filter(|ms| *ms <= MAX_TIMEOUT_MS)
             .map(|ms| Some(Duration::from_millis(ms)))
-            .map_err(|_| {
+            .ok_or_else(|| {
                 Error::config(format!(
-                    "{TIMEOUT_VAR} must be a number of milliseconds, got {text:?}"
+                    "{TIMEOUT_VAR} must be a number of milliseconds up to {MAX_TIMEOUT_MS} \
+                     (a day), got {text:?}"
                 ))
             }),
         None => Ok(None),
     }
 }
 
+/// The longest [`TIMEOUT_VAR`] accepted: a day.
+const MAX_TIMEOUT_MS: u64 = 24 * 60 * 60 * 1000;
+
 /// The invocation timeout for push platforms that send no deadline.
 pub const TIMEOUT_VAR: &str = "LIGHT_RUNTIME_TIMEOUT_MS";
 
+/// Overrides the platform's shutdown grace period, in milliseconds: from
+/// SIGTERM (or FC `/pre-stop`) to the end of `Close`, draining included.
+pub const SHUTDOWN_GRACE_VAR: &str = "LIGHT_RUNTIME_SHUTDOWN_GRACE_MS";
+
+/// Overrides how many bytes of large request bodies may be in memory at
+/// once (default: the platform's largest payload, so one at a time).
+pub const BODY_BYTES_IN_FLIGHT_VAR: &str = "LIGHT_RUNTIME_BODY_BYTES_IN_FLIGHT";
+
 /// Serves connections on `listener`, each request answered by `route`,
-/// until `stop` fires; then lets open connections finish their request
-/// (within `drain`) and returns.
+/// until `stop` fires; then begins `grace`'s shutdown (bodies still
+/// arriving are refused), lets open connections finish their request
+/// within its drain time, and returns.
 pub(crate) async fn serve<R, Fut>(
     listener: TcpListener,
     stop: CancellationToken,
-    drain: Duration,
+    grace: Arc<Grace>,
     route: R,
 ) where
     R: Fn(Request<Incoming>) -> Fut + Clone + Send + 'static,
@@ -114,7 +143,7 @@ pub(crate) async fn serve<R, Fut>(
 {
     let drain_connections = drain::Drain::default();
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(error) => {
@@ -128,7 +157,7 @@ pub(crate) async fn serve<R, Fut>(
         let route = route.clone();
         let service = hyper::service::service_fn(move |request| {
             let reply = route(request);
-            async move { Ok::<_, Infallible>(reply.await) }
+            async move { Ok::<_, Infallible>(reply_body::into_written(reply.await)) }
         });
         // Platforms keep connections alive for a long time (FC asks for an
         // idle timeout of 15 min or none): no server-side timeout here.
@@ -138,16 +167,32 @@ pub(crate) async fn serve<R, Fut>(
         let connection = drain_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
-                tracing::debug!("connection ended: {error}");
+                report_connection_error(&error, peer);
             }
         });
     }
+    grace.begin();
     drop(listener);
-    if !drain_connections.shutdown(drain).await {
-        tracing::warn!(
-            "requests still running {} ms after shutdown began; stopping anyway",
-            drain.as_millis()
+    if !drain_connections.shutdown(grace.drain_left()).await {
+        eprintln!(
+            "light-runtime: connections still open when the {} ms shutdown grace ran out; \
+             closing anyway",
+            grace.period().as_millis()
         );
+    }
+}
+
+/// A connection that ended with an error may have carried a request that
+/// never reached a route (a malformed or oversized head, a body cut short):
+/// hyper answered it with a bare status if it could; the operator hears of
+/// it here, on stderr.
+fn report_connection_error(error: &hyper::Error, peer: SocketAddr) {
+    if error.is_parse() || error.is_parse_too_large() || error.is_incomplete_message() {
+        eprintln!(
+            "light-runtime: a request from {peer} could not be read and was not invoked: {error}"
+        );
+    } else {
+        tracing::debug!("connection from {peer} ended: {error}");
     }
 }
 
@@ -165,6 +210,11 @@ mod tests {
         assert_eq!(
             listen_addr(&env, &["A_PORT"], 9000).unwrap(),
             "127.0.0.1:9000".parse().unwrap()
+        );
+        let huge = Environment::from_vars([(TIMEOUT_VAR, "18446744073709551615")]);
+        assert!(
+            configured_timeout(&huge).is_err(),
+            "a deadline that overflows is refused"
         );
         let env = Environment::from_vars([("A_PORT", "ninety")]);
         let error = listen_addr(&env, &["A_PORT"], 9000).unwrap_err();
