@@ -58,11 +58,11 @@ pub struct Exchange {
 #[derive(Clone)]
 pub struct Caller {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<CallerState>,
 }
 
 #[derive(Default)]
-struct Shared {
+struct CallerState {
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
     exchanges: Mutex<Vec<Exchange>>,
 }

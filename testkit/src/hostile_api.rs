@@ -181,14 +181,14 @@ struct Script {
     received: Vec<Received>,
 }
 
-struct Shared {
+struct ApiState {
     script: Mutex<Script>,
     /// Told when a `next` reply is queued.
     next_queued: tokio::sync::Notify,
     stopped: watch::Sender<bool>,
 }
 
-impl Shared {
+impl ApiState {
     fn lock(&self) -> MutexGuard<'_, Script> {
         self.script
             .lock()
@@ -200,7 +200,7 @@ impl Shared {
 /// Dropping it stops it: open connections close, new ones are refused.
 pub struct HostileRuntimeApi {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<ApiState>,
 }
 
 impl std::fmt::Debug for HostileRuntimeApi {
@@ -216,7 +216,7 @@ impl HostileRuntimeApi {
     pub async fn start() -> std::io::Result<HostileRuntimeApi> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(ApiState {
             script: Mutex::default(),
             next_queued: tokio::sync::Notify::new(),
             stopped: watch::channel(false).0,
@@ -292,7 +292,7 @@ impl Drop for HostileRuntimeApi {
     }
 }
 
-async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept(listener: TcpListener, shared: Arc<ApiState>) {
     let mut stopped = shared.stopped.subscribe();
     loop {
         tokio::select! {
@@ -306,7 +306,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 /// Serves one connection until it closes, a reply closes it, or the API stops.
-async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
+async fn serve(mut stream: TcpStream, shared: Arc<ApiState>) {
     let mut stopped = shared.stopped.subscribe();
     let mut buffer = Vec::new();
     loop {

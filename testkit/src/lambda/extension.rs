@@ -3,10 +3,10 @@
 
 use http::{HeaderValue, StatusCode};
 
+use super::call::{finish, json_reply, Call, Refusal, Reply};
 use super::event::fresh_id;
 use super::runtime::accepted;
-use super::server::{finish, json_reply, Call, Refusal, Reply};
-use super::state::{Extension, Shared, State};
+use super::state::{EmulatorState, Extension, State};
 
 /// The most extensions Lambda accepts (Doc; RIE `MaxAgentsAllowed`).
 const MAX_EXTENSIONS: usize = 10;
@@ -15,7 +15,7 @@ const MAX_EXTENSIONS: usize = 10;
 const EVENT_TYPES: [&str; 2] = ["INVOKE", "SHUTDOWN"];
 
 /// `POST /extension/register`.
-pub(crate) fn register(shared: &Shared, call: Call) -> Reply {
+pub(crate) fn register(shared: &EmulatorState, call: Call) -> Reply {
     let mut state = shared.lock();
     let reply = match check_registration(&state, &call) {
         Err(refusal) => refusal.reply(),
@@ -107,7 +107,7 @@ fn parse_events(body: &[u8]) -> Result<Vec<String>, Refusal> {
 /// `GET /extension/event/next`: the SHUTDOWN event once `shutdown` is called,
 /// to extensions that subscribed to it; others wait forever, like real
 /// extensions between invocations. INVOKE events are not emulated.
-pub(crate) async fn next(shared: &Shared, call: Call) -> Reply {
+pub(crate) async fn next(shared: &EmulatorState, call: Call) -> Reply {
     let subscribed = match known_extension(shared, &call) {
         Ok(extension) => extension.events.iter().any(|e| e == "SHUTDOWN"),
         Err(refusal) => return finish(shared, call, refusal.reply()),
@@ -134,7 +134,7 @@ pub(crate) async fn next(shared: &Shared, call: Call) -> Reply {
 }
 
 /// `POST /extension/init/error` and `/extension/exit/error`: recorded, `202`.
-pub(crate) fn error(shared: &Shared, call: Call) -> Reply {
+pub(crate) fn error(shared: &EmulatorState, call: Call) -> Reply {
     let reply = match known_extension(shared, &call) {
         Ok(_) => accepted(),
         Err(refusal) => refusal.reply(),
@@ -144,7 +144,7 @@ pub(crate) fn error(shared: &Shared, call: Call) -> Reply {
 
 /// The registered extension named by `Lambda-Extension-Identifier`. The
 /// `Extension.UnknownExtensionIdentifier` error type is unconfirmed.
-fn known_extension(shared: &Shared, call: &Call) -> Result<Extension, Refusal> {
+fn known_extension(shared: &EmulatorState, call: &Call) -> Result<Extension, Refusal> {
     let Some(identifier) = call.header("lambda-extension-identifier") else {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,

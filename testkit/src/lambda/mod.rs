@@ -23,8 +23,9 @@
 //! # Layout
 //! - [`event`]: [`Event`], what a `next` hands out.
 //! - [`record`]: [`RecordedCall`] and [`InvocationResult`], what it remembers.
-//! - `state`, `server`, `runtime`, `extension`: the shared state, the hyper
-//!   server and the two APIs' handlers.
+//! - `state`, `server`, `call`, `runtime`, `extension`: the shared state
+//!   (`EmulatorState`), the hyper server, the
+//!   request and reply types the handlers share, and the two APIs' handlers.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -33,6 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpListener;
 
+pub(crate) mod call;
 pub mod event;
 mod extension;
 pub mod record;
@@ -43,7 +45,7 @@ mod state;
 pub use event::Event;
 pub use record::{InvocationResult, RecordedCall};
 
-use state::Shared;
+use state::EmulatorState;
 
 /// The ARN given to events unless [`EmulatorBuilder::function_arn`] says otherwise.
 pub const DEFAULT_FUNCTION_ARN: &str =
@@ -87,7 +89,7 @@ impl EmulatorBuilder {
     pub async fn start(self) -> std::io::Result<LambdaEmulator> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(self.function_arn, self.timeout));
+        let shared = Arc::new(EmulatorState::new(self.function_arn, self.timeout));
         tokio::spawn(server::accept(listener, shared.clone()));
         Ok(LambdaEmulator { addr, shared })
     }
@@ -105,7 +107,7 @@ impl EmulatorBuilder {
 /// is idle, so wait on real I/O with time running.
 pub struct LambdaEmulator {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<EmulatorState>,
 }
 
 impl fmt::Debug for LambdaEmulator {

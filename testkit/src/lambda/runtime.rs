@@ -8,10 +8,10 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 
+use super::call::{error_reply, insert_header, json_reply, Call, Refusal, Reply};
 use super::event::Event;
 use super::record::InvocationResult;
-use super::server::{error_reply, insert_header, json_reply, Call, Refusal, Reply};
-use super::state::{Shared, State};
+use super::state::{EmulatorState, State};
 
 /// The largest buffered response or error body accepted: 6 MiB + 100 bytes
 /// (RIE `MaxPayloadSize`; its 413 message cites 6291556).
@@ -27,7 +27,7 @@ pub(crate) enum AnswerKind {
 }
 
 /// `GET /runtime/invocation/next`: waits, without timeout, for an event.
-pub(crate) async fn next(shared: &Shared, call: Call) -> Reply {
+pub(crate) async fn next(shared: &EmulatorState, call: Call) -> Reply {
     {
         let mut state = shared.lock();
         if state.fail_next > 0 {
@@ -80,7 +80,7 @@ pub(crate) async fn next(shared: &Shared, call: Call) -> Reply {
 /// Counts a `next` call among the waiting ones until it gets an event or its
 /// connection goes away.
 struct Waiting<'a> {
-    shared: &'a Shared,
+    shared: &'a EmulatorState,
     counted: bool,
 }
 
@@ -95,7 +95,7 @@ impl Drop for Waiting<'_> {
     }
 }
 
-fn event_reply(shared: &Shared, request_id: &str, event: Event) -> Reply {
+fn event_reply(shared: &EmulatorState, request_id: &str, event: Event) -> Reply {
     let deadline = SystemTime::now() + event.deadline_in.unwrap_or(shared.timeout);
     let deadline_ms = deadline
         .duration_since(UNIX_EPOCH)
@@ -147,7 +147,12 @@ fn event_reply(shared: &Shared, request_id: &str, event: Event) -> Reply {
 }
 
 /// `POST /runtime/invocation/{id}/response` and `.../error`.
-pub(crate) fn answer(shared: &Shared, call: Call, request_id: &str, kind: AnswerKind) -> Reply {
+pub(crate) fn answer(
+    shared: &EmulatorState,
+    call: Call,
+    request_id: &str,
+    kind: AnswerKind,
+) -> Reply {
     let mut state = shared.lock();
     *state.answers.entry(request_id.to_owned()).or_default() += 1;
     let reply = match check_answer(&state, &call, request_id, kind) {
@@ -237,7 +242,7 @@ fn error_body(body: &[u8]) -> serde_json::Value {
 }
 
 /// `POST /runtime/init/error`: accepted during init only.
-pub(crate) fn init_error(shared: &Shared, call: Call) -> Reply {
+pub(crate) fn init_error(shared: &EmulatorState, call: Call) -> Reply {
     let mut state = shared.lock();
     let reply = if state.runtime_next_seen {
         error_reply(

@@ -14,7 +14,7 @@ use super::record::{InvocationResult, RecordedCall};
 /// Everything the server tasks and the [`LambdaEmulator`](super::LambdaEmulator)
 /// handle share.
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct EmulatorState {
     state: Mutex<State>,
     /// One permit per queued event: wakes one waiting runtime `next`.
     pub(crate) event_queued: Notify,
@@ -40,7 +40,7 @@ pub(crate) struct Extension {
     pub(crate) events: Vec<String>,
 }
 
-/// What the emulator remembers; always behind [`Shared`]'s mutex.
+/// What the emulator remembers; always behind [`EmulatorState`]'s mutex.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// Events pushed but not yet handed out, with their request ids.
@@ -70,10 +70,10 @@ pub(crate) struct State {
     pub(crate) refuse_extensions: bool,
 }
 
-impl Shared {
+impl EmulatorState {
     pub(crate) fn new(function_arn: String, timeout: Duration) -> Self {
         let function_name = function_name_of(&function_arn).to_owned();
-        Shared {
+        EmulatorState {
             state: Mutex::new(State::default()),
             event_queued: Notify::new(),
             changed: Notify::new(),

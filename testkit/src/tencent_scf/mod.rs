@@ -32,7 +32,7 @@ use bytes::Bytes;
 use tokio::net::TcpListener;
 
 use crate::lambda::RecordedCall;
-use server::Shared;
+use server::EmulatorState;
 
 /// An event for `next`.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ impl ScfResult {
 #[derive(Debug)]
 pub struct ScfEmulator {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<EmulatorState>,
 }
 
 impl ScfEmulator {
@@ -126,7 +126,7 @@ impl ScfEmulator {
     pub async fn with_limits(memory_mb: u32, time_limit: Duration) -> std::io::Result<ScfEmulator> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(memory_mb, time_limit));
+        let shared = Arc::new(EmulatorState::new(memory_mb, time_limit));
         tokio::spawn(server::accept(listener, shared.clone()));
         Ok(ScfEmulator { addr, shared })
     }

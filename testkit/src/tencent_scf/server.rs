@@ -16,11 +16,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
 use super::{ScfEvent, ScfResult};
-use crate::lambda::server::{error_reply, insert_header, json_reply, Call, Reply};
+use crate::lambda::call::{error_reply, insert_header, json_reply, Call, Reply};
 use crate::lambda::RecordedCall;
 
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct EmulatorState {
     state: Mutex<State>,
     queued: Notify,
     changed: Notify,
@@ -47,9 +47,9 @@ pub(crate) struct State {
     pub(crate) delay: Duration,
 }
 
-impl Shared {
+impl EmulatorState {
     pub(crate) fn new(memory_mb: u32, time_limit: Duration) -> Self {
-        Shared {
+        EmulatorState {
             state: Mutex::default(),
             queued: Notify::new(),
             changed: Notify::new(),
@@ -98,7 +98,7 @@ impl Shared {
     }
 }
 
-pub(crate) async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+pub(crate) async fn accept(listener: TcpListener, shared: Arc<EmulatorState>) {
     let mut stopped = shared.stopped.subscribe();
     loop {
         let accepted = tokio::select! {
@@ -112,7 +112,7 @@ pub(crate) async fn accept(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+async fn connection(stream: TcpStream, shared: Arc<EmulatorState>) {
     let mut stopped = shared.stopped.subscribe();
     let service_shared = shared.clone();
     let service = hyper::service::service_fn(move |request| {
@@ -127,7 +127,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     }
 }
 
-async fn route(shared: &Shared, request: Request<Incoming>) -> Reply {
+async fn route(shared: &EmulatorState, request: Request<Incoming>) -> Reply {
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
@@ -162,7 +162,7 @@ async fn route(shared: &Shared, request: Request<Incoming>) -> Reply {
     reply
 }
 
-async fn next(shared: &Shared, call: Call) -> Reply {
+async fn next(shared: &EmulatorState, call: Call) -> Reply {
     let mut counted = false;
     let reply = loop {
         let mut queued = pin!(shared.queued.notified());
@@ -201,7 +201,7 @@ async fn next(shared: &Shared, call: Call) -> Reply {
     reply
 }
 
-fn event_reply(shared: &Shared, id: &str, event: &ScfEvent) -> Reply {
+fn event_reply(shared: &EmulatorState, id: &str, event: &ScfEvent) -> Reply {
     let mut headers = HeaderMap::new();
     let limits = [
         ("request_id".to_owned(), id.to_owned()),
@@ -229,7 +229,7 @@ fn event_reply(shared: &Shared, id: &str, event: &ScfEvent) -> Reply {
     reply
 }
 
-fn answer(shared: &Shared, call: &Call, error: bool) -> Reply {
+fn answer(shared: &EmulatorState, call: &Call, error: bool) -> Reply {
     let mut state = shared.lock();
     let Some((id, _)) = state.current.take() else {
         if let Some(last) = state.last_answered.clone() {
