@@ -114,6 +114,12 @@ fn child() {
                     .run(handler)
                     .await
             }
+            "tracing_in_code" => {
+                Runtime::builder()
+                    .lifecycle_layer(light_runtime::layers::TracingLayer::from_env())
+                    .run(handler)
+                    .await
+            }
             other => panic!("unknown child case {other}"),
         }
     });
@@ -176,4 +182,14 @@ async fn a_layer_in_code_and_in_the_environment_is_installed_once_with_a_note() 
         let note = "LIGHT_RUNTIME_LAYERS names `logging`";
         assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.explain());
     }
+}
+
+/// The same for the tracing layer, whose second subscriber made every
+/// invocation fail with `Function.Panic`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tracing_layer_in_code_and_in_the_environment_is_installed_once() {
+    let run = run_child("tracing_in_code", &[("LIGHT_RUNTIME_LAYERS", "tracing")]).await;
+    assert!(run.answered(), "{}", run.explain());
+    let note = "LIGHT_RUNTIME_LAYERS names `tracing`";
+    assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.explain());
 }
