@@ -193,3 +193,21 @@ async fn the_tracing_layer_in_code_and_in_the_environment_is_installed_once() {
     let note = "LIGHT_RUNTIME_LAYERS names `tracing`";
     assert_eq!(run.stderr.matches(note).count(), 1, "{}", run.explain());
 }
+
+/// A bad variable read while the layers are built is reported once, not
+/// once by `tracing` and once more straight to stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_variable_is_reported_once() {
+    let run = run_child(
+        "plain",
+        &[
+            ("LIGHT_RUNTIME_LAYERS", "logging"),
+            ("AWS_LAMBDA_LOG_LEVEL", "loud"),
+        ],
+    )
+    .await;
+    assert!(run.answered(), "{}", run.explain());
+    let warning = "AWS_LAMBDA_LOG_LEVEL=`loud` is not valid";
+    let printed = run.stdout.matches(warning).count() + run.stderr.matches(warning).count();
+    assert_eq!(printed, 1, "{}", run.explain());
+}
