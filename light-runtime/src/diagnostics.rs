@@ -137,20 +137,35 @@ impl RuntimeDiagnostics {
                     true => ("requestId", "logger"),
                     false => ("request_id", "target"),
                 };
-                let mut object = serde_json::Map::new();
-                object.insert("timestamp".into(), time.to_string().into());
-                object.insert("level".into(), level.into());
-                object.insert("message".into(), fields.message.into());
-                for (name, value) in fields.others {
-                    let name = if name == "request_id" {
-                        request_id
-                    } else {
-                        name
-                    };
-                    object.insert(name.into(), value.into());
+                // Written in Lambda's order (serde_json's map would sort the keys).
+                let mut line = String::from("{");
+                let mut entry = |name: &str, value: &str| {
+                    if line.len() > 1 {
+                        line.push(',');
+                    }
+                    let _ = write!(
+                        line,
+                        "{}:{}",
+                        serde_json::Value::from(name),
+                        serde_json::Value::from(value)
+                    );
+                };
+                entry("timestamp", &time.to_string());
+                entry("level", level);
+                entry("message", &fields.message);
+                for (name, value) in &fields.others {
+                    entry(
+                        if *name == "request_id" {
+                            request_id
+                        } else {
+                            name
+                        },
+                        value,
+                    );
                 }
-                object.insert(logger.into(), meta.target().into());
-                serde_json::Value::Object(object).to_string()
+                entry(logger, meta.target());
+                line.push('}');
+                line
             }
         }
     }
@@ -280,5 +295,58 @@ mod tests {
         assert!(!wants("light_runtime::builder", Level::INFO));
         assert!(!wants("my_function", Level::ERROR));
         assert!(!wants("hyper::proto", Level::WARN));
+    }
+
+    /// Keeps the lines the fallback would write.
+    struct Capture(RuntimeDiagnostics, std::sync::Mutex<Vec<String>>);
+
+    impl Subscriber for Capture {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            RuntimeDiagnostics::wants(metadata)
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            self.1.lock().unwrap().push(self.0.line(event));
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    fn lines_of(vars: &[(&str, &str)]) -> Vec<String> {
+        let capture = std::sync::Arc::new(Capture(diagnostics(vars), Default::default()));
+        tracing::subscriber::with_default(capture.clone(), || {
+            tracing::warn!(target: "runtime_engine::phase_runner", request_id = "r-1", hook = "audit", "hook failed");
+            tracing::warn!(target: "my_function", "not ours");
+        });
+        let lines = capture.1.lock().unwrap().clone();
+        lines
+    }
+
+    #[test]
+    fn lines_carry_the_fields_under_the_platforms_names() {
+        let json = lines_of(&[
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ]);
+        assert_eq!(json.len(), 1, "{json:?}");
+        let line: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "hook failed");
+        assert_eq!(line["requestId"], "r-1");
+        assert_eq!(line["hook"], "audit");
+        assert_eq!(line["logger"], "runtime_engine::phase_runner");
+        assert!(json[0].starts_with("{\"timestamp\":"), "{json:?}");
+
+        let text = lines_of(&[]);
+        assert!(
+            text[0].ends_with(
+                " WARN runtime_engine::phase_runner: hook failed request_id=r-1 hook=audit"
+            ),
+            "{text:?}"
+        );
     }
 }
