@@ -15,6 +15,8 @@ use light_runtime::{Context, Error, Runtime};
 use light_runtime_testkit::lambda::{Event, InvocationResult, LambdaEmulator};
 use serde_json::{json, Value};
 
+mod support;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 /// Names the case the child runs; unset in the parent.
@@ -210,4 +212,38 @@ async fn an_invalid_variable_is_reported_once() {
     let warning = "AWS_LAMBDA_LOG_LEVEL=`loud` is not valid";
     let printed = run.stdout.matches(warning).count() + run.stderr.matches(warning).count();
     assert_eq!(printed, 1, "{}", run.explain());
+}
+
+/// The echo example is built without any layer feature: there a set
+/// `LIGHT_RUNTIME_LAYERS` is reported at init, not ignored silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_layers_features_the_variable_is_reported_at_init() {
+    let echo = support::echo_example();
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let mut child = Command::new(echo)
+        .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
+        .env("LIGHT_RUNTIME_LAYERS", "logging")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("echo starts");
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let id = emulator.push(Event::json(json!({"n": 1})));
+    let result = emulator.result(&id, WAIT).await;
+    // The child we started, by its handle.
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = err.join().unwrap();
+    assert!(
+        matches!(result, Some(InvocationResult::Response { .. })),
+        "{result:?}\n{stderr}"
+    );
+    let note = "LIGHT_RUNTIME_LAYERS=logging is ignored";
+    assert_eq!(stderr.matches(note).count(), 1, "{stderr}");
+    assert!(stderr.contains("cargo feature `logging`"), "{stderr}");
 }
