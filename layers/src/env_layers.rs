@@ -122,6 +122,33 @@ impl EnvLayers {
         names
     }
 
+    /// Turns off the layer called `name` (as [`LifecycleLayer::name`] says
+    /// it); returns whether it was on. The runtime does this for a layer the
+    /// function already adds in code, so it is installed once: two logging
+    /// or tracing subscribers in one process would fight over each span.
+    pub fn without(&mut self, name: &str) -> bool {
+        #[allow(unused_mut)]
+        let mut was_on = false;
+        #[cfg(feature = "logging")]
+        if name == "logging" {
+            was_on |= self.logging.take().is_some();
+        }
+        #[cfg(feature = "trace")]
+        if name == "tracing" {
+            was_on |= self.tracing.take().is_some();
+        }
+        #[cfg(feature = "metrics")]
+        if name == "metrics" {
+            was_on |= self.metrics.take().is_some();
+        }
+        #[cfg(feature = "timeout")]
+        if name == "timeout" {
+            was_on |= self.timeout.take().is_some();
+        }
+        let _ = name;
+        was_on
+    }
+
     /// Whether no layer is turned on.
     pub fn is_empty(&self) -> bool {
         self.names().is_empty()
@@ -220,5 +247,21 @@ impl<L: LifecycleLayer> Dispatch for L {
     }
     fn attach(&self, lifecycle: &Arc<Lifecycle>) {
         LifecycleLayer::attach(self, lifecycle)
+    }
+}
+
+#[cfg(all(test, feature = "logging", feature = "timeout"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_can_be_turned_off_once_it_is_known_to_be_added_in_code() {
+        let env = Environment::from_vars([(LAYERS_VAR, "logging,timeout")]);
+        let mut layers = EnvLayers::from_environment(&env);
+        assert_eq!(layers.names(), ["logging", "timeout"]);
+        assert!(layers.without("logging"));
+        assert!(!layers.without("logging"), "already off");
+        assert!(!layers.without("metrics"), "never on");
+        assert_eq!(layers.names(), ["timeout"]);
     }
 }

@@ -58,3 +58,19 @@ pub fn install(layers: Vec<SubscriberLayer>) -> bool {
         false
     }
 }
+
+/// Warns with `message` exactly once where it will be seen: through
+/// `tracing` when a subscriber will take it (the application's, the logging
+/// layer's, or light-runtime's stderr fallback, installed when a run
+/// starts), else straight to stderr. For warnings that may come before any
+/// subscriber exists, such as variables read when a layer is built.
+pub(crate) fn warn(message: &str) {
+    let heard = tracing::dispatcher::get_default(|current| {
+        !current.is::<tracing::subscriber::NoSubscriber>()
+    });
+    if heard {
+        tracing::warn!("{message}");
+    } else {
+        eprintln!("{message}");
+    }
+}

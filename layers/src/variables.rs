@@ -74,8 +74,8 @@ pub(crate) fn choice(
 /// process: the metrics and tracing layers each read the same `OTEL_*`
 /// variables, and one bad value is one warning.
 ///
-/// Written with `eprintln!` as well as `tracing::warn!`: variables are read
-/// before the logging subscriber exists, and the warning must not be lost.
+/// Variables may be read before any subscriber exists, so the warning goes
+/// to stderr when `tracing` would drop it ([`crate::subscriber::warn`]).
 pub(crate) fn warn_invalid(name: &str, value: &str, expected: &str, default: &str) {
     static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let message = format!(
@@ -86,8 +86,7 @@ pub(crate) fn warn_invalid(name: &str, value: &str, expected: &str, default: &st
         .unwrap_or_else(|p| p.into_inner())
         .insert(message.clone());
     if first {
-        tracing::warn!("{message}");
-        eprintln!("{message}");
+        crate::subscriber::warn(&message);
     }
 }
 

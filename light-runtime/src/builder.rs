@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use light_runtime_adapters::{BoxPipeline, KnownPlatform};
+use light_runtime_adapters::{Adapter, BoxPipeline, KnownPlatform};
 use runtime_engine::{
     BoxError, Budgets, Environment, Error, FunctionInfo, Hook, HookService, Lifecycle, Pipeline,
     Platform,
@@ -201,6 +201,32 @@ impl<L> RuntimeBuilder<L> {
         L: Layer<HookService<H::Service>>,
         L::Service: Pipeline,
     {
+        let environment = self.environment.clone();
+        let (adapter, lifecycle, pipeline) =
+            crate::diagnostics::during_setup(&environment, || self.assemble(handler))?;
+        crate::diagnostics::install_fallback(&environment);
+        let result = adapter
+            .run(lifecycle.clone(), pipeline, shutdown, &environment)
+            .await;
+        if let Err(error) = &result {
+            tracing::error!("light-runtime stopped: {error}");
+        }
+        lifecycle.end(if result.is_ok() { 0 } else { 1 });
+        result
+    }
+
+    /// Detects the platform and builds the lifecycle and the pipeline:
+    /// everything before the adapter runs, with no `.await`.
+    #[allow(clippy::type_complexity)]
+    fn assemble<H, M>(
+        self,
+        handler: H,
+    ) -> Result<(&'static dyn Adapter, Arc<Lifecycle>, BoxPipeline), Error>
+    where
+        H: Handler<M>,
+        L: Layer<HookService<H::Service>>,
+        L::Service: Pipeline,
+    {
         let known = match self.platform {
             Some(platform) => KnownPlatform::of(platform)?,
             None => KnownPlatform::detect(&self.environment)?,
@@ -225,13 +251,6 @@ impl<L> RuntimeBuilder<L> {
                     .layer(lifecycle.layer().layer(handler.into_service())),
             ),
         );
-        let result = adapter
-            .run(lifecycle.clone(), pipeline, shutdown, &self.environment)
-            .await;
-        if let Err(error) = &result {
-            tracing::error!("light-runtime stopped: {error}");
-        }
-        lifecycle.end(if result.is_ok() { 0 } else { 1 });
-        result
+        Ok((adapter, lifecycle, pipeline))
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
-use runtime_engine::{Context, Invocation, InvocationError, Response};
+use runtime_engine::{BoxError, Context, Invocation, InvocationError, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tower::Service;
@@ -18,10 +18,23 @@ use crate::event;
 
 /// Something that can serve invocations: implemented for async functions
 /// `Fn(E, Context) -> impl Future<Output = Result<R, Err>>` (with
-/// `E: DeserializeOwned`, `R: Serialize`, `Err: Into<Error>`) and for any
-/// `tower::Service<Invocation, Response = Response>`.
+/// `E: DeserializeOwned`, `R: Serialize`, and `Err` any error that converts
+/// into `Box<dyn Error + Send + Sync>`: a `std::error::Error` type, a boxed
+/// error, `anyhow::Error` or [`Error`]; see [`crate::error`] for the
+/// `errorType` each gets), for HTTP functions (see [`crate::http`]) and for
+/// any `tower::Service<Invocation, Response = Response>`.
 ///
 /// `M` only tells the two apart; callers never name it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a light-runtime handler",
+    label = "not an `async fn(Event, Context) -> Result<Response, E>` light-runtime can serve",
+    note = "a handler is an `async fn(Event, Context) -> Result<Response, E>` where `Event: Deserialize`, \
+            `Response: Serialize` and `E: Into<Box<dyn std::error::Error + Send + Sync>>` \
+            (any `std::error::Error + Send + Sync`, `Box<dyn Error + Send + Sync>`, `anyhow::Error` \
+            or `light_runtime::Error`); a `Box<dyn Error>` without `+ Send + Sync` is the usual culprit",
+    note = "HTTP functions take `http::Request<Bytes>` and return `http::Response<Bytes>`; \
+            tower services must be `Service<Invocation, Response = Response> + Clone + Send`"
+)]
 pub trait Handler<M>: Sized {
     /// The handler as a service over raw invocations.
     type Service: Service<Invocation, Response = Response, Error = Self::Error, Future = Self::Future>
@@ -52,7 +65,7 @@ where
     Fut: Future<Output = Result<R, Err>> + Send + 'static,
     E: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
-    Err: Into<Error> + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
 {
     type Service = FnService<F, E>;
     type Error = InvocationError;
@@ -109,7 +122,7 @@ where
     Fut: Future<Output = Result<R, Err>> + Send + 'static,
     E: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
-    Err: Into<Error> + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
 {
     type Response = Response;
     type Error = InvocationError;
@@ -127,7 +140,7 @@ where
         Box::pin(async move {
             match future.await {
                 Ok(response) => encode(&response),
-                Err(error) => Err(error.into().into_invocation_error()),
+                Err(error) => Err(Error::from_handler(error).into_invocation_error()),
             }
         })
     }

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
-use runtime_engine::{Context, Invocation, InvocationError, Response};
+use runtime_engine::{BoxError, Context, Invocation, InvocationError, Response};
 use tower::Service;
 
 use crate::error::Error;
@@ -50,7 +50,7 @@ impl<F, Fut, Err> Handler<HttpFnHandler<Err>> for F
 where
     F: Fn(::http::Request<Bytes>, Context) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<::http::Response<Bytes>, Err>> + Send + 'static,
-    Err: Into<Error> + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
 {
     type Service = HttpFnService<F>;
     type Error = InvocationError;
@@ -104,7 +104,7 @@ impl<F, Fut, Err> Service<Invocation> for HttpFnService<F>
 where
     F: Fn(::http::Request<Bytes>, Context) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<::http::Response<Bytes>, Err>> + Send + 'static,
-    Err: Into<Error> + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
 {
     type Response = Response;
     type Error = InvocationError;
@@ -120,7 +120,7 @@ where
         Box::pin(async move {
             match future.await {
                 Ok(response) => Ok(Response::from_http(response)),
-                Err(error) => Err(error.into().into_invocation_error()),
+                Err(error) => Err(Error::from_handler(error).into_invocation_error()),
             }
         })
     }

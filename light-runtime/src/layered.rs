@@ -15,7 +15,12 @@ use runtime_engine::Environment;
 use runtime_engine::{Budgets, FunctionInfo, Hook, Lifecycle};
 
 #[cfg(feature = "layers")]
+use light_runtime_layers::env_layers::LAYERS_VAR;
+#[cfg(feature = "layers")]
 use light_runtime_layers::{EnvLayers, LifecycleLayer, SubscriberLayer};
+/// The variable that names layers to turn on (read by the layers crate).
+#[cfg(not(feature = "layers"))]
+const LAYERS_VAR: &str = "LIGHT_RUNTIME_LAYERS";
 
 /// The tower layer of the environment's layers (a pass-through without the
 /// `layers` feature).
@@ -36,6 +41,12 @@ type AttachFn = Box<dyn Fn(&Arc<Lifecycle>) + Send + Sync>;
 /// What the builder keeps of its lifecycle layers.
 #[derive(Default)]
 pub(crate) struct Layered {
+    /// The names of the layers added in code, in order.
+    #[cfg(feature = "layers")]
+    names: Vec<&'static str>,
+    /// Notes kept until [`Layered::prepare`], when they can be printed.
+    #[cfg(feature = "layers")]
+    notes: Vec<String>,
     #[cfg(feature = "layers")]
     budgets: Vec<BudgetFn>,
     #[cfg(feature = "layers")]
@@ -47,9 +58,20 @@ pub(crate) struct Layered {
 }
 
 impl Layered {
-    /// Remembers `layer`'s budget, subscriber and attach steps; returns its hook.
+    /// Remembers `layer`'s budget, subscriber and attach steps; returns its
+    /// hook. A second layer of the same name keeps only its tower layer: two
+    /// logging subscribers in one process panic on the first span.
     #[cfg(feature = "layers")]
     pub(crate) fn push<T: LifecycleLayer>(&mut self, layer: &T) -> Option<Box<dyn Hook>> {
+        let name = layer.name();
+        if self.names.contains(&name) {
+            self.notes.push(format!(
+                "the `{name}` layer is added twice in code; the second one only wraps the \
+                 handler, its subscriber, hook and budgets are skipped; remove one"
+            ));
+            return None;
+        }
+        self.names.push(name);
         let (b, s, a) = (layer.clone(), layer.clone(), layer.clone());
         self.budgets
             .push(Box::new(move |budgets| b.budgets(budgets)));
@@ -73,6 +95,17 @@ impl Layered {
         #[cfg(feature = "layers")]
         {
             self.env = EnvLayers::from_environment(env);
+            for note in self.notes.drain(..) {
+                tracing::warn!("{note}");
+            }
+            for name in &self.names {
+                if self.env.without(name) {
+                    tracing::warn!(
+                        "{LAYERS_VAR} names `{name}`, which the function already adds in code; \
+                         it is installed once, as the code configures it"
+                    );
+                }
+            }
             let mut budgets = self.env.budgets(budgets);
             for adjust in &self.budgets {
                 budgets = adjust(budgets);
@@ -88,7 +121,12 @@ impl Layered {
             (budgets, all)
         }
         #[cfg(not(feature = "layers"))]
-        (budgets, hooks)
+        {
+            if let Some(note) = ignored_layers_note(env) {
+                tracing::warn!("{note}");
+            }
+            (budgets, hooks)
+        }
     }
 
     /// Shows every layer the lifecycle.
@@ -107,5 +145,39 @@ impl Layered {
         return self.env.stack();
         #[cfg(not(feature = "layers"))]
         tower::layer::util::Identity::new()
+    }
+}
+
+/// What to say when `LIGHT_RUNTIME_LAYERS` is set in a build that cannot
+/// honour it (no `layers` feature), so the platform team is not left
+/// wondering why its logging never appears.
+#[cfg_attr(feature = "layers", allow(dead_code))]
+fn ignored_layers_note(env: &Environment) -> Option<String> {
+    let list = env.get(LAYERS_VAR)?;
+    if list.trim().is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{LAYERS_VAR}={list} is ignored: this build of light-runtime has no layers; \
+         enable the cargo feature `logging`, `metrics`, `trace`, `timeout` or `full` of \
+         light-runtime to turn them on from the environment"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layers_variable_that_cannot_be_honoured_is_reported() {
+        let set = Environment::from_vars([(LAYERS_VAR, "logging")]);
+        let note = ignored_layers_note(&set).expect("a note");
+        assert!(note.contains("LIGHT_RUNTIME_LAYERS=logging"), "{note}");
+        assert!(note.contains("cargo feature `logging`"), "{note}");
+        assert!(ignored_layers_note(&Environment::from_vars([(LAYERS_VAR, " ")])).is_none());
+        assert!(
+            ignored_layers_note(&Environment::from_vars(std::iter::empty::<(&str, &str)>()))
+                .is_none()
+        );
     }
 }

@@ -18,6 +18,8 @@
 //! - [`plugins`]: hook plugins from `LIGHT_RUNTIME_PLUGINS` or
 //!   `light-runtime.toml`, loaded before the first phase.
 //! - [`shutdown`]: SIGTERM / Ctrl-C as a cancellation token.
+//! - `diagnostics`: the runtime's own warnings and errors on stderr, in the
+//!   platform's log format, when no `tracing` subscriber would print them.
 //! - `layered`: lifecycle layers on the builder and `LIGHT_RUNTIME_LAYERS`;
 //!   the layers themselves are [`layers`] (feature `layers`).
 //!
@@ -39,6 +41,7 @@
 
 pub mod builder;
 mod closure_hook;
+mod diagnostics;
 pub mod error;
 pub mod event;
 pub mod handler;

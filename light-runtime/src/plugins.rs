@@ -126,7 +126,15 @@ pub fn read_config(file: &Path) -> Result<Vec<PluginSpec>, String> {
     }
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("plugin config file {shown} cannot be read: {e}"))?;
-    let parsed: PluginsFile = toml::from_str(&text)
+    parse_config(&text, file)
+}
+
+/// Parses the text of the config file `file`: the plugins it lists, with
+/// `{config_dir}` expanded. Never panics; an error names the file and what
+/// is wrong with it.
+pub fn parse_config(text: &str, file: &Path) -> Result<Vec<PluginSpec>, String> {
+    let shown = file.display();
+    let parsed: PluginsFile = toml::from_str(text)
         .map_err(|e| format!("plugin config file {shown} is not valid: {e}"))?;
     let folder = file.parent().unwrap_or(Path::new("/"));
     parsed

@@ -108,8 +108,7 @@ impl Delivery {
                  Check OTEL_EXPORTER_OTLP_ENDPOINT. Further drops are counted, not logged.",
                 self.signal
             );
-            tracing::warn!("{message}");
-            eprintln!("{message}");
+            crate::subscriber::warn(&message);
         }
     }
 
