@@ -51,10 +51,13 @@ pub(crate) fn retry_policy(env: &Environment) -> RetryPolicy {
 }
 
 /// A warning about the platform that must be seen whether or not a
-/// logging layer is on: written to stderr, where every platform collects
-/// the function's log.
+/// logging layer is on. It goes through `tracing`: with no subscriber,
+/// light-runtime's fallback (`light-runtime/src/diagnostics.rs`) writes it
+/// to stderr, where every platform collects the function's log, in the
+/// platform's log format; with the logging layer or the user's subscriber,
+/// it goes there, once.
 pub(crate) fn platform_warning(message: &str) {
-    eprintln!("light-runtime warning: {message}");
+    tracing::warn!("{message}");
 }
 
 /// Runs `call` unless `shutdown` fires first (then `None`); for the init

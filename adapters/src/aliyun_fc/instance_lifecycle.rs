@@ -89,7 +89,7 @@ pub(crate) async fn pre_stop(fc: &FcServer, headers: &HeaderMap) -> Reply {
     markers::start(&mut std::io::stdout().lock(), Framed::PreStop, id);
     fc.grace.begin();
     if !fc.in_flight.wait_idle(fc.grace.drain_left()).await {
-        eprintln!("light-runtime: closing with invocations still running (FC /pre-stop)");
+        tracing::warn!("closing with invocations still running (FC /pre-stop)");
     }
     fc.lifecycle.close().await;
     markers::end(&mut std::io::stdout().lock(), Framed::PreStop, id, false);

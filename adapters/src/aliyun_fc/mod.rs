@@ -135,7 +135,7 @@ async fn serve(
     // SIGTERM without `/pre-stop`: the same Close, once in-flight work is
     // done or the grace's drain time is up.
     if !fc.in_flight.wait_idle(grace.drain_left()).await {
-        eprintln!("light-runtime: closing with invocations still running");
+        tracing::warn!("closing with invocations still running");
     }
     lifecycle.close().await;
     let init_error = fc

@@ -125,7 +125,7 @@ pub(crate) async fn serve_http(
     })
     .await;
     if !server.in_flight.wait_idle(grace.drain_left()).await {
-        eprintln!("light-runtime: closing with requests still running");
+        tracing::warn!("closing with requests still running");
     }
     lifecycle.close().await;
     Ok(())

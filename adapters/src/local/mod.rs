@@ -115,8 +115,8 @@ async fn serve(
     .await;
     // Requests and their AfterResponse hooks finish before Close.
     if !server.in_flight.wait_idle(grace.drain_left()).await {
-        eprintln!(
-            "light-runtime: work still running {} ms after shutdown began",
+        tracing::warn!(
+            "work still running {} ms after shutdown began",
             grace.period().as_millis()
         );
     }

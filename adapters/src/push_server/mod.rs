@@ -174,8 +174,8 @@ pub(crate) async fn serve<R, Fut>(
     grace.begin();
     drop(listener);
     if !drain_connections.shutdown(grace.drain_left()).await {
-        eprintln!(
-            "light-runtime: connections still open when the {} ms shutdown grace ran out; \
+        tracing::warn!(
+            "connections still open when the {} ms shutdown grace ran out; \
              closing anyway",
             grace.period().as_millis()
         );
@@ -188,9 +188,7 @@ pub(crate) async fn serve<R, Fut>(
 /// it here, on stderr.
 fn report_connection_error(error: &hyper::Error, peer: SocketAddr) {
     if error.is_parse() || error.is_parse_too_large() || error.is_incomplete_message() {
-        eprintln!(
-            "light-runtime: a request from {peer} could not be read and was not invoked: {error}"
-        );
+        tracing::warn!("a request from {peer} could not be read and was not invoked: {error}");
     } else {
         tracing::debug!("connection from {peer} ended: {error}");
     }

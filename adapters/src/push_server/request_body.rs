@@ -175,7 +175,7 @@ impl BodyError {
     /// Says on stderr that request `request_id` was not invoked and why: the
     /// client may be gone, and the operator should know either way.
     pub(crate) fn report(&self, request_id: &str) {
-        eprintln!("light-runtime: request {request_id:?} was not invoked: {self}");
+        tracing::warn!("request {request_id:?} was not invoked: {self}");
     }
 }
 
