@@ -198,37 +198,30 @@ async fn fc_pre_stop_with_a_slow_body_keeps_to_the_grace_and_runs_close() {
     assert!(took < Duration::from_millis(GRACE_MS + 500), "{took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_http_shutdown_with_a_slow_body_keeps_to_the_grace_and_runs_close() {
-    let platform = HttpPlatform::knative().unwrap();
+/// Plain HTTP, SCF web and local share the push server: the same slow body at
+/// shutdown, answered 503 within the grace, with Close and End run.
+async fn slow_body_on_an_http_platform(platform: HttpPlatform) {
     let running = start(platform.env());
     assert!(platform.wait_ready(WAIT).await);
     let client = HostileClient::new(platform.caller().addr());
     let head = post_head("/", &[("content-type", "application/json")], 1024 * 1024);
     let reply = slow_body_at_shutdown(running, client, head).await;
     assert_json_error(&reply, 503, "Runtime.ShuttingDown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_shutdown_with_a_slow_body_keeps_to_the_grace_and_runs_close() {
+    slow_body_on_an_http_platform(HttpPlatform::knative().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scf_web_shutdown_with_a_slow_body_keeps_to_the_grace_and_runs_close() {
-    let platform = HttpPlatform::scf_web().unwrap();
-    let running = start(platform.env());
-    assert!(platform.wait_ready(WAIT).await);
-    let client = HostileClient::new(platform.caller().addr());
-    let head = post_head("/", &[("content-type", "application/json")], 1024 * 1024);
-    let reply = slow_body_at_shutdown(running, client, head).await;
-    assert_json_error(&reply, 503, "Runtime.ShuttingDown");
+    slow_body_on_an_http_platform(HttpPlatform::scf_web().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_shutdown_with_a_slow_body_keeps_to_the_grace_and_runs_close() {
-    let platform = HttpPlatform::local().unwrap();
-    let running = start(platform.env());
-    assert!(platform.wait_ready(WAIT).await);
-    let client = HostileClient::new(platform.caller().addr());
-    let head = post_head("/", &[("content-type", "application/json")], 1024 * 1024);
-    let reply = slow_body_at_shutdown(running, client, head).await;
-    assert_json_error(&reply, 503, "Runtime.ShuttingDown");
+    slow_body_on_an_http_platform(HttpPlatform::local().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
