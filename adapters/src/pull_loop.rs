@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use light_runtime_http_client::{RetryPolicy, DEFAULT_CALL_TIMEOUT};
+use light_runtime_http_client::{PostStatus, RetryPolicy, DEFAULT_CALL_TIMEOUT};
 use runtime_engine::{
     CancellationToken, Environment, Error, Invocation, InvocationError, Lifecycle, Outcome,
     Response,
@@ -58,6 +58,25 @@ pub(crate) fn retry_policy(env: &Environment) -> RetryPolicy {
 /// it goes there, once.
 pub(crate) fn platform_warning(message: &str) {
     tracing::warn!("{message}");
+}
+
+/// What to do with a post's [`PostStatus`] once it is not `Accepted`: a
+/// refused or unconfirmed answer is logged, never sent again (the
+/// invocation already has, or can no longer get, an answer). `api` names
+/// the runtime API in the warning. An unreachable or failing API is fatal
+/// and reaches the loop as an `Err` instead.
+pub(crate) fn log_refusal(api: &str, request_id: &str, status: &PostStatus) {
+    match status {
+        PostStatus::Accepted => {}
+        PostStatus::Rejected(code, body) => tracing::warn!(
+            request_id,
+            "the {api} refused the answer with status {code}: {body}"
+        ),
+        PostStatus::Unconfirmed(reason) => platform_warning(&format!(
+            "the answer to {request_id} was sent but not confirmed ({reason}); \
+             it may have arrived, so it is not sent again"
+        )),
+    }
 }
 
 /// Runs `call` unless `shutdown` fires first (then `None`); for the init

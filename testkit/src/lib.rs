@@ -26,6 +26,8 @@
 //!   wait bounded.
 //! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
 //!   decodes protobuf metrics and spans for assertions.
+//! - `recorded`: a header by name and the body as JSON, for every recorded
+//!   message type above.
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
 //!   order of lifecycle phases within and across hooks.
 //! - [`stopping`]: [`stop_runtime`], shutting a runtime under test down.
@@ -55,6 +57,7 @@ pub mod http_platform;
 pub mod lambda;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+mod recorded;
 pub mod recording;
 pub mod stopping;
 pub mod tencent_scf;

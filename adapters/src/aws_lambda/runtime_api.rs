@@ -16,7 +16,7 @@ use runtime_engine::{CancellationToken, Error, InvocationError, Lifecycle, Respo
 use super::error_body;
 use super::event::{self, EventError};
 use super::request_id;
-use crate::pull_loop::{platform_warning, unless_shut_down, Next, RuntimeApi};
+use crate::pull_loop::{log_refusal, platform_warning, unless_shut_down, Next, RuntimeApi};
 
 /// The variable that names the Runtime API's `host:port`.
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
@@ -97,7 +97,7 @@ impl LambdaRuntimeApi {
         ));
         let body = error_body::encode(error_type, message);
         let status = self.report_error(request_id, error_type, &body).await?;
-        log_refusal(request_id, &status);
+        log_refusal("Runtime API", request_id, &status);
         Ok(Next::Refused)
     }
 
@@ -187,7 +187,7 @@ impl RuntimeApi for LambdaRuntimeApi {
                 let status = self
                     .report_error(&request_id, "Runtime.MalformedInvocation", &body)
                     .await?;
-                log_refusal(&request_id, &status);
+                log_refusal("Runtime API", &request_id, &status);
                 Ok(Next::Refused)
             }
         }
@@ -197,7 +197,7 @@ impl RuntimeApi for LambdaRuntimeApi {
         let status = self
             .respond(request_id, response.content_type(), response.body())
             .await?;
-        log_refusal(request_id, &status);
+        log_refusal("Runtime API", request_id, &status);
         if let PostStatus::Rejected(413, _) = status {
             let error = InvocationError::runtime(
                 "Function.ResponseSizeTooLarge",
@@ -210,7 +210,7 @@ impl RuntimeApi for LambdaRuntimeApi {
             let status = self
                 .report_error(request_id, "Function.ResponseSizeTooLarge", &body)
                 .await?;
-            log_refusal(request_id, &status);
+            log_refusal("Runtime API", request_id, &status);
         }
         Ok(())
     }
@@ -219,7 +219,7 @@ impl RuntimeApi for LambdaRuntimeApi {
         let body = error_body::for_invocation(error);
         let header = error_body::header_type(error.error_type());
         let status = self.report_error(request_id, &header, &body).await?;
-        log_refusal(request_id, &status);
+        log_refusal("Runtime API", request_id, &status);
         Ok(())
     }
 }
@@ -242,22 +242,5 @@ fn set_trace_variable(header: Option<&str>, was_set: bool) -> bool {
             }
             false
         }
-    }
-}
-
-/// A refused or unconfirmed answer is logged, not sent again: the
-/// invocation already has, or can no longer get, an answer. (An
-/// unreachable or failing API is fatal and returned as `Err`.)
-fn log_refusal(request_id: &str, status: &PostStatus) {
-    match status {
-        PostStatus::Accepted => {}
-        PostStatus::Rejected(code, body) => tracing::warn!(
-            request_id,
-            "the Runtime API refused the answer with status {code}: {body}"
-        ),
-        PostStatus::Unconfirmed(reason) => platform_warning(&format!(
-            "the answer to {request_id} was sent but not confirmed ({reason}); \
-             it may have arrived, so it is not sent again"
-        )),
     }
 }

@@ -14,7 +14,7 @@ use runtime_engine::{CancellationToken, Error, InvocationError, Lifecycle, Respo
 
 use super::event;
 use crate::function_info::CurrentFunctionInfo;
-use crate::pull_loop::{platform_warning, unless_shut_down, Next, RuntimeApi};
+use crate::pull_loop::{log_refusal, platform_warning, unless_shut_down, Next, RuntimeApi};
 
 /// The runtime API's host (no port).
 pub const API_HOST_VAR: &str = "SCF_RUNTIME_API";
@@ -101,7 +101,7 @@ impl ScfRuntimeApi {
         ));
         let error = InvocationError::runtime(error_type, message);
         let status = self.report_error(&error, request_id).await?;
-        log_refusal(request_id, &status);
+        log_refusal("SCF runtime API", request_id, &status);
         Ok(Next::Refused)
     }
 
@@ -139,7 +139,7 @@ impl RuntimeApi for ScfRuntimeApi {
             Err((request_id, message)) => {
                 let error = InvocationError::runtime("Runtime.MalformedInvocation", message);
                 let status = self.report_error(&error, &request_id).await?;
-                log_refusal(&request_id, &status);
+                log_refusal("SCF runtime API", &request_id, &status);
                 Ok(Next::Refused)
             }
         }
@@ -154,29 +154,13 @@ impl RuntimeApi for ScfRuntimeApi {
                 response.body(),
             )
             .await?;
-        log_refusal(request_id, &status);
+        log_refusal("SCF runtime API", request_id, &status);
         Ok(())
     }
 
     async fn post_error(&mut self, request_id: &str, error: &InvocationError) -> Result<(), Error> {
         let status = self.report_error(error, request_id).await?;
-        log_refusal(request_id, &status);
+        log_refusal("SCF runtime API", request_id, &status);
         Ok(())
-    }
-}
-
-/// The first result is final on SCF: a refused or unconfirmed post is
-/// logged, not sent again.
-fn log_refusal(request_id: &str, status: &PostStatus) {
-    match status {
-        PostStatus::Accepted => {}
-        PostStatus::Rejected(code, body) => tracing::warn!(
-            request_id,
-            "the SCF runtime API refused the answer with status {code}: {body}"
-        ),
-        PostStatus::Unconfirmed(reason) => platform_warning(&format!(
-            "the answer to {request_id} was sent but not confirmed ({reason}); \
-             it may have arrived, so it is not sent again"
-        )),
     }
 }

@@ -21,15 +21,12 @@ pub struct RecordedCall {
 impl RecordedCall {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::recorded::header(&self.headers, name)
     }
 
     /// The body parsed as JSON, if it is JSON.
     pub fn body_json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
+        crate::recorded::body_json(&self.body)
     }
 }
 
