@@ -100,6 +100,22 @@ impl Running {
         );
         (took, self.closed.load(Ordering::SeqCst))
     }
+
+    /// [`stop`](Self::stop), asserting it took less than the grace (with
+    /// 500 ms for the process's own work) and ran Close; prints the time,
+    /// the figure `docs/reliability.md` reports, for a run `with` this.
+    async fn stop_within_grace(self, with: &str) {
+        let (took, closed) = self.stop().await;
+        eprintln!(
+            "time from shutdown to exit with {with}: {} ms",
+            took.as_millis()
+        );
+        assert!(
+            took < Duration::from_millis(GRACE_MS + 500),
+            "shutdown took {took:?}, more than the {GRACE_MS} ms grace"
+        );
+        assert!(closed, "Close ran");
+    }
 }
 
 fn fc() -> FcEmulator {
@@ -135,16 +151,7 @@ async fn slow_body_at_shutdown(running: Running, client: HostileClient, head: St
         .unwrap();
     // Let the head reach the server and the body start to arrive.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (took, closed) = running.stop().await;
-    eprintln!(
-        "time from shutdown to exit with a slow client: {} ms",
-        took.as_millis()
-    );
-    assert!(
-        took < Duration::from_millis(GRACE_MS + 500),
-        "shutdown took {took:?}, more than the {GRACE_MS} ms grace"
-    );
-    assert!(closed, "Close ran");
+    running.stop_within_grace("a slow client").await;
     trickle.reply().await.unwrap()
 }
 
@@ -375,16 +382,7 @@ async fn slow_invocation_at_shutdown(
     })
     .await
     .expect("the slow invocation started");
-    let (took, closed) = running.stop().await;
-    eprintln!(
-        "time from shutdown to exit with a slow invocation: {} ms",
-        took.as_millis()
-    );
-    assert!(
-        took < Duration::from_millis(GRACE_MS + 500),
-        "shutdown took {took:?}, more than the {GRACE_MS} ms grace"
-    );
-    assert!(closed, "Close ran");
+    running.stop_within_grace("a slow invocation").await;
     sending.abort();
 }
 
