@@ -266,10 +266,9 @@ async fn read_reply<R: AsyncReadExt + Unpin>(
 
 /// A whole response in `received`, if there is one.
 fn parse(received: &[u8]) -> Option<RawReply> {
-    let end = received.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let mut reply = head(&received[..end]);
+    let (end, mut reply) = head(received)?;
     let length: usize = reply.header("content-length")?.parse().ok()?;
-    let body = &received[end + 4..];
+    let body = &received[end..];
     if body.len() < length {
         return None;
     }
@@ -279,30 +278,35 @@ fn parse(received: &[u8]) -> Option<RawReply> {
 
 /// What came before the server closed.
 fn parse_at_close(received: &[u8]) -> RawReply {
-    match received.windows(4).position(|w| w == b"\r\n\r\n") {
-        Some(end) => {
-            let mut reply = head(&received[..end]);
-            reply.body = received[end + 4..].to_vec();
+    match head(received) {
+        Some((end, mut reply)) => {
+            reply.body = received[end..].to_vec();
             reply
         }
         None => RawReply::default(),
     }
 }
 
-fn head(bytes: &[u8]) -> RawReply {
-    let text = String::from_utf8_lossy(bytes);
-    let mut lines = text.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok());
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+/// The response head at the start of `received` and where it ends, once it
+/// is whole; header names lowercased.
+fn head(received: &[u8]) -> Option<(usize, RawReply)> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(end) = response.parse(received).ok()? else {
+        return None;
+    };
+    let headers = response
+        .headers
+        .iter()
+        .map(|h| {
+            let value = String::from_utf8_lossy(h.value).trim().to_owned();
+            (h.name.to_ascii_lowercase(), value)
+        })
         .collect();
-    RawReply {
-        status,
+    let reply = RawReply {
+        status: response.code,
         headers,
         body: Vec::new(),
-    }
+    };
+    Some((end, reply))
 }
