@@ -68,6 +68,11 @@ pub use runtime_engine::{
 #[cfg(feature = "layers")]
 pub use light_runtime_layers as layers;
 
+/// The platforms' events, typed (feature `events`): gateway events as HTTP
+/// requests, and object-storage, timer and queue events across clouds.
+#[cfg(feature = "events")]
+pub use light_runtime_events as events;
+
 /// The engine, for hook and layer authors.
 pub use runtime_engine as engine;
 
