@@ -405,10 +405,13 @@ async fn local_paths_route_and_the_override_picks_one() {
 
 // Hooks, layers and timings name the function.
 
+/// A phase and the function it was told of.
+type Seen = (Phase, Option<String>);
+
 /// Records which function each phase was told of, and the final timings.
 #[derive(Clone, Default)]
 struct Names {
-    seen: Arc<Mutex<Vec<(Phase, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     timings: Arc<Mutex<Option<TimingsReport>>>,
 }
 
