@@ -17,6 +17,9 @@ use crate::functions::{Dispatch, Functions, SingleFunction};
 use crate::handler::Handler;
 use crate::shutdown;
 
+/// What runs: the platform's adapter, the lifecycle and the pipeline.
+type Assembled = (&'static dyn Adapter, Arc<Lifecycle>, BoxPipeline);
+
 /// The runtime: detects the platform, runs the lifecycle, serves the handler.
 ///
 /// ```no_run
@@ -243,7 +246,7 @@ impl<L, Fs> RuntimeBuilder<L, Fs> {
     /// `shutdown`, then `End`.
     async fn serve(
         environment: Environment,
-        assembled: (&'static dyn Adapter, Arc<Lifecycle>, BoxPipeline),
+        assembled: Assembled,
         shutdown: runtime_engine::CancellationToken,
     ) -> Result<(), Error> {
         let (adapter, lifecycle, pipeline) = assembled;
@@ -329,11 +332,7 @@ impl<L> RuntimeBuilder<L, SingleFunction> {
 
     /// Detects the platform and builds the lifecycle and the pipeline:
     /// everything before the adapter runs, with no `.await`.
-    #[allow(clippy::type_complexity)]
-    fn assemble<H, M>(
-        mut self,
-        handler: H,
-    ) -> Result<(&'static dyn Adapter, Arc<Lifecycle>, BoxPipeline), Error>
+    fn assemble<H, M>(mut self, handler: H) -> Result<Assembled, Error>
     where
         H: Handler<M>,
         L: Layer<HookService<H::Service>>,
@@ -393,8 +392,7 @@ impl<L> RuntimeBuilder<L, Functions> {
     /// deployment's choice goes into the function's facts (or its failure
     /// into the first hook), `Dispatch` is the handler the hooks wrap, and
     /// `Route` the outermost service.
-    #[allow(clippy::type_complexity)]
-    fn assemble(mut self) -> Result<(&'static dyn Adapter, Arc<Lifecycle>, BoxPipeline), Error>
+    fn assemble(mut self) -> Result<Assembled, Error>
     where
         L: Layer<HookService<Dispatch>>,
         L::Service: Pipeline,
@@ -408,14 +406,11 @@ impl<L> RuntimeBuilder<L, Functions> {
             .take()
             .map(|failure| Box::new(failure) as Box<dyn Hook>);
         let lifecycle = self.lifecycle(function, failure);
-        let dispatch = selected.dispatch(&lifecycle);
-        let pipeline = BoxPipeline::new(
-            selected.route(
-                self.layered
-                    .stack()
-                    .layer(self.layers.layer(lifecycle.layer().layer(dispatch))),
-            ),
-        );
+        let pipeline = BoxPipeline::new(selected.pipeline(&lifecycle, |dispatch| {
+            self.layered
+                .stack()
+                .layer(self.layers.layer(lifecycle.layer().layer(dispatch)))
+        }));
         Ok((adapter, lifecycle, pipeline))
     }
 }

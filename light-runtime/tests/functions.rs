@@ -21,6 +21,7 @@ use light_runtime_testkit::caller::Reply;
 use light_runtime_testkit::http_platform::{request, HttpPlatform};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
 use light_runtime_testkit::stop_runtime;
+use light_runtime_testkit::tencent_scf::{ScfEmulator, ScfEvent};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 use tower::layer::util::Identity;
@@ -164,6 +165,34 @@ async fn aws_without_a_handler_cannot_choose_and_says_what_to_set() {
     let message = init.body_json().unwrap()["errorMessage"].to_string();
     assert!(message.contains("set _HANDLER"), "{message}");
     assert!(message.contains(NAMES), "{message}");
+}
+
+// Tencent SCF event functions: `_HANDLER`.
+
+#[tokio::test]
+async fn scf_handler_variable_picks_the_function_and_an_unknown_one_stops_init() {
+    let scf = ScfEmulator::start().await.unwrap();
+    let (shutdown, task) = spawn(three(with(scf.env(), &[("_HANDLER", "health")])));
+    let id = scf.push(ScfEvent::json(json!({ "id": 9 })));
+    let result = scf.result(&id, WAIT).await.expect("an answer");
+    let body = result.body_json().expect("a JSON response");
+    assert_eq!(body["function"], "health", "{body}");
+    stop_runtime(&shutdown, task).await;
+
+    // SCF documents no init-error call (reference 3.2): the runtime exits
+    // non-zero before `init/ready`, and the platform sees the process end.
+    let scf = ScfEmulator::start().await.unwrap();
+    let (_shutdown, task) = spawn(three(with(
+        scf.env(),
+        &[("_HANDLER", "index.main_handler")],
+    )));
+    let message = ended(task).await.unwrap_err().to_string();
+    assert!(
+        message.contains("_HANDLER=\"index.main_handler\""),
+        "{message}"
+    );
+    assert!(message.contains(NAMES), "{message}");
+    assert!(!scf.is_ready(), "init/ready is never posted");
 }
 
 // Alibaba FC: `FC_FUNCTION_HANDLER` (FC 3.0), else each request's

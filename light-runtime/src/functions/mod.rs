@@ -156,14 +156,15 @@ pub(crate) struct Selected {
 }
 
 impl Selected {
-    /// The pipeline's inner end: the service the hooks wrap.
-    pub(crate) fn dispatch(&mut self, lifecycle: &Arc<Lifecycle>) -> Dispatch {
-        Dispatch::new(std::mem::take(&mut self.functions), lifecycle.clone())
-    }
-
-    /// The pipeline's outer end: `pipeline` behind the routing.
-    pub(crate) fn route<S>(self, pipeline: S) -> Route<S> {
-        Route::new(pipeline, self.selection, self.names)
+    /// The pipeline: `Dispatch` calling the functions, wrapped by `wrap`
+    /// (the hooks and layers), behind `Route`.
+    pub(crate) fn pipeline<S>(
+        self,
+        lifecycle: &Arc<Lifecycle>,
+        wrap: impl FnOnce(Dispatch) -> S,
+    ) -> Route<S> {
+        let dispatch = Dispatch::new(self.functions, lifecycle.clone());
+        Route::new(wrap(dispatch), self.selection, self.names)
     }
 
     /// The function's facts with the handler the deployment named.
@@ -188,6 +189,12 @@ impl Hook for NoSuchFunction {
         Err(self.0.clone().into())
     }
 }
+
+// `docs/functions.md`'s example compiles as a doctest, so the guide cannot
+// drift from the builder.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/functions.md")]
+struct FunctionsGuide;
 
 #[cfg(test)]
 mod tests {
