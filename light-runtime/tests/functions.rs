@@ -367,6 +367,9 @@ async fn http_paths_route_to_every_function_at_once() {
         assert_eq!(reply.status, 404, "{path}: {reply:?}");
         let body = json_of(&reply);
         assert_eq!(body["errorType"], "Runtime.NoSuchFunction");
+        assert!(body["requestId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("http-")));
         let message = body["errorMessage"].as_str().unwrap();
         assert!(
             message.contains(&format!("no function at {path}")),

@@ -261,9 +261,11 @@ fn no_function(invocation: &Invocation) -> Result<Response, InvocationError> {
     match why {
         NoRoute::Setting => Err(InvocationError::runtime("Runtime.NoSuchFunction", message)),
         NoRoute::Path => {
+            // The shape of the push platforms' error bodies.
             let body = serde_json::json!({
                 "errorType": "Runtime.NoSuchFunction",
                 "errorMessage": message,
+                "requestId": invocation.context.request_id(),
             });
             let response = http::Response::builder()
                 .status(http::StatusCode::NOT_FOUND)
