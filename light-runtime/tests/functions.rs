@@ -616,3 +616,39 @@ async fn bad_names_in_code_fail_init_with_what_is_wrong() {
     assert!(message.contains("`orders` is added twice"), "{message}");
     assert!(message.contains("\"api/v1\" cannot be used"), "{message}");
 }
+
+#[tokio::test]
+async fn routed_functions_run_at_the_same_time() {
+    // Each function waits for the other: served one at a time, neither
+    // would ever return.
+    let meeting = Arc::new(tokio::sync::Barrier::new(2));
+    let meet = |name: &'static str| {
+        let meeting = meeting.clone();
+        move |_event: Value, _ctx: Context| {
+            let meeting = meeting.clone();
+            async move {
+                tokio::time::timeout(WAIT, meeting.wait())
+                    .await
+                    .map_err(Error::from)?;
+                Ok::<_, Error>(json!({ "met": name }))
+            }
+        }
+    };
+    let platform = HttpPlatform::knative().unwrap();
+    let builder = Runtime::builder()
+        .with_environment(Environment::from_vars(platform.env()))
+        .function("left", meet("left"))
+        .function("right", meet("right"));
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(builder.run_until(shutdown.clone()));
+    assert!(platform.wait_ready(WAIT).await);
+    let requests = vec![post_json("/left", "{}"), post_json("/right", "{}")];
+    let replies = platform.caller().send_all(requests, 2, WAIT).await;
+    let mut met: Vec<_> = replies
+        .into_iter()
+        .map(|reply| json_of(&reply.expect("a reply"))["met"].clone())
+        .collect();
+    met.sort_by_key(|v| v.to_string());
+    assert_eq!(met, [json!("left"), json!("right")]);
+    stop_runtime(&shutdown, task).await;
+}

@@ -2,7 +2,11 @@
 //!
 //! `POST` an event to any path; the answer is the function's response
 //! (`200`) or its error as JSON (`400` for a malformed event, `500` for the
-//! rest, with the type in `x-light-runtime-error-type`). The lifecycle is the
+//! rest, with the type in `x-light-runtime-error-type`). The request's
+//! method, path and headers travel in the context
+//! ([`Context::http_request`](runtime_engine::Context::http_request)), as
+//! on the push platforms, so HTTP functions see them and a binary of
+//! several functions routes by path. The lifecycle is the
 //! cloud's: `FunctionStart` before the first request, `AfterResponse` after
 //! each, `Close` on Ctrl-C or SIGTERM once in-flight requests are done. The
 //! instance is never frozen, so `Freeze` does not run.
