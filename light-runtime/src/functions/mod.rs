@@ -101,11 +101,13 @@ impl Functions {
     /// Picks the function (or routing) the deployment asks for on
     /// `platform`: the handler the function's facts name, the hook that
     /// fails `RuntimeStart` when the deployment names no function the
-    /// binary has (so the platform hears of it as of any init failure),
-    /// and a maker of the pipeline's two ends.
+    /// binary has or a name is unusable (so the platform hears of it as of
+    /// any init failure), and what the pipeline is made from.
     pub(crate) fn select(self, platform: Platform, env: &Environment) -> Selected {
         let names: Arc<[Arc<str>]> = self.functions.iter().map(|(n, _)| n.clone()).collect();
         let mut problems = self.problems;
+        // With a problem, the pipeline is still built, and never called:
+        // `RuntimeStart` fails first.
         let selection = if problems.is_empty() {
             selection::select(platform, env, &names).unwrap_or_else(|problem| {
                 problems.push(problem);
@@ -114,7 +116,7 @@ impl Functions {
         } else {
             Selection::ByPath
         };
-        let failure = (!problems.is_empty()).then(|| NoSuchFunction(problems.join("; ")));
+        let failure = (!problems.is_empty()).then(|| CannotServe(problems.join("; ")));
         Selected {
             handler: match &selection {
                 Selection::One(name) if failure.is_none() => Some(name.clone()),
@@ -149,7 +151,7 @@ pub(crate) struct Selected {
     /// The function the deployment named, for [`FunctionInfo::handler`].
     pub(crate) handler: Option<Arc<str>>,
     /// Fails `RuntimeStart` with why no function can serve.
-    pub(crate) failure: Option<NoSuchFunction>,
+    pub(crate) failure: Option<CannotServe>,
     selection: Selection,
     names: Arc<[Arc<str>]>,
     functions: Vec<(Arc<str>, FunctionService)>,
@@ -176,11 +178,12 @@ impl Selected {
     }
 }
 
-/// Fails `RuntimeStart` with why no function of the binary can serve.
+/// Fails `RuntimeStart` with why the binary's functions cannot serve:
+/// the deployment names none it has, or a name added in code is unusable.
 #[derive(Debug)]
-pub(crate) struct NoSuchFunction(String);
+pub(crate) struct CannotServe(String);
 
-impl Hook for NoSuchFunction {
+impl Hook for CannotServe {
     fn name(&self) -> &str {
         "functions"
     }

@@ -252,9 +252,12 @@ impl Service<Invocation> for Dispatch {
 fn no_function(invocation: &Invocation) -> Result<Response, InvocationError> {
     let (message, why) = match invocation.context.extensions().get::<Unrouted>() {
         Some(Unrouted(message, why)) => (message.clone(), *why),
-        // A layer replaced the context and lost the route.
+        // `Route` names every invocation or says why not, so only a layer
+        // that built a new context loses both.
         None => (
-            "the function for this invocation was not named before the layers ran".to_owned(),
+            "the invocation reached the functions without the name of the one to call: a \
+             layer or hook replaced its context; pass the context it was given inward"
+                .to_owned(),
             NoRoute::Setting,
         ),
     };
@@ -267,11 +270,12 @@ fn no_function(invocation: &Invocation) -> Result<Response, InvocationError> {
                 "errorMessage": message,
                 "requestId": invocation.context.request_id(),
             });
-            let response = http::Response::builder()
-                .status(http::StatusCode::NOT_FOUND)
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(Bytes::from(body.to_string()))
-                .map_err(|e| InvocationError::runtime("Runtime.NoSuchFunction", e.to_string()))?;
+            let mut response = http::Response::new(Bytes::from(body.to_string()));
+            *response.status_mut() = http::StatusCode::NOT_FOUND;
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
             Ok(Response::from_http(response))
         }
     }
