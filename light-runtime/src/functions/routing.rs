@@ -301,6 +301,60 @@ impl Drop for StepClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runtime_engine::{Budgets, Context, FunctionInfo, Platform};
+    use tower::util::BoxCloneService;
+
+    /// `Route` (by path) straight onto `Dispatch` of one function `a`,
+    /// which answers with the path it saw.
+    fn routed_a() -> (Route<Dispatch>, Arc<Lifecycle>) {
+        let function = FunctionInfo::new(Platform::Local, "f");
+        let lifecycle = Arc::new(Lifecycle::new(function, Vec::new(), Budgets::default()));
+        let a: FunctionService =
+            BoxCloneService::new(tower::service_fn(|invocation: Invocation| async move {
+                let path = invocation.context.http_request().map(|p| p.uri.to_string());
+                Ok::<_, InvocationError>(Response::json(Bytes::from(path.unwrap_or_default())))
+            }));
+        let dispatch = Dispatch::new(vec![(Arc::from("a"), a)], lifecycle.clone());
+        let names: Arc<[Arc<str>]> = Arc::from(vec![Arc::<str>::from("a")]);
+        (Route::new(dispatch, Selection::ByPath, names), lifecycle)
+    }
+
+    fn request(lifecycle: &Lifecycle, uri: &str) -> Invocation {
+        let request = http::Request::builder()
+            .uri(uri)
+            .body(Bytes::new())
+            .unwrap();
+        Invocation::from_http_request(lifecycle.context("r"), request)
+    }
+
+    #[tokio::test]
+    async fn a_routed_invocation_reaches_its_function_and_a_lost_route_is_explained() {
+        let (mut route, lifecycle) = routed_a();
+        let response = route.call(request(&lifecycle, "/a/b?c=d")).await.unwrap();
+        assert_eq!(response.body().as_ref(), b"/b?c=d");
+        assert_eq!(
+            lifecycle
+                .timings()
+                .phase(Phase::Invoke)
+                .step("function a")
+                .map(|s| s.count),
+            Some(1),
+            "the function's time is recorded"
+        );
+
+        // A context rebuilt past `Route` has neither the name nor the reason.
+        let fresh = Context::builder(lifecycle.function().clone(), "r2").build();
+        let error = route
+            .inner
+            .call(Invocation::new(fresh, "{}"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.error_type(), "Runtime.NoSuchFunction");
+        assert!(
+            error.message().contains("replaced its context"),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn the_first_segment_names_the_function_and_the_rest_is_its_path() {
