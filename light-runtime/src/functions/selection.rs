@@ -8,8 +8,9 @@
 //!    `FUNCTION_TARGET`; a name, or `*` for routing by path. FC 2.0 sets no
 //!    variable: its `x-fc-function-handler` header decides per request.
 //! 3. Nothing named: a binary with one function serves it; with several,
-//!    push platforms and local route by path, and pull platforms (AWS, SCF
-//!    event functions), which have no path, fail to start.
+//!    FC 2.0 reads each request's header, the other push platforms and
+//!    local route by path, and pull platforms (AWS, SCF event functions),
+//!    which have no path, fail to start.
 //!
 //! A name the binary does not have is an init error listing the names it
 //! has: a typo must not quietly fall back to routing by path.
