@@ -94,6 +94,9 @@ impl<S> Route<S> {
             );
             return unrouted(invocation, message, NoRoute::Setting);
         };
+        // FC 2.0 HTTP triggers may add a `/2016-08-15/proxy/<service>/<function>`
+        // prefix (unconfirmed, reference 2.6); it is not guessed at here:
+        // such a path names no function, and the 404 says which names exist.
         let path = parts.uri.path();
         let (first, rest) = split_first_segment(path);
         let Some(name) = self.find(first) else {
