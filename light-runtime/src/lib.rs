@@ -12,6 +12,8 @@
 //! - [`handler`]: the [`Handler`] trait for async functions and tower services.
 //! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
+//! - [`functions`]: several functions in one binary, and which one serves
+//!   (the deployment's handler setting, or the request path).
 //! - [`error`]: [`Error`], what handlers return.
 //! - [`event`]: decoding events with the JSON path of what is wrong.
 //! - [`platform`]: platform detection and `LIGHT_RUNTIME_PLATFORM`.
@@ -44,6 +46,7 @@ mod closure_hook;
 mod diagnostics;
 pub mod error;
 pub mod event;
+pub mod functions;
 pub mod handler;
 pub mod http;
 mod layered;
@@ -53,6 +56,7 @@ pub mod shutdown;
 
 pub use builder::{Runtime, RuntimeBuilder};
 pub use error::Error;
+pub use functions::{Functions, SingleFunction};
 pub use handler::Handler;
 pub use runtime_engine::Environment;
 /// The error [`run`] returns when the runtime as a whole fails.

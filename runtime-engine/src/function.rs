@@ -79,6 +79,13 @@ pub struct FunctionInfo {
     pub log_group: Option<Arc<str>>,
     /// See `log_group`.
     pub log_stream: Option<Arc<str>>,
+    /// Which of the binary's functions this instance serves, when the
+    /// binary holds several (`Runtime::builder().function(name, ..)`) and
+    /// the deployment named one (AWS `_HANDLER`, FC's handler,
+    /// `FUNCTION_TARGET`). `None` for a single-function binary, and when
+    /// requests are routed by path: then each invocation's
+    /// [`Context::handler`](crate::Context::handler) names its function.
+    pub handler: Option<Arc<str>>,
 }
 
 impl FunctionInfo {
@@ -94,6 +101,7 @@ impl FunctionInfo {
             max_concurrency: 1,
             log_group: None,
             log_stream: None,
+            handler: None,
         }
     }
 
@@ -135,6 +143,12 @@ impl FunctionInfo {
     ) -> Self {
         self.log_group = group.map(Into::into);
         self.log_stream = stream.map(Into::into);
+        self
+    }
+
+    /// Sets which of the binary's functions this instance serves.
+    pub fn with_handler(mut self, handler: Option<impl Into<Arc<str>>>) -> Self {
+        self.handler = handler.map(Into::into);
         self
     }
 }

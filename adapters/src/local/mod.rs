@@ -2,7 +2,11 @@
 //!
 //! `POST` an event to any path; the answer is the function's response
 //! (`200`) or its error as JSON (`400` for a malformed event, `500` for the
-//! rest, with the type in `x-light-runtime-error-type`). The lifecycle is the
+//! rest, with the type in `x-light-runtime-error-type`). The request's
+//! method, path and headers travel in the context
+//! ([`Context::http_request`](runtime_engine::Context::http_request)), as
+//! on the push platforms, so HTTP functions see them and a binary of
+//! several functions routes by path. The lifecycle is the
 //! cloud's: `FunctionStart` before the first request, `AfterResponse` after
 //! each, `Close` on Ctrl-C or SIGTERM once in-flight requests are done. The
 //! instance is never frozen, so `Freeze` does not run.
@@ -16,7 +20,7 @@ use http::{Method, Request, StatusCode};
 use hyper::body::Incoming;
 use runtime_engine::{
     CancellationToken, Deadline, Environment, Error, FunctionInfo, Invocation, Lifecycle, Outcome,
-    Platform, PlatformHeaders, Trigger,
+    Platform, Trigger,
 };
 
 use crate::adapter::{Adapter, RunFuture};
@@ -165,16 +169,17 @@ impl LocalServer {
             }
         };
         let work = self.in_flight.start();
-        let context = self
+        let builder = self
             .lifecycle
             .context(format!("local-{number:08}"))
             .deadline(Deadline::after(self.timeout))
-            .trigger(Trigger::Other)
-            .platform_headers(PlatformHeaders::from_map(parts.headers))
-            .build();
-        let outcome = pipeline
-            .answer(Invocation::new(context.clone(), payload))
-            .await;
+            .trigger(Trigger::Other);
+        // The request's method, path and headers travel with it, as on the
+        // push platforms: a binary of several functions routes by path.
+        let invocation =
+            Invocation::from_http_request(builder, Request::from_parts(parts, payload));
+        let context = invocation.context.clone();
+        let outcome = pipeline.answer(invocation).await;
         let mut reply = match &outcome {
             Outcome::Response(response) => response_reply(response.clone()),
             Outcome::Error(error) => status_error_reply(error, context.request_id()),

@@ -48,6 +48,12 @@ struct Facts {
     /// The [`Deadline`] made from `parts.deadline_epoch_ms` when first asked for.
     lazy_deadline: OnceLock<Deadline>,
     cancellation: Cancellation,
+    /// The function of a several-function binary that serves this
+    /// invocation, when it is chosen per invocation (routing by path).
+    /// Here rather than in the extensions so that every clone sees it,
+    /// the adapter's for `AfterResponse` included; it is named after the
+    /// context is built, by the runtime's routing, hence a cell.
+    handler: OnceLock<Arc<str>>,
 }
 
 impl Facts {
@@ -56,6 +62,7 @@ impl Facts {
             parts,
             lazy_deadline: OnceLock::new(),
             cancellation: Cancellation::default(),
+            handler: OnceLock::new(),
         }
     }
 }
@@ -84,6 +91,7 @@ impl Context {
     pub fn refill(&mut self) -> Option<&mut ContextParts> {
         let facts = Arc::get_mut(&mut self.facts)?;
         facts.lazy_deadline.take();
+        facts.handler.take();
         facts.cancellation = Cancellation::default();
         self.extensions.clear();
         Some(&mut facts.parts)
@@ -107,6 +115,26 @@ impl Context {
     /// The function's name.
     pub fn function_name(&self) -> &str {
         &self.facts.parts.function.name
+    }
+
+    /// Which of the binary's functions serves this invocation, when the
+    /// binary holds several (`Runtime::builder().function(name, ..)`):
+    /// the one the deployment named ([`FunctionInfo::handler`]), or the one
+    /// its path routed to. `None` in a single-function binary.
+    pub fn handler(&self) -> Option<&str> {
+        self.facts
+            .handler
+            .get()
+            .or(self.facts.parts.function.handler.as_ref())
+            .map(|name| &**name)
+    }
+
+    /// Names the function that serves this invocation, for the runtime's
+    /// routing: every clone of this context sees it. An invocation has one
+    /// function, so only the first name given is kept; returns whether
+    /// `handler` was.
+    pub fn set_handler(&self, handler: Arc<str>) -> bool {
+        self.facts.handler.set(handler).is_ok()
     }
 
     /// The function's deployed version.
@@ -276,6 +304,7 @@ impl fmt::Debug for Context {
         f.debug_struct("Context")
             .field("request_id", &facts.request_id)
             .field("function", &facts.function.name)
+            .field("handler", &self.handler())
             .field("version", &facts.function.version)
             .field("platform", &facts.function.platform)
             .field("deadline", &self.deadline())
@@ -335,6 +364,26 @@ mod tests {
         let clone = ctx.clone();
         assert!(ctx.refill().is_none(), "a clone shares the facts");
         assert_eq!(clone.request_id(), "r-2");
+    }
+
+    #[test]
+    fn a_handler_named_per_invocation_is_seen_by_every_clone_and_kept_once() {
+        let deployed = FunctionInfo::new(Platform::Local, "f").with_handler(Some("orders"));
+        let ctx = Context::builder(Arc::new(deployed), "r").build();
+        assert_eq!(ctx.handler(), Some("orders"), "the deployment's choice");
+
+        let mut ctx = context();
+        assert_eq!(ctx.handler(), None);
+        let kept_by_adapter = ctx.clone();
+        assert!(ctx.set_handler(Arc::from("users")));
+        assert!(
+            !ctx.set_handler(Arc::from("orders")),
+            "the first name stays"
+        );
+        assert_eq!(kept_by_adapter.handler(), Some("users"));
+        drop(kept_by_adapter);
+        ctx.refill().expect("no other clone");
+        assert_eq!(ctx.handler(), None, "a refilled context starts afresh");
     }
 
     #[test]
