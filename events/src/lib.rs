@@ -8,15 +8,32 @@
 //! It knows nothing of the runtime's lifecycle, so the in-process handlers
 //! and the `light-runtime web` proxy share it.
 //!
+//! Each view ([`ObjectEvent`](object::ObjectEvent),
+//! [`TimerEvent`](timer::TimerEvent), [`Messages`](messages::Messages))
+//! implements `Deserialize`: a handler takes it as its event and runs
+//! unchanged on every cloud. Handed another trigger's event, it fails with
+//! an [`EventError`] naming both ("expected an object-storage event (S3,
+//! OSS or COS), got an SQS event"). See `docs/events.md`.
+//!
 //! # Layout
 //! - [`http`]: gateway events ⇄ `http::Request` / `http::Response`.
+//! - [`trigger`]: [`Trigger`], which trigger sent an event, told from its shape; [`EventError`].
 //! - [`object`]: [`ObjectEvent`](object::ObjectEvent): S3, OSS, COS.
 //! - [`timer`]: [`TimerEvent`](timer::TimerEvent): EventBridge schedules, FC and SCF timers.
 //! - [`messages`]: [`Messages`](messages::Messages): SQS, Kinesis, DynamoDB Streams, MNS, Kafka, CMQ, CKafka.
 //! - [`batch`]: which records of a batch failed, answered each platform's way.
+//! - [`aliyun`], [`tencent`]: FC's and SCF's own event types (AWS's are `aws_lambda_events`, re-exported as [`aws`]).
 
+pub mod aliyun;
 pub mod batch;
 pub mod http;
 pub mod messages;
 pub mod object;
+pub mod tencent;
 pub mod timer;
+pub mod trigger;
+
+pub use trigger::{EventError, Trigger};
+
+/// AWS's own event types (`aws_lambda_events`), as the views' origins hold them.
+pub use aws_lambda_events as aws;
