@@ -63,7 +63,10 @@ pub(super) fn dynamodb(event: dynamodb::Event) -> Batch {
                 .sequence_number
                 .clone()
                 .unwrap_or_else(|| record.event_id.clone()),
-            body: serde_json::to_vec(&record.change)
+            // Through a `Value` so the attribute maps (hash maps in the
+            // typed record) come out in one order, the same every time.
+            body: serde_json::to_value(&record.change)
+                .and_then(|change| serde_json::to_vec(&change))
                 .map(Bytes::from)
                 .unwrap_or_default(),
             // A batch comes from one shard and the records name none: the
