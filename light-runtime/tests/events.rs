@@ -3,6 +3,8 @@
 //! emulators with each platform's documented events (the fixtures of
 //! `events/tests/fixtures/`), asserting what the platform received.
 
+#![cfg(feature = "events")]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
