@@ -21,6 +21,7 @@
 //! ```
 
 mod convert;
+mod records;
 
 use aws_lambda_events::event::dynamodb;
 use aws_lambda_events::event::kinesis::KinesisEvent;

@@ -116,8 +116,8 @@ where
     }
 
     fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let batch = match Messages::from_slice(&invocation.payload) {
-            Ok(batch) => batch,
+        let (trigger, messages) = match Messages::records_from_slice(&invocation.payload) {
+            Ok(read) => read,
             Err(error) => {
                 return Box::pin(std::future::ready(Err(InvocationError::malformed_event(
                     error.to_string(),
@@ -127,8 +127,6 @@ where
         let function = self.function.clone();
         let concurrency = self.concurrency;
         Box::pin(async move {
-            let trigger = batch.origin().trigger();
-            let (messages, _origin) = batch.into_parts();
             let outcome = run::all(function, messages, invocation.context, concurrency).await;
             for failure in outcome.failures() {
                 tracing::warn!(record = %failure.id, reason = %failure.reason, "a batch record failed");

@@ -40,29 +40,32 @@ where
     outcome
 }
 
-/// Records that must run in order (one key), or one independent record,
-/// each with its index in the batch.
-type Group = Vec<(usize, Message)>;
+/// Records that must run in order (one ordering key), or one record
+/// that depends on no other; each with its index in the batch.
+enum Group {
+    Alone(usize, Message),
+    InOrder(Vec<(usize, Message)>),
+}
 
 fn groups(messages: Vec<Message>) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
+    let mut groups: Vec<Group> = Vec::with_capacity(messages.len());
     // Keys are few (message groups, shards, partitions): a scan of the
     // keyed groups is cheaper than hashing for the batch sizes platforms send.
     let mut keyed: Vec<usize> = Vec::new();
     for (index, message) in messages.into_iter().enumerate() {
         let Some(key) = message.ordering_key() else {
-            groups.push(vec![(index, message)]);
+            groups.push(Group::Alone(index, message));
             continue;
         };
-        let found = keyed
-            .iter()
-            .copied()
-            .find(|&g| groups[g][0].1.ordering_key() == Some(key));
-        match found {
-            Some(g) => groups[g].push((index, message)),
-            None => {
+        let found = keyed.iter().copied().find(|&g| match &groups[g] {
+            Group::InOrder(records) => records[0].1.ordering_key() == Some(key),
+            Group::Alone(..) => false,
+        });
+        match found.map(|g| &mut groups[g]) {
+            Some(Group::InOrder(records)) => records.push((index, message)),
+            _ => {
                 keyed.push(groups.len());
-                groups.push(vec![(index, message)]);
+                groups.push(Group::InOrder(vec![(index, message)]));
             }
         }
     }
@@ -81,7 +84,16 @@ where
     Err: Into<BoxError> + 'static,
 {
     let mut failed = Vec::new();
-    let mut records = group.into_iter();
+    let mut records = match group {
+        Group::Alone(index, message) => {
+            let id = message.id().to_owned();
+            if let Err(reason) = call(function, message, context).await {
+                failed.push((index, id, reason));
+            }
+            return failed;
+        }
+        Group::InOrder(records) => records.into_iter(),
+    };
     while let Some((index, message)) = records.next() {
         let id = message.id().to_owned();
         let reason = match call(function, message, context).await {
@@ -165,7 +177,10 @@ mod tests {
         let groups = groups(messages);
         let ids: Vec<Vec<(usize, &str)>> = groups
             .iter()
-            .map(|g| g.iter().map(|(i, m)| (*i, m.id())).collect())
+            .map(|g| match g {
+                Group::Alone(i, m) => vec![(*i, m.id())],
+                Group::InOrder(records) => records.iter().map(|(i, m)| (*i, m.id())).collect(),
+            })
             .collect();
         assert_eq!(
             ids,
