@@ -215,9 +215,10 @@ async fn one_object_function_on_three_clouds() {
         .invoke(fixture("aws/sqs.json"))
         .await
         .error("Runtime.MalformedEvent");
-    assert!(
-        message.contains("expected an object-storage event (S3, OSS or COS), got an SQS event"),
-        "{message}"
+    assert_eq!(
+        message,
+        "the event is not a valid `ObjectEvent`: \
+         expected an object-storage event (S3, OSS or COS), got an SQS event"
     );
     aws.stop().await;
 
