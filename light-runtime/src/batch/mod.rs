@@ -141,3 +141,9 @@ where
         })
     }
 }
+
+// `docs/events.md`'s examples compile as doctests, so the guide cannot
+// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/events.md")]
+struct EventsGuide;
