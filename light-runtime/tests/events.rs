@@ -436,3 +436,53 @@ async fn fc_and_scf_fail_the_whole_batch_naming_each_failed_record() {
     assert!(message.ends_with("got an SCF timer event"), "{message}");
     scf.stop().await;
 }
+
+/// A record function that notes how many records are in flight at once.
+fn counting_function(
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+) -> impl Fn(
+    Message,
+    Context,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send>>
+       + Send
+       + Sync
+       + 'static {
+    use std::sync::atomic::Ordering::SeqCst;
+    move |_message: Message, _ctx: Context| {
+        let (in_flight, most) = (in_flight.clone(), most.clone());
+        Box::pin(async move {
+            let now = in_flight.fetch_add(1, SeqCst) + 1;
+            most.fetch_max(now, SeqCst);
+            // Stay pending across a few polls so the others can start.
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            in_flight.fetch_sub(1, SeqCst);
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn records_run_concurrently_within_the_bound() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let records: Vec<(String, &str, Option<&str>)> =
+        (0..10).map(|i| (format!("m{i}"), "ok", None)).collect();
+    let records: Vec<(&str, &str, Option<&str>)> = records
+        .iter()
+        .map(|(id, body, group)| (id.as_str(), *body, *group))
+        .collect();
+    for (bound, expected) in [(3, 3), (1, 1), (16, 10)] {
+        let (in_flight, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let function = counting_function(in_flight.clone(), most.clone());
+        let aws = Running::aws(batch::each(function).concurrency(bound)).await;
+        assert_eq!(
+            aws.invoke(sqs_batch(&records)).await.ok(),
+            json!({"batchItemFailures": []})
+        );
+        assert_eq!(most.load(SeqCst), expected, "at most {bound} at once");
+        assert_eq!(in_flight.load(SeqCst), 0);
+        aws.stop().await;
+    }
+}
