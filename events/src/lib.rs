@@ -23,6 +23,25 @@
 //! - [`messages`]: [`Messages`](messages::Messages): SQS, Kinesis, DynamoDB Streams, MNS, Kafka, CMQ, CKafka.
 //! - [`batch`]: which records of a batch failed, answered each platform's way.
 //! - [`aliyun`], [`tencent`]: FC's and SCF's own event types (AWS's are `aws_lambda_events`, re-exported as [`aws`]).
+//!
+//! # Example
+//! ```
+//! use light_runtime_events::timer::{TimerEvent, TimerOrigin};
+//!
+//! // The same function body, whichever cloud's timer fired.
+//! fn describe(timer: &TimerEvent) -> String {
+//!     format!("{} at {:?}", timer.name.as_deref().unwrap_or("?"), timer.time)
+//! }
+//!
+//! let fc = br#"{"triggerTime":"2023-12-26T07:49:00Z","triggerName":"nightly","payload":"full"}"#;
+//! let timer: TimerEvent = serde_json::from_slice(fc)?;
+//! assert_eq!(describe(&timer), "nightly at Some(2023-12-26T07:49:00Z)");
+//! assert!(matches!(timer.origin(), TimerOrigin::Fc(_)));
+//!
+//! let wrong = serde_json::from_slice::<TimerEvent>(br#"{"Records":[{"eventSource":"aws:sqs"}]}"#);
+//! assert!(wrong.unwrap_err().to_string().contains("got an SQS event"));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 pub mod aliyun;
 pub mod batch;
