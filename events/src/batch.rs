@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use crate::trigger::Trigger;
@@ -52,10 +53,12 @@ impl BatchOutcome {
         &self.failures
     }
 
-    /// The answer `trigger`'s platform expects: the JSON response, or,
-    /// where the platform has no partial-failure contract and a record
-    /// failed, the error that fails the whole invocation.
-    pub fn answer(self, trigger: &Trigger) -> Result<Vec<u8>, BatchFailure> {
+    /// The answer `trigger`'s platform expects: the response, or, where
+    /// the platform has no partial-failure contract and a record failed,
+    /// the error that fails the whole invocation. Both fit a handler's
+    /// `Result`, for a function that takes [`Messages`](crate::messages::Messages)
+    /// and keeps its own outcome.
+    pub fn answer(self, trigger: &Trigger) -> Result<BatchResponse, BatchFailure> {
         if !self.failures.is_empty() && !reports_item_failures(trigger) {
             return Err(BatchFailure {
                 trigger: trigger.clone(),
@@ -63,7 +66,9 @@ impl BatchOutcome {
                 failures: self.failures,
             });
         }
-        Ok(item_failures_json(&self.failures))
+        Ok(BatchResponse {
+            failures: self.failures,
+        })
     }
 }
 
@@ -76,32 +81,41 @@ pub fn reports_item_failures(trigger: &Trigger) -> bool {
     )
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ItemFailures<'a> {
-    batch_item_failures: Vec<ItemFailure<'a>>,
+/// Lambda's partial-batch response, `{"batchItemFailures":[{"itemIdentifier": id}, ..]}`.
+///
+/// The same JSON as `aws_lambda_events`' `SqsBatchResponse` (and Kinesis'
+/// and DynamoDB's), serialised from the failures as they are, without a
+/// copy of every id into that type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchResponse {
+    failures: Vec<RecordFailure>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ItemFailure<'a> {
-    item_identifier: &'a str,
+impl BatchResponse {
+    /// The failed records the response names.
+    pub fn failures(&self) -> &[RecordFailure] {
+        &self.failures
+    }
 }
 
-/// Lambda's partial-batch response. Written here with borrowed ids rather
-/// than with `aws_lambda_events`' owned `SqsBatchResponse`: same JSON, no
-/// copy of every id.
-fn item_failures_json(failures: &[RecordFailure]) -> Vec<u8> {
-    let body = ItemFailures {
-        batch_item_failures: failures
+impl Serialize for BatchResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct ItemFailure<'a> {
+            item_identifier: &'a str,
+        }
+        let mut body = serializer.serialize_struct("BatchResponse", 1)?;
+        let items: Vec<ItemFailure<'_>> = self
+            .failures
             .iter()
             .map(|f| ItemFailure {
                 item_identifier: &f.id,
             })
-            .collect(),
-    };
-    // Strings and vectors only: serialising cannot fail.
-    serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"batchItemFailures\":[]}".to_vec())
+            .collect();
+        body.serialize_field("batchItemFailures", &items)?;
+        body.end()
+    }
 }
 
 /// A batch with failed records, on a platform with no partial-failure
@@ -159,14 +173,14 @@ mod tests {
     #[test]
     fn aws_triggers_answer_the_failed_ids() {
         for trigger in [Trigger::Sqs, Trigger::Kinesis, Trigger::DynamoDbStreams] {
-            let json = outcome().answer(&trigger).unwrap();
+            let json = serde_json::to_string(&outcome().answer(&trigger).unwrap()).unwrap();
             assert_eq!(
-                String::from_utf8(json).unwrap(),
+                json,
                 r#"{"batchItemFailures":[{"itemIdentifier":"m-2"},{"itemIdentifier":"m-3"}]}"#
             );
         }
-        let json = BatchOutcome::new(2).answer(&Trigger::Sqs).unwrap();
-        assert_eq!(json, br#"{"batchItemFailures":[]}"#);
+        let json = serde_json::to_string(&BatchOutcome::new(2).answer(&Trigger::Sqs).unwrap());
+        assert_eq!(json.unwrap(), r#"{"batchItemFailures":[]}"#);
     }
 
     #[test]
@@ -178,7 +192,7 @@ mod tests {
              so the whole batch fails: `m-2`: bad order; `m-3`: panic: boom"
         );
         assert_eq!(failure.failures().len(), 2);
-        let ok = BatchOutcome::new(3).answer(&Trigger::MnsQueue).unwrap();
-        assert_eq!(ok, br#"{"batchItemFailures":[]}"#);
+        let ok = serde_json::to_string(&BatchOutcome::new(3).answer(&Trigger::MnsQueue).unwrap());
+        assert_eq!(ok.unwrap(), r#"{"batchItemFailures":[]}"#);
     }
 }

@@ -486,3 +486,65 @@ async fn records_run_concurrently_within_the_bound() {
         aws.stop().await;
     }
 }
+
+/// `Messages` as an ordinary event type: the function keeps its own
+/// outcome and answers through `BatchOutcome::answer`.
+async fn on_messages(
+    batch: light_runtime::events::messages::Messages,
+    _ctx: Context,
+) -> Result<light_runtime::events::batch::BatchResponse, light_runtime::events::batch::BatchFailure>
+{
+    let trigger = batch.origin().trigger();
+    let mut outcome = light_runtime::events::batch::BatchOutcome::new(batch.len());
+    for message in &batch {
+        if message.text() != Some("Hello from Ckafka!") && message.text() != Some(r#"{"order":1}"#)
+        {
+            outcome.fail(
+                message.id(),
+                format!("unexpected body {:?}", message.text()),
+            );
+        }
+    }
+    outcome.answer(&trigger)
+}
+
+#[tokio::test]
+async fn messages_is_an_ordinary_event_type_on_every_cloud() {
+    let aws = Running::aws(on_messages).await;
+    assert_eq!(
+        aws.invoke(fixture("aws/sqs.json")).await.ok(),
+        json!({"batchItemFailures": [{"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"}]})
+    );
+    let message = aws
+        .invoke(fixture("aws/s3_put.json"))
+        .await
+        .error("Runtime.MalformedEvent");
+    assert!(message.ends_with("got an S3 event"), "{message}");
+    aws.stop().await;
+
+    let scf = Running::scf(on_messages).await;
+    let message = scf
+        .invoke(fixture("tencent/ckafka.json"))
+        .await
+        .error("BatchFailure");
+    assert_eq!(
+        message,
+        "1 of 2 records failed, and a CKafka event has no partial-failure answer, so the whole batch fails: \
+         `test-topic/1/37`: unexpected body Some(\"Hello from Ckafka again!\")"
+    );
+    scf.stop().await;
+}
+
+#[tokio::test]
+async fn dynamodb_batches_name_sequence_numbers() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let aws = Running::aws(batch::each(record_function(seen.clone()))).await;
+    let mut stream: Value = serde_json::from_slice(&fixture("aws/dynamodb.json")).unwrap();
+    stream["Records"][0]["dynamodb"]["NewImage"]["Message"]["S"] = json!("please fail");
+    assert_eq!(
+        aws.invoke(Bytes::from(stream.to_string())).await.ok(),
+        json!({"batchItemFailures": [{"itemIdentifier": "4421584500000000017450439091"}]})
+    );
+    assert_eq!(*seen.lock().unwrap(), ["4421584500000000017450439091"]);
+    aws.stop().await;
+}

@@ -132,7 +132,13 @@ where
                 tracing::warn!(record = %failure.id, reason = %failure.reason, "a batch record failed");
             }
             match outcome.answer(&trigger) {
-                Ok(json) => Ok(Response::json(Bytes::from(json))),
+                Ok(response) => match serde_json::to_vec(&response) {
+                    Ok(json) => Ok(Response::json(Bytes::from(json))),
+                    Err(error) => Err(InvocationError::runtime(
+                        "Runtime.SerializationError",
+                        format!("the batch answer could not be encoded as JSON: {error}"),
+                    )),
+                },
                 Err(failure) => Err(InvocationError::handler(
                     BatchFailure::ERROR_TYPE,
                     failure.to_string(),
