@@ -17,7 +17,9 @@
 //!
 //! # Layout
 //! - [`http`]: gateway events ⇄ `http::Request` / `http::Response`.
-//! - [`trigger`]: [`Trigger`], which trigger sent an event, told from its shape; [`EventError`].
+//! - [`trigger`]: [`Trigger`], which trigger sent an event, told from its shape.
+//! - [`error`]: [`EventError`], an event a view cannot read (another trigger's, or malformed).
+//! - `source`: reading a view from bytes or from any `Deserializer`.
 //! - [`object`]: [`ObjectEvent`](object::ObjectEvent): S3, OSS, COS.
 //! - [`timer`]: [`TimerEvent`](timer::TimerEvent): EventBridge schedules, FC and SCF timers.
 //! - [`messages`]: [`Messages`](messages::Messages): SQS, Kinesis, DynamoDB Streams, MNS, Kafka, CMQ, CKafka.
@@ -45,14 +47,17 @@
 
 pub mod aliyun;
 pub mod batch;
+pub mod error;
 pub mod http;
 pub mod messages;
 pub mod object;
+mod source;
 pub mod tencent;
 pub mod timer;
 pub mod trigger;
 
-pub use trigger::{EventError, Trigger};
+pub use error::EventError;
+pub use trigger::Trigger;
 
 /// AWS's own event types (`aws_lambda_events`), as the views' origins hold them.
 pub use aws_lambda_events as aws;

@@ -13,7 +13,9 @@
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 
-use crate::trigger::{deserialize_via_read, EventError, Source, Trigger};
+use crate::error::EventError;
+use crate::source::{deserialize_via_read, Source};
+use crate::trigger::Trigger;
 use crate::{aliyun, tencent};
 
 /// A schedule fired, the same on every cloud.

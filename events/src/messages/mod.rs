@@ -30,8 +30,10 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::aliyun::{KafkaEvent, MnsQueueEvent, MnsTopicEvent};
+use crate::error::EventError;
+use crate::source::{deserialize_via_read, Source};
 use crate::tencent::{CkafkaEvent, CmqEvent};
-use crate::trigger::{deserialize_via_read, EventError, Source, Trigger};
+use crate::trigger::Trigger;
 
 /// One record of a batch, the same on every cloud.
 #[derive(Debug, Clone, PartialEq, Eq)]

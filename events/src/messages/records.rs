@@ -10,7 +10,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use super::{Message, Messages};
-use crate::trigger::{EventError, Trigger};
+use crate::error::EventError;
+use crate::trigger::Trigger;
 
 #[derive(Deserialize)]
 struct SqsRecords<'a> {

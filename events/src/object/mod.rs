@@ -26,8 +26,10 @@ use aws_lambda_events::event::s3::S3EventRecord;
 use chrono::{DateTime, Utc};
 
 use crate::aliyun::OssRecord;
+use crate::error::EventError;
+use crate::source::{deserialize_via_read, Source};
 use crate::tencent::CosRecord;
-use crate::trigger::{deserialize_via_read, EventError, Source, Trigger};
+use crate::trigger::Trigger;
 
 /// What the notification says happened to the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
