@@ -32,6 +32,10 @@
 //!   [`DEFAULT_CONCURRENCY`]), all on the invocation's task.
 //! - **Failures.** A record fails when its function returns an error or
 //!   panics; a panic fails that record only.
+//! - **The deadline.** When the invocation is cancelled (the safety margin
+//!   before its deadline), the records not finished count as failed and
+//!   the batch is answered at once: on SQS, Kinesis and DynamoDB Streams
+//!   the finished records are not redelivered.
 //! - **The answer.** SQS, Kinesis and DynamoDB Streams get
 //!   `{"batchItemFailures":[{"itemIdentifier": id}, ..]}` (turn on
 //!   `ReportBatchItemFailures` on the event source mapping). FC's and SCF's

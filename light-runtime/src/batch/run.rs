@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 
 use futures_util::stream::{self, StreamExt};
@@ -14,7 +14,10 @@ use runtime_engine::{panic, BoxError, Context};
 
 use crate::error::Error;
 
-/// Runs `function` over `messages` and says which failed.
+/// Runs `function` over `messages` and says which failed. When the
+/// invocation is cancelled (its deadline is near), the records not
+/// finished by then count as failed and the batch is answered at once, so
+/// the platform keeps the work that was done.
 pub(super) async fn all<F, Fut, Err>(
     function: Arc<F>,
     messages: Vec<Message>,
@@ -26,18 +29,60 @@ where
     Fut: Future<Output = Result<(), Err>> + Send + 'static,
     Err: Into<BoxError> + Send + 'static,
 {
-    let total = messages.len();
+    let ids: Vec<String> = messages.iter().map(|m| m.id().to_owned()).collect();
+    // All records run on this one task; the mutex is never contended, it
+    // only makes the shared progress `Sync` so the batch's future is `Send`.
+    let progress = Mutex::new(Progress {
+        finished: vec![false; ids.len()],
+        failed: Vec::new(),
+    });
     let runs = stream::iter(groups(messages))
-        .map(|group| run_group(&*function, group, &context))
-        .buffer_unordered(concurrency);
-    let mut failed: Vec<(usize, String, String)> = runs.flat_map(stream::iter).collect().await;
+        .map(|group| run_group(&*function, group, &context, &ids, &progress))
+        .buffer_unordered(concurrency)
+        .for_each(|()| std::future::ready(()));
+    tokio::select! {
+        biased;
+        () = runs => {}
+        () = context.cancellation().cancelled() => {}
+    }
+    let Progress {
+        finished,
+        mut failed,
+    } = progress.into_inner().unwrap_or_else(|p| p.into_inner());
+    for (index, done) in finished.iter().enumerate() {
+        if !done {
+            failed.push((
+                index,
+                "not finished: the invocation was cancelled before its deadline".to_owned(),
+            ));
+        }
+    }
     // Completion order is arbitrary; the answer lists records in batch order.
-    failed.sort_unstable_by_key(|(index, _, _)| *index);
-    let mut outcome = BatchOutcome::new(total);
-    for (_, id, reason) in failed {
-        outcome.fail(id, reason);
+    failed.sort_unstable_by_key(|(index, _)| *index);
+    let mut outcome = BatchOutcome::new(ids.len());
+    let mut ids = ids.into_iter().enumerate();
+    for (index, reason) in failed {
+        if let Some((_, id)) = ids.by_ref().find(|(i, _)| *i == index) {
+            outcome.fail(id, reason);
+        }
     }
     outcome
+}
+
+/// What the records have done so far: which finished, which failed and why.
+struct Progress {
+    finished: Vec<bool>,
+    failed: Vec<(usize, String)>,
+}
+
+impl Progress {
+    fn record(progress: &Mutex<Progress>, index: usize, failure: Option<String>) {
+        let mut progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+        progress.finished[index] = true;
+        if let Some(reason) = failure {
+            progress.failed.push((index, reason));
+        }
+    }
 }
 
 /// Records that must run in order (one ordering key), or one record
@@ -77,39 +122,35 @@ async fn run_group<F, Fut, Err>(
     function: &F,
     group: Group,
     context: &Context,
-) -> Vec<(usize, String, String)>
-where
+    ids: &[String],
+    progress: &Mutex<Progress>,
+) where
     F: Fn(Message, Context) -> Fut,
     Fut: Future<Output = Result<(), Err>>,
     Err: Into<BoxError> + 'static,
 {
-    let mut failed = Vec::new();
     let mut records = match group {
         Group::Alone(index, message) => {
-            let id = message.id().to_owned();
-            if let Err(reason) = call(function, message, context).await {
-                failed.push((index, id, reason));
-            }
-            return failed;
+            let result = call(function, message, context).await;
+            Progress::record(progress, index, result.err());
+            return;
         }
         Group::InOrder(records) => records.into_iter(),
     };
     while let Some((index, message)) = records.next() {
-        let id = message.id().to_owned();
-        let reason = match call(function, message, context).await {
-            Ok(()) => continue,
-            Err(reason) => reason,
+        let Err(reason) = call(function, message, context).await else {
+            Progress::record(progress, index, None);
+            continue;
         };
-        failed.push((index, id.clone(), reason));
-        for (later, message) in records.by_ref() {
-            failed.push((
-                later,
-                message.id().to_owned(),
-                format!("not run: record `{id}` before it, with the same ordering key, failed"),
-            ));
+        Progress::record(progress, index, Some(reason));
+        for (later, _) in records.by_ref() {
+            let reason = format!(
+                "not run: record `{}` before it, with the same ordering key, failed",
+                ids[index]
+            );
+            Progress::record(progress, later, Some(reason));
         }
     }
-    failed
 }
 
 /// One record: its function's error or panic as a reason.

@@ -1,6 +1,7 @@
 //! Batch functions: each platform's answer, order per key, the bound, panics.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use light_runtime::events::messages::Message;
@@ -227,5 +228,30 @@ async fn dynamodb_batches_name_sequence_numbers() {
         json!({"batchItemFailures": [{"itemIdentifier": "4421584500000000017450439091"}]})
     );
     assert_eq!(*seen.lock().unwrap(), ["4421584500000000017450439091"]);
+    aws.stop().await;
+}
+
+#[tokio::test]
+async fn at_the_deadline_unfinished_records_fail_and_finished_ones_are_kept() {
+    let stuck = |message: Message, _ctx: Context| async move {
+        match message.text() {
+            // Never finishes: only the invocation's cancellation ends it.
+            Some("stuck") => std::future::pending::<Result<(), Error>>().await,
+            Some("fail") => Err(Error::msg("rejected")),
+            _ => Ok(()),
+        }
+    };
+    let aws = Running::aws_with_timeout(batch::each(stuck), Duration::from_secs(1)).await;
+    let event = sqs_batch(&[
+        ("m1", "ok", None),
+        ("m2", "stuck", None),
+        ("m3", "fail", None),
+        ("m4", "ok", None),
+    ]);
+    assert_eq!(
+        aws.invoke(event).await.ok(),
+        json!({"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}]}),
+        "answered at the cancellation, not as a timeout: m1 and m4 are kept"
+    );
     aws.stop().await;
 }

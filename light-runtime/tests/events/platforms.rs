@@ -95,7 +95,19 @@ pub(crate) struct Running {
 
 impl Running {
     pub(crate) async fn aws<H: Handler<M> + Send + 'static, M: 'static>(handler: H) -> Running {
-        let emulator = LambdaEmulator::builder().start().await.unwrap();
+        Running::aws_with_timeout(handler, Duration::from_secs(60)).await
+    }
+
+    /// AWS, with invocations that time out after `timeout`.
+    pub(crate) async fn aws_with_timeout<H: Handler<M> + Send + 'static, M: 'static>(
+        handler: H,
+        timeout: Duration,
+    ) -> Running {
+        let emulator = LambdaEmulator::builder()
+            .timeout(timeout)
+            .start()
+            .await
+            .unwrap();
         let env = vec![("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api())];
         let (shutdown, task) = spawn(env, handler);
         assert!(emulator.wait_next_waiting(1, WAIT).await, "polls `next`");
