@@ -20,8 +20,10 @@ fn eventbridge_scheduled_rule() {
     assert!(matches!(timer.origin(), TimerOrigin::EventBridge(e) if e.source == "aws.events"));
 }
 
-/// Source: EventBridge Scheduler User Guide, templated target events
-/// (`source: aws.scheduler`, the schedule's ARN in `resources`). Values ours.
+/// The shape of the scheduled-rule sample above with a schedule's ARN in
+/// `resources` and a non-empty `detail`; the values (and `aws.scheduler` as
+/// the source) are ours: how EventBridge Scheduler fills them when it
+/// reaches a function through an event bus is unconfirmed.
 #[test]
 fn eventbridge_scheduler() {
     let timer = both_ways("aws/scheduler.json", TimerEvent::from_slice);
