@@ -32,19 +32,30 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The same under valgrind, which also writes its output file then.
 const EXIT_TIMEOUT_VALGRIND: Duration = Duration::from_secs(120);
 
-/// The event every invocation gets, as a value (to check the echo) and as
-/// the bytes sent (serialised once, outside the timed loop).
+/// The event every invocation gets, as the bytes sent (serialised once,
+/// outside the timed loop), and the answer every invocation must get.
 #[derive(Debug, Clone)]
 pub struct Payload {
-    value: Value,
+    answer: Value,
     text: String,
 }
 
 impl Payload {
-    /// `value` and its JSON text.
+    /// `value` and its JSON text; the answer is its echo.
     pub fn new(value: Value) -> Self {
         let text = value.to_string();
-        Payload { value, text }
+        Payload {
+            answer: value,
+            text,
+        }
+    }
+
+    /// `event`, answered with `answer` (a function other than the echo).
+    pub fn answered(event: Value, answer: Value) -> Self {
+        Payload {
+            answer,
+            text: event.to_string(),
+        }
     }
 
     /// The event as JSON text.
@@ -350,7 +361,7 @@ async fn start_emulator() -> Result<LambdaEmulator, String> {
         .map_err(|error| format!("cannot start the Lambda emulator: {error}"))
 }
 
-/// Pushes one event, waits for its answer and checks it echoes `payload`;
+/// Pushes one event, waits for its answer and checks it is `payload`'s;
 /// returns the turnaround.
 async fn invoke(
     emulator: &LambdaEmulator,
@@ -364,10 +375,10 @@ async fn invoke(
     let result = emulator.result(&request_id, timeout).await;
     let turnaround = started.elapsed();
     match result {
-        Some(result) if result.body_json().as_ref() == Some(&payload.value) => Ok(turnaround),
+        Some(result) if result.body_json().as_ref() == Some(&payload.answer) => Ok(turnaround),
         Some(result) => Err(format!(
-            "{}: invocation {request_id} answered {result:?}, not the echo of {}",
-            bootstrap.kind, payload.text
+            "{}: invocation {request_id} answered {result:?}, not {} to {}",
+            bootstrap.kind, payload.answer, payload.text
         )),
         None => Err(format!(
             "{}: no answer to invocation {request_id} within {} s; see {}",

@@ -10,6 +10,7 @@
 //!
 //! # Layout
 //! - [`handler`]: the [`Handler`] trait for async functions and tower services.
+//! - [`batch`]: batch functions, one call per record, answered each platform's way (feature `events`).
 //! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
 //! - [`functions`]: several functions in one binary, and which one serves
@@ -41,6 +42,8 @@
 //! }
 //! ```
 
+#[cfg(feature = "events")]
+pub mod batch;
 pub mod builder;
 mod closure_hook;
 mod diagnostics;
