@@ -10,7 +10,8 @@
 //!
 //! # Layout
 //! - [`handler`]: the [`Handler`] trait for async functions and tower services.
-//! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
+//! - [`http`]: HTTP functions and tower HTTP services (an axum `Router`),
+//!   served from pushed HTTP and from gateway events alike.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
 //! - [`error`]: [`Error`], what handlers return.
 //! - [`event`]: decoding events with the JSON path of what is wrong.
