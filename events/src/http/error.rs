@@ -78,7 +78,7 @@ impl fmt::Display for GatewayEventError {
         match &self.kind {
             Kind::Shape(error) => write!(
                 f,
-                "the event looks like a {gateway} request but does not match its shape: {error}"
+                "the event looks like a request from the {gateway} but does not match its shape: {error}"
             ),
             Kind::Base64(error) => write!(
                 f,
