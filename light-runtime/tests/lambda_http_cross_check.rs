@@ -46,7 +46,7 @@ const FIXTURES: [(&str, Gateway); 6] = [
 fn comparable(uri: &http::Uri) -> (String, Vec<(String, String)>) {
     let mut pairs = form_pairs(uri.query().unwrap_or(""));
     pairs.sort();
-    let mut without_query = format!("{}", uri.path());
+    let mut without_query = uri.path().to_owned();
     if let Some(authority) = uri.authority() {
         without_query = format!(
             "{}://{authority}{without_query}",

@@ -7,7 +7,7 @@ use aws_lambda_events::encodings::Body;
 use bytes::Bytes;
 use http::header::HOST;
 
-use super::context::{OriginalContext, RequestContext};
+use super::context::{OriginalContext, Partial};
 use super::uri;
 use super::{assemble, body, Gateway, GatewayEventError};
 
@@ -40,7 +40,7 @@ pub(crate) fn request(
         .and_then(|value| value.to_str().ok())
         .and_then(|chain| chain.split(',').next())
         .map(|ip| ip.trim().to_owned());
-    let mut extension = RequestContext::new(gateway);
+    let mut extension = Partial::new(gateway);
     // ALB has no request id of its own in the event; `X-Amzn-Trace-Id`
     // identifies the request across the load balancer's logs.
     extension.request_id = headers

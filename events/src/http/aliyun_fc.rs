@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::context::{OriginalContext, RequestContext};
+use super::context::{OriginalContext, Partial};
 use super::single_value::{header_map, single_value_headers};
 use super::uri;
 use super::{assemble, body, Gateway, GatewayEventError};
@@ -116,7 +116,7 @@ pub(crate) fn request(event: &[u8]) -> Result<http::Request<Bytes>, GatewayEvent
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
     let method = http::Method::from_bytes(context.http.method.as_bytes())
         .map_err(|error| GatewayEventError::field(GATEWAY, "requestContext.http.method", error))?;
-    let mut extension = RequestContext::new(GATEWAY);
+    let mut extension = Partial::new(GATEWAY);
     extension.request_id = context.request_id.clone();
     extension.source_ip = context.http.source_ip.clone();
     let extension = extension.with_original(OriginalContext::FcHttpTrigger(Box::new(context)));

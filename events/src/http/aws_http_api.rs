@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::header::{COOKIE, HOST, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 
-use super::context::{OriginalContext, RequestContext};
+use super::context::{OriginalContext, Partial};
 use super::uri::{self, StageInPath};
 use super::{assemble, body, Gateway, GatewayEventError};
 
@@ -48,7 +48,7 @@ pub(crate) fn request(
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
 
     let method = context.http.method.clone();
-    let mut extension = RequestContext::new(GATEWAY);
+    let mut extension = Partial::new(GATEWAY);
     extension.request_id = context.request_id.clone();
     extension.source_ip = context.http.source_ip.clone();
     extension.stage = context.stage.clone();
@@ -99,7 +99,7 @@ pub(crate) fn function_url_request(
             .map_err(|error| {
                 GatewayEventError::field(GATEWAY, "requestContext.http.method", error)
             })?;
-    let mut extension = RequestContext::new(GATEWAY);
+    let mut extension = Partial::new(GATEWAY);
     extension.request_id = context.request_id.clone();
     extension.source_ip = context.http.source_ip.clone();
     let extension = extension.with_original(OriginalContext::FunctionUrl(Box::new(context)));

@@ -6,7 +6,7 @@ use aws_lambda_events::encodings::Body;
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::context::{OriginalContext, RequestContext};
+use super::context::{OriginalContext, Partial};
 use super::uri::{self, StageInPath};
 use super::{assemble, body, Gateway, GatewayEventError};
 
@@ -43,7 +43,7 @@ pub(crate) fn request(
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
 
     let method = event.http_method;
-    let mut extension = RequestContext::new(GATEWAY);
+    let mut extension = Partial::new(GATEWAY);
     extension.request_id = context.request_id.clone();
     extension.source_ip = context.identity.source_ip.clone();
     extension.stage = context.stage.clone();

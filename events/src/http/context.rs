@@ -55,6 +55,19 @@ pub(crate) struct Partial {
 }
 
 impl Partial {
+    /// Starts a context for `gateway`; [`with_original`](Self::with_original) ends it.
+    pub(crate) fn new(gateway: Gateway) -> Self {
+        Partial {
+            gateway,
+            request_id: None,
+            source_ip: None,
+            stage: None,
+            path_parameters: HashMap::new(),
+            stage_variables: HashMap::new(),
+            claims: HashMap::new(),
+        }
+    }
+
     pub(crate) fn with_original(self, original: OriginalContext) -> RequestContext {
         RequestContext {
             gateway: self.gateway,
@@ -89,19 +102,6 @@ pub enum OriginalContext {
 }
 
 impl RequestContext {
-    /// Starts a context for `gateway`; [`Partial::with_original`] ends it.
-    pub(crate) fn new(gateway: Gateway) -> Partial {
-        Partial {
-            gateway,
-            request_id: None,
-            source_ip: None,
-            stage: None,
-            path_parameters: HashMap::new(),
-            stage_variables: HashMap::new(),
-            claims: HashMap::new(),
-        }
-    }
-
     /// One claim of the authorizer's, as a string when it is one.
     pub fn claim(&self, name: &str) -> Option<&str> {
         self.claims.get(name)?.as_str()

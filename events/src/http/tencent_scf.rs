@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::context::{OriginalContext, RequestContext};
+use super::context::{OriginalContext, Partial};
 use super::single_value::{header_map, single_value_headers};
 use super::uri;
 use super::{assemble, body, Gateway, GatewayEventError};
@@ -115,7 +115,7 @@ pub(crate) fn request(event: &[u8]) -> Result<http::Request<Bytes>, GatewayEvent
     let method = http::Method::from_bytes(event.http_method.as_bytes())
         .map_err(|error| GatewayEventError::field(GATEWAY, "httpMethod", error))?;
     let context = event.request_context;
-    let mut extension = RequestContext::new(GATEWAY);
+    let mut extension = Partial::new(GATEWAY);
     extension.request_id = context.request_id.clone();
     extension.source_ip = context.source_ip.clone();
     extension.stage = context.stage.clone();
