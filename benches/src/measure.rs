@@ -32,19 +32,32 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The same under valgrind, which also writes its output file then.
 const EXIT_TIMEOUT_VALGRIND: Duration = Duration::from_secs(120);
 
-/// The event every invocation gets, as a value (to check the echo) and as
-/// the bytes sent (serialised once, outside the timed loop).
+/// The event every invocation gets, as the bytes sent (serialised once,
+/// outside the timed loop), and the answer each must get.
 #[derive(Debug, Clone)]
 pub struct Payload {
-    value: Value,
     text: String,
+    /// The echo functions answer the event itself; others (the HTTP
+    /// comparison) something else.
+    answer: Value,
 }
 
 impl Payload {
-    /// `value` and its JSON text.
+    /// `value` and its JSON text, answered by its echo.
     pub fn new(value: Value) -> Self {
         let text = value.to_string();
-        Payload { value, text }
+        Payload {
+            text,
+            answer: value,
+        }
+    }
+
+    /// `value`, answered by `answer` (not an echo).
+    pub fn answered_by(value: &Value, answer: Value) -> Self {
+        Payload {
+            text: value.to_string(),
+            answer,
+        }
     }
 
     /// The event as JSON text.
@@ -364,10 +377,10 @@ async fn invoke(
     let result = emulator.result(&request_id, timeout).await;
     let turnaround = started.elapsed();
     match result {
-        Some(result) if result.body_json().as_ref() == Some(&payload.value) => Ok(turnaround),
+        Some(result) if result.body_json().as_ref() == Some(&payload.answer) => Ok(turnaround),
         Some(result) => Err(format!(
-            "{}: invocation {request_id} answered {result:?}, not the echo of {}",
-            bootstrap.kind, payload.text
+            "{}: invocation {request_id} of {} answered {result:?}, not {}",
+            bootstrap.kind, payload.text, payload.answer
         )),
         None => Err(format!(
             "{}: no answer to invocation {request_id} within {} s; see {}",
