@@ -3,7 +3,10 @@
 //! function URL is answered in its own response shape (no
 //! `multiValueHeaders`).
 
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequestContext, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::lambda_function_urls::{
     LambdaFunctionUrlRequest, LambdaFunctionUrlResponse,
@@ -14,7 +17,46 @@ use http::{HeaderMap, HeaderValue};
 
 use super::context::{OriginalContext, Partial};
 use super::uri::{self, StageInPath};
-use super::{assemble, body, Gateway, GatewayEventError};
+use super::{assemble, body, json_headers, Gateway, GatewayEventError};
+
+/// An HTTP API event: `aws_lambda_events`' `ApiGatewayV2httpRequest`
+/// field for field, read with borrowed strings and headers straight into a
+/// `HeaderMap` (see [`json_headers`]); the request context, which the
+/// function sees, is `aws_lambda_events`' own type. `queryStringParameters`
+/// is not read: `rawQueryString` keeps what it loses (repeated keys).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpApiRequest<'a> {
+    #[serde(default, borrow)]
+    raw_path: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    raw_query_string: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    cookies: Option<Vec<Cow<'a, str>>>,
+    #[serde(default, deserialize_with = "json_headers::deserialize")]
+    headers: HeaderMap,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    path_parameters: HashMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    stage_variables: HashMap<String, String>,
+    request_context: ApiGatewayV2httpRequestContext,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default, deserialize_with = "null_as_false")]
+    is_base64_encoded: bool,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<HashMap<String, String>, D::Error> {
+    let map: Option<HashMap<String, String>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(map.unwrap_or_default())
+}
+
+fn null_as_false<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let flag: Option<bool> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(flag.unwrap_or_default())
+}
 
 /// The request: `requestContext.http.method`; `rawPath` with the stage in
 /// front (never `$default`); `rawQueryString` as sent, so repeated keys
@@ -25,7 +67,7 @@ pub(crate) fn request(
     stage: StageInPath,
 ) -> Result<http::Request<Bytes>, GatewayEventError> {
     const GATEWAY: Gateway = Gateway::ApiGatewayHttp;
-    let event: ApiGatewayV2httpRequest =
+    let event: HttpApiRequest<'_> =
         serde_json::from_slice(event).map_err(|error| GatewayEventError::shape(GATEWAY, error))?;
     let context = event.request_context;
     let path = uri::with_stage(
@@ -44,7 +86,7 @@ pub(crate) fn request(
         &path,
         event.raw_query_string.as_deref().unwrap_or(""),
     );
-    join_cookies(GATEWAY, &mut headers, event.cookies)?;
+    join_cookies(GATEWAY, &mut headers, event.cookies.as_deref())?;
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
 
     let method = context.http.method.clone();
@@ -92,7 +134,7 @@ pub(crate) fn function_url_request(
         event.raw_path.as_deref().unwrap_or("/"),
         event.raw_query_string.as_deref().unwrap_or(""),
     );
-    join_cookies(GATEWAY, &mut headers, event.cookies)?;
+    join_cookies(GATEWAY, &mut headers, event.cookies.as_deref())?;
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
     let method =
         http::Method::from_bytes(context.http.method.as_deref().unwrap_or("GET").as_bytes())
@@ -108,12 +150,13 @@ pub(crate) fn function_url_request(
 
 /// Payload 2.0 sends cookies apart from the headers; the function sees
 /// them as one `Cookie` header, as a browser sends them.
-fn join_cookies(
+fn join_cookies<S: AsRef<str>>(
     gateway: Gateway,
     headers: &mut HeaderMap,
-    cookies: Option<Vec<String>>,
+    cookies: Option<&[S]>,
 ) -> Result<(), GatewayEventError> {
     if let Some(cookies) = cookies.filter(|cookies| !cookies.is_empty()) {
+        let cookies: Vec<&str> = cookies.iter().map(AsRef::as_ref).collect();
         let value = HeaderValue::from_str(&cookies.join("; "))
             .map_err(|error| GatewayEventError::field(gateway, "cookies", error))?;
         headers.insert(COOKIE, value);

@@ -39,8 +39,9 @@
 //! - `gateway`: [`Gateway`] and how an event is recognised.
 //! - `context`: [`RequestContext`], the request extension.
 //! - `error`: [`GatewayEventError`].
-//! - `uri`, `body`, `single_value`: URIs, bodies (base64 both ways) and
-//!   one-value-per-name header maps, shared by the gateways.
+//! - `uri`, `body`, `single_value`, `json_headers`: URIs, bodies (base64
+//!   both ways), one-value-per-name header maps and headers read straight
+//!   from the JSON, shared by the gateways.
 //! - `aws_rest`, `aws_http_api`, `alb`: AWS, on `aws_lambda_events` types.
 //! - `aliyun_fc`, `tencent_scf`: FC's and SCF's shapes, written here.
 
@@ -52,6 +53,7 @@ mod body;
 mod context;
 mod error;
 mod gateway;
+mod json_headers;
 mod single_value;
 mod tencent_scf;
 mod uri;
