@@ -52,10 +52,10 @@ impl Payload {
         }
     }
 
-    /// `value`, answered by `answer` (not an echo).
-    pub fn answered_by(value: &Value, answer: Value) -> Self {
+    /// The event `text`, sent as it is, answered by `answer` (not an echo).
+    pub fn answered_by(text: impl Into<String>, answer: Value) -> Self {
         Payload {
-            text: value.to_string(),
+            text: text.into(),
             answer,
         }
     }

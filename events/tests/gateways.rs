@@ -293,3 +293,40 @@ fn a_malformed_gateway_event_names_the_gateway_and_what_is_wrong() {
     );
     assert!(error.to_string().contains("`headers`"), "{error}");
 }
+
+#[test]
+fn the_one_step_reading_agrees_with_detect_then_request_for_every_fixture() {
+    use light_runtime_events::http::request_from_event;
+    for name in [
+        "apigw_rest.json",
+        "apigw_http.json",
+        "apigw_http_staged_base64.json",
+        "alb.json",
+        "alb_multi_value.json",
+        "function_url.json",
+        "fc_http_trigger.json",
+        "scf_api_gateway.json",
+    ] {
+        let event = fixture(name);
+        let gateway = Gateway::detect(&event).unwrap();
+        let two_steps = gateway.request(&event, StageInPath::Keep).unwrap();
+        let (one_step_gateway, one_step) = request_from_event(&event, StageInPath::Keep).unwrap();
+        let one_step = one_step.unwrap();
+        assert_eq!(one_step_gateway, gateway, "{name}");
+        assert_eq!(one_step.uri(), two_steps.uri(), "{name}");
+        assert_eq!(one_step.headers(), two_steps.headers(), "{name}");
+        assert_eq!(one_step.body(), two_steps.body(), "{name}");
+    }
+    // AWS writes `version` first; the one-step reading takes that path for
+    // an HTTP API event and leaves a function URL to detection.
+    let v2 = br#"{"version":"2.0","rawPath":"/a","requestContext":{"domainName":"u.lambda-url.eu-west-1.on.aws","http":{"method":"GET"}},"isBase64Encoded":false}"#;
+    assert_eq!(
+        request_from_event(v2, StageInPath::Keep).unwrap().0,
+        Gateway::FunctionUrl
+    );
+    assert!(request_from_event(
+        br#"{"version":"2.0","name":"not a request"}"#,
+        StageInPath::Keep
+    )
+    .is_none());
+}

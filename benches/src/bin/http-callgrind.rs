@@ -44,7 +44,7 @@ fn per_request(
 ) -> Result<f64, String> {
     let bootstrap = Bootstrap::locate(bin_dir, kind)?;
     let payload = Payload::answered_by(
-        &light_runtime_benches::axum_hello::event(),
+        light_runtime_benches::axum_hello::event(),
         light_runtime_benches::axum_hello::answer(),
     );
     let stem = kind.name().replace(' ', "-");
@@ -71,7 +71,9 @@ fn run() -> Result<bool, String> {
     let short = number("--short", 50)?;
     let long = number("--long", 250)?;
     if long <= short {
-        return Err(format!("--long ({long}) must be more than --short ({short})"));
+        return Err(format!(
+            "--long ({long}) must be more than --short ({short})"
+        ));
     }
     valgrind_version().ok_or("valgrind is not installed (apt-get install -y valgrind)")?;
     let bin_dir = std::env::current_exe()

@@ -66,9 +66,37 @@ pub(crate) fn request(
     event: &[u8],
     stage: StageInPath,
 ) -> Result<http::Request<Bytes>, GatewayEventError> {
+    let event: HttpApiRequest<'_> = serde_json::from_slice(event)
+        .map_err(|error| GatewayEventError::shape(Gateway::ApiGatewayHttp, error))?;
+    convert(event, stage)
+}
+
+/// `event` read as an HTTP API request in one pass, when it is one: the
+/// common case of an HTTP function on API Gateway, spared
+/// [`Gateway::detect`]'s look at the whole event first. `None` when it is
+/// not an HTTP API event (a function URL's too), or has a fault the
+/// detected path reports.
+pub(crate) fn request_if_http_api(
+    event: &[u8],
+    stage: StageInPath,
+) -> Option<http::Request<Bytes>> {
+    let event: HttpApiRequest<'_> = serde_json::from_slice(event).ok()?;
+    let function_url = event
+        .request_context
+        .domain_name
+        .as_deref()
+        .is_some_and(|domain| domain.contains(".lambda-url."));
+    if function_url {
+        return None;
+    }
+    convert(event, stage).ok()
+}
+
+fn convert(
+    event: HttpApiRequest<'_>,
+    stage: StageInPath,
+) -> Result<http::Request<Bytes>, GatewayEventError> {
     const GATEWAY: Gateway = Gateway::ApiGatewayHttp;
-    let event: HttpApiRequest<'_> =
-        serde_json::from_slice(event).map_err(|error| GatewayEventError::shape(GATEWAY, error))?;
     let context = event.request_context;
     let path = uri::with_stage(
         context.stage.as_deref(),

@@ -105,6 +105,21 @@ impl fmt::Display for Gateway {
     }
 }
 
+/// Whether `event` opens with `{"version":"2.0"` (any whitespace between
+/// the tokens), as AWS writes payload 2.0 events; a hint only, confirmed by
+/// reading the event.
+pub(crate) fn starts_as_payload_2(event: &[u8]) -> bool {
+    let mut rest = event;
+    for token in [&b"{"[..], b"\"version\"", b":", b"\"2.0\""] {
+        rest = rest.trim_ascii_start();
+        match rest.strip_prefix(token) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    true
+}
+
 /// The fields [`Gateway::detect`] looks at; everything else is skipped.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,7 +151,18 @@ struct ContextProbe<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::Gateway;
+    use super::{starts_as_payload_2, Gateway};
+
+    #[test]
+    fn payload_2_is_recognised_by_its_opening_whatever_the_spacing() {
+        assert!(starts_as_payload_2(br#"{"version":"2.0","rawPath":"/"}"#));
+        assert!(starts_as_payload_2(
+            b" {\n  \"version\" : \"2.0\", \"x\": 1}"
+        ));
+        assert!(!starts_as_payload_2(br#"{"version":"v1"}"#));
+        assert!(!starts_as_payload_2(br#"{"rawPath":"/","version":"2.0"}"#));
+        assert!(!starts_as_payload_2(b"[]"));
+    }
 
     #[test]
     fn events_that_are_no_gateways_request_are_not_detected() {

@@ -6,8 +6,9 @@
 //! as a JSON event and the response must go back as JSON in that gateway's
 //! own shape. [`Gateway::detect`] tells which gateway sent an event,
 //! [`Gateway::request`] turns it into an `http::Request<Bytes>` (with a
-//! [`RequestContext`] extension), and [`Gateway::response`] writes an
-//! `http::Response<Bytes>` as that gateway's response JSON.
+//! [`RequestContext`] extension), [`request_from_event`] does both in one
+//! step, and [`Gateway::response`] writes an `http::Response<Bytes>` as that
+//! gateway's response JSON.
 //!
 //! ```
 //! use light_runtime_events::http::{Gateway, RequestContext, StageInPath};
@@ -105,6 +106,23 @@ impl Gateway {
             Gateway::ScfApiGateway => tencent_scf::response(response),
         }
     }
+}
+
+/// The gateway that sent `event` and the request it carries, in one step:
+/// what [`Gateway::detect`] then [`Gateway::request`] give, read in one pass
+/// for the common case, an HTTP API (payload 2.0) event, which AWS starts
+/// with `"version":"2.0"`. `None` when `event` is no gateway's request.
+pub fn request_from_event(
+    event: &[u8],
+    stage: StageInPath,
+) -> Option<(Gateway, Result<http::Request<Bytes>, GatewayEventError>)> {
+    if gateway::starts_as_payload_2(event) {
+        if let Some(request) = aws_http_api::request_if_http_api(event, stage) {
+            return Some((Gateway::ApiGatewayHttp, Ok(request)));
+        }
+    }
+    let gateway = Gateway::detect(event)?;
+    Some((gateway, gateway.request(event, stage)))
 }
 
 /// The request from its converted parts; the URI is checked here, once for

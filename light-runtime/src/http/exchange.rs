@@ -55,8 +55,10 @@ impl Conversion {
             return Ok((request, Reply::Http));
         }
         #[cfg(feature = "events")]
-        if let Some(gateway) = Gateway::detect(&invocation.payload) {
-            return match gateway.request(&invocation.payload, self.stage) {
+        if let Some((gateway, request)) =
+            light_runtime_events::http::request_from_event(&invocation.payload, self.stage)
+        {
+            return match request {
                 Ok(request) => Ok((request, Reply::Gateway(gateway))),
                 Err(error) => Err(InvocationError::malformed_event(error.to_string())),
             };
