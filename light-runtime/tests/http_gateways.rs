@@ -516,3 +516,51 @@ async fn a_malformed_gateway_event_is_one_malformed_event_error_and_plain_events
     assert_eq!(json["body"], r#"{"name":"Ada"}"#);
     stop(running).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_fn_of_request_body_answers_a_gateway_event_and_plain_http_alike() {
+    use light_runtime::http::Body;
+    use light_runtime::{Context, Error};
+
+    async fn shout(
+        request: http::Request<Body>,
+        _ctx: Context,
+    ) -> Result<http::Response<String>, Error> {
+        let text = String::from_utf8_lossy(request.body()).to_uppercase();
+        Ok(http::Response::builder()
+            .status(201)
+            .header("content-type", "text/plain")
+            .header("x-path", request.uri().path())
+            .body(text)?)
+    }
+    let ask = Ask {
+        method: Method::POST,
+        path: "/shout",
+        cookie: None,
+        body: Some(json!("hi")),
+    };
+
+    let platform = HttpPlatform::knative().unwrap();
+    let running = spawn(platform.env(), shout);
+    assert!(platform.wait_ready(WAIT).await);
+    let plain = platform.send(plain_request(&ask)).await.unwrap();
+    stop(running).await;
+    assert_eq!(plain.status, 201);
+    assert_eq!(plain.header("x-path"), Some("/shout"));
+    assert_eq!(&plain.body[..], br#""HI""#);
+
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let running = spawn(
+        vec![("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api())],
+        shout,
+    );
+    let id = emulator.push(Event::json(v2_event(&ask)));
+    let InvocationResult::Response { body, .. } = emulator.result(&id, WAIT).await.unwrap() else {
+        panic!("an error");
+    };
+    let json: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["statusCode"], 201);
+    assert_eq!(json["headers"]["x-path"], "/shout");
+    assert_eq!(json["body"], r#""HI""#);
+    stop(running).await;
+}
