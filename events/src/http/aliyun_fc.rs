@@ -2,8 +2,12 @@
 //!
 //! No crate keeps these shapes; they are written from FC's documentation,
 //! "Use an HTTP trigger to invoke a function" (built-in runtimes, request
-//! struct `version: "v1"` and response struct), and the fixture in
-//! `tests/fixtures/fc_http_trigger.json` is that page's sample.
+//! struct `version: "v1"`), and the fixture in
+//! `tests/fixtures/fc_http_trigger.json` is that page's sample. The response
+//! (`statusCode`, `headers`, `isBase64Encoded`, `body`) follows the same
+//! page's description of how a function's result maps to the HTTP response;
+//! its exact struct could not be checked against a sample (unconfirmed), nor
+//! how FC sends several `Set-Cookie` headers (unconfirmed).
 
 use std::collections::HashMap;
 

@@ -36,7 +36,9 @@ struct ScfApiGatewayEvent {
     stage_variables: HashMap<String, String>,
     #[serde(default)]
     body: Option<String>,
-    /// Sent when the API is set to pass binary bodies base64-encoded.
+    /// Read when present, for an API that passes binary bodies base64-encoded;
+    /// whether SCF's integration request sends it is unconfirmed (the
+    /// documented samples have no such field, and are text).
     #[serde(default)]
     is_base64_encoded: bool,
     request_context: ScfRequestContext,
