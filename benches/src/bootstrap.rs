@@ -33,6 +33,11 @@ pub enum Kind {
     /// light-runtime's `examples/echo_full_stack.rs`: the same echo with the
     /// logging, metrics and tracing layers on (`e2e --full-stack`).
     LightFullStack,
+    /// `axum-hello`: the axum hello app ([`crate::axum_hello`]) on
+    /// light-runtime (`http-callgrind`).
+    AxumLightRuntime,
+    /// `axum-hello-lambda-http`: the same app on AWS's `lambda_http`.
+    AxumLambdaHttp,
 }
 
 impl Kind {
@@ -49,6 +54,8 @@ impl Kind {
             Kind::LambdaRuntime => "lambda_runtime",
             Kind::Floor => "floor",
             Kind::LightFullStack => "light full stack",
+            Kind::AxumLightRuntime => "light-runtime axum",
+            Kind::AxumLambdaHttp => "lambda_http axum",
         }
     }
 
@@ -59,6 +66,8 @@ impl Kind {
             Kind::LambdaRuntime => "echo-lambda-runtime",
             Kind::Floor => "echo-floor",
             Kind::LightFullStack => "examples/echo_full_stack",
+            Kind::AxumLightRuntime => "axum-hello",
+            Kind::AxumLambdaHttp => "axum-hello-lambda-http",
         }
     }
 }

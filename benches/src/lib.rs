@@ -9,6 +9,8 @@
 //! `benches/pipeline.rs`. See `benches/README.md` for the commands.
 //!
 //! # Layout
+//! - [`axum_hello`]: the axum app and the API Gateway v2 event of the HTTP
+//!   comparison (`http-callgrind`, light-runtime against `lambda_http`).
 //! - [`bootstrap`]: the three [`Bootstrap`]s, where their binaries are, and
 //!   [`Running`], a spawned bootstrap that is killed if dropped.
 //! - [`measure`]: one measured run: wall clock ([`measure::wall_clock`]) or
@@ -21,6 +23,7 @@
 //! - [`telemetry`]: the live or dead OTLP endpoint of a full-stack run
 //!   (`e2e --full-stack`).
 
+pub mod axum_hello;
 pub mod bootstrap;
 pub mod callgrind;
 pub mod full_stack;

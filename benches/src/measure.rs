@@ -33,28 +33,30 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 const EXIT_TIMEOUT_VALGRIND: Duration = Duration::from_secs(120);
 
 /// The event every invocation gets, as the bytes sent (serialised once,
-/// outside the timed loop), and the answer every invocation must get.
+/// outside the timed loop), and the answer each must get.
 #[derive(Debug, Clone)]
 pub struct Payload {
-    answer: Value,
     text: String,
+    /// The echo functions answer the event itself; others (the HTTP
+    /// comparison) something else.
+    answer: Value,
 }
 
 impl Payload {
-    /// `value` and its JSON text; the answer is its echo.
+    /// `value` and its JSON text, answered by its echo.
     pub fn new(value: Value) -> Self {
         let text = value.to_string();
         Payload {
-            answer: value,
             text,
+            answer: value,
         }
     }
 
-    /// `event`, answered with `answer` (a function other than the echo).
-    pub fn answered(event: Value, answer: Value) -> Self {
+    /// The event `text`, sent as it is, answered by `answer` (not an echo).
+    pub fn answered_by(text: impl Into<String>, answer: Value) -> Self {
         Payload {
+            text: text.into(),
             answer,
-            text: event.to_string(),
         }
     }
 
@@ -377,8 +379,8 @@ async fn invoke(
     match result {
         Some(result) if result.body_json().as_ref() == Some(&payload.answer) => Ok(turnaround),
         Some(result) => Err(format!(
-            "{}: invocation {request_id} answered {result:?}, not {} to {}",
-            bootstrap.kind, payload.answer, payload.text
+            "{}: invocation {request_id} of {} answered {result:?}, not {}",
+            bootstrap.kind, payload.text, payload.answer
         )),
         None => Err(format!(
             "{}: no answer to invocation {request_id} within {} s; see {}",

@@ -21,8 +21,9 @@ use crate::event;
 /// `E: DeserializeOwned`, `R: Serialize`, and `Err` any error that converts
 /// into `Box<dyn Error + Send + Sync>`: a `std::error::Error` type, a boxed
 /// error, `anyhow::Error` or [`Error`]; see [`crate::error`] for the
-/// `errorType` each gets), for HTTP functions (see [`crate::http`]) and for
-/// any `tower::Service<Invocation, Response = Response>`.
+/// `errorType` each gets), for HTTP functions and tower HTTP services such
+/// as an axum `Router` (see [`crate::http`]), and for any
+/// `tower::Service<Invocation, Response = Response>`.
 ///
 /// `M` only tells the two apart; callers never name it.
 #[diagnostic::on_unimplemented(
@@ -32,8 +33,10 @@ use crate::event;
             `Response: Serialize` and `E: Into<Box<dyn std::error::Error + Send + Sync>>` \
             (any `std::error::Error + Send + Sync`, `Box<dyn Error + Send + Sync>`, `anyhow::Error` \
             or `light_runtime::Error`); a `Box<dyn Error>` without `+ Send + Sync` is the usual culprit",
-    note = "HTTP functions take `http::Request<Bytes>` and return `http::Response<Bytes>`; \
-            tower services must be `Service<Invocation, Response = Response> + Clone + Send`"
+    note = "HTTP functions take `http::Request<Bytes>` (or `light_runtime::http::Body`) and return \
+            `http::Response<Bytes>` (or `Body`, `String`, `Vec<u8>`); tower services must be \
+            `Service<Invocation, Response = Response> + Clone + Send`, or HTTP services \
+            `Service<http::Request<light_runtime::http::Body>> + Clone + Send` such as an axum `Router`"
 )]
 pub trait Handler<M>: Sized {
     /// The handler as a service over raw invocations.

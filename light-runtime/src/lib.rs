@@ -11,7 +11,8 @@
 //! # Layout
 //! - [`handler`]: the [`Handler`] trait for async functions and tower services.
 //! - [`batch`]: batch functions, one call per record, answered each platform's way (feature `events`).
-//! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
+//! - [`http`]: HTTP functions and tower HTTP services (an axum `Router`),
+//!   served from pushed HTTP and from gateway events alike.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
 //! - [`functions`]: several functions in one binary, and which one serves
 //!   (the deployment's handler setting, or the request path).

@@ -52,8 +52,8 @@ fn batch() -> Value {
 }
 
 fn per_invocation(bootstrap: &Bootstrap, work_dir: &Path) -> Result<f64, String> {
-    let payload = Payload::answered(
-        batch(),
+    let payload = Payload::answered_by(
+        batch().to_string(),
         json!({"batchItemFailures": [{"itemIdentifier": "m-7"}]}),
     );
     let name = bootstrap
