@@ -18,7 +18,7 @@ use std::time::Duration;
 use light_runtime_http_client::{PostStatus, RetryPolicy, DEFAULT_CALL_TIMEOUT};
 use runtime_engine::{
     CancellationToken, Environment, Error, Invocation, InvocationError, Lifecycle, Outcome,
-    Response,
+    Response, ResponseStream,
 };
 
 use crate::pipeline::BoxPipeline;
@@ -128,7 +128,63 @@ pub(crate) trait RuntimeApi: Send + 'static {
         request_id: &str,
         error: &InvocationError,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Sends a streamed response and returns the invocation's final
+    /// outcome ([`ResponseStream::finish`]), for `AfterResponse`. By
+    /// default the stream is read whole, up to [`BUFFERED_LIMIT`], and
+    /// posted as one response, or as an error if it failed: a platform
+    /// without a streaming mode still gets exactly one answer.
+    fn post_stream(
+        &mut self,
+        request_id: &str,
+        mut stream: ResponseStream,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send {
+        async move {
+            let mut body = Vec::new();
+            while let Some(chunk) = stream.next_chunk().await {
+                let Ok(chunk) = chunk else { break };
+                if stream.sent() > BUFFERED_LIMIT as u64 {
+                    let error = InvocationError::runtime(
+                        "Function.ResponseSizeTooLarge",
+                        format!(
+                            "the streamed response passed {BUFFERED_LIMIT} bytes, the most this \
+                             platform takes in one response"
+                        ),
+                    );
+                    return self.post_outcome(request_id, stream.cut_short(error)).await;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let outcome = match stream.finish() {
+                Outcome::Response(response) => {
+                    Outcome::Response(Response::with_content_type(body, response.content_type()))
+                }
+                failed => failed,
+            };
+            self.post_outcome(request_id, outcome).await
+        }
+    }
+
+    /// Posts `outcome` whole and hands it back.
+    fn post_outcome(
+        &mut self,
+        request_id: &str,
+        outcome: Outcome,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send {
+        async move {
+            match &outcome {
+                Outcome::Response(response) => self.post_response(request_id, response).await?,
+                Outcome::Error(error) => self.post_error(request_id, error).await?,
+            }
+            Ok(outcome)
+        }
+    }
 }
+
+/// The most a streamed response read whole by [`RuntimeApi::post_stream`]'s
+/// default may hold: 6 MB, the synchronous response limit of the
+/// platforms without a streaming mode (Lambda's buffered limit).
+pub(crate) const BUFFERED_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Serves invocations, one loop per connection in `apis` (Lambda Managed
 /// Instances run `AWS_LAMBDA_MAX_CONCURRENCY` at once; everyone else one),
@@ -208,16 +264,27 @@ async fn pull<A: RuntimeApi>(
         };
         let context = invocation.context.clone();
         let outcome = pipeline.answer(invocation).await;
+        // A streamed response's outcome is known when its stream ends.
         let post = async {
             match &outcome {
-                Outcome::Response(response) => {
-                    api.post_response(context.request_id(), response).await
-                }
-                Outcome::Error(error) => api.post_error(context.request_id(), error).await,
+                Outcome::Response(response) => match response.take_stream() {
+                    Some(stream) => api
+                        .post_stream(context.request_id(), stream)
+                        .await
+                        .map(Some),
+                    None => api
+                        .post_response(context.request_id(), response)
+                        .await
+                        .map(|()| None),
+                },
+                Outcome::Error(error) => api
+                    .post_error(context.request_id(), error)
+                    .await
+                    .map(|()| None),
             }
         };
         // The post is polled first: one the API takes is never cut short.
-        tokio::select! {
+        let streamed = tokio::select! {
             biased;
             posted = post => posted?,
             () = grace_after(shutdown) => {
@@ -228,7 +295,8 @@ async fn pull<A: RuntimeApi>(
                 ));
                 return Ok(());
             }
-        }
+        };
+        let outcome = streamed.unwrap_or(outcome);
         lifecycle.after_response(&context, &outcome).await;
         busy_since_freeze.store(true, Ordering::Release);
     }
