@@ -156,7 +156,7 @@ impl Caller {
         })
     }
 
-    async fn connection(&self) -> io::Result<SendRequest<Full<Bytes>>> {
+    pub(crate) async fn connection(&self) -> io::Result<SendRequest<Full<Bytes>>> {
         loop {
             let idle = lock(&self.shared.idle).pop();
             match idle {
