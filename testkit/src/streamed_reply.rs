@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 
 use crate::caller::Caller;
 
@@ -19,6 +20,8 @@ pub struct StreamedReply {
     /// The headers, names lower-cased, in arrival order.
     pub headers: Vec<(String, String)>,
     body: Incoming,
+    /// The connection, given back to the caller once the body has ended.
+    connection: Option<(Caller, SendRequest<Full<Bytes>>)>,
 }
 
 impl StreamedReply {
@@ -36,7 +39,12 @@ impl StreamedReply {
                 .await
                 .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no chunk in time"))?;
             match frame {
-                None => return Ok(None),
+                None => {
+                    if let Some((caller, sender)) = self.connection.take() {
+                        caller.keep_idle(sender);
+                    }
+                    return Ok(None);
+                }
                 Some(Err(error)) => return Err(io::Error::other(error)),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
@@ -68,12 +76,13 @@ impl Caller {
     ) -> io::Result<StreamedReply> {
         let exchange = async {
             let mut sender = self.connection().await?;
-            sender
+            let response = sender
                 .send_request(request.map(Full::new))
                 .await
-                .map_err(io::Error::other)
+                .map_err(io::Error::other)?;
+            Ok::<_, io::Error>((sender, response))
         };
-        let response = tokio::time::timeout(timeout, exchange)
+        let (sender, response) = tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no reply in time"))??;
         let (parts, body) = response.into_parts();
@@ -88,6 +97,7 @@ impl Caller {
                 })
                 .collect(),
             body,
+            connection: Some((self.clone(), sender)),
         })
     }
 }
