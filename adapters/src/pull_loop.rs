@@ -264,41 +264,54 @@ async fn pull<A: RuntimeApi>(
         };
         let context = invocation.context.clone();
         let outcome = pipeline.answer(invocation).await;
-        // A streamed response's outcome is known when its stream ends.
-        let post = async {
-            match &outcome {
-                Outcome::Response(response) => match response.take_stream() {
-                    Some(stream) => api
-                        .post_stream(context.request_id(), stream)
-                        .await
-                        .map(Some),
-                    None => api
-                        .post_response(context.request_id(), response)
-                        .await
-                        .map(|()| None),
-                },
-                Outcome::Error(error) => api
-                    .post_error(context.request_id(), error)
-                    .await
-                    .map(|()| None),
+        let id = context.request_id();
+        // A streamed response's outcome is known when its stream ends. Its
+        // post is apart and boxed, so that the whole response's post, on
+        // every invocation, stays as small as it was.
+        let outcome = match outcome.response().and_then(Response::take_stream) {
+            None => {
+                let post = async {
+                    match &outcome {
+                        Outcome::Response(response) => api.post_response(id, response).await,
+                        Outcome::Error(error) => api.post_error(id, error).await,
+                    }
+                };
+                match within_grace(post, shutdown, id).await {
+                    Some(posted) => posted?,
+                    None => return Ok(()),
+                }
+                outcome
+            }
+            Some(stream) => {
+                match within_grace(Box::pin(api.post_stream(id, stream)), shutdown, id).await {
+                    Some(posted) => posted?,
+                    None => return Ok(()),
+                }
             }
         };
-        // The post is polled first: one the API takes is never cut short.
-        let streamed = tokio::select! {
-            biased;
-            posted = post => posted?,
-            () = grace_after(shutdown) => {
-                platform_warning(&format!(
-                    "shutting down while the answer to {} was still being posted \
-                     ({POST_GRACE_AT_SHUTDOWN:?} after the signal); not waiting for the runtime API",
-                    context.request_id()
-                ));
-                return Ok(());
-            }
-        };
-        let outcome = streamed.unwrap_or(outcome);
         lifecycle.after_response(&context, &outcome).await;
         busy_since_freeze.store(true, Ordering::Release);
+    }
+}
+
+/// Runs `post` unless shutdown came more than [`POST_GRACE_AT_SHUTDOWN`]
+/// ago while it was still running (then `None`, said on stderr). The post
+/// is polled first: one the API takes is never cut short.
+async fn within_grace<T>(
+    post: impl Future<Output = T>,
+    shutdown: &CancellationToken,
+    request_id: &str,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        posted = post => Some(posted),
+        () = grace_after(shutdown) => {
+            platform_warning(&format!(
+                "shutting down while the answer to {request_id} was still being posted \
+                 ({POST_GRACE_AT_SHUTDOWN:?} after the signal); not waiting for the runtime API"
+            ));
+            None
+        }
     }
 }
 

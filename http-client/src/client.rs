@@ -176,7 +176,7 @@ impl Client {
         for attempt in 1..=self.retry.attempts {
             let timeout = Some(self.retry.call_timeout);
             match self.try_send("POST", path, headers, body, timeout).await {
-                Ok(response) => return post_status(&response, &call()),
+                Ok(response) => return post_status(&response, call),
                 Err(failed) if failed.error.kind() == io::ErrorKind::TimedOut => {
                     return Err(Error::platform(format!(
                         "{} did not answer within {:?}; not posting again",
@@ -223,8 +223,13 @@ impl Client {
         let mut backoff = self.retry.first_backoff;
         let mut last_failure = String::new();
         for attempt in 1..=self.retry.attempts {
-            let started = match self.ready_connection(true).await {
-                Ok(connection) => {
+            let connected = if self.is_kept(true) {
+                Ok(())
+            } else {
+                self.connect().await
+            };
+            let started = match (connected, self.connection.as_mut()) {
+                (Ok(()), Some(connection)) => {
                     let head = connection.start_chunked("POST", path, headers, trailer_names);
                     let started = match tokio::time::timeout(limit, head).await {
                         Ok(started) => started,
@@ -233,7 +238,11 @@ impl Client {
                     let left = connection.request_left();
                     started.map_err(|error| Failed { error, left })
                 }
-                Err(failed) => Err(failed),
+                (Err(failed), _) => Err(failed),
+                (Ok(()), None) => Err(Failed {
+                    error: io::Error::other("no connection after connecting"),
+                    left: false,
+                }),
             };
             match started {
                 Ok(()) => return Ok(StreamingPost { client: self, call }),
@@ -256,27 +265,28 @@ impl Client {
         )))
     }
 
-    /// The kept connection unless it is closing or, for a post, stale (a
-    /// `GET` on a stale connection fails before any answer and is simply
-    /// retried, so it is spared the peek's syscall); else a new one,
-    /// connected within the call time limit.
-    async fn ready_connection(&mut self, post: bool) -> Result<&mut Connection, Failed> {
-        let not_left = |error| Failed { error, left: false };
-        let kept = self.connection.as_ref().is_some_and(|connection| {
-            connection.is_reusable() && (!post || !connection.is_stale())
-        });
-        if !kept {
-            self.connection = None;
-            let connect = Connection::connect(&self.endpoint);
-            let connection = match tokio::time::timeout(self.retry.call_timeout, connect).await {
-                Ok(connected) => connected.map_err(not_left)?,
-                Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
-            };
-            return Ok(self.connection.insert(connection));
-        }
+    /// Whether the kept connection can carry the next request: it is not
+    /// closing and, for a post, not stale (a `GET` on a stale connection
+    /// fails before any answer and is simply retried, so it is spared the
+    /// peek's syscall).
+    fn is_kept(&self, post: bool) -> bool {
         self.connection
-            .as_mut()
-            .ok_or_else(|| not_left(io::Error::other("the kept connection is gone")))
+            .as_ref()
+            .is_some_and(|connection| connection.is_reusable() && (!post || !connection.is_stale()))
+    }
+
+    /// Replaces the kept connection with a new one, connected within the
+    /// call time limit.
+    async fn connect(&mut self) -> Result<(), Failed> {
+        self.connection = None;
+        let not_left = |error| Failed { error, left: false };
+        let connect = Connection::connect(&self.endpoint);
+        let connection = match tokio::time::timeout(self.retry.call_timeout, connect).await {
+            Ok(connected) => connected.map_err(not_left)?,
+            Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
+        };
+        self.connection = Some(connection);
+        Ok(())
     }
 
     /// One attempt, on the kept connection unless it is closing or, for a
@@ -291,7 +301,15 @@ impl Client {
         body: &[u8],
         timeout: Option<Duration>,
     ) -> Result<RawResponse, Failed> {
-        let connection = self.ready_connection(method != "GET").await?;
+        if !self.is_kept(method != "GET") {
+            self.connect().await?;
+        }
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(Failed {
+                error: io::Error::other("no connection after connecting"),
+                left: false,
+            });
+        };
         let exchange = connection.request(method, path, headers, body);
         let response = match timeout {
             Some(limit) => match tokio::time::timeout(limit, exchange).await {
@@ -365,7 +383,7 @@ impl StreamingPost<'_> {
             self.client.connection = None;
         }
         match answer {
-            Ok(response) => post_status(&response, &self.call),
+            Ok(response) => post_status(&response, || self.call.clone()),
             Err(error) if error.kind() == io::ErrorKind::TimedOut => Err(Error::platform(format!(
                 "{} did not answer within {limit:?}; not posting again",
                 self.call
@@ -379,12 +397,15 @@ impl StreamingPost<'_> {
 }
 
 /// A post's answer as a [`PostStatus`]; a 5xx is a container error.
-fn post_status(response: &RawResponse, call: &str) -> Result<PostStatus, Error> {
+/// `call` names the post in that error; it is made only then, off the
+/// per-invocation path.
+fn post_status(response: &RawResponse, call: impl FnOnce() -> String) -> Result<PostStatus, Error> {
     let text = || String::from_utf8_lossy(&response.body).into_owned();
     match response.status {
         200..=299 => Ok(PostStatus::Accepted),
         status @ 500.. => Err(Error::platform(format!(
-            "{call} answered status {status}, a container error; not posting again: {}",
+            "{} answered status {status}, a container error; not posting again: {}",
+            call(),
             text()
         ))),
         status => Ok(PostStatus::Rejected(status, text())),

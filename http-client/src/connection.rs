@@ -227,7 +227,9 @@ impl Connection {
             write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
             write_tracked(&mut self.stream, body, &mut self.request_left).await?;
         }
-        self.read_checked().await
+        let response = self.read_response().await;
+        self.close_if_unreadable(&response);
+        response
     }
 
     /// Starts a request whose body follows in chunks
@@ -318,10 +320,13 @@ impl Connection {
         }
         self.write.extend_from_slice(b"\r\n");
         write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
-        self.read_checked().await
+        let response = self.read_response().await;
+        self.close_if_unreadable(&response);
+        response
     }
 
     /// The request line, `Host` and `headers`, into the write buffer.
+    #[inline]
     fn write_head<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
@@ -344,17 +349,15 @@ impl Connection {
         }
     }
 
-    /// Reads the response; one that cannot be read whole closes the
-    /// connection, since the rest of it may still come.
-    async fn read_checked(&mut self) -> io::Result<RawResponse> {
-        let response = self.read_response().await;
-        if let Err(error) = &response {
+    /// After a response that cannot be read whole, the connection is
+    /// closed: the rest of that response may still come.
+    fn close_if_unreadable(&mut self, response: &io::Result<RawResponse>) {
+        if let Err(error) = response {
             if UnreadableResponse::of(error).is_some() {
                 self.closing = true;
                 self.read.clear();
             }
         }
-        response
     }
 
     async fn read_response(&mut self) -> io::Result<RawResponse> {
