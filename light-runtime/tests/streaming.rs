@@ -421,3 +421,37 @@ async fn fc_http_invocations_stream_the_http_functions_body() {
     );
     stop_runtime(&shutdown, task).await;
 }
+
+/// What [`countdown`] counts down from.
+#[derive(serde::Deserialize)]
+struct Countdown {
+    from: u64,
+}
+
+/// An event function written as an `async fn` that builds its own streamed
+/// response.
+async fn countdown(event: Countdown, _ctx: Context) -> Result<Response, light_runtime::Error> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    for n in (1..=event.from).rev() {
+        let _ = sender.send(Ok(Bytes::from(format!("{n} "))));
+    }
+    Ok(Response::stream("text/plain", Chunks(receiver)))
+}
+
+#[tokio::test]
+async fn an_async_fn_can_answer_with_its_own_stream() {
+    let emulator = emulator().await;
+    let shutdown = CancellationToken::new();
+    let run = Runtime::builder()
+        .with_environment(Environment::from_vars(lambda_env(&emulator)))
+        .run_until(countdown, shutdown.clone());
+    let task = tokio::spawn(run);
+    let id = emulator.push(Event::json(serde_json::json!({"from": 3})));
+    let result = emulator.result(&id, WAIT).await.expect("an answer");
+    assert_eq!(result.response_body().unwrap().as_ref(), b"3 2 1 ");
+    assert!(emulator.streamed(&id).unwrap().complete, "it was streamed");
+    let malformed = emulator.push(Event::json(serde_json::json!({"from": "three"})));
+    let result = emulator.result(&malformed, WAIT).await.expect("an answer");
+    assert_eq!(result.error_type(), Some("Runtime.MalformedEvent"));
+    stop_runtime(&shutdown, task).await;
+}
