@@ -356,11 +356,14 @@ mod tests {
             })
         }
 
-        async fn post_response(&mut self, request_id: &str, _: &Response) -> Result<(), Error> {
-            self.posted
-                .lock()
-                .unwrap()
-                .push(format!("{request_id}: response"));
+        async fn post_response(
+            &mut self,
+            request_id: &str,
+            response: &Response,
+        ) -> Result<(), Error> {
+            let body = String::from_utf8_lossy(response.body());
+            let posted = format!("{request_id}: response {body}");
+            self.posted.lock().unwrap().push(posted);
             Ok(())
         }
 
@@ -373,6 +376,57 @@ mod tests {
             self.posted.lock().unwrap().push(posted);
             Ok(())
         }
+    }
+
+    /// A body of "a", "b", then, if `fails`, an error.
+    struct Ab {
+        sent: usize,
+        fails: bool,
+    }
+
+    impl futures_core::Stream for Ab {
+        type Item = Result<bytes::Bytes, BoxError>;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.sent += 1;
+            std::task::Poll::Ready(match self.sent {
+                1 => Some(Ok(bytes::Bytes::from_static(b"a"))),
+                2 => Some(Ok(bytes::Bytes::from_static(b"b"))),
+                _ if self.fails => Some(Err("the source went away".into())),
+                _ => None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_streaming_mode_a_stream_is_posted_whole_once() {
+        let function = FunctionInfo::new(Platform::TencentScf, "orders");
+        let lifecycle = Arc::new(Lifecycle::new(function, Vec::new(), Budgets::default()));
+        let pipeline = BoxPipeline::new(tower::service_fn(|invocation: Invocation| async move {
+            let fails = invocation.payload == "fails";
+            let body = Ab { sent: 0, fails };
+            Ok::<_, BoxError>(Outcome::Response(Response::stream("text/plain", body)))
+        }));
+        let shutdown = CancellationToken::new();
+        let posted = Arc::new(Mutex::new(Vec::new()));
+        let api = Scripted {
+            events: ["whole", "fails"].into(),
+            posted: posted.clone(),
+            shutdown: shutdown.clone(),
+        };
+
+        run(&lifecycle, pipeline, &shutdown, vec![api])
+            .await
+            .unwrap();
+
+        let posted = posted.lock().unwrap();
+        assert_eq!(
+            *posted,
+            ["whole: response ab", "fails: Runtime.StreamError"]
+        );
     }
 
     /// Counts `Freeze`.
@@ -411,7 +465,7 @@ mod tests {
 
         let posted = posted.lock().unwrap();
         assert_eq!(posted.len(), 2, "{posted:?}");
-        assert_eq!(posted[0], "a: response");
+        assert_eq!(posted[0], "a: response a");
         // The pipeline's own failure is answered too, as an error.
         assert!(posted[1].starts_with("fail: Runtime."), "{posted:?}");
         // Before the first `next`, after `a`, after the refused event (which
