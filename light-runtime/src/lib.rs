@@ -9,7 +9,8 @@
 //! AfterResponse → Freeze)* → Close → End.
 //!
 //! # Layout
-//! - [`handler`]: the [`Handler`] trait for async functions and tower services.
+//! - [`handler`]: the [`Handler`] trait for async functions (also those that
+//!   build their own, e.g. streamed, [`Response`]) and tower services.
 //! - [`http`]: HTTP functions, `async fn(http::Request<Bytes>, Context)`.
 //! - [`builder`]: [`Runtime::builder`] with hooks, layers, init and close closures.
 //! - [`error`]: [`Error`], what handlers return.
