@@ -120,6 +120,19 @@ mod tests {
         assert_eq!(head(&event), ("application/json", None));
     }
 
+    #[tokio::test]
+    async fn a_stream_past_the_limit_is_cut_with_a_size_error() {
+        let body = http_body_util::Full::new(Bytes::from_static(b"0123456789"));
+        let response = Response::from_http_body(http::Response::new(body));
+        let mut stream = response.take_stream().unwrap();
+        assert!(over_limit(&stream, 10).is_none());
+        stream.next_chunk().await.unwrap().unwrap();
+        assert!(over_limit(&stream, 10).is_none(), "at the limit is allowed");
+        let error = over_limit(&stream, 9).expect("one byte over");
+        assert_eq!(error.error_type(), "Function.ResponseSizeTooLarge");
+        assert!(error.message().contains("10 bytes"), "{error}");
+    }
+
     #[test]
     fn errors_go_in_the_trailers_base64_encoded() {
         assert!(trailers(&Outcome::Response(Response::json("{}"))).is_empty());
