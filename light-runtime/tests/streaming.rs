@@ -20,6 +20,7 @@ use light_runtime::{
     Response, Runtime, RuntimeError,
 };
 use light_runtime_testkit::aliyun_fc::FcEmulator;
+use light_runtime_testkit::hostile_api::{HostileRuntimeApi, Reply};
 use light_runtime_testkit::http_platform::{request, HttpPlatform};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
 use light_runtime_testkit::stop_runtime;
@@ -453,5 +454,83 @@ async fn an_async_fn_can_answer_with_its_own_stream() {
     let malformed = emulator.push(Event::json(serde_json::json!({"from": "three"})));
     let result = emulator.result(&malformed, WAIT).await.expect("an answer");
     assert_eq!(result.error_type(), Some("Runtime.MalformedEvent"));
+    stop_runtime(&shutdown, task).await;
+}
+
+/// A hostile Runtime API serving one event, `req-s`, to an event function.
+async fn hostile(
+    post: Reply,
+) -> (
+    HostileRuntimeApi,
+    mpsc::UnboundedSender<Chunk>,
+    CancellationToken,
+    JoinHandle<Result<(), RuntimeError>>,
+    mpsc::UnboundedReceiver<String>,
+) {
+    let api = HostileRuntimeApi::start().await.unwrap();
+    api.on_next(Reply::event("req-s", "{}"));
+    api.on_post(post);
+    let bodies = Bodies::default();
+    let body = bodies.next();
+    let env = vec![
+        ("AWS_LAMBDA_RUNTIME_API".into(), api.runtime_api()),
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), "stream".into()),
+    ];
+    let (shutdown, task, hooks) = start(env, event_function(bodies));
+    (api, body, shutdown, task, hooks)
+}
+
+fn posts_for(api: &HostileRuntimeApi, id: &str) -> Vec<String> {
+    api.posts()
+        .into_iter()
+        .filter(|post| post.path.contains(id))
+        .map(|post| post.path)
+        .collect()
+}
+
+#[tokio::test]
+async fn aws_a_5xx_to_a_streamed_post_stops_the_runtime_and_nothing_is_posted_again() {
+    let (api, body, _shutdown, task, mut hooks) = hostile(Reply::Status(500)).await;
+    send(&body, "all of it");
+    drop(body);
+    let ended = tokio::time::timeout(WAIT, task)
+        .await
+        .expect("the runtime stops")
+        .expect("no panic");
+    let error = ended.expect_err("a container error ends the runtime");
+    assert!(error.to_string().contains("status 500"), "{error}");
+    let posts = posts_for(&api, "req-s");
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(posts[0].ends_with("/response"), "{posts:?}");
+    let streamed = api.posts().into_iter().find(|p| p.path.contains("req-s"));
+    assert_eq!(streamed.unwrap().body, b"all of it");
+    assert_eq!(
+        seen(&mut hooks, 1).await,
+        ["AfterInvoke: response, 9 bytes streamed"]
+    );
+}
+
+#[tokio::test]
+async fn aws_a_streamed_post_the_api_never_confirms_is_not_sent_again() {
+    let (api, body, shutdown, task, mut hooks) = hostile(Reply::CloseAfterRead).await;
+    send(&body, "all of it");
+    drop(body);
+    assert_eq!(
+        seen(&mut hooks, 2).await,
+        [
+            "AfterInvoke: response, 9 bytes streamed",
+            "AfterResponse: response, 9 bytes streamed"
+        ]
+    );
+    // The loop went on to ask for the next event; the answer was not sent again.
+    assert!(
+        api.wait_until(WAIT, |got| got
+            .iter()
+            .filter(|r| r.path.ends_with("/next"))
+            .count()
+            >= 2)
+            .await
+    );
+    assert_eq!(posts_for(&api, "req-s").len(), 1);
     stop_runtime(&shutdown, task).await;
 }
