@@ -182,8 +182,8 @@ pub(crate) trait RuntimeApi: Send + 'static {
 }
 
 /// The most a streamed response read whole by [`RuntimeApi::post_stream`]'s
-/// default may hold: 6 MB, the synchronous response limit of the
-/// platforms without a streaming mode (Lambda's buffered limit).
+/// default may hold: 6 MB, SCF's response limit (reference 3.6), which is
+/// also Lambda's for buffered responses.
 pub(crate) const BUFFERED_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Serves invocations, one loop per connection in `apis` (Lambda Managed
