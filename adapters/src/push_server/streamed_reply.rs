@@ -22,9 +22,10 @@ pub(crate) struct StreamedBody {
     stream: Option<ResponseStream>,
     /// `AfterResponse` for the invocation, once the route has handed it over.
     after: Option<AfterStream>,
-    /// How the stream ended, kept if it ends before the route hands over
-    /// `after` (it cannot: hyper polls the body only after the route
-    /// returns; kept so no order of events loses the outcome).
+    /// How the stream ended, if it ended before the route handed over
+    /// `after`. hyper polls the body only after the route returns, so this
+    /// stays `None` in practice; it is kept so that no order of events
+    /// loses the outcome.
     ended: Option<Outcome>,
 }
 
