@@ -207,6 +207,22 @@ impl Response {
         self.stream.as_ref().map(StreamSlot::sent)
     }
 
+    /// Runs `at_end` with the invocation's final outcome when this
+    /// streamed response's stream ends (after the deferred `AfterInvoke`
+    /// hooks, with the outcome they leave): for layers that measure or
+    /// trace an invocation to its end. Runs it at once, with this response,
+    /// when the response is not streamed or its body was taken already.
+    pub fn at_stream_end(&self, at_end: impl FnOnce(&Outcome) + Send + 'static) {
+        let at_end: crate::streaming::AtEnd =
+            Box::new(move |outcome: &mut Outcome| at_end(outcome));
+        let Some(slot) = &self.stream else {
+            return at_end(&mut Outcome::Response(self.clone()));
+        };
+        if let Err(now) = slot.defer(at_end, None) {
+            now(&mut Outcome::Response(self.clone()));
+        }
+    }
+
     pub(crate) fn stream_slot(&self) -> Option<&StreamSlot> {
         self.stream.as_ref()
     }

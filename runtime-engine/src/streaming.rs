@@ -499,6 +499,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn work_at_the_stream_end_sees_how_it_ended_or_runs_at_once() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let note = |seen: &Arc<Mutex<Vec<String>>>| {
+            let seen = seen.clone();
+            move |outcome: &Outcome| {
+                let what = outcome
+                    .error()
+                    .map_or("ok".to_owned(), |e| e.error_type().to_owned());
+                seen.lock().unwrap().push(what);
+            }
+        };
+        Response::json("{}").at_stream_end(note(&seen));
+        assert_eq!(*seen.lock().unwrap(), ["ok"], "not a stream: at once");
+
+        let response = Response::stream("text/plain", items(vec![Ok("a"), Err("gone")]));
+        response.at_stream_end(note(&seen));
+        assert_eq!(seen.lock().unwrap().len(), 1, "not before the end");
+        let mut stream = response.take_stream().unwrap();
+        while stream.next_chunk().await.is_some() {}
+        stream.finish();
+        assert_eq!(*seen.lock().unwrap(), ["ok", "Runtime.StreamError"]);
+    }
+
+    #[tokio::test]
     async fn a_panicking_body_is_a_panic_error() {
         struct Panics;
         impl Stream for Panics {
