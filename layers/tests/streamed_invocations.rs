@@ -1,6 +1,6 @@
-//! A streamed invocation as the metrics layer records it: when its stream
-//! ends, with the error it failed with midway, as an OTLP collector
-//! receives it.
+//! A streamed invocation as the metrics and tracing layers record it: when
+//! its stream ends, with the error it failed with midway, as an OTLP
+//! collector receives it.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
@@ -37,13 +37,13 @@ async fn stream(event: Value, _ctx: Context) -> Result<Response, Error> {
 }
 
 #[tokio::test]
-async fn a_stream_failing_midway_counts_as_an_error_of_its_type() {
+async fn a_stream_failing_midway_is_an_error_of_its_type_in_metrics_and_spans() {
     let receiver = OtlpReceiver::start().await.unwrap();
     let emulator = LambdaEmulator::start().await.unwrap();
     let env = Environment::from_vars([
         ("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api()),
         ("AWS_LAMBDA_FUNCTION_NAME", "orders".into()),
-        ("LIGHT_RUNTIME_LAYERS", "metrics".into()),
+        ("LIGHT_RUNTIME_LAYERS", "metrics,tracing".into()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()),
     ]);
     let shutdown = CancellationToken::new();
@@ -52,14 +52,20 @@ async fn a_stream_failing_midway_counts_as_an_error_of_its_type() {
             .with_environment(env)
             .run_until(stream, shutdown.clone()),
     );
+    let mut failed = String::new();
     for what in ["ok", "fail", "ok"] {
         let id = emulator.push(Event::json(json!({ "do": what })));
+        if what == "fail" {
+            failed = id.clone();
+        }
         emulator.result(&id, WAIT).await.expect("an answer");
         let streamed = emulator.streamed(&id).expect("a streamed answer");
         assert_eq!(streamed.error_type().is_some(), what == "fail");
     }
     let flushed = receiver
-        .wait_until(WAIT, |r| r.metric_sum("faas.invocations", None) == 3.0)
+        .wait_until(WAIT, |r| {
+            r.metric_sum("faas.invocations", None) == 3.0 && r.spans().len() >= 3
+        })
         .await;
     assert!(flushed, "flushed at freeze");
     light_runtime_testkit::stop_runtime(&shutdown, task).await;
@@ -69,4 +75,13 @@ async fn a_stream_failing_midway_counts_as_an_error_of_its_type() {
         receiver.error_counts(),
         BTreeMap::from([("Runtime.StreamError".to_owned(), 1.0)])
     );
+    let spans = receiver.spans();
+    let errors: Vec<_> = spans
+        .iter()
+        .filter_map(|span| {
+            let error = span.attributes.get("error.type")?;
+            Some((span.attributes["faas.invocation_id"].clone(), error.clone()))
+        })
+        .collect();
+    assert_eq!(errors, [(failed, "Runtime.StreamError".to_owned())]);
 }
