@@ -18,7 +18,7 @@ use std::time::Duration;
 use light_runtime_http_client::{PostStatus, RetryPolicy, DEFAULT_CALL_TIMEOUT};
 use runtime_engine::{
     CancellationToken, Environment, Error, Invocation, InvocationError, Lifecycle, Outcome,
-    Response,
+    Response, ResponseStream,
 };
 
 use crate::pipeline::BoxPipeline;
@@ -128,7 +128,63 @@ pub(crate) trait RuntimeApi: Send + 'static {
         request_id: &str,
         error: &InvocationError,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Sends a streamed response and returns the invocation's final
+    /// outcome ([`ResponseStream::finish`]), for `AfterResponse`. By
+    /// default the stream is read whole, up to [`BUFFERED_LIMIT`], and
+    /// posted as one response, or as an error if it failed: a platform
+    /// without a streaming mode still gets exactly one answer.
+    fn post_stream(
+        &mut self,
+        request_id: &str,
+        mut stream: ResponseStream,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send {
+        async move {
+            let mut body = Vec::new();
+            while let Some(chunk) = stream.next_chunk().await {
+                let Ok(chunk) = chunk else { break };
+                if stream.sent() > BUFFERED_LIMIT as u64 {
+                    let error = InvocationError::runtime(
+                        "Function.ResponseSizeTooLarge",
+                        format!(
+                            "the streamed response passed {BUFFERED_LIMIT} bytes, the most this \
+                             platform takes in one response"
+                        ),
+                    );
+                    return self.post_outcome(request_id, stream.cut_short(error)).await;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let outcome = match stream.finish() {
+                Outcome::Response(response) => {
+                    Outcome::Response(Response::with_content_type(body, response.content_type()))
+                }
+                failed => failed,
+            };
+            self.post_outcome(request_id, outcome).await
+        }
+    }
+
+    /// Posts `outcome` whole and hands it back.
+    fn post_outcome(
+        &mut self,
+        request_id: &str,
+        outcome: Outcome,
+    ) -> impl Future<Output = Result<Outcome, Error>> + Send {
+        async move {
+            match &outcome {
+                Outcome::Response(response) => self.post_response(request_id, response).await?,
+                Outcome::Error(error) => self.post_error(request_id, error).await?,
+            }
+            Ok(outcome)
+        }
+    }
 }
+
+/// The most a streamed response read whole by [`RuntimeApi::post_stream`]'s
+/// default may hold: 6 MB, SCF's response limit (reference 3.6), which is
+/// also Lambda's for buffered responses.
+pub(crate) const BUFFERED_LIMIT: usize = 6 * 1024 * 1024;
 
 /// Serves invocations, one loop per connection in `apis` (Lambda Managed
 /// Instances run `AWS_LAMBDA_MAX_CONCURRENCY` at once; everyone else one),
@@ -208,29 +264,54 @@ async fn pull<A: RuntimeApi>(
         };
         let context = invocation.context.clone();
         let outcome = pipeline.answer(invocation).await;
-        let post = async {
-            match &outcome {
-                Outcome::Response(response) => {
-                    api.post_response(context.request_id(), response).await
+        let id = context.request_id();
+        // A streamed response's outcome is known when its stream ends. Its
+        // post is apart and boxed, so that the whole response's post, on
+        // every invocation, stays as small as it was.
+        let outcome = match outcome.response().and_then(Response::take_stream) {
+            None => {
+                let post = async {
+                    match &outcome {
+                        Outcome::Response(response) => api.post_response(id, response).await,
+                        Outcome::Error(error) => api.post_error(id, error).await,
+                    }
+                };
+                match within_grace(post, shutdown, id).await {
+                    Some(posted) => posted?,
+                    None => return Ok(()),
                 }
-                Outcome::Error(error) => api.post_error(context.request_id(), error).await,
+                outcome
+            }
+            Some(stream) => {
+                match within_grace(Box::pin(api.post_stream(id, stream)), shutdown, id).await {
+                    Some(posted) => posted?,
+                    None => return Ok(()),
+                }
             }
         };
-        // The post is polled first: one the API takes is never cut short.
-        tokio::select! {
-            biased;
-            posted = post => posted?,
-            () = grace_after(shutdown) => {
-                platform_warning(&format!(
-                    "shutting down while the answer to {} was still being posted \
-                     ({POST_GRACE_AT_SHUTDOWN:?} after the signal); not waiting for the runtime API",
-                    context.request_id()
-                ));
-                return Ok(());
-            }
-        }
         lifecycle.after_response(&context, &outcome).await;
         busy_since_freeze.store(true, Ordering::Release);
+    }
+}
+
+/// Runs `post` unless shutdown came more than [`POST_GRACE_AT_SHUTDOWN`]
+/// ago while it was still running (then `None`, said on stderr). The post
+/// is polled first: one the API takes is never cut short.
+async fn within_grace<T>(
+    post: impl Future<Output = T>,
+    shutdown: &CancellationToken,
+    request_id: &str,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        posted = post => Some(posted),
+        () = grace_after(shutdown) => {
+            platform_warning(&format!(
+                "shutting down while the answer to {request_id} was still being posted \
+                 ({POST_GRACE_AT_SHUTDOWN:?} after the signal); not waiting for the runtime API"
+            ));
+            None
+        }
     }
 }
 
@@ -275,11 +356,14 @@ mod tests {
             })
         }
 
-        async fn post_response(&mut self, request_id: &str, _: &Response) -> Result<(), Error> {
-            self.posted
-                .lock()
-                .unwrap()
-                .push(format!("{request_id}: response"));
+        async fn post_response(
+            &mut self,
+            request_id: &str,
+            response: &Response,
+        ) -> Result<(), Error> {
+            let body = String::from_utf8_lossy(response.body());
+            let posted = format!("{request_id}: response {body}");
+            self.posted.lock().unwrap().push(posted);
             Ok(())
         }
 
@@ -292,6 +376,57 @@ mod tests {
             self.posted.lock().unwrap().push(posted);
             Ok(())
         }
+    }
+
+    /// A body of "a", "b", then, if `fails`, an error.
+    struct Ab {
+        sent: usize,
+        fails: bool,
+    }
+
+    impl futures_core::Stream for Ab {
+        type Item = Result<bytes::Bytes, BoxError>;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.sent += 1;
+            std::task::Poll::Ready(match self.sent {
+                1 => Some(Ok(bytes::Bytes::from_static(b"a"))),
+                2 => Some(Ok(bytes::Bytes::from_static(b"b"))),
+                _ if self.fails => Some(Err("the source went away".into())),
+                _ => None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn without_a_streaming_mode_a_stream_is_posted_whole_once() {
+        let function = FunctionInfo::new(Platform::TencentScf, "orders");
+        let lifecycle = Arc::new(Lifecycle::new(function, Vec::new(), Budgets::default()));
+        let pipeline = BoxPipeline::new(tower::service_fn(|invocation: Invocation| async move {
+            let fails = invocation.payload == "fails";
+            let body = Ab { sent: 0, fails };
+            Ok::<_, BoxError>(Outcome::Response(Response::stream("text/plain", body)))
+        }));
+        let shutdown = CancellationToken::new();
+        let posted = Arc::new(Mutex::new(Vec::new()));
+        let api = Scripted {
+            events: ["whole", "fails"].into(),
+            posted: posted.clone(),
+            shutdown: shutdown.clone(),
+        };
+
+        run(&lifecycle, pipeline, &shutdown, vec![api])
+            .await
+            .unwrap();
+
+        let posted = posted.lock().unwrap();
+        assert_eq!(
+            *posted,
+            ["whole: response ab", "fails: Runtime.StreamError"]
+        );
     }
 
     /// Counts `Freeze`.
@@ -330,7 +465,7 @@ mod tests {
 
         let posted = posted.lock().unwrap();
         assert_eq!(posted.len(), 2, "{posted:?}");
-        assert_eq!(posted[0], "a: response");
+        assert_eq!(posted[0], "a: response a");
         // The pipeline's own failure is answered too, as an error.
         assert!(posted[1].starts_with("fail: Runtime."), "{posted:?}");
         // Before the first `next`, after `a`, after the refused event (which

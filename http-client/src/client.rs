@@ -176,19 +176,7 @@ impl Client {
         for attempt in 1..=self.retry.attempts {
             let timeout = Some(self.retry.call_timeout);
             match self.try_send("POST", path, headers, body, timeout).await {
-                Ok(response) => {
-                    let text = || String::from_utf8_lossy(&response.body).into_owned();
-                    return match response.status {
-                        200..=299 => Ok(PostStatus::Accepted),
-                        status @ 500.. => Err(Error::platform(format!(
-                            "{} answered status {status}, a container error; \
-                             not posting again: {}",
-                            call(),
-                            text()
-                        ))),
-                        status => Ok(PostStatus::Rejected(status, text())),
-                    };
-                }
+                Ok(response) => return post_status(&response, call),
                 Err(failed) if failed.error.kind() == io::ErrorKind::TimedOut => {
                     return Err(Error::platform(format!(
                         "{} did not answer within {:?}; not posting again",
@@ -220,6 +208,87 @@ impl Client {
         )))
     }
 
+    /// Starts a post whose body follows in chunks, with `headers` and the
+    /// `trailer_names` it will send at the end (see [`StreamingPost`]).
+    /// Like [`post`](Self::post), it is tried again only while its head
+    /// provably did not leave, and an unreachable API is an `Err`.
+    pub async fn start_streaming_post(
+        &mut self,
+        path: &[&str],
+        headers: &[(&str, &str)],
+        trailer_names: &[&str],
+    ) -> Result<StreamingPost<'_>, Error> {
+        let call = format!("{} (POST {}, streamed)", self.described, path.concat());
+        let limit = self.retry.call_timeout;
+        let mut backoff = self.retry.first_backoff;
+        let mut last_failure = String::new();
+        for attempt in 1..=self.retry.attempts {
+            let connected = if self.is_kept(true) {
+                Ok(())
+            } else {
+                self.connect().await
+            };
+            let started = match (connected, self.connection.as_mut()) {
+                (Ok(()), Some(connection)) => {
+                    let head = connection.start_chunked("POST", path, headers, trailer_names);
+                    let started = match tokio::time::timeout(limit, head).await {
+                        Ok(started) => started,
+                        Err(_) => Err(timed_out(limit)),
+                    };
+                    let left = connection.request_left();
+                    started.map_err(|error| Failed { error, left })
+                }
+                (Err(failed), _) => Err(failed),
+                (Ok(()), None) => Err(Failed {
+                    error: io::Error::other("no connection after connecting"),
+                    left: false,
+                }),
+            };
+            match started {
+                Ok(()) => return Ok(StreamingPost { client: self, call }),
+                Err(failed) => {
+                    self.connection = None;
+                    if failed.left || failed.error.kind() == io::ErrorKind::InvalidInput {
+                        return Err(Error::platform(format!("{call}: {}", failed.error)));
+                    }
+                    last_failure = failed.error.to_string();
+                }
+            }
+            if attempt < self.retry.attempts {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        Err(Error::platform(format!(
+            "cannot use {call}: {last_failure}; gave up after {} attempts",
+            self.retry.attempts
+        )))
+    }
+
+    /// Whether the kept connection can carry the next request: it is not
+    /// closing and, for a post, not stale (a `GET` on a stale connection
+    /// fails before any answer and is simply retried, so it is spared the
+    /// peek's syscall).
+    fn is_kept(&self, post: bool) -> bool {
+        self.connection
+            .as_ref()
+            .is_some_and(|connection| connection.is_reusable() && (!post || !connection.is_stale()))
+    }
+
+    /// Replaces the kept connection with a new one, connected within the
+    /// call time limit.
+    async fn connect(&mut self) -> Result<(), Failed> {
+        self.connection = None;
+        let not_left = |error| Failed { error, left: false };
+        let connect = Connection::connect(&self.endpoint);
+        let connection = match tokio::time::timeout(self.retry.call_timeout, connect).await {
+            Ok(connected) => connected.map_err(not_left)?,
+            Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
+        };
+        self.connection = Some(connection);
+        Ok(())
+    }
+
     /// One attempt, on the kept connection unless it is closing or, for a
     /// post, stale (a `GET` on a stale connection fails before any answer
     /// and is simply retried, so it is spared the peek's syscall).
@@ -232,23 +301,14 @@ impl Client {
         body: &[u8],
         timeout: Option<Duration>,
     ) -> Result<RawResponse, Failed> {
-        let not_left = |error| Failed { error, left: false };
-        let connection = match &mut self.connection {
-            Some(connection)
-                if connection.is_reusable() && (method == "GET" || !connection.is_stale()) =>
-            {
-                connection
-            }
-            slot => {
-                *slot = None;
-                let connect = Connection::connect(&self.endpoint);
-                let connection = match tokio::time::timeout(self.retry.call_timeout, connect).await
-                {
-                    Ok(connected) => connected.map_err(not_left)?,
-                    Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
-                };
-                slot.insert(connection)
-            }
+        if !self.is_kept(method != "GET") {
+            self.connect().await?;
+        }
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(Failed {
+                error: io::Error::other("no connection after connecting"),
+                left: false,
+            });
         };
         let exchange = connection.request(method, path, headers, body);
         let response = match timeout {
@@ -263,6 +323,92 @@ impl Client {
             self.connection = None;
         }
         response.map_err(|error| Failed { error, left })
+    }
+}
+
+/// A post whose body goes out in chunks, begun by
+/// [`Client::start_streaming_post`]: send the chunks with
+/// [`chunk`](Self::chunk), then [`finish`](Self::finish) with the trailers.
+///
+/// Its head has left, so it is never sent again. A chunk that cannot be
+/// written within the call time limit is an `Err`; the connection is then
+/// dropped (the next call reconnects), and the caller ends its body there:
+/// the API saw an unfinished request, which is the answer's end.
+#[derive(Debug)]
+pub struct StreamingPost<'a> {
+    client: &'a mut Client,
+    call: String,
+}
+
+impl StreamingPost<'_> {
+    /// Sends `data` as one chunk (nothing when it is empty).
+    pub async fn chunk(&mut self, data: &[u8]) -> Result<(), Error> {
+        let limit = self.client.retry.call_timeout;
+        let Some(connection) = self.client.connection.as_mut() else {
+            return Err(Error::platform(format!(
+                "{}: the connection is gone",
+                self.call
+            )));
+        };
+        let written = match tokio::time::timeout(limit, connection.write_chunk(data)).await {
+            Ok(written) => written,
+            Err(_) => Err(timed_out(limit)),
+        };
+        written.map_err(|error| {
+            self.client.connection = None;
+            Error::platform(format!(
+                "{}: the connection failed while the response was streamed: {error}",
+                self.call
+            ))
+        })
+    }
+
+    /// Ends the body with `trailers` and reads the answer, as
+    /// [`Client::post`] does: a 2xx is accepted, a 4xx a refusal, no whole
+    /// answer [`PostStatus::Unconfirmed`]; `Err` for a 5xx or an answer
+    /// that does not come within the call time limit.
+    pub async fn finish(self, trailers: &[(&str, &str)]) -> Result<PostStatus, Error> {
+        let limit = self.client.retry.call_timeout;
+        let Some(connection) = self.client.connection.as_mut() else {
+            return Err(Error::platform(format!(
+                "{}: the connection is gone",
+                self.call
+            )));
+        };
+        let answer = match tokio::time::timeout(limit, connection.finish_chunked(trailers)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(timed_out(limit)),
+        };
+        if answer.is_err() || !connection.is_reusable() {
+            self.client.connection = None;
+        }
+        match answer {
+            Ok(response) => post_status(&response, || self.call.clone()),
+            Err(error) if error.kind() == io::ErrorKind::TimedOut => Err(Error::platform(format!(
+                "{} did not answer within {limit:?}; not posting again",
+                self.call
+            ))),
+            Err(error) if error.kind() == io::ErrorKind::InvalidInput => {
+                Err(Error::platform(format!("{}: {error}", self.call)))
+            }
+            Err(error) => Ok(PostStatus::Unconfirmed(error.to_string())),
+        }
+    }
+}
+
+/// A post's answer as a [`PostStatus`]; a 5xx is a container error.
+/// `call` names the post in that error; it is made only then, off the
+/// per-invocation path.
+fn post_status(response: &RawResponse, call: impl FnOnce() -> String) -> Result<PostStatus, Error> {
+    let text = || String::from_utf8_lossy(&response.body).into_owned();
+    match response.status {
+        200..=299 => Ok(PostStatus::Accepted),
+        status @ 500.. => Err(Error::platform(format!(
+            "{} answered status {status}, a container error; not posting again: {}",
+            call(),
+            text()
+        ))),
+        status => Ok(PostStatus::Rejected(status, text())),
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! Hand-written on purpose: both are per-invocation hot paths (a runtime
 //! API exchange per invocation, an OTLP export per `Freeze`), and both need
-//! only fixed requests and `Content-Length` or chunked responses. Parsing is `httparse`; the response head and body are slices
+//! only fixed requests and `Content-Length` or chunked responses; a
+//! streamed response is a chunked request with trailers
+//! ([`Connection::start_chunked`]). Parsing is `httparse`; the response head and body are slices
 //! of the read buffer, handed to the invocation without a copy. See
 //! `docs/design/runtime-api-client.md` for the measurement behind it.
 //!
@@ -208,20 +210,7 @@ impl Connection {
         self.request_left = false;
         check_request(method, path, headers)?;
         self.write.clear();
-        self.write.extend_from_slice(method.as_bytes());
-        self.write.push(b' ');
-        for piece in path {
-            self.write.extend_from_slice(piece.as_bytes());
-        }
-        self.write.extend_from_slice(b" HTTP/1.1\r\nHost: ");
-        self.write.extend_from_slice(self.host.as_bytes());
-        self.write.extend_from_slice(b"\r\n");
-        for (name, value) in headers {
-            self.write.extend_from_slice(name.as_ref().as_bytes());
-            self.write.extend_from_slice(b": ");
-            self.write.extend_from_slice(value.as_ref().as_bytes());
-            self.write.extend_from_slice(b"\r\n");
-        }
+        self.write_head(method, path, headers);
         if method != "GET" {
             self.write.extend_from_slice(b"Content-Length: ");
             self.write
@@ -239,14 +228,136 @@ impl Connection {
             write_tracked(&mut self.stream, body, &mut self.request_left).await?;
         }
         let response = self.read_response().await;
-        if let Err(error) = &response {
+        self.close_if_unreadable(&response);
+        response
+    }
+
+    /// Starts a request whose body follows in chunks
+    /// (`Transfer-Encoding: chunked`): writes the request head, declaring
+    /// `trailer_names` in a `Trailer` header when there are any. Send the
+    /// body with [`write_chunk`](Self::write_chunk) and end the request with
+    /// [`finish_chunked`](Self::finish_chunked), which reads the response.
+    /// Checked and refused as [`request`](Self::request) is; a
+    /// `Content-Length` or `Transfer-Encoding` among `headers` is refused
+    /// too, since this request sets its own framing.
+    pub async fn start_chunked<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        method: &str,
+        path: &[&str],
+        headers: &[(N, V)],
+        trailer_names: &[&str],
+    ) -> io::Result<()> {
+        self.request_left = false;
+        check_request(method, path, headers)?;
+        let framing = headers.iter().map(|(name, _)| name.as_ref()).find(|name| {
+            name.eq_ignore_ascii_case("content-length")
+                || name.eq_ignore_ascii_case("transfer-encoding")
+        });
+        if let Some(name) = framing {
+            return Err(refused(format!(
+                "a chunked request sets its own framing; remove the {name} header"
+            )));
+        }
+        let declared: Vec<(&str, &str)> = trailer_names.iter().map(|name| (*name, "")).collect();
+        check_request(method, path, &declared)?;
+        self.write.clear();
+        self.write_head(method, path, headers);
+        self.write
+            .extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+        if !trailer_names.is_empty() {
+            self.write.extend_from_slice(b"Trailer: ");
+            self.write
+                .extend_from_slice(trailer_names.join(", ").as_bytes());
+            self.write.extend_from_slice(b"\r\n");
+        }
+        self.write.extend_from_slice(b"\r\n");
+        write_tracked(&mut self.stream, &self.write, &mut self.request_left).await
+    }
+
+    /// Sends `data` as one chunk of the request
+    /// [`start_chunked`](Self::start_chunked) began. Empty data sends
+    /// nothing: an empty chunk would end the body.
+    pub async fn write_chunk(&mut self, data: &[u8]) -> io::Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.write.clear();
+        let mut size = [0u8; 16];
+        self.write.extend_from_slice(hex(data.len(), &mut size));
+        self.write.extend_from_slice(b"\r\n");
+        // As for whole bodies: small chunks ride in one write, large ones
+        // are not copied.
+        if data.len() <= 64 * 1024 {
+            self.write.extend_from_slice(data);
+            self.write.extend_from_slice(b"\r\n");
+            write_tracked(&mut self.stream, &self.write, &mut self.request_left).await
+        } else {
+            write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
+            write_tracked(&mut self.stream, data, &mut self.request_left).await?;
+            write_tracked(&mut self.stream, b"\r\n", &mut self.request_left).await
+        }
+    }
+
+    /// Ends the chunked request with the last (empty) chunk and `trailers`,
+    /// then reads the response. A trailer name or value that would break
+    /// the message is refused before anything is written; the request is
+    /// then left unfinished, so the connection is not reused.
+    pub async fn finish_chunked<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        trailers: &[(N, V)],
+    ) -> io::Result<RawResponse> {
+        if let Err(error) = check_request("POST", &[], trailers) {
+            self.closing = true;
+            return Err(error);
+        }
+        self.write.clear();
+        self.write.extend_from_slice(b"0\r\n");
+        for (name, value) in trailers {
+            self.write.extend_from_slice(name.as_ref().as_bytes());
+            self.write.extend_from_slice(b": ");
+            self.write.extend_from_slice(value.as_ref().as_bytes());
+            self.write.extend_from_slice(b"\r\n");
+        }
+        self.write.extend_from_slice(b"\r\n");
+        write_tracked(&mut self.stream, &self.write, &mut self.request_left).await?;
+        let response = self.read_response().await;
+        self.close_if_unreadable(&response);
+        response
+    }
+
+    /// The request line, `Host` and `headers`, into the write buffer.
+    #[inline]
+    fn write_head<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        method: &str,
+        path: &[&str],
+        headers: &[(N, V)],
+    ) {
+        self.write.extend_from_slice(method.as_bytes());
+        self.write.push(b' ');
+        for piece in path {
+            self.write.extend_from_slice(piece.as_bytes());
+        }
+        self.write.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        self.write.extend_from_slice(self.host.as_bytes());
+        self.write.extend_from_slice(b"\r\n");
+        for (name, value) in headers {
+            self.write.extend_from_slice(name.as_ref().as_bytes());
+            self.write.extend_from_slice(b": ");
+            self.write.extend_from_slice(value.as_ref().as_bytes());
+            self.write.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// After a response that cannot be read whole, the connection is
+    /// closed: the rest of that response may still come.
+    fn close_if_unreadable(&mut self, response: &io::Result<RawResponse>) {
+        if let Err(error) = response {
             if UnreadableResponse::of(error).is_some() {
-                // The rest of that response may still come: never reuse.
                 self.closing = true;
                 self.read.clear();
             }
         }
-        response
     }
 
     async fn read_response(&mut self) -> io::Result<RawResponse> {
@@ -474,6 +585,19 @@ fn decode_chunked(mut input: &[u8]) -> Result<Option<(Bytes, usize)>, (Unreadabl
     }
 }
 
+/// `n` in lower-case hexadecimal, as a chunk size line wants it.
+fn hex(mut n: usize, buffer: &mut [u8; 16]) -> &[u8] {
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = b"0123456789abcdef"[n % 16];
+        n /= 16;
+        if n == 0 {
+            return &buffer[at..];
+        }
+    }
+}
+
 /// Writes `bytes`, noting in `left` once any byte was handed to the socket.
 async fn write_tracked(
     stream: &mut TcpStream,
@@ -562,6 +686,68 @@ mod tests {
         assert!(decode_chunked(b"zz\r\n").is_err());
         // A size that would overflow the length arithmetic is refused.
         assert!(decode_chunked(b"ffffffffffffffff\r\nab").is_err());
+    }
+
+    #[tokio::test]
+    async fn chunked_requests_carry_their_chunks_and_trailers() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !received.ends_with(b"\r\n\r\n") || !received.windows(3).any(|w| w == b"0\r\n") {
+                let n = socket.read(&mut buffer).await.unwrap();
+                received.extend_from_slice(&buffer[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nOK")
+                .await
+                .unwrap();
+            String::from_utf8(received).unwrap()
+        });
+        let mut connection = Connection::connect(&endpoint).await.unwrap();
+        let headers = [("Content-Type", "text/plain")];
+        connection
+            .start_chunked("POST", &["/r"], &headers, &["X-Error-Type"])
+            .await
+            .unwrap();
+        for chunk in [&b"hello "[..], b"", &[b'x'; 300]] {
+            connection.write_chunk(chunk).await.unwrap();
+        }
+        let response = connection
+            .finish_chunked(&[("X-Error-Type", "Boom")])
+            .await
+            .unwrap();
+        assert_eq!(response.status, 202);
+        let sent = tokio::time::timeout(std::time::Duration::from_secs(5), server)
+            .await
+            .unwrap()
+            .unwrap();
+        let (head, body) = sent.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+        assert!(head.contains("Trailer: X-Error-Type"), "{head}");
+        assert!(!head.contains("Content-Length"), "{head}");
+        let x300 = "x".repeat(300);
+        assert_eq!(
+            body,
+            format!("6\r\nhello \r\n12c\r\n{x300}\r\n0\r\nX-Error-Type: Boom\r\n\r\n")
+        );
+
+        let framed = [("Content-Length", "3")];
+        let error = connection
+            .start_chunked("POST", &["/r"], &framed, &[])
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn chunk_sizes_are_lower_case_hex() {
+        let mut buffer = [0u8; 16];
+        assert_eq!(hex(0, &mut buffer), b"0");
+        assert_eq!(hex(300, &mut buffer), b"12c");
+        assert_eq!(hex(usize::MAX, &mut buffer), b"ffffffffffffffff");
     }
 
     #[test]

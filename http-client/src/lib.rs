@@ -3,7 +3,8 @@
 //! SCF) and the telemetry layers' OTLP/HTTP exports.
 //!
 //! It is small on purpose: fixed requests to one peer, `Content-Length` or
-//! chunked responses, bodies handed on as slices of the read buffer. See
+//! chunked responses, bodies handed on as slices of the read buffer, and
+//! chunked request bodies with trailers for streamed responses. See
 //! `docs/design/runtime-api-client.md` for the measurement behind writing
 //! it by hand rather than using hyper's client.
 //!
@@ -12,7 +13,8 @@
 //!   [`RawResponse`] (or [`UnreadableResponse`]) read off it.
 //! - [`client`]: [`Client`], a connection to a runtime API that reconnects
 //!   as needed, bounds every call but `next` in time and sends again only
-//!   what did not leave, within a [`RetryPolicy`]; [`PostStatus`], [`Got`].
+//!   what did not leave, within a [`RetryPolicy`]; [`PostStatus`], [`Got`];
+//!   [`StreamingPost`], a post whose body goes out in chunks, then trailers.
 //!
 //! # Example
 //! ```no_run
@@ -30,5 +32,5 @@
 pub mod client;
 pub mod connection;
 
-pub use client::{Client, Got, PostStatus, RetryPolicy, DEFAULT_CALL_TIMEOUT};
+pub use client::{Client, Got, PostStatus, RetryPolicy, StreamingPost, DEFAULT_CALL_TIMEOUT};
 pub use connection::{Connection, RawResponse, UnreadableKind, UnreadableResponse};

@@ -21,8 +21,10 @@ use crate::event;
 /// `E: DeserializeOwned`, `R: Serialize`, and `Err` any error that converts
 /// into `Box<dyn Error + Send + Sync>`: a `std::error::Error` type, a boxed
 /// error, `anyhow::Error` or [`Error`]; see [`crate::error`] for the
-/// `errorType` each gets), for HTTP functions and tower HTTP services such
-/// as an axum `Router` (see [`crate::http`]), and for any
+/// `errorType` each gets), for such functions returning their own
+/// [`Response`] (a streamed one, see [`ResponseFnHandler`]), for HTTP
+/// functions and tower HTTP services such as an axum `Router` (see
+/// [`crate::http`]), and for any
 /// `tower::Service<Invocation, Response = Response>`.
 ///
 /// `M` only tells the two apart; callers never name it.
@@ -61,6 +63,110 @@ pub struct AsyncFnHandler<E, R, Err>(PhantomData<fn(E) -> (R, Err)>);
 /// Marks handlers that are tower services.
 #[derive(Debug)]
 pub struct ServiceHandler;
+
+/// Marks handlers that are async functions of `(E, Context)` building their
+/// own [`Response`], e.g. a streamed one ([`Response::stream`]).
+#[derive(Debug)]
+pub struct ResponseFnHandler<E, Err>(PhantomData<fn(E) -> Err>);
+
+/// An async function that builds its own [`Response`] is a handler too:
+/// `async fn(E, Context) -> Result<Response, Err>`. Its response is sent as
+/// it is, not encoded as JSON: this is how an event function streams.
+///
+/// ```no_run
+/// use bytes::Bytes;
+/// use light_runtime::{BoxError, Context, Error, Response};
+/// use serde_json::Value;
+///
+/// async fn count(_event: Value, _ctx: Context) -> Result<Response, Error> {
+///     let (lines, body) = tokio::sync::mpsc::channel::<Result<Bytes, BoxError>>(4);
+///     tokio::spawn(async move {
+///         for n in 1..=3 {
+///             let _ = lines.send(Ok(Bytes::from(format!("line {n}\n")))).await;
+///         }
+///     });
+///     Ok(Response::stream("text/plain", Lines(body)))
+/// }
+/// # struct Lines(tokio::sync::mpsc::Receiver<Result<Bytes, BoxError>>);
+/// # impl futures_core::Stream for Lines {
+/// #     type Item = Result<Bytes, BoxError>;
+/// #     fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+/// #         self.0.poll_recv(cx)
+/// #     }
+/// # }
+///
+/// # async fn run() -> Result<(), light_runtime::RuntimeError> {
+/// light_runtime::run(count).await
+/// # }
+/// ```
+impl<F, Fut, E, Err> Handler<ResponseFnHandler<E, Err>> for F
+where
+    F: Fn(E, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response, Err>> + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
+{
+    type Service = ResponseFnService<F, E>;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
+
+    fn into_service(self) -> Self::Service {
+        ResponseFnService {
+            function: Arc::new(self),
+            _event: PhantomData,
+        }
+    }
+}
+
+/// An async function building its own [`Response`], as a service: decodes
+/// the event, calls the function, keeps its response as it is.
+pub struct ResponseFnService<F, E> {
+    function: Arc<F>,
+    _event: PhantomData<fn(E)>,
+}
+
+impl<F, E> Clone for ResponseFnService<F, E> {
+    fn clone(&self) -> Self {
+        ResponseFnService {
+            function: self.function.clone(),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<F, E> std::fmt::Debug for ResponseFnService<F, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseFnService")
+    }
+}
+
+impl<F, Fut, E, Err> Service<Invocation> for ResponseFnService<F, E>
+where
+    F: Fn(E, Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response, Err>> + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+    Err: Into<BoxError> + Send + 'static,
+{
+    type Response = Response;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), InvocationError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        let future = match event::decode::<E>(&invocation.payload) {
+            Ok(event) => (self.function)(event, invocation.context),
+            Err(error) => return Box::pin(std::future::ready(Err(error))),
+        };
+        Box::pin(async move {
+            future
+                .await
+                .map_err(|error| Error::from_handler(error).into_invocation_error())
+        })
+    }
+}
 
 impl<F, Fut, E, R, Err> Handler<AsyncFnHandler<E, R, Err>> for F
 where

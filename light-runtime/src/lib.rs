@@ -9,7 +9,8 @@
 //! AfterResponse → Freeze)* → Close → End.
 //!
 //! # Layout
-//! - [`handler`]: the [`Handler`] trait for async functions and tower services.
+//! - [`handler`]: the [`Handler`] trait for async functions (also those that
+//!   build their own, e.g. streamed, [`Response`]) and tower services.
 //! - [`batch`]: batch functions, one call per record, answered each platform's way (feature `events`).
 //! - [`http`]: HTTP functions and tower HTTP services (an axum `Router`),
 //!   served from pushed HTTP and from gateway events alike.

@@ -4,8 +4,9 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::context::{Context, ContextBuilder};
-use crate::error::InvocationError;
+use crate::error::{BoxError, InvocationError};
 use crate::headers::PlatformHeaders;
+use crate::streaming::{DataFrames, ResponseStream, StreamSlot};
 
 /// One event for the function: its context and its raw payload.
 ///
@@ -62,12 +63,20 @@ impl Invocation {
 /// Event platforms send only the body; push platforms that pass HTTP through
 /// (FC HTTP invocations, plain HTTP, SCF web functions) also send the status
 /// and headers when the function set them.
+///
+/// A streamed response ([`Response::stream`], [`Response::from_http_body`])
+/// has no [`body`](Self::body): its chunks go to the platform as they come
+/// (AWS streaming mode, chunked HTTP on push platforms), taken once by the
+/// adapter with [`take_stream`](Self::take_stream). Its clones share that
+/// one body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     body: Bytes,
     content_type: &'static str,
     /// Boxed so event responses, the common case, stay two words and a pointer.
     http: Option<Box<HttpParts>>,
+    /// The body of a streamed response; `None` for the common, whole one.
+    stream: Option<StreamSlot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +92,7 @@ impl Response {
             body: body.into(),
             content_type: "application/json",
             http: None,
+            stream: None,
         }
     }
 
@@ -92,6 +102,7 @@ impl Response {
             body: body.into(),
             content_type,
             http: None,
+            stream: None,
         }
     }
 
@@ -101,6 +112,10 @@ impl Response {
     /// types; the `Content-Type` header itself is always what is sent.
     pub fn from_http(response: http::Response<Bytes>) -> Self {
         let (parts, body) = response.into_parts();
+        Self::http_parts(parts, body, None)
+    }
+
+    fn http_parts(parts: http::response::Parts, body: Bytes, stream: Option<StreamSlot>) -> Self {
         let content_type = parts
             .headers
             .get(http::header::CONTENT_TYPE)
@@ -113,11 +128,109 @@ impl Response {
                 status: parts.status,
                 headers: parts.headers,
             })),
+            stream,
         }
     }
 
+    /// A streamed response: `body`'s chunks are sent as they come, with
+    /// `content_type`. A chunk that is an error ends the stream there; the
+    /// invocation then fails (on AWS with the error trailers, on push
+    /// platforms by cutting the chunked reply short) and `AfterInvoke` and
+    /// `AfterResponse` see that error. Yield an [`InvocationError`] to
+    /// choose its type; any other error is a `Runtime.StreamError`.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use runtime_engine::{BoxError, Response};
+    ///
+    /// let (sender, chunks) = tokio::sync::mpsc::channel::<Result<Bytes, BoxError>>(8);
+    /// let response = Response::stream("text/event-stream", ReceiverStream(chunks));
+    /// assert!(response.is_stream());
+    /// # drop(sender);
+    /// # struct ReceiverStream<T>(tokio::sync::mpsc::Receiver<T>);
+    /// # impl<T> futures_core::Stream for ReceiverStream<T> {
+    /// #     type Item = T;
+    /// #     fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
+    /// #         self.0.poll_recv(cx)
+    /// #     }
+    /// # }
+    /// ```
+    pub fn stream<S, E>(content_type: &'static str, body: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        let body = ErrInto {
+            inner: Box::pin(body),
+        };
+        Response {
+            body: Bytes::new(),
+            content_type,
+            http: None,
+            stream: Some(StreamSlot::new(Box::pin(body))),
+        }
+    }
+
+    /// An HTTP response whose body is any [`http_body::Body`] (axum's,
+    /// hyper's, `http-body-util`'s), streamed: status and headers as
+    /// [`from_http`](Self::from_http) keeps them, the body's data frames
+    /// sent as they come (its trailers are not forwarded). A failing body
+    /// fails the invocation as in [`stream`](Self::stream).
+    pub fn from_http_body<B>(response: http::Response<B>) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = response.into_parts();
+        let frames = DataFrames {
+            body: Box::pin(body),
+        };
+        Self::http_parts(parts, Bytes::new(), Some(StreamSlot::new(Box::pin(frames))))
+    }
+
+    /// Whether this is a streamed response (also once its body was taken).
+    pub fn is_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The body of a streamed response, for the adapter that sends it:
+    /// `None` if this response is not streamed or its body was taken
+    /// already (by this response or one of its clones).
+    pub fn take_stream(&self) -> Option<ResponseStream> {
+        self.stream.as_ref()?.take_stream(self.clone())
+    }
+
+    /// For a streamed response, the bytes of its body sent so far: all of
+    /// them once the stream has ended (what `AfterInvoke` and
+    /// `AfterResponse` see). `None` for a whole response.
+    pub fn streamed_bytes(&self) -> Option<u64> {
+        self.stream.as_ref().map(StreamSlot::sent)
+    }
+
+    /// Runs `at_end` with the invocation's final outcome when this
+    /// streamed response's stream ends (after the deferred `AfterInvoke`
+    /// hooks, with the outcome they leave): for layers that measure or
+    /// trace an invocation to its end. Runs it at once, with this response,
+    /// when the response is not streamed or its body was taken already.
+    pub fn at_stream_end(&self, at_end: impl FnOnce(&Outcome) + Send + 'static) {
+        let at_end: crate::streaming::AtEnd =
+            Box::new(move |outcome: &mut Outcome| at_end(outcome));
+        let Some(slot) = &self.stream else {
+            return at_end(&mut Outcome::Response(self.clone()));
+        };
+        if let Err(now) = slot.defer(at_end, None) {
+            now(&mut Outcome::Response(self.clone()));
+        }
+    }
+
+    pub(crate) fn stream_slot(&self) -> Option<&StreamSlot> {
+        self.stream.as_ref()
+    }
+
     /// The response as HTTP: the function's status and headers if it set
-    /// them, else `200` with `Content-Type` set to the content type.
+    /// them, else `200` with `Content-Type` set to the content type. The
+    /// body of a streamed response is empty: its chunks come from
+    /// [`take_stream`](Self::take_stream).
     pub fn into_http(self) -> http::Response<Bytes> {
         let mut response = http::Response::new(self.body);
         match self.http {
@@ -145,7 +258,7 @@ impl Response {
         self.http.as_ref().map(|parts| &parts.headers)
     }
 
-    /// The body.
+    /// The body; empty for a streamed response.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -158,6 +271,29 @@ impl Response {
     /// The content type.
     pub fn content_type(&self) -> &'static str {
         self.content_type
+    }
+}
+
+/// A body stream with its error boxed.
+struct ErrInto<S> {
+    inner: std::pin::Pin<Box<S>>,
+}
+
+impl<S, E> futures_core::Stream for ErrInto<S>
+where
+    S: futures_core::Stream<Item = Result<Bytes, E>>,
+    E: Into<BoxError>,
+{
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.inner
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|chunk| chunk.map_err(Into::into)))
     }
 }
 

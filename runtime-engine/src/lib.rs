@@ -19,6 +19,9 @@
 //!   and [`pipeline::answer`], the one way an adapter gets its [`Outcome`].
 //! - [`invocation`]: [`Invocation`] in, [`Outcome`] ([`Response`] or
 //!   [`InvocationError`]) out.
+//! - [`streaming`]: streamed responses: the take-once body of
+//!   [`Response::stream`] and [`ResponseStream`], which adapters send chunk
+//!   by chunk and which runs `AfterInvoke` when it ends.
 //! - [`context`]: the platform-neutral [`Context`], its builder and its
 //!   [`ContextParts`]; with
 //!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
@@ -84,6 +87,7 @@ mod phase_runner;
 pub mod pipeline;
 pub mod plugin;
 pub mod service;
+pub mod streaming;
 pub mod timings;
 pub mod trace;
 
@@ -102,6 +106,7 @@ pub use phase::{Phase, Phases};
 pub use pipeline::Pipeline;
 pub use plugin::{PluginError, PluginHook};
 pub use service::{HookLayer, HookService};
+pub use streaming::ResponseStream;
 pub use timings::{PhaseTiming, StepTiming, TimingsReport};
 pub use trace::TraceContext;
 

@@ -111,7 +111,11 @@ where
 
 /// One invocation's three phases; the handler is skipped when a
 /// `BeforeInvoke` hook answers or fails.
-async fn run_invocation<S>(lifecycle: &Lifecycle, handler: S, mut invocation: Invocation) -> Outcome
+async fn run_invocation<S>(
+    lifecycle: &Arc<Lifecycle>,
+    handler: S,
+    mut invocation: Invocation,
+) -> Outcome
 where
     S: Service<Invocation, Response = Response>,
     S::Error: Into<InvocationError>,
@@ -147,11 +151,51 @@ where
         }
     };
 
+    if let Some(slot) = outcome.response().and_then(Response::stream_slot) {
+        if lifecycle.has_hooks_for(Phase::AfterInvoke) || context.deadline().is_some() {
+            return defer_to_stream_end(lifecycle, slot.clone(), context, entered, outcome);
+        }
+    }
     runner
         .phase(Phase::AfterInvoke)
         .starting_at(invoke_end)
         .hooks_before(entered)
         .for_request(context.request_id())
         .run_sync(|hook| hook.on_after_invoke(&context, &mut outcome).into());
+    outcome
+}
+
+/// A streamed response's `AfterInvoke` runs when its stream ends (see
+/// `crate::streaming`), which must be before the deadline less the
+/// safety margin; the hooks see how the stream ended. If the body was
+/// taken already (a layer sent it), they run now.
+fn defer_to_stream_end(
+    lifecycle: &Arc<Lifecycle>,
+    slot: crate::streaming::StreamSlot,
+    context: crate::context::Context,
+    entered: usize,
+    mut outcome: Outcome,
+) -> Outcome {
+    let cut_off = context.deadline().map(|deadline| {
+        let at = deadline
+            .instant()
+            .checked_sub(lifecycle.budgets().safety_margin)
+            .unwrap_or_else(tokio::time::Instant::now);
+        (at, context.clone())
+    });
+    let after_invoke = {
+        let lifecycle = lifecycle.clone();
+        move |outcome: &mut Outcome| {
+            lifecycle
+                .runner
+                .phase(Phase::AfterInvoke)
+                .hooks_before(entered)
+                .for_request(context.request_id())
+                .run_sync(|hook| hook.on_after_invoke(&context, outcome).into());
+        }
+    };
+    if let Err(now) = slot.defer(Box::new(after_invoke), cut_off) {
+        now(&mut outcome);
+    }
     outcome
 }

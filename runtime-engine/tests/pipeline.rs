@@ -474,3 +474,88 @@ async fn freeze_runs_every_hook_past_a_failure_and_an_overrun() {
     assert_eq!(freeze.count, 1);
     assert_eq!(freeze.steps.len(), 4);
 }
+
+/// A body that yields a chunk at once, then one a second, forever.
+struct Endless {
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for Endless {
+    type Item = Result<bytes::Bytes, BoxError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        if let Some(pause) = &mut self.pause {
+            if pause.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+        }
+        self.pause = Some(Box::pin(tokio::time::sleep(Duration::from_secs(1))));
+        std::task::Poll::Ready(Some(Ok(bytes::Bytes::from_static(b"chunk"))))
+    }
+}
+
+/// A body of the given chunks, all ready.
+struct Ready(std::collections::VecDeque<Result<bytes::Bytes, BoxError>>);
+
+impl futures_core::Stream for Ready {
+    type Item = Result<bytes::Bytes, BoxError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.pop_front())
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_responses_after_invoke_runs_when_its_stream_ends() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log))]);
+    let outcome = invoke_with(&lc, None, |_| async {
+        let chunks = Ready([Ok(bytes::Bytes::from_static(b"xy"))].into());
+        Ok(Response::stream("text/plain", chunks))
+    })
+    .await;
+    assert_eq!(*log.lock().unwrap(), ["a:before"], "not yet");
+    let mut stream = outcome.response().unwrap().take_stream().unwrap();
+    while stream.next_chunk().await.is_some() {}
+    let end = stream.finish();
+    assert_eq!(end.response().unwrap().streamed_bytes(), Some(2));
+    assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(ok)"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_past_its_deadline_ends_as_a_timeout_seen_by_after_invoke() {
+    let log = Log::default();
+    let lc = lifecycle(vec![Box::new(Named::new("a", &log))]);
+    let outcome = invoke_with(&lc, Some(Duration::from_secs(3)), |_| async {
+        Ok(Response::stream("text/plain", Endless { pause: None }))
+    })
+    .await;
+    let mut stream = outcome.response().unwrap().take_stream().unwrap();
+    let mut chunks = 0;
+    let failure = loop {
+        match stream.next_chunk().await {
+            Some(Ok(_)) => chunks += 1,
+            Some(Err(error)) => break error,
+            None => panic!("an endless stream ended"),
+        }
+    };
+    assert!(
+        (1..=3).contains(&chunks),
+        "{chunks} chunks before the deadline"
+    );
+    assert_eq!(failure.kind(), ErrorKind::Timeout);
+    assert!(failure.message().contains("still streaming"), "{failure}");
+    assert!(
+        stream.next_chunk().await.is_none(),
+        "nothing after the error"
+    );
+    assert!(stream.finish().is_error());
+    assert_eq!(*log.lock().unwrap(), ["a:before", "a:after(error)"]);
+}

@@ -137,9 +137,7 @@ impl Caller {
             .map_err(io::Error::other)?;
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
-        if sender.is_ready() {
-            lock(&self.shared.idle).push(sender);
-        }
+        self.keep_idle(sender);
         Ok(Reply {
             status: parts.status.as_u16(),
             headers: parts
@@ -156,7 +154,14 @@ impl Caller {
         })
     }
 
-    async fn connection(&self) -> io::Result<SendRequest<Full<Bytes>>> {
+    /// Keeps `sender`'s connection for the next request, if it can take one.
+    pub(crate) fn keep_idle(&self, sender: SendRequest<Full<Bytes>>) {
+        if sender.is_ready() {
+            lock(&self.shared.idle).push(sender);
+        }
+    }
+
+    pub(crate) async fn connection(&self) -> io::Result<SendRequest<Full<Bytes>>> {
         loop {
             let idle = lock(&self.shared.idle).pop();
             match idle {

@@ -9,7 +9,8 @@
 //! extension registration. An empty queue behaves: `next` waits for a
 //! reply to be queued (no work yet), a post gets `202 {"status":"OK"}`, a registration `200` with an
 //! identifier; an extension's `event/next` always waits. Every request
-//! read whole is recorded ([`Received`]), and every wait is bounded.
+//! read whole is recorded ([`Received`]; a chunked body, as a streamed
+//! response is sent, with its chunks joined), and every wait is bounded.
 //!
 //! ```
 //! use std::time::Duration;
@@ -449,20 +450,65 @@ fn parse_request(buffer: &mut Vec<u8>) -> Option<Option<Received>> {
             )
         })
         .collect();
-    let length = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .map_or(Some(0), |(_, value)| value.trim().parse::<usize>().ok())?;
-    if buffer.len() < head_len + length {
-        return Some(None);
-    }
+    let chunked = headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked")
+    });
+    let (body, length) = if chunked {
+        // A streamed response: the chunks joined, the trailers dropped.
+        match dechunk(&buffer[head_len..])? {
+            Some(dechunked) => dechunked,
+            None => return Some(None),
+        }
+    } else {
+        let length = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .map_or(Some(0), |(_, value)| value.trim().parse::<usize>().ok())?;
+        if buffer.len() < head_len + length {
+            return Some(None);
+        }
+        (buffer[head_len..head_len + length].to_vec(), length)
+    };
     let request = Received {
         method: parsed.method?.to_owned(),
         path: parsed.path?.to_owned(),
         headers,
-        body: buffer[head_len..head_len + length].to_vec(),
+        body,
         at: Instant::now(),
     };
     buffer.drain(..head_len + length);
     Some(Some(request))
+}
+
+/// A whole chunked body's data and the bytes it took (`Some(None)`: more
+/// bytes needed; `None`: not a chunked body).
+fn dechunk(mut input: &[u8]) -> Option<Option<(Vec<u8>, usize)>> {
+    let total = input.len();
+    let mut body = Vec::new();
+    let line = |input: &[u8]| input.windows(2).position(|w| w == b"\r\n");
+    loop {
+        let Some(end) = line(input) else {
+            return Some(None);
+        };
+        let size = std::str::from_utf8(&input[..end]).ok()?;
+        let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+        input = &input[end + 2..];
+        if size == 0 {
+            // Trailers, each a line, then an empty line.
+            loop {
+                let Some(end) = line(input) else {
+                    return Some(None);
+                };
+                input = &input[end + 2..];
+                if end == 0 {
+                    return Some(Some((body, total - input.len())));
+                }
+            }
+        }
+        if input.len() < size.checked_add(2)? {
+            return Some(None);
+        }
+        body.extend_from_slice(&input[..size]);
+        input = &input[size + 2..];
+    }
 }

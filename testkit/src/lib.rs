@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`lambda`]: [`LambdaEmulator`], the AWS Lambda Runtime API (and the
 //!   Extensions API's register / SHUTDOWN) on `127.0.0.1`, with fault
-//!   injection; [`Event`]s in, [`InvocationResult`]s and [`RecordedCall`]s out.
+//!   injection; [`Event`]s in, [`InvocationResult`]s and [`RecordedCall`]s
+//!   out, streamed responses recorded chunk by chunk with their trailers.
 //! - [`hostile_api`]: a pull runtime API (Lambda, SCF) that misbehaves on script: stalls,
 //!   closes mid-body or after reading a post, 5xx, oversized heads and
 //!   bodies, too many headers, ids with path characters
@@ -20,6 +21,8 @@
 //!   and HTTP requests (also SCF web functions and the local server).
 //! - [`caller`]: [`Caller`](caller::Caller), the HTTP client the push
 //!   emulators share, recording every exchange.
+//! - [`streamed_reply`]: a reply read chunk by chunk as it arrives,
+//!   [`StreamedReply`](streamed_reply::StreamedReply), from `Caller::send_streamed`.
 //! - [`hostile_client`]: a client that misbehaves on purpose,
 //!   [`HostileClient`](hostile_client::HostileClient): slow bodies, bodies
 //!   cut short, oversized heads and bodies, garbage request lines; every
@@ -60,6 +63,7 @@ pub mod otlp;
 mod recorded;
 pub mod recording;
 pub mod stopping;
+pub mod streamed_reply;
 pub mod tencent_scf;
 
 pub use lambda::{EmulatorBuilder, Event, InvocationResult, LambdaEmulator, RecordedCall};

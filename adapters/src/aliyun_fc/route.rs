@@ -157,10 +157,17 @@ async fn invoke(
         Outcome::Error(error) => failure(error, context.request_id()),
         Outcome::Response(response) if http => http_reply(response.clone()),
         Outcome::Response(response) => {
-            let mut reply = response_reply(runtime_engine::Response::with_content_type(
-                response.body().clone(),
-                response.content_type(),
-            ));
+            // An event's result is its body alone (reference 2.5); a
+            // streamed one is sent as it comes, under `x-fc-status: 200`
+            // given up front (a failure midway cuts the reply short).
+            let mut reply = if response.is_stream() {
+                response_reply(response.clone())
+            } else {
+                response_reply(runtime_engine::Response::with_content_type(
+                    response.body().clone(),
+                    response.content_type(),
+                ))
+            };
             reply
                 .headers_mut()
                 .insert(X_FC_STATUS, HeaderValue::from_static("200"));
@@ -168,7 +175,7 @@ async fn invoke(
         }
     };
     fc.in_flight
-        .after_response(&fc.lifecycle, context, outcome, work);
+        .after_response(&fc.lifecycle, context, outcome, work, &mut reply);
     hold_until_written(&mut reply, held);
     reply
 }

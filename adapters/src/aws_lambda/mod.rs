@@ -11,6 +11,8 @@
 //!   percent-encoding of the others.
 //! - `event`: a `next` response into an [`Invocation`](runtime_engine::Invocation).
 //! - `error_body`: the Runtime API's error JSON and type header.
+//! - `streaming`: a streamed response's head (content type, the HTTP
+//!   prelude), size limit and error trailers.
 //! - `extension`: the internal extension that makes Lambda send SIGTERM.
 
 mod error_body;
@@ -18,6 +20,7 @@ mod event;
 mod extension;
 mod request_id;
 mod runtime_api;
+mod streaming;
 
 use std::sync::Arc;
 

@@ -11,11 +11,14 @@ use std::sync::Arc;
 use light_runtime_http_client::{
     Client, Got, PostStatus, RawResponse, RetryPolicy, UnreadableKind, UnreadableResponse,
 };
-use runtime_engine::{CancellationToken, Error, InvocationError, Lifecycle, Response};
+use runtime_engine::{
+    CancellationToken, Error, InvocationError, Lifecycle, Outcome, Response, ResponseStream,
+};
 
 use super::error_body;
 use super::event::{self, EventError};
 use super::request_id;
+use super::streaming::{self, ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, STREAMED_LIMIT};
 use crate::pull_loop::{log_refusal, platform_warning, unless_shut_down, Next, RuntimeApi};
 
 /// The variable that names the Runtime API's `host:port`.
@@ -222,6 +225,73 @@ impl RuntimeApi for LambdaRuntimeApi {
         log_refusal("Runtime API", request_id, &status);
         Ok(())
     }
+
+    /// Streams the response (see `streaming.rs`). The post starts with the
+    /// first chunk, so a stream that fails before it is answered on
+    /// `/error`; after it, the trailers carry the error.
+    async fn post_stream(
+        &mut self,
+        request_id: &str,
+        mut stream: ResponseStream,
+    ) -> Result<Outcome, Error> {
+        let first = stream.next_chunk().await;
+        if let Some(Err(_)) = first {
+            return self.post_outcome(request_id, stream.finish()).await;
+        }
+        let (content_type, prelude) = streaming::head(stream.response());
+        let id = request_id::path_segment(request_id);
+        let path = [API_VERSION, "/runtime/invocation/", &id, "/response"];
+        let headers = [
+            ("Content-Type", content_type),
+            ("Lambda-Runtime-Function-Response-Mode", "streaming"),
+        ];
+        let trailer_names = [ERROR_TYPE_TRAILER, ERROR_BODY_TRAILER];
+        // An unreachable API ends the runtime, as for any post; the stream,
+        // dropped, still runs its deferred hooks.
+        let mut post = self
+            .client
+            .start_streaming_post(&path, &headers, &trailer_names)
+            .await?;
+        let mut next = first;
+        let mut broken = None;
+        if let Some(prelude) = prelude {
+            broken = post.chunk(&prelude).await.err();
+        }
+        while broken.is_none() {
+            let Some(Ok(chunk)) = next else { break };
+            if let Some(error) = streaming::over_limit(&stream, STREAMED_LIMIT) {
+                let outcome = stream.cut_short(error);
+                return end_stream(request_id, post, outcome).await;
+            }
+            broken = post.chunk(&chunk).await.err();
+            next = stream.next_chunk().await;
+        }
+        if let Some(error) = broken {
+            // The API saw an unfinished request: that is the answer, and
+            // it cannot be completed or sent again.
+            platform_warning(&format!(
+                "the streamed answer to {request_id} was cut short: {error}"
+            ));
+            let error = InvocationError::runtime("Runtime.StreamBroken", error.to_string());
+            return Ok(stream.cut_short(error));
+        }
+        let outcome = stream.finish();
+        end_stream(request_id, post, outcome).await
+    }
+}
+
+/// Ends a streamed post with `outcome`'s error trailers (none for a
+/// response) and hands `outcome` back.
+async fn end_stream(
+    request_id: &str,
+    post: light_runtime_http_client::StreamingPost<'_>,
+    outcome: Outcome,
+) -> Result<Outcome, Error> {
+    let trailers = streaming::trailers(&outcome);
+    let trailers: Vec<(&str, &str)> = trailers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let status = post.finish(&trailers).await?;
+    log_refusal("Runtime API", request_id, &status);
+    Ok(outcome)
 }
 
 /// Sets `_X_AMZN_TRACE_ID` for the current invocation, as Lambda's docs ask

@@ -99,7 +99,7 @@ pub(crate) async fn route(
     };
     server
         .in_flight
-        .after_response(&server.lifecycle, context, outcome, work);
+        .after_response(&server.lifecycle, context, outcome, work, &mut reply);
     hold_until_written(&mut reply, held);
     reply
 }

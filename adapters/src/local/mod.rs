@@ -185,7 +185,7 @@ impl LocalServer {
             Outcome::Error(error) => status_error_reply(error, context.request_id()),
         };
         self.in_flight
-            .after_response(&self.lifecycle, context, outcome, work);
+            .after_response(&self.lifecycle, context, outcome, work, &mut reply);
         hold_until_written(&mut reply, held);
         reply
     }

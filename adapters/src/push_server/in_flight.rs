@@ -12,6 +12,8 @@ use std::time::Duration;
 use runtime_engine::{Context, Lifecycle, Outcome};
 use tokio::sync::Notify;
 
+use super::reply::Reply;
+
 /// A count of work in flight that can be waited on until it is zero.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct InFlight {
@@ -45,22 +47,21 @@ impl InFlight {
     }
 
     /// Runs `AfterResponse` for an answered invocation beside the write of
-    /// its response (never before it), keeping `work` counted until done.
+    /// its `reply` (never before it), keeping `work` counted until done.
+    /// A streamed reply runs it when its stream ends, with the outcome the
+    /// stream ended with rather than `outcome`.
     pub(crate) fn after_response(
         &self,
         lifecycle: &Arc<Lifecycle>,
         context: Context,
         outcome: Outcome,
         work: InFlightGuard,
+        reply: &mut Reply,
     ) {
-        if !lifecycle.has_hooks_for(runtime_engine::Phase::AfterResponse) {
-            return drop(work);
+        match reply.body_mut().as_streamed() {
+            Some(streamed) => streamed.then_after_response(lifecycle, context, work),
+            None => run_after_response(lifecycle, context, outcome, work),
         }
-        let lifecycle = lifecycle.clone();
-        tokio::spawn(async move {
-            lifecycle.after_response(&context, &outcome).await;
-            drop(work);
-        });
     }
 
     /// Waits until no work is in flight, at most `budget`; `false` if some
@@ -84,6 +85,29 @@ impl InFlight {
         };
         tokio::time::timeout(budget, idle).await.is_ok()
     }
+}
+
+/// Runs `AfterResponse` on its own task, keeping `work` counted until it
+/// is done; drops `work` at once when there is nothing to run.
+pub(crate) fn run_after_response(
+    lifecycle: &Arc<Lifecycle>,
+    context: Context,
+    outcome: Outcome,
+    work: InFlightGuard,
+) {
+    if !lifecycle.has_hooks_for(runtime_engine::Phase::AfterResponse) {
+        return drop(work);
+    }
+    // A streamed reply may end when its body is dropped, which can happen
+    // as the runtime itself shuts down: then nothing can run any more.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return drop(work);
+    };
+    let lifecycle = lifecycle.clone();
+    runtime.spawn(async move {
+        lifecycle.after_response(&context, &outcome).await;
+        drop(work);
+    });
 }
 
 /// Counts a `wait_idle` in progress until dropped (also when cut short).

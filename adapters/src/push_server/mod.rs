@@ -12,8 +12,11 @@
 //! - `request_body`: `Bodies`, reading a whole request body within a limit
 //!   and a budget of bytes in flight.
 //! - `reply`: `Reply` and the replies push routes share.
-//! - `reply_body`: `ReplyBody`, which keeps a large request's share of the
-//!   byte budget until its answer is written.
+//! - `reply_body`: `ReplyBody`, a reply's whole or streamed body, which
+//!   keeps a large request's share of the byte budget until its answer is
+//!   written.
+//! - `streamed_reply`: `StreamedBody`, a streamed response written as a
+//!   chunked reply, running `AfterResponse` when its stream ends.
 //! - `drain`: graceful shutdown of open connections.
 //! - `fuzz_cases` (tests only): seeded fuzz cases for the parsers push
 //!   platforms feed.
@@ -29,6 +32,7 @@ pub(crate) mod in_flight;
 pub(crate) mod reply;
 pub(crate) mod reply_body;
 pub(crate) mod request_body;
+pub(crate) mod streamed_reply;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -157,7 +161,7 @@ pub(crate) async fn serve<R, Fut>(
         let route = route.clone();
         let service = hyper::service::service_fn(move |request| {
             let reply = route(request);
-            async move { Ok::<_, Infallible>(reply_body::into_written(reply.await)) }
+            async move { Ok::<_, Infallible>(reply.await) }
         });
         // Platforms keep connections alive for a long time (FC asks for an
         // idle timeout of 15 min or none): no server-side timeout here.

@@ -2,11 +2,12 @@
 
 use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
-use http_body_util::Full;
 use runtime_engine::InvocationError;
 
+use super::reply_body::ReplyBody;
+
 /// What every push route answers with.
-pub(crate) type Reply = http::Response<Full<Bytes>>;
+pub(crate) type Reply = http::Response<ReplyBody>;
 
 /// An error as `{"errorType","errorMessage","requestId"}` JSON with `status`.
 pub(crate) fn error_reply(status: StatusCode, error: &InvocationError, request_id: &str) -> Reply {
@@ -15,7 +16,7 @@ pub(crate) fn error_reply(status: StatusCode, error: &InvocationError, request_i
         "errorMessage": error.message(),
         "requestId": request_id,
     });
-    let mut reply = http::Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut reply = http::Response::new(ReplyBody::whole(Bytes::from(body.to_string())));
     *reply.status_mut() = status;
     reply.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -26,7 +27,7 @@ pub(crate) fn error_reply(status: StatusCode, error: &InvocationError, request_i
 
 /// A plain-text reply for requests that are not invocations.
 pub(crate) fn text_reply(status: StatusCode, text: impl Into<String>) -> Reply {
-    let mut reply = http::Response::new(Full::new(Bytes::from(text.into())));
+    let mut reply = http::Response::new(ReplyBody::whole(Bytes::from(text.into())));
     *reply.status_mut() = status;
     reply.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -36,9 +37,14 @@ pub(crate) fn text_reply(status: StatusCode, text: impl Into<String>) -> Reply {
 }
 
 /// A successful outcome as an HTTP reply: the function's own status and
-/// headers for HTTP functions, else `200` with the content type.
+/// headers for HTTP functions, else `200` with the content type. A
+/// streamed response's body is taken out of it, to be written chunk by
+/// chunk.
 pub(crate) fn response_reply(response: runtime_engine::Response) -> Reply {
-    response.into_http().map(Full::new)
+    match response.take_stream() {
+        Some(stream) => response.into_http().map(|_| ReplyBody::streamed(stream)),
+        None => response.into_http().map(ReplyBody::whole),
+    }
 }
 
 /// An error outcome on platforms that signal failure by plain HTTP status

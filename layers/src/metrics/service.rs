@@ -13,8 +13,9 @@ use tower_service::Service;
 use super::state::MetricsState;
 
 /// Counts invocations, errors by type and cold starts, and records the
-/// duration, when each invocation's outcome is known. Nothing is exported
-/// here: that happens at `Freeze` and `Close`.
+/// duration, when each invocation's outcome is known (for a streamed
+/// response, when its stream ends). Nothing is exported here: that happens
+/// at `Freeze` and `Close`.
 #[derive(Clone, Debug)]
 pub struct Metrics<S> {
     inner: S,
@@ -100,29 +101,45 @@ where
         let this = self.project();
         let result = std::task::ready!(this.inner.poll(cx));
         if let Some(record) = this.record.take() {
-            if let Some(pipeline) = record.state.pipeline.get() {
-                let instruments = &pipeline.instruments;
-                instruments
-                    .invocations
-                    .add(1, &[KeyValue::new("faas.trigger", record.trigger)]);
-                if record.cold_start {
-                    instruments.coldstarts.add(1, &[]);
+            match &result {
+                // A streamed invocation ends with its stream: its duration
+                // and error are known then.
+                Ok(Outcome::Response(response)) if response.is_stream() => {
+                    response.at_stream_end(move |outcome| record.finish(Ok(outcome)));
                 }
-                instruments
-                    .duration
-                    .record(record.started.elapsed().as_secs_f64(), &[]);
-                let error_type = match &result {
-                    Ok(Outcome::Error(error)) => Some(error.error_type().to_owned()),
-                    Ok(Outcome::Response(_)) => None,
-                    Err(_) => Some("Runtime.LayerError".to_owned()),
-                };
-                if let Some(error_type) = error_type {
-                    instruments
-                        .errors
-                        .add(1, &[KeyValue::new("error.type", error_type)]);
-                }
+                Ok(outcome) => record.finish(Ok(outcome)),
+                Err(_) => record.finish(Err(())),
             }
         }
         Poll::Ready(result)
+    }
+}
+
+impl Record {
+    /// Records the invocation: `Err` when the layers below failed.
+    fn finish(self, outcome: Result<&Outcome, ()>) {
+        let Some(pipeline) = self.state.pipeline.get() else {
+            return;
+        };
+        let instruments = &pipeline.instruments;
+        instruments
+            .invocations
+            .add(1, &[KeyValue::new("faas.trigger", self.trigger)]);
+        if self.cold_start {
+            instruments.coldstarts.add(1, &[]);
+        }
+        instruments
+            .duration
+            .record(self.started.elapsed().as_secs_f64(), &[]);
+        let error_type = match outcome {
+            Ok(Outcome::Error(error)) => Some(error.error_type().to_owned()),
+            Ok(Outcome::Response(_)) => None,
+            Err(()) => Some("Runtime.LayerError".to_owned()),
+        };
+        if let Some(error_type) = error_type {
+            instruments
+                .errors
+                .add(1, &[KeyValue::new("error.type", error_type)]);
+        }
     }
 }

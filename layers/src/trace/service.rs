@@ -150,20 +150,36 @@ where
             let _current = cx.clone().attach();
             std::task::ready!(this.inner.poll(task))
         };
-        let span = cx.span();
+        let Some(cx) = this.cx.take() else {
+            return Poll::Ready(result);
+        };
         match &result {
-            Ok(Outcome::Response(_)) => {}
-            Ok(Outcome::Error(error)) => {
-                span.set_attribute(KeyValue::new("error.type", error.error_type().to_owned()));
-                span.set_status(Status::error(error.message().to_owned()));
+            // A streamed invocation's span lasts until its stream ends,
+            // and says how it ended.
+            Ok(Outcome::Response(response)) if response.is_stream() => {
+                response.at_stream_end(move |outcome| end_span(&cx, Ok(outcome)));
             }
-            Err(_) => {
-                span.set_attribute(KeyValue::new("error.type", "Runtime.LayerError"));
-                span.set_status(Status::error("a layer failed"));
-            }
+            Ok(outcome) => end_span(&cx, Ok(outcome)),
+            Err(_) => end_span(&cx, Err(())),
         }
-        span.end();
-        *this.cx = None;
         Poll::Ready(result)
     }
+}
+
+/// Ends the invocation's span with its outcome; `Err` when a layer below
+/// failed.
+fn end_span(cx: &Context, outcome: Result<&Outcome, ()>) {
+    let span = cx.span();
+    match outcome {
+        Ok(Outcome::Response(_)) => {}
+        Ok(Outcome::Error(error)) => {
+            span.set_attribute(KeyValue::new("error.type", error.error_type().to_owned()));
+            span.set_status(Status::error(error.message().to_owned()));
+        }
+        Err(()) => {
+            span.set_attribute(KeyValue::new("error.type", "Runtime.LayerError"));
+            span.set_status(Status::error("a layer failed"));
+        }
+    }
+    span.end();
 }

@@ -5,7 +5,11 @@
 //! It follows `shared/reference/runtime-apis.md` section 1 and RIE's status
 //! codes: `202 {"status":"OK"}` for accepted posts, `400 InvalidRequestID`
 //! for an id not in flight, `403 InvalidStateTransition` for a second answer
-//! or a late `init/error`, `413 RequestEntityTooLarge` past 6 MiB + 100 bytes.
+//! or a late `init/error`, `413 RequestEntityTooLarge` past 6 MiB + 100 bytes
+//! (buffered responses only). A streamed response
+//! (`Lambda-Runtime-Function-Response-Mode: streaming`) is recorded chunk by
+//! chunk as it arrives, with its error trailers ([`StreamedResponse`]); the
+//! 200 MB streamed limit and RIE's bandwidth shaping are not emulated.
 //!
 //! ```
 //! use std::time::Duration;
@@ -23,6 +27,8 @@
 //! # Layout
 //! - [`event`]: [`Event`], what a `next` hands out.
 //! - [`record`]: [`RecordedCall`] and [`InvocationResult`], what it remembers.
+//! - [`streamed`]: [`StreamedResponse`], a streamed `/response` recorded
+//!   chunk by chunk as it arrives, with its trailers.
 //! - `state`, `server`, `call`, `runtime`, `extension`: the shared state
 //!   (`EmulatorState`), the hyper server, the
 //!   request and reply types the handlers share, and the two APIs' handlers.
@@ -41,9 +47,11 @@ pub mod record;
 mod runtime;
 pub(crate) mod server;
 mod state;
+pub mod streamed;
 
 pub use event::Event;
 pub use record::{InvocationResult, RecordedCall};
+pub use streamed::StreamedResponse;
 
 use state::EmulatorState;
 
@@ -158,6 +166,33 @@ impl LambdaEmulator {
     pub async fn result(&self, request_id: &str, timeout: Duration) -> Option<InvocationResult> {
         self.shared
             .wait_for(timeout, |state| state.results.get(request_id).cloned())
+            .await
+    }
+
+    /// The streamed response to `request_id` as far as it has arrived
+    /// (`None` if none was streamed). A streamed response that is accepted
+    /// is also its [`result`](Self::result), with the whole body.
+    pub fn streamed(&self, request_id: &str) -> Option<StreamedResponse> {
+        self.shared.lock().streams.get(request_id).cloned()
+    }
+
+    /// Waits up to `timeout` until the streamed response to `request_id`
+    /// satisfies `check` (e.g. its first chunk arrived, or it is complete)
+    /// and returns it as it was then; `None` on timeout.
+    pub async fn wait_streamed(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&StreamedResponse) -> bool,
+    ) -> Option<StreamedResponse> {
+        self.shared
+            .wait_for(timeout, |state| {
+                state
+                    .streams
+                    .get(request_id)
+                    .filter(|streamed| check(streamed))
+                    .cloned()
+            })
             .await
     }
 

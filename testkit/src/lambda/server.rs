@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::call::{error_reply, finish, Call, Reply};
 use super::state::EmulatorState;
-use super::{extension, runtime};
+use super::{extension, runtime, streamed};
 
 /// Accepts connections until `stop`, then drops the listener.
 pub(crate) async fn accept(listener: TcpListener, shared: Arc<EmulatorState>) {
@@ -66,11 +66,17 @@ async fn route(shared: &EmulatorState, request: Request<Incoming>) -> Reply {
         headers: parts.headers,
         body: Bytes::new(),
     };
-    let call = match body.collect().await {
-        Ok(collected) => Call {
-            body: collected.to_bytes(),
-            ..call
-        },
+    let streamed_id = streamed_response_id(&call).map(str::to_owned);
+    let read = match &streamed_id {
+        Some(request_id) => streamed::read(shared, request_id, body).await,
+        None => body
+            .collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .map_err(|error| error.to_string()),
+    };
+    let call = match read {
+        Ok(body) => Call { body, ..call },
         Err(error) => {
             let reply = error_reply(
                 StatusCode::BAD_REQUEST,
@@ -126,6 +132,21 @@ async fn route(shared: &EmulatorState, request: Request<Incoming>) -> Reply {
         call,
         error_reply(StatusCode::NOT_FOUND, "NotFound", &message),
     )
+}
+
+/// The request id of a streamed `/response` post
+/// (`Lambda-Runtime-Function-Response-Mode: streaming`), whose body is
+/// recorded as it arrives.
+fn streamed_response_id(call: &Call) -> Option<&str> {
+    let mode = call.header("lambda-runtime-function-response-mode")?;
+    if call.method != Method::POST || !mode.eq_ignore_ascii_case("streaming") {
+        return None;
+    }
+    call.path
+        .strip_prefix(RUNTIME_PREFIX)?
+        .strip_prefix("invocation/")?
+        .strip_suffix("/response")
+        .filter(|id| !id.contains('/'))
 }
 
 fn method_not_allowed(shared: &EmulatorState, call: Call) -> Reply {

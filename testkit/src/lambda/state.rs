@@ -10,6 +10,7 @@ use tokio::sync::{watch, Notify};
 
 use super::event::Event;
 use super::record::{InvocationResult, RecordedCall};
+use super::streamed::StreamedResponse;
 
 /// Everything the server tasks and the [`LambdaEmulator`](super::LambdaEmulator)
 /// handle share.
@@ -59,6 +60,8 @@ pub(crate) struct State {
     pub(crate) runtime_next_seen: bool,
     /// The first accepted `/runtime/init/error`.
     pub(crate) init_error: Option<RecordedCall>,
+    /// Streamed `/response` bodies, as far as they arrived, by request id.
+    pub(crate) streams: HashMap<String, StreamedResponse>,
     /// Every answered HTTP call, in the order answered.
     pub(crate) calls: Vec<RecordedCall>,
     /// Registered extensions, in registration order.
