@@ -534,3 +534,71 @@ async fn aws_a_streamed_post_the_api_never_confirms_is_not_sent_again() {
     assert_eq!(posts_for(&api, "req-s").len(), 1);
     stop_runtime(&shutdown, task).await;
 }
+
+/// An axum app with one streamed route and one whole one.
+fn streaming_app(bodies: Bodies) -> axum::Router {
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/feed",
+            get(move || {
+                let body = bodies.take();
+                async move {
+                    match body {
+                        Ok(chunks) => axum::body::Body::from_stream(chunks).into_response(),
+                        Err(error) => (http::StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+                            .into_response(),
+                    }
+                }
+            }),
+        )
+        .route("/whole", get(|| async { "all at once" }))
+}
+
+#[tokio::test]
+async fn an_axum_streamed_body_is_sent_as_it_comes_and_a_whole_one_whole() {
+    let platform = HttpPlatform::knative().unwrap();
+    let bodies = Bodies::default();
+    let (told, mut hooks) = mpsc::unbounded_channel();
+    let shutdown = CancellationToken::new();
+    let run = Runtime::builder()
+        .with_environment(Environment::from_vars(platform.env()))
+        .hook(Observe(told))
+        .run_until(streaming_app(bodies.clone()), shutdown.clone());
+    let task = tokio::spawn(run);
+    assert!(platform.wait_ready(WAIT).await);
+
+    let body = bodies.next();
+    send(&body, "tick-1");
+    let get_feed = request(Method::GET, "/feed", &[], Bytes::new());
+    let mut reply = platform
+        .caller()
+        .send_streamed(get_feed, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("transfer-encoding"), Some("chunked"));
+    // The route's body is still open: the first chunk came before its end.
+    assert_eq!(reply.next_chunk(WAIT).await.unwrap().unwrap(), "tick-1");
+    assert!(hooks.try_recv().is_err(), "AfterInvoke waits for the end");
+    send(&body, "tick-2");
+    drop(body);
+    assert_eq!(reply.rest(WAIT).await.unwrap(), b"tick-2");
+    assert_eq!(
+        seen(&mut hooks, 2).await,
+        [
+            "AfterInvoke: response, 12 bytes streamed",
+            "AfterResponse: response, 12 bytes streamed"
+        ]
+    );
+
+    // A body of known length is answered whole, with its length.
+    let get_whole = request(Method::GET, "/whole", &[], Bytes::new());
+    let whole = platform.caller().send(get_whole, WAIT).await.unwrap();
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.header("content-length"), Some("11"));
+    assert_eq!(whole.header("transfer-encoding"), None);
+    assert_eq!(whole.body.as_ref(), b"all at once");
+    stop_runtime(&shutdown, task).await;
+}

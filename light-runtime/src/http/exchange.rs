@@ -79,6 +79,12 @@ pub(crate) fn event_request(payload: Bytes) -> http::Request<Bytes> {
 }
 
 impl Reply {
+    /// Whether a body of unknown length may be sent as it comes: yes for
+    /// HTTP, no for a gateway's response JSON, which holds the whole body.
+    pub(crate) fn can_stream(self) -> bool {
+        matches!(self, Reply::Http)
+    }
+
     /// The function's `response`, answered this way.
     pub(crate) fn answer(
         self,

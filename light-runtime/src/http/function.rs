@@ -13,8 +13,8 @@ use bytes::Bytes;
 use runtime_engine::{BoxError, Context, Invocation, InvocationError, Response};
 use tower::Service;
 
+use super::answer::answer;
 use super::body::{Body, RequestBody};
-use super::collect::collect;
 use super::exchange::Conversion;
 use crate::error::Error;
 use crate::handler::Handler;
@@ -94,9 +94,7 @@ where
         let future = (self.function)(request.map(B::from_bytes), invocation.context);
         Box::pin(async move {
             let response = future.await.map_err(handler_error)?;
-            let (parts, body) = response.into_parts();
-            let body = collect(body.into()).await.map_err(handler_error)?;
-            reply.answer(http::Response::from_parts(parts, body))
+            answer(reply, response.map(Into::<Body>::into)).await
         })
     }
 }

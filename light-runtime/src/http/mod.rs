@@ -65,10 +65,11 @@
 //! - `exchange`: an invocation as a request, and how the response goes back.
 //! - `function`: [`HttpFnHandler`] / [`HttpFnService`] for async functions.
 //! - `service`: [`HttpServiceHandler`] / [`HttpService`] for tower services.
-//! - `collect`: the one place a response body is collected into `Bytes`.
+//! - `answer`: the one place a response becomes the invocation's answer,
+//!   whole or streamed.
 
+mod answer;
 mod body;
-mod collect;
 mod exchange;
 mod function;
 mod service;

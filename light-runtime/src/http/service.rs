@@ -11,8 +11,8 @@ use bytes::Bytes;
 use runtime_engine::{BoxError, Invocation, InvocationError, Response};
 use tower::{Service, ServiceExt};
 
+use super::answer::answer;
 use super::body::Body;
-use super::collect::collect;
 use super::exchange::Conversion;
 use super::function::handler_error;
 use crate::handler::Handler;
@@ -92,9 +92,7 @@ where
         let inner = self.inner.clone();
         Box::pin(async move {
             let response = inner.oneshot(request).await.map_err(handler_error)?;
-            let (parts, body) = response.into_parts();
-            let body = collect(body).await.map_err(handler_error)?;
-            reply.answer(http::Response::from_parts(parts, body))
+            answer(reply, response).await
         })
     }
 }
