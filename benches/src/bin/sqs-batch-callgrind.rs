@@ -14,7 +14,9 @@
 //!
 //! The per-invocation figure is `(I(250) − I(50)) / 200`: init and exit
 //! cancel out. Every answer is checked to be
-//! `{"batchItemFailures":[{"itemIdentifier":"m-7"}]}`.
+//! `{"batchItemFailures":[{"itemIdentifier":"m-7"}]}`. Fails (exit 1) when
+//! light-runtime costs more than 0.5× the reference (issue 14's target;
+//! CI runs it).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +27,9 @@ use light_runtime_benches::measure::{self, Payload};
 use serde_json::{json, Value};
 
 const LENGTHS: [usize; 2] = [50, 250];
+
+/// The most light-runtime may cost, as a share of the reference.
+const MAX_RATIO: f64 = 0.5;
 
 /// Ten SQS records as Lambda sends them; `m-7` orders nothing.
 fn batch() -> Value {
@@ -118,6 +123,12 @@ fn run() -> Result<(), String> {
         LENGTHS[1],
         ours / theirs
     );
+    if ours / theirs > MAX_RATIO {
+        return Err(format!(
+            "light-runtime costs {:.3}x the reference, above the {MAX_RATIO}x target",
+            ours / theirs
+        ));
+    }
     Ok(())
 }
 
