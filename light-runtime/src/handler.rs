@@ -106,65 +106,12 @@ where
     E: DeserializeOwned + Send + 'static,
     Err: Into<BoxError> + Send + 'static,
 {
-    type Service = ResponseFnService<F, E>;
+    type Service = FnService<F, E, AsBuilt>;
     type Error = InvocationError;
     type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
     fn into_service(self) -> Self::Service {
-        ResponseFnService {
-            function: Arc::new(self),
-            _event: PhantomData,
-        }
-    }
-}
-
-/// An async function building its own [`Response`], as a service: decodes
-/// the event, calls the function, keeps its response as it is.
-pub struct ResponseFnService<F, E> {
-    function: Arc<F>,
-    _event: PhantomData<fn(E)>,
-}
-
-impl<F, E> Clone for ResponseFnService<F, E> {
-    fn clone(&self) -> Self {
-        ResponseFnService {
-            function: self.function.clone(),
-            _event: PhantomData,
-        }
-    }
-}
-
-impl<F, E> std::fmt::Debug for ResponseFnService<F, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ResponseFnService")
-    }
-}
-
-impl<F, Fut, E, Err> Service<Invocation> for ResponseFnService<F, E>
-where
-    F: Fn(E, Context) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Response, Err>> + Send + 'static,
-    E: DeserializeOwned + Send + 'static,
-    Err: Into<BoxError> + Send + 'static,
-{
-    type Response = Response;
-    type Error = InvocationError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), InvocationError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let future = match event::decode::<E>(&invocation.payload) {
-            Ok(event) => (self.function)(event, invocation.context),
-            Err(error) => return Box::pin(std::future::ready(Err(error))),
-        };
-        Box::pin(async move {
-            future
-                .await
-                .map_err(|error| Error::from_handler(error).into_invocation_error())
-        })
+        FnService::new(self)
     }
 }
 
@@ -176,15 +123,12 @@ where
     R: Serialize + Send + 'static,
     Err: Into<BoxError> + Send + 'static,
 {
-    type Service = FnService<F, E>;
+    type Service = FnService<F, E, Json>;
     type Error = InvocationError;
     type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
 
     fn into_service(self) -> Self::Service {
-        FnService {
-            function: Arc::new(self),
-            _event: PhantomData,
-        }
+        FnService::new(self)
     }
 }
 
@@ -204,13 +148,24 @@ where
 }
 
 /// An async function as a service: decodes the event, calls the function,
-/// encodes the response.
-pub struct FnService<F, E> {
+/// and answers with what it returned, the way `A` says: encoded as JSON
+/// ([`Json`]) or, for a function building its own [`Response`], as it is
+/// ([`AsBuilt`]).
+pub struct FnService<F, E, A = Json> {
     function: Arc<F>,
-    _event: PhantomData<fn(E)>,
+    _event: PhantomData<fn(E) -> A>,
 }
 
-impl<F, E> Clone for FnService<F, E> {
+impl<F, E, A> FnService<F, E, A> {
+    fn new(function: F) -> Self {
+        FnService {
+            function: Arc::new(function),
+            _event: PhantomData,
+        }
+    }
+}
+
+impl<F, E, A> Clone for FnService<F, E, A> {
     fn clone(&self) -> Self {
         FnService {
             function: self.function.clone(),
@@ -219,19 +174,47 @@ impl<F, E> Clone for FnService<F, E> {
     }
 }
 
-impl<F, E> std::fmt::Debug for FnService<F, E> {
+impl<F, E, A> std::fmt::Debug for FnService<F, E, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("FnService")
     }
 }
 
-impl<F, Fut, E, R, Err> Service<Invocation> for FnService<F, E>
+/// How an [`FnService`] turns its function's value `R` into the answer.
+pub trait Answer<R> {
+    /// `value` as the invocation's response.
+    fn answer(value: R) -> Result<Response, InvocationError>;
+}
+
+/// Answers with the value encoded as JSON (`application/json`).
+#[derive(Debug)]
+pub struct Json;
+
+/// Answers with the [`Response`] the function built, as it is (a streamed
+/// one included).
+#[derive(Debug)]
+pub struct AsBuilt;
+
+impl<R: Serialize> Answer<R> for Json {
+    fn answer(value: R) -> Result<Response, InvocationError> {
+        encode(&value)
+    }
+}
+
+impl Answer<Response> for AsBuilt {
+    fn answer(value: Response) -> Result<Response, InvocationError> {
+        Ok(value)
+    }
+}
+
+impl<F, Fut, E, R, Err, A> Service<Invocation> for FnService<F, E, A>
 where
     F: Fn(E, Context) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<R, Err>> + Send + 'static,
     E: DeserializeOwned + Send + 'static,
-    R: Serialize + Send + 'static,
+    R: Send + 'static,
     Err: Into<BoxError> + Send + 'static,
+    A: Answer<R>,
 {
     type Response = Response;
     type Error = InvocationError;
@@ -248,7 +231,7 @@ where
         };
         Box::pin(async move {
             match future.await {
-                Ok(response) => encode(&response),
+                Ok(value) => A::answer(value),
                 Err(error) => Err(Error::from_handler(error).into_invocation_error()),
             }
         })
