@@ -3,8 +3,8 @@
 //! adapter's router, and the pieces every push adapter shares.
 //!
 //! # Layout
-//! - this file: where to listen ([`listen_addr`], [`bind`]) and the accept
-//!   loop with graceful drain ([`serve`]).
+//! - this file: where to listen (`listen_addr`, `bind`) and the accept
+//!   loop with graceful drain (`serve`).
 //! - `grace`: `Grace`, the one deadline shutdown keeps.
 //! - `in_flight`: `InFlight`, invocations from the arrival of their whole
 //!   body to the end of their `AfterResponse` hooks, so freeze and shutdown

@@ -6,7 +6,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use crate::error::BoxError;
 
-/// The future returned by the asynchronous phase methods of [`Hook`].
+/// The future returned by the asynchronous phase methods of [`Hook`](crate::Hook).
 ///
 /// Use [`HookFuture::done`] (the default) when there is nothing to do and
 /// [`HookFuture::new`] to run async work; the engine only arms a budget timer
