@@ -463,3 +463,66 @@ async fn a_tower_service_is_a_handler_too() {
     assert_eq!(call.header("content-type"), Some("text/plain"));
     stop_runtime(&shutdown, task).await;
 }
+
+/// cargo-lambda's `watch` hands the runtime a URL with a scheme and a base
+/// path (`http://127.0.0.1:9000/.rt`); every call, the extension's too,
+/// goes under it. The emulator serves only under the base, so a call that
+/// left it out would find nothing (404).
+#[tokio::test]
+async fn a_runtime_api_url_with_a_base_path_as_cargo_lambda_sets_it() {
+    let emulator = LambdaEmulator::builder()
+        .base_path("/.rt")
+        .start()
+        .await
+        .unwrap();
+    assert!(emulator.runtime_api().starts_with("http://127.0.0.1:"));
+    assert!(emulator.runtime_api().ends_with("/.rt"));
+    let (shutdown, task) = start(env_for(&emulator, &[]), vec![], moody);
+    let id = emulator.push(Event::json(json!({"name": "Ada"})));
+    let result = emulator.result(&id, WAIT).await.expect("an answer");
+    assert!(!result.is_error(), "{result:?}");
+    let failing = emulator.push(Event::json(json!({"do": "fail"})));
+    let error = emulator.result(&failing, WAIT).await.expect("an answer");
+    assert!(error.is_error(), "{error:?}");
+    assert_eq!(emulator.extensions(), ["light-runtime-shutdown"]);
+    stop_runtime(&shutdown, task).await;
+
+    // Init errors go under the base path too.
+    let emulator = LambdaEmulator::builder()
+        .base_path("/.rt")
+        .start()
+        .await
+        .unwrap();
+    let result = Runtime::builder()
+        .with_environment(env_for(&emulator, &[]))
+        .on_function_start(|| async { Err::<(), _>(Error::msg("no model")) })
+        .run_until(echo, CancellationToken::new())
+        .await;
+    assert!(result.unwrap_err().is_init());
+    let init = emulator
+        .wait_init_error(WAIT)
+        .await
+        .expect("init/error posted");
+    assert_eq!(init.body_json().unwrap()["errorType"], "Runtime.InitError");
+}
+
+#[tokio::test]
+async fn a_runtime_api_value_that_cannot_be_used_is_an_init_error_naming_it() {
+    for (value, says) in [
+        ("https://127.0.0.1:9001", "scheme `https`"),
+        ("127.0.0.1", "`host:port`"),
+    ] {
+        let env = Environment::from_vars([("AWS_LAMBDA_RUNTIME_API", value)]);
+        let result = tokio::time::timeout(
+            WAIT,
+            Runtime::builder()
+                .with_environment(env)
+                .run_until(echo, CancellationToken::new()),
+        )
+        .await
+        .expect("the runtime stops at once");
+        let error = result.expect_err("a bad address must fail").to_string();
+        assert!(error.contains("AWS_LAMBDA_RUNTIME_API"), "{error}");
+        assert!(error.contains(says), "{value}: {error}");
+    }
+}

@@ -9,7 +9,7 @@
 //! Registration is bounded by the call time limit and gives way to
 //! shutdown: a stalled Extensions API costs graceful shutdown, never init.
 
-use std::sync::Arc;
+use super::address::RuntimeApiAddress;
 use std::time::Duration;
 
 use light_runtime_http_client::Connection;
@@ -23,11 +23,11 @@ const NAME: &str = "light-runtime-shutdown";
 /// first. On refusal, error or timeout, logs why and returns `false`: the
 /// runtime goes on, only without graceful shutdown.
 pub(crate) async fn register(
-    endpoint: Arc<str>,
+    endpoint: &RuntimeApiAddress,
     timeout: Duration,
     shutdown: &CancellationToken,
 ) -> bool {
-    let attempt = tokio::time::timeout(timeout, register_within(endpoint));
+    let attempt = tokio::time::timeout(timeout, register_within(endpoint.clone()));
     match unless_shut_down(shutdown, attempt).await {
         Some(Ok(registered)) => registered,
         Some(Err(_)) => {
@@ -46,15 +46,15 @@ fn refused(reason: String) -> bool {
     false
 }
 
-async fn register_within(endpoint: Arc<str>) -> bool {
-    let mut connection = match Connection::connect(&endpoint).await {
+async fn register_within(endpoint: RuntimeApiAddress) -> bool {
+    let mut connection = match Connection::connect(&endpoint.authority).await {
         Ok(connection) => connection,
         Err(error) => return refused(error.to_string()),
     };
     let response = match connection
         .request(
             "POST",
-            &["/2020-01-01/extension/register"],
+            &[&endpoint.base, "/2020-01-01/extension/register"],
             &[
                 ("Lambda-Extension-Name", NAME),
                 ("Content-Type", "application/json"),
@@ -87,7 +87,7 @@ async fn register_within(endpoint: Arc<str>) -> bool {
         let _ = connection
             .request(
                 "GET",
-                &["/2020-01-01/extension/event/next"],
+                &[&endpoint.base, "/2020-01-01/extension/event/next"],
                 &[("Lambda-Extension-Identifier", &identifier)],
                 b"",
             )

@@ -6,6 +6,8 @@
 //! run at once, each on its own connection.
 //!
 //! # Layout
+//! - `address`: `AWS_LAMBDA_RUNTIME_API` as Lambda (`host:port`) and
+//!   cargo-lambda (`http://host:port/base`) set it.
 //! - `runtime_api`: the Runtime API's calls, and the pull loop's view of them.
 //! - `request_id`: which request ids go into a path as they are, and the
 //!   percent-encoding of the others.
@@ -15,6 +17,7 @@
 //!   prelude), size limit and error trailers.
 //! - `extension`: the internal extension that makes Lambda send SIGTERM.
 
+mod address;
 mod error_body;
 mod event;
 mod extension;
@@ -28,6 +31,7 @@ use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecy
 
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
+use address::RuntimeApiAddress;
 use runtime_api::LambdaRuntimeApi;
 
 pub use runtime_api::RUNTIME_API_VAR;
@@ -79,23 +83,23 @@ async fn run(
     shutdown: CancellationToken,
     env: &Environment,
 ) -> Result<(), Error> {
-    let endpoint: Arc<str> = env
+    let value = env
         .get(RUNTIME_API_VAR)
-        .ok_or_else(|| Error::config(format!("{RUNTIME_API_VAR} is not set")))?
-        .into();
+        .ok_or_else(|| Error::config(format!("{RUNTIME_API_VAR} is not set")))?;
+    let endpoint = RuntimeApiAddress::parse(&value).map_err(Error::config)?;
     let loops = lifecycle.function().max_concurrency.max(1);
     let retry = crate::pull_loop::retry_policy(env);
-    let mut first = LambdaRuntimeApi::new(endpoint.clone(), loops == 1, retry.clone());
+    let mut first = LambdaRuntimeApi::new(&endpoint, loops == 1, retry.clone());
 
     if let Err(error) = lifecycle.runtime_start() {
         return Err(first.report_init_error(error, &shutdown).await);
     }
-    extension::register(endpoint.clone(), retry.call_timeout, &shutdown).await;
+    extension::register(&endpoint, retry.call_timeout, &shutdown).await;
     if let Err(error) = lifecycle.function_start().await {
         return Err(first.report_init_error(error, &shutdown).await);
     }
 
     let mut apis = vec![first];
-    apis.extend((1..loops).map(|_| LambdaRuntimeApi::new(endpoint.clone(), false, retry.clone())));
+    apis.extend((1..loops).map(|_| LambdaRuntimeApi::new(&endpoint, false, retry.clone())));
     crate::pull_loop::run(&lifecycle, pipeline, &shutdown, apis).await
 }

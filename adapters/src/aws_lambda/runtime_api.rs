@@ -15,13 +15,15 @@ use runtime_engine::{
     CancellationToken, Error, InvocationError, Lifecycle, Outcome, Response, ResponseStream,
 };
 
+use super::address::RuntimeApiAddress;
 use super::error_body;
 use super::event::{self, EventError};
 use super::request_id;
 use super::streaming::{self, ERROR_BODY_TRAILER, ERROR_TYPE_TRAILER, STREAMED_LIMIT};
 use crate::pull_loop::{log_refusal, platform_warning, unless_shut_down, Next, RuntimeApi};
 
-/// The variable that names the Runtime API's `host:port`.
+/// The variable that names the Runtime API: `host:port`, or a URL with a
+/// base path (`http://host:port/base`, as cargo-lambda sets it).
 pub const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
 const API_VERSION: &str = "/2018-06-01";
@@ -30,6 +32,8 @@ const REQUEST_ID_HEADER: &str = "Lambda-Runtime-Aws-Request-Id";
 /// The Lambda Runtime API at one endpoint, on one connection.
 pub(crate) struct LambdaRuntimeApi {
     client: Client,
+    /// The path every call starts with (`""`, or cargo-lambda's `/.rt`).
+    base: Arc<str>,
     /// Whether `_X_AMZN_TRACE_ID` follows each invocation: only with one
     /// invocation in flight (see [`set_trace_variable`]).
     sets_trace_variable: bool,
@@ -40,10 +44,15 @@ pub(crate) struct LambdaRuntimeApi {
 
 impl LambdaRuntimeApi {
     /// A client for `endpoint`; `sets_trace_variable` when it is the only one.
-    pub(crate) fn new(endpoint: Arc<str>, sets_trace_variable: bool, retry: RetryPolicy) -> Self {
+    pub(crate) fn new(
+        endpoint: &RuntimeApiAddress,
+        sets_trace_variable: bool,
+        retry: RetryPolicy,
+    ) -> Self {
         let described = format!("the Lambda Runtime API at {RUNTIME_API_VAR}={endpoint}");
         LambdaRuntimeApi {
-            client: Client::new(endpoint, described.into(), retry),
+            client: Client::new(endpoint.authority.clone(), described.into(), retry),
+            base: endpoint.base.clone(),
             sets_trace_variable,
             trace_variable_set: false,
         }
@@ -52,7 +61,7 @@ impl LambdaRuntimeApi {
     /// Waits for the next event.
     async fn next_event(&mut self) -> Result<Got, Error> {
         self.client
-            .get_ok(&[API_VERSION, "/runtime/invocation/next"])
+            .get_ok(&[&self.base, API_VERSION, "/runtime/invocation/next"])
             .await
     }
 
@@ -64,7 +73,13 @@ impl LambdaRuntimeApi {
         body: &[u8],
     ) -> Result<PostStatus, Error> {
         let id = request_id::path_segment(request_id);
-        let path = [API_VERSION, "/runtime/invocation/", &id, "/response"];
+        let path = [
+            &self.base,
+            API_VERSION,
+            "/runtime/invocation/",
+            &id,
+            "/response",
+        ];
         self.client
             .post(&path, &[("Content-Type", content_type)], body)
             .await
@@ -78,7 +93,13 @@ impl LambdaRuntimeApi {
         body: &[u8],
     ) -> Result<PostStatus, Error> {
         let id = request_id::path_segment(request_id);
-        let path = [API_VERSION, "/runtime/invocation/", &id, "/error"];
+        let path = [
+            &self.base,
+            API_VERSION,
+            "/runtime/invocation/",
+            &id,
+            "/error",
+        ];
         let headers = [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Function-Error-Type", error_type),
@@ -135,9 +156,8 @@ impl LambdaRuntimeApi {
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Function-Error-Type", "Runtime.InitError"),
         ];
-        let post = self
-            .client
-            .post(&[API_VERSION, "/runtime/init/error"], &headers, &body);
+        let path = [&*self.base, API_VERSION, "/runtime/init/error"];
+        let post = self.client.post(&path, &headers, &body);
         match unless_shut_down(shutdown, post).await {
             Some(Ok(PostStatus::Accepted)) => {}
             Some(Ok(status)) => platform_warning(&format!(
@@ -240,7 +260,13 @@ impl RuntimeApi for LambdaRuntimeApi {
         }
         let (content_type, prelude) = streaming::head(stream.response());
         let id = request_id::path_segment(request_id);
-        let path = [API_VERSION, "/runtime/invocation/", &id, "/response"];
+        let path = [
+            &self.base,
+            API_VERSION,
+            "/runtime/invocation/",
+            &id,
+            "/response",
+        ];
         let headers = [
             ("Content-Type", content_type),
             ("Lambda-Runtime-Function-Response-Mode", "streaming"),

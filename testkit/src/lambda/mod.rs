@@ -75,6 +75,7 @@ const SHUTDOWN_WINDOW: Duration = Duration::from_millis(2000);
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     function_arn: String,
+    base_path: String,
     timeout: Duration,
 }
 
@@ -93,11 +94,23 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves the APIs under `base` (`/.rt`), as cargo-lambda's emulator
+    /// does: [`runtime_api`](LambdaEmulator::runtime_api) is then a URL
+    /// (`http://127.0.0.1:PORT/.rt`), and a call outside `base` gets `404`.
+    pub fn base_path(mut self, base: impl Into<String>) -> Self {
+        self.base_path = base.into().trim_end_matches('/').to_owned();
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<LambdaEmulator> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(EmulatorState::new(self.function_arn, self.timeout));
+        let shared = Arc::new(EmulatorState::new(
+            self.function_arn,
+            self.base_path,
+            self.timeout,
+        ));
         tokio::spawn(server::accept(listener, shared.clone()));
         Ok(LambdaEmulator { addr, shared })
     }
@@ -132,6 +145,7 @@ impl LambdaEmulator {
     pub fn builder() -> EmulatorBuilder {
         EmulatorBuilder {
             function_arn: DEFAULT_FUNCTION_ARN.to_owned(),
+            base_path: String::new(),
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -146,9 +160,14 @@ impl LambdaEmulator {
         self.addr
     }
 
-    /// The value for `AWS_LAMBDA_RUNTIME_API`: `host:port`, no scheme.
+    /// The value for `AWS_LAMBDA_RUNTIME_API`: `host:port`, no scheme, as
+    /// Lambda sets it; with a [`base_path`](EmulatorBuilder::base_path),
+    /// `http://host:port/base`, as cargo-lambda sets it.
     pub fn runtime_api(&self) -> String {
-        self.addr.to_string()
+        match self.shared.base_path.as_str() {
+            "" => self.addr.to_string(),
+            base => format!("http://{}{base}", self.addr),
+        }
     }
 
     /// Queues `event` for the next runtime `next` and returns its request id.

@@ -60,9 +60,18 @@ const EXTENSION_PREFIX: &str = "/2020-01-01/extension/";
 
 async fn route(shared: &EmulatorState, request: Request<Incoming>) -> Reply {
     let (parts, body) = request.into_parts();
+    // Under a base path (cargo-lambda's `/.rt`) the APIs are served only
+    // there; a call that leaves it out finds nothing.
+    // The recorded path is the one under the base; one outside it is
+    // recorded marked, so it matches no endpoint and its 404 says why.
+    let given = parts.uri.path();
+    let path = match given.strip_prefix(shared.base_path.as_str()) {
+        Some(rest) if rest.starts_with('/') => rest.to_owned(),
+        _ => format!("/(outside {}){given}", shared.base_path),
+    };
     let call = Call {
         method: parts.method,
-        path: parts.uri.path().to_owned(),
+        path,
         headers: parts.headers,
         body: Bytes::new(),
     };

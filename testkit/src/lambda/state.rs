@@ -27,6 +27,8 @@ pub(crate) struct EmulatorState {
     pub(crate) stopped: watch::Sender<bool>,
     /// Sent as `Lambda-Runtime-Invoked-Function-Arn`.
     pub(crate) function_arn: String,
+    /// The path every call must start with (`""`, or cargo-lambda's `/.rt`).
+    pub(crate) base_path: String,
     /// The ARN's function name, answered to extensions on register.
     pub(crate) function_name: String,
     /// Default time from hand-out to deadline.
@@ -74,7 +76,7 @@ pub(crate) struct State {
 }
 
 impl EmulatorState {
-    pub(crate) fn new(function_arn: String, timeout: Duration) -> Self {
+    pub(crate) fn new(function_arn: String, base_path: String, timeout: Duration) -> Self {
         let function_name = function_name_of(&function_arn).to_owned();
         EmulatorState {
             state: Mutex::new(State::default()),
@@ -83,6 +85,7 @@ impl EmulatorState {
             shutdown: watch::Sender::new(None),
             stopped: watch::Sender::new(false),
             function_arn,
+            base_path,
             function_name,
             timeout,
         }
