@@ -53,12 +53,15 @@ pub enum LogFormat {
 struct IdsRef<'a> {
     request_id: &'a str,
     function_name: &'a str,
+    /// Which of the binary's functions serves, when it has several.
+    handler: Option<&'a str>,
 }
 
 /// The ids an invocation span carries, kept in its extensions.
 struct InvocationIds {
     request_id: String,
     function_name: String,
+    handler: Option<String>,
 }
 
 /// Writes each event as a JSON or text line; see the module docs of `logging`.
@@ -75,6 +78,7 @@ struct Names {
     message: &'static str,
     request_id: &'static str,
     function_name: &'static str,
+    handler: &'static str,
     target: &'static str,
 }
 
@@ -84,6 +88,7 @@ const LAMBDA_NAMES: Names = Names {
     message: "message",
     request_id: "requestId",
     function_name: "functionName",
+    handler: "handler",
     target: "logger",
 };
 
@@ -93,6 +98,7 @@ const PLAIN_NAMES: Names = Names {
     message: "message",
     request_id: "request_id",
     function_name: "function_name",
+    handler: "handler",
     target: "target",
 };
 
@@ -128,6 +134,7 @@ where
             span.extensions_mut().insert(InvocationIds {
                 request_id: ids.request_id,
                 function_name: ids.function_name,
+                handler: ids.handler,
             });
         }
     }
@@ -146,6 +153,7 @@ where
             .map(|ids| IdsRef {
                 request_id: &ids.request_id,
                 function_name: &ids.function_name,
+                handler: ids.handler.as_deref(),
             });
         LINE.with(|line| {
             let mut line = line.borrow_mut();
@@ -175,7 +183,12 @@ fn text(line: &mut Vec<u8>, event: &Event<'_>, ids: Option<IdsRef<'_>>) {
     let _ = write!(line, "{} ", timestamp(SystemTime::now()));
     let _ = write!(line, "{} ", level_name(*meta.level()));
     if let Some(ids) = ids {
-        let _ = write!(line, "{} {} ", ids.request_id, ids.function_name);
+        let _ = write!(line, "{} {}", ids.request_id, ids.function_name);
+        // Several functions in one binary: `shop/orders`.
+        if let Some(handler) = ids.handler {
+            let _ = write!(line, "/{handler}");
+        }
+        line.push(b' ');
     }
     let _ = write!(line, "{}:", meta.target());
     event.record(&mut TextVisitor { line });
@@ -236,6 +249,9 @@ impl Serialize for JsonLine<'_> {
         if let Some(ids) = self.ids {
             map.serialize_entry(names.request_id, ids.request_id)?;
             map.serialize_entry(names.function_name, ids.function_name)?;
+            if let Some(handler) = ids.handler {
+                map.serialize_entry(names.handler, handler)?;
+            }
         }
         map.serialize_entry(names.target, meta.target())?;
         map.end()
@@ -275,6 +291,7 @@ impl fmt::Display for DebugText<'_> {
 struct IdVisitor {
     request_id: String,
     function_name: String,
+    handler: Option<String>,
 }
 
 impl Visit for IdVisitor {
@@ -282,6 +299,7 @@ impl Visit for IdVisitor {
         match field.name() {
             "requestId" => self.request_id = value.to_owned(),
             "functionName" => self.function_name = value.to_owned(),
+            "handler" => self.handler = Some(value.to_owned()),
             _ => {}
         }
     }

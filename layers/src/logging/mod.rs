@@ -8,6 +8,8 @@
 //! scope. On AWS with `AWS_LAMBDA_LOG_FORMAT=JSON` the field names are those
 //! of Lambda's JSON log format (`timestamp`, `level`, `message`,
 //! `requestId`, ...), so CloudWatch Logs Insights reads them as its own.
+//! In a binary of several functions, lines also name the one serving
+//! (`handler` in JSON, `name/handler` in text).
 //!
 //! Payloads are never logged unless [`LoggingLayer::log_payloads`] (or
 //! `LIGHT_RUNTIME_LOG_PAYLOADS=true`) says so; fields whose names look like

@@ -63,6 +63,7 @@ where
             "invocation",
             requestId = context.request_id(),
             functionName = context.function_name(),
+            handler = context.handler(),
         );
         if self.log_payloads {
             span.in_scope(|| {
