@@ -4,8 +4,9 @@
 //!
 //! The span (kind `SERVER`, named after the function) carries
 //! `faas.invocation_id`, `faas.coldstart`, `faas.trigger`, `faas.name`,
-//! `faas.version`, `cloud.provider`, `cloud.region`, `cloud.account.id`
-//! and, on failure, `error.type` with an error status. Its parent is the
+//! `faas.version`, `cloud.provider`, `cloud.region`, `cloud.account.id`,
+//! in a binary of several functions `light_runtime.handler` (the one that
+//! served), and, on failure, `error.type` with an error status. Its parent is the
 //! caller's span from the context's W3C trace (on AWS converted from X-Ray's
 //! `Root=...;Parent=...;Sampled=...`). Spans the user opens with `tracing`
 //! while the handler runs nest under it, through `tracing-opentelemetry`.

@@ -78,7 +78,7 @@ where
             )),
             None => Context::new(),
         };
-        let mut attributes = Vec::with_capacity(9);
+        let mut attributes = Vec::with_capacity(10);
         attributes.push(KeyValue::new(
             "faas.invocation_id",
             ctx.request_id().to_owned(),
@@ -86,6 +86,11 @@ where
         attributes.push(KeyValue::new("faas.coldstart", ctx.is_cold_start()));
         attributes.push(KeyValue::new("faas.trigger", ctx.trigger().as_str()));
         attributes.push(KeyValue::new("faas.name", ctx.function_name().to_owned()));
+        // `faas.name` is the deployed function; in a binary of several
+        // functions, which one served (no semantic convention names it).
+        if let Some(handler) = ctx.handler() {
+            attributes.push(KeyValue::new("light_runtime.handler", handler.to_owned()));
+        }
         attributes.push(KeyValue::new(
             "faas.version",
             ctx.function_version().to_owned(),
