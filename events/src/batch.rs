@@ -3,7 +3,7 @@
 //! | trigger | partial failure | what the answer is |
 //! |---|---|---|
 //! | SQS, Kinesis, DynamoDB Streams | yes (`ReportBatchItemFailures`) | `{"batchItemFailures":[{"itemIdentifier": id}, ..]}`, empty when all succeeded |
-//! | MNS, Kafka (FC); CMQ, CKafka (SCF) | no | all succeeded: `{"batchItemFailures":[]}`; any failed: the invocation fails with a [`BatchFailure`] naming every failed id, so the platform retries the whole batch |
+//! | MNS, Kafka (FC); CMQ, CKafka (SCF) | no | all succeeded: `{"batchItemFailures":[]}`; any failed: the invocation fails with a [`BatchFailure`] naming the failed ids (the first 20 in its message, all in `failures()`), so the platform retries the whole batch |
 //!
 //! On AWS the event source mapping must have `ReportBatchItemFailures`
 //! turned on; without it Lambda reads any successful answer as "all done".
@@ -138,6 +138,9 @@ impl BatchFailure {
     }
 }
 
+/// How many failed records a [`BatchFailure`]'s message lists by id.
+const LISTED_FAILURES: usize = 20;
+
 impl fmt::Display for BatchFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -147,11 +150,22 @@ impl fmt::Display for BatchFailure {
             self.records,
             self.trigger
         )?;
-        for (i, failure) in self.failures.iter().enumerate() {
+        // A batch of thousands (Kinesis, Kafka) must not make an error
+        // message of megabytes: the first few name the problem, and
+        // `failures()` keeps them all.
+        for (i, failure) in self.failures.iter().take(LISTED_FAILURES).enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
             write!(f, "`{}`: {}", failure.id, failure.reason)?;
+        }
+        if let Some(more) = self
+            .failures
+            .len()
+            .checked_sub(LISTED_FAILURES)
+            .filter(|n| *n > 0)
+        {
+            write!(f, "; and {more} more")?;
         }
         Ok(())
     }
@@ -192,6 +206,19 @@ mod tests {
              so the whole batch fails: `m-2`: bad order; `m-3`: panic: boom"
         );
         assert_eq!(failure.failures().len(), 2);
+
+        let mut many = BatchOutcome::new(500);
+        for i in 0..500 {
+            many.fail(format!("m-{i}"), "bad order");
+        }
+        let failure = many.answer(&Trigger::Cmq).unwrap_err();
+        let message = failure.to_string();
+        assert!(
+            message.contains("`m-19`: bad order; and 480 more"),
+            "{message}"
+        );
+        assert!(!message.contains("`m-20`"), "{message}");
+        assert_eq!(failure.failures().len(), 500);
         let ok = serde_json::to_string(&BatchOutcome::new(3).answer(&Trigger::MnsQueue).unwrap());
         assert_eq!(ok.unwrap(), r#"{"batchItemFailures":[]}"#);
     }

@@ -40,8 +40,8 @@
 //!   `{"batchItemFailures":[{"itemIdentifier": id}, ..]}` (turn on
 //!   `ReportBatchItemFailures` on the event source mapping). FC's and SCF's
 //!   triggers have no partial-failure answer: if any record failed, the
-//!   invocation fails with `Function.BatchFailure`, naming every failed id
-//!   and why, and the platform retries the whole batch. See `docs/events.md`.
+//!   invocation fails with `Function.BatchFailure`, naming the failed ids
+//!   and why (the first 20), and the platform retries the whole batch. See `docs/events.md`.
 //! - **Not a batch.** An event that is not a queue or stream batch is a
 //!   `Runtime.MalformedEvent` naming the trigger it came from.
 
