@@ -73,13 +73,7 @@ impl LambdaRuntimeApi {
         body: &[u8],
     ) -> Result<PostStatus, Error> {
         let id = request_id::path_segment(request_id);
-        let path = [
-            &self.base,
-            API_VERSION,
-            "/runtime/invocation/",
-            &id,
-            "/response",
-        ];
+        let path = invocation_path(&self.base, &id, "/response");
         self.client
             .post(&path, &[("Content-Type", content_type)], body)
             .await
@@ -93,13 +87,7 @@ impl LambdaRuntimeApi {
         body: &[u8],
     ) -> Result<PostStatus, Error> {
         let id = request_id::path_segment(request_id);
-        let path = [
-            &self.base,
-            API_VERSION,
-            "/runtime/invocation/",
-            &id,
-            "/error",
-        ];
+        let path = invocation_path(&self.base, &id, "/error");
         let headers = [
             ("Content-Type", "application/json"),
             ("Lambda-Runtime-Function-Error-Type", error_type),
@@ -260,13 +248,7 @@ impl RuntimeApi for LambdaRuntimeApi {
         }
         let (content_type, prelude) = streaming::head(stream.response());
         let id = request_id::path_segment(request_id);
-        let path = [
-            &self.base,
-            API_VERSION,
-            "/runtime/invocation/",
-            &id,
-            "/response",
-        ];
+        let path = invocation_path(&self.base, &id, "/response");
         let headers = [
             ("Content-Type", content_type),
             ("Lambda-Runtime-Function-Response-Mode", "streaming"),
@@ -339,4 +321,10 @@ fn set_trace_variable(header: Option<&str>, was_set: bool) -> bool {
             false
         }
     }
+}
+
+/// The path of a call about invocation `id` (a path segment already):
+/// `{base}/2018-06-01/runtime/invocation/{id}{call}`.
+fn invocation_path<'a>(base: &'a str, id: &'a str, call: &'static str) -> [&'a str; 5] {
+    [base, API_VERSION, "/runtime/invocation/", id, call]
 }
