@@ -2,33 +2,21 @@
 //! names, the request id on every line logged during an invocation, and
 //! neither the payload nor a secret anywhere.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "support/lines.rs"]
+mod lines;
+
 use std::time::Duration;
 
 use light_runtime::engine::CancellationToken;
 use light_runtime::layers::LoggingLayer;
 use light_runtime::{Context, Environment, Error, Runtime};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
+use lines::Lines;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
 const PAYLOAD_MARKER: &str = "card-4242-4242";
 const SECRET: &str = "hunter2";
-
-/// Lines written by the logging layer.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 async fn handler(event: Value, _ctx: Context) -> Result<Value, Error> {
     tracing::info!(
@@ -75,7 +63,7 @@ async fn json_lines_carry_the_request_id_and_never_the_payload_or_secrets() {
     }
     light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     assert!(
         !text.contains(PAYLOAD_MARKER),
         "the payload was logged:\n{text}"

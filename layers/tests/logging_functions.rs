@@ -2,31 +2,19 @@
 //! served. (A file of its own: the logging layer installs the process's
 //! subscriber once, so each test of lines needs its own process.)
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "support/lines.rs"]
+mod lines;
+
 use std::time::Duration;
 
 use light_runtime::engine::CancellationToken;
 use light_runtime::layers::LoggingLayer;
 use light_runtime::{Context, Environment, Error, Runtime};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
+use lines::Lines;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-/// Lines written by the logging layer.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 async fn orders(_event: Value, _ctx: Context) -> Result<Value, Error> {
     tracing::info!("listing orders");
@@ -68,7 +56,7 @@ async fn lines_name_which_of_several_functions_served() {
         .is_error());
     light_runtime_testkit::stop_runtime(&shutdown, task).await;
 
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let text = lines.text();
     let line: Value = text
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
