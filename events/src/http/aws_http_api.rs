@@ -104,17 +104,14 @@ fn convert(
         stage,
     );
     let mut headers = event.headers;
-    let host = headers
-        .get(HOST)
-        .and_then(|value| value.to_str().ok())
-        .or(context.domain_name.as_deref());
-    let uri = uri::build(
-        &headers,
-        host,
+    let uri = uri_and_cookies(
+        GATEWAY,
+        &mut headers,
+        context.domain_name.as_deref(),
         &path,
-        event.raw_query_string.as_deref().unwrap_or(""),
-    );
-    join_cookies(GATEWAY, &mut headers, event.cookies.as_deref())?;
+        event.raw_query_string.as_deref(),
+        event.cookies.as_deref(),
+    )?;
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
 
     let method = context.http.method.clone();
@@ -152,17 +149,14 @@ pub(crate) fn function_url_request(
         serde_json::from_slice(event).map_err(|error| GatewayEventError::shape(GATEWAY, error))?;
     let context = event.request_context;
     let mut headers = event.headers;
-    let host = headers
-        .get(HOST)
-        .and_then(|value| value.to_str().ok())
-        .or(context.domain_name.as_deref());
-    let uri = uri::build(
-        &headers,
-        host,
+    let uri = uri_and_cookies(
+        GATEWAY,
+        &mut headers,
+        context.domain_name.as_deref(),
         event.raw_path.as_deref().unwrap_or("/"),
-        event.raw_query_string.as_deref().unwrap_or(""),
-    );
-    join_cookies(GATEWAY, &mut headers, event.cookies.as_deref())?;
+        event.raw_query_string.as_deref(),
+        event.cookies.as_deref(),
+    )?;
     let body = body::request_body(GATEWAY, event.body, event.is_base64_encoded)?;
     let method =
         http::Method::from_bytes(context.http.method.as_deref().unwrap_or("GET").as_bytes())
@@ -174,6 +168,26 @@ pub(crate) fn function_url_request(
     extension.source_ip = context.http.source_ip.clone();
     let extension = extension.with_original(OriginalContext::FunctionUrl(Box::new(context)));
     assemble(GATEWAY, method, &uri, headers, body, extension)
+}
+
+/// What payload 2.0 requests (HTTP APIs and function URLs) share: the URI,
+/// its host from the `Host` header or else the domain name, and the
+/// cookies joined into one `Cookie` header.
+fn uri_and_cookies<S: AsRef<str>>(
+    gateway: Gateway,
+    headers: &mut HeaderMap,
+    domain_name: Option<&str>,
+    path: &str,
+    query: Option<&str>,
+    cookies: Option<&[S]>,
+) -> Result<String, GatewayEventError> {
+    let host = headers
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+        .or(domain_name);
+    let uri = uri::build(headers, host, path, query.unwrap_or(""));
+    join_cookies(gateway, headers, cookies)?;
+    Ok(uri)
 }
 
 /// Payload 2.0 sends cookies apart from the headers; the function sees
