@@ -276,6 +276,45 @@ pub async fn instructions(
     .await
 }
 
+/// Instructions per invocation of `payload` on `bootstrap`, for each span
+/// of `lengths` (`[50, 250]` gives one figure, `(I(250) − I(50)) / 200`):
+/// start-up and exit cancel out. Each length runs under callgrind on a
+/// fresh emulator, its out file and log in `work_dir`; `program` names the
+/// caller in the progress lines.
+pub fn per_invocation(
+    program: &str,
+    bootstrap: &Bootstrap,
+    payload: &Payload,
+    lengths: &[usize],
+    work_dir: &Path,
+) -> Result<Vec<f64>, String> {
+    let stem = bootstrap.kind.name().replace(' ', "-");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
+    let mut totals = Vec::with_capacity(lengths.len());
+    for &invocations in lengths {
+        eprintln!(
+            "{program}: callgrind, {}: {invocations} invocations",
+            bootstrap.kind
+        );
+        let run = runtime.block_on(instructions(
+            bootstrap,
+            payload,
+            invocations,
+            &work_dir.join(format!("callgrind.{stem}.{invocations}.out")),
+            &work_dir.join(format!("{stem}.log")),
+        ))?;
+        totals.push(run.instructions as f64);
+    }
+    Ok(lengths
+        .windows(2)
+        .zip(totals.windows(2))
+        .map(|(n, i)| (i[1] - i[0]) / (n[1] - n[0]) as f64)
+        .collect())
+}
+
 /// [`instructions`] with an OTLP endpoint or stdout elsewhere (the pacing
 /// does not matter: each invocation is awaited and the count is the same).
 pub async fn instructions_with(

@@ -47,24 +47,14 @@ fn per_request(
         light_runtime_benches::axum_hello::event(),
         light_runtime_benches::axum_hello::answer(),
     );
-    let stem = kind.name().replace(' ', "-");
-    let mut totals = Vec::new();
-    for requests in [short, long] {
-        eprintln!("http-callgrind: {kind}: {requests} requests");
-        let run = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("cannot start a tokio runtime: {error}"))?
-            .block_on(measure::instructions(
-                &bootstrap,
-                &payload,
-                requests,
-                &work_dir.join(format!("callgrind.{stem}.{requests}.out")),
-                &work_dir.join(format!("{stem}.log")),
-            ))?;
-        totals.push(run.instructions as f64);
-    }
-    Ok((totals[1] - totals[0]) / (long - short) as f64)
+    let figures = measure::per_invocation(
+        "http-callgrind",
+        &bootstrap,
+        &payload,
+        &[short, long],
+        work_dir,
+    )?;
+    Ok(figures[0])
 }
 
 fn run() -> Result<bool, String> {

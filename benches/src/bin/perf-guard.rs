@@ -67,33 +67,7 @@ fn read_baseline(path: &Path) -> Result<Baseline, String> {
 /// Instructions per invocation over each span of [`LENGTHS`].
 fn per_invocation(bootstrap: &Bootstrap, work_dir: &Path) -> Result<Vec<f64>, String> {
     let payload = Payload::new(serde_json::json!({"hello": "world", "n": 1}));
-    let stem = bootstrap.kind.name().replace(' ', "-");
-    let mut totals = Vec::new();
-    for invocations in LENGTHS {
-        eprintln!(
-            "perf-guard: callgrind, {}: {invocations} invocations",
-            bootstrap.kind
-        );
-        let out_file = work_dir.join(format!("callgrind.{stem}.{invocations}.out"));
-        let log = work_dir.join(format!("{stem}.log"));
-        let run = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("cannot start a tokio runtime: {error}"))?
-            .block_on(measure::instructions(
-                bootstrap,
-                &payload,
-                invocations,
-                &out_file,
-                &log,
-            ))?;
-        totals.push(run.instructions as f64);
-    }
-    Ok(LENGTHS
-        .windows(2)
-        .zip(totals.windows(2))
-        .map(|(n, i)| (i[1] - i[0]) / (n[1] - n[0]) as f64)
-        .collect())
+    measure::per_invocation("perf-guard", bootstrap, &payload, &LENGTHS, work_dir)
 }
 
 fn run() -> Result<bool, String> {

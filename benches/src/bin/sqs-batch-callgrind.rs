@@ -61,29 +61,14 @@ fn per_invocation(bootstrap: &Bootstrap, work_dir: &Path) -> Result<f64, String>
         batch().to_string(),
         json!({"batchItemFailures": [{"itemIdentifier": "m-7"}]}),
     );
-    let name = bootstrap
-        .path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("bootstrap")
-        .to_owned();
-    let mut totals = Vec::new();
-    for invocations in LENGTHS {
-        eprintln!("sqs-batch-callgrind: {name}: {invocations} invocations");
-        let run = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("cannot start a tokio runtime: {error}"))?
-            .block_on(measure::instructions(
-                bootstrap,
-                &payload,
-                invocations,
-                &work_dir.join(format!("callgrind.{name}.{invocations}.out")),
-                &work_dir.join(format!("{name}.log")),
-            ))?;
-        totals.push(run.instructions as f64);
-    }
-    Ok((totals[1] - totals[0]) / (LENGTHS[1] - LENGTHS[0]) as f64)
+    let figures = measure::per_invocation(
+        "sqs-batch-callgrind",
+        bootstrap,
+        &payload,
+        &LENGTHS,
+        work_dir,
+    )?;
+    Ok(figures[0])
 }
 
 fn run() -> Result<(), String> {
