@@ -5,6 +5,13 @@
 //! - [`package`]: the cloud-layer zip (`light-runtime package --platform
 //!   aws|fc|scf`): hook plugins, their config file and a bootstrap, laid out
 //!   as the platform mounts layers.
+//! - [`proxy`]: `light-runtime proxy -- CMD`: a Lambda Runtime API on
+//!   127.0.0.1 for a function in any language, each invocation forwarded to
+//!   and from the detected platform through the lifecycle.
+//! - [`web`]: `light-runtime web --port N -- CMD`: an existing HTTP server
+//!   behind the lifecycle, gateway events turned into requests to it.
+//! - [`child`]: the function's process: started in its own process group,
+//!   watched, stopped with a grace period, never left behind.
 //! - `main.rs`: the command line and its subcommands.
 //!
 //! # Example
@@ -17,4 +24,7 @@
 //! println!("{:?}", summary.entries);
 //! ```
 
+pub mod child;
 pub mod package;
+pub mod proxy;
+pub mod web;

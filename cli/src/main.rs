@@ -43,6 +43,13 @@ enum Command {
         )]
         output: PathBuf,
     },
+    /// Serves a function written for the AWS Lambda Runtime API (any
+    /// language: awslambdaric, lambda_runtime, a Node.js or Java client) on
+    /// every platform, with hooks, plugins and layers around each invocation.
+    Proxy(light_runtime_cli::proxy::ProxyArgs),
+    /// Serves an existing HTTP server (any language or framework) on every
+    /// platform, each request an invocation with hooks, plugins and layers.
+    Web(light_runtime_cli::web::WebArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,13 +63,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let Command::Package {
-        platform,
-        plugins,
-        config,
-        bootstrap,
-        output,
-    } = cli.command;
+    match cli.command {
+        Command::Package {
+            platform,
+            plugins,
+            config,
+            bootstrap,
+            output,
+        } => package(platform, plugins, config, bootstrap, output),
+        Command::Proxy(args) => light_runtime_cli::proxy::run(args),
+        Command::Web(args) => light_runtime_cli::web::run(args),
+    }
+}
+
+fn package(
+    platform: String,
+    plugins: Vec<PathBuf>,
+    config: Option<PathBuf>,
+    bootstrap: Option<PathBuf>,
+    output: PathBuf,
+) -> Result<(), String> {
     let platform = light_runtime::platform::parse(&platform).map_err(|e| e.to_string())?;
     let mut spec = match &config {
         Some(template) => LayerSpec::from_template(platform, template)?,
