@@ -90,10 +90,11 @@ fn package(args: PackageArgs) -> Result<(), String> {
         Some(template) => LayerSpec::from_template(platform, args.mode, template)?,
         None => LayerSpec::new(platform, args.mode),
     };
-    spec.plugins.extend(args.plugins.iter().map(|path| PluginEntry {
-        path: path.display().to_string(),
-        config: None,
-    }));
+    spec.plugins
+        .extend(args.plugins.iter().map(|path| PluginEntry {
+            path: path.display().to_string(),
+            config: None,
+        }));
     spec.bootstrap = args.bootstrap;
     spec.runtime = match args.runtime {
         Some(runtime) => Some(runtime),

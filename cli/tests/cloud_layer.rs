@@ -225,15 +225,34 @@ fn options_that_do_not_fit_the_mode_are_refused_with_the_reason() {
     std::fs::write(&bootstrap, "#!/bin/sh\n").unwrap();
     let cases: [(Vec<&str>, &str); 4] = [
         (
-            vec!["--platform", "aws", "--mode", "proxy", "--bootstrap", bootstrap.to_str().unwrap()],
+            vec![
+                "--platform",
+                "aws",
+                "--mode",
+                "proxy",
+                "--bootstrap",
+                bootstrap.to_str().unwrap(),
+            ],
             "is for --mode plugins",
         ),
         (
-            vec!["--platform", "aws", "--runtime", bootstrap.to_str().unwrap()],
+            vec![
+                "--platform",
+                "aws",
+                "--runtime",
+                bootstrap.to_str().unwrap(),
+            ],
             "is for --mode proxy or web",
         ),
         (
-            vec!["--platform", "scf", "--mode", "web", "--runtime", text_file.to_str().unwrap()],
+            vec![
+                "--platform",
+                "scf",
+                "--mode",
+                "web",
+                "--runtime",
+                text_file.to_str().unwrap(),
+            ],
             "is not a Linux executable",
         ),
         (
@@ -294,17 +313,32 @@ fn the_exec_wrapper_execs_proxy_mode_around_the_managed_runtime() {
         &[],
         &layer.record,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (pid, seen_layer, args) = recorded(&layer.record);
     assert_eq!(
         pid,
         started_as.to_string(),
         "exec all the way: the runtime has the wrapper's pid, so signals reach it"
     );
-    assert_eq!(Path::new(&seen_layer), layer.opt, "the layer finds its own folder");
+    assert_eq!(
+        Path::new(&seen_layer),
+        layer.opt,
+        "the layer finds its own folder"
+    );
     assert_eq!(
         args,
-        ["proxy", "--", "python3", "-m", "awslambdaric", "layer_handler.handle"]
+        [
+            "proxy",
+            "--",
+            "python3",
+            "-m",
+            "awslambdaric",
+            "layer_handler.handle"
+        ]
     );
 }
 
@@ -324,7 +358,11 @@ fn a_layer_folder_named_by_the_function_wins() {
         &[("LIGHT_RUNTIME_LAYER_DIR", elsewhere.as_os_str())],
         &layer.record,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (_, seen_layer, _) = recorded(&layer.record);
     assert_eq!(Path::new(&seen_layer), elsewhere);
 }
@@ -341,11 +379,21 @@ fn the_web_bootstrap_runs_the_command_variable_through_sh() {
         )],
         &layer.record,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (_, _, args) = recorded(&layer.record);
     assert_eq!(
         args,
-        ["web", "--", "/bin/sh", "-c", "exec python3 -m http.server \"$PORT\""]
+        [
+            "web",
+            "--",
+            "/bin/sh",
+            "-c",
+            "exec python3 -m http.server \"$PORT\""
+        ]
     );
 }
 
@@ -353,7 +401,11 @@ fn the_web_bootstrap_runs_the_command_variable_through_sh() {
 fn the_fc_start_command_falls_back_to_run_sh_in_the_code_folder() {
     let layer = unpacked("fc", "proxy");
     let run_sh = layer.code.join("run.sh");
-    std::fs::write(&run_sh, "#!/bin/sh\nexec python3 -m awslambdaric index.handler\n").unwrap();
+    std::fs::write(
+        &run_sh,
+        "#!/bin/sh\nexec python3 -m awslambdaric index.handler\n",
+    )
+    .unwrap();
     support::set_mode(&run_sh, 0o755);
     let (out, _) = run_script(
         &layer.opt.join("bin/light-runtime-start"),
@@ -361,9 +413,17 @@ fn the_fc_start_command_falls_back_to_run_sh_in_the_code_folder() {
         &[("FC_FUNC_CODE_PATH", layer.code.as_os_str())],
         &layer.record,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (_, seen_layer, args) = recorded(&layer.record);
-    assert_eq!(Path::new(&seen_layer), layer.opt, "bin/ scripts look one folder up");
+    assert_eq!(
+        Path::new(&seen_layer),
+        layer.opt,
+        "bin/ scripts look one folder up"
+    );
     assert_eq!(args, ["proxy", "--", run_sh.to_str().unwrap()]);
 
     support::set_mode(&run_sh, 0o644);

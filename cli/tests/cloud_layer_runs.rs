@@ -53,7 +53,14 @@ fn layer(platform: &str, mode: &str) -> Layer {
     let zip = work.path().join("layer.zip");
     // No --runtime: the layer carries the command that packaged it.
     let out = Command::new(env!("CARGO_BIN_EXE_light-runtime"))
-        .args(["package", "--platform", platform, "--mode", mode, "--config"])
+        .args([
+            "package",
+            "--platform",
+            platform,
+            "--mode",
+            mode,
+            "--config",
+        ])
         .arg(&template)
         .arg("--output")
         .arg(&zip)
@@ -86,10 +93,7 @@ fn layer(platform: &str, mode: &str) -> Layer {
 /// the function's command needs nothing from the test's environment.
 fn python() -> PathBuf {
     let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, awslambdaric; print(sys.executable)",
-        ])
+        .args(["-c", "import sys, awslambdaric; print(sys.executable)"])
         .output()
         .expect("python3 is on PATH");
     assert!(
@@ -193,13 +197,19 @@ async fn a_managed_python_runtime_runs_behind_the_aws_exec_wrapper_with_the_laye
     );
 
     let echo = emulator.push(Event::json(json!({"order": 7})));
-    let answer = emulator.result(&echo, WAIT).await.expect("the function answers");
+    let answer = emulator
+        .result(&echo, WAIT)
+        .await
+        .expect("the function answers");
     assert_eq!(
         answer.body_json().unwrap(),
         json!({"echo": {"order": 7}, "request_id": echo})
     );
     let failing = emulator.push(Event::json(json!({"fail": true})));
-    let failed = emulator.result(&failing, WAIT).await.expect("an error answers");
+    let failed = emulator
+        .result(&failing, WAIT)
+        .await
+        .expect("an error answers");
     assert_eq!(failed.error_type(), Some("ValueError"), "{failed:?}");
     assert_eq!(failed.error_message(), Some("asked to fail"));
     assert_eq!(emulator.answers_for(&echo), 1);
@@ -291,7 +301,10 @@ async fn a_python_http_server_runs_behind_the_aws_web_bootstrap_with_the_layer_p
 #[ignore = "waits for proxy mode (branch i13-proxy) to be merged into main"]
 async fn awslambdaric_runs_on_fc_through_the_layer_start_command() {
     let layer = layer("fc", "proxy");
-    let fc = FcEmulator::builder().function_name("orders").start().unwrap();
+    let fc = FcEmulator::builder()
+        .function_name("orders")
+        .start()
+        .unwrap();
     let mut env = fc.env();
     env.push(("FC_FUNC_CODE_PATH".into(), layer.task.display().to_string()));
     // customRuntimeConfig: command ["/opt/bin/light-runtime-start"], args
@@ -302,7 +315,10 @@ async fn awslambdaric_runs_on_fc_through_the_layer_start_command() {
         &layer.task,
         &env,
     );
-    assert!(fc.wait_ready(WAIT).await, "the runtime listens on FC's port");
+    assert!(
+        fc.wait_ready(WAIT).await,
+        "the runtime listens on FC's port"
+    );
     let reply = fc.invoke(&br#"{"order":8}"#[..]).await.unwrap();
     assert_eq!(reply.header("x-fc-status"), Some("200"), "{reply:?}");
     let body = reply.body_json().expect("a JSON answer");
@@ -329,14 +345,20 @@ async fn awslambdaric_runs_on_scf_through_the_layer_bootstrap() {
     let bootstrap = layer.task.join("bootstrap");
     std::fs::write(
         &bootstrap,
-        format!("#!/bin/sh\nexec {} \"$@\"\n", layer.opt.join("bin/bootstrap").display()),
+        format!(
+            "#!/bin/sh\nexec {} \"$@\"\n",
+            layer.opt.join("bin/bootstrap").display()
+        ),
     )
     .unwrap();
     support::set_mode(&bootstrap, 0o755);
     let started = Started::start(&bootstrap, &awslambdaric(), &layer.task, &env);
 
     let request_id = scf.push(ScfEvent::json(json!({"order": 9})));
-    let answer = scf.result(&request_id, WAIT).await.expect("the function answers");
+    let answer = scf
+        .result(&request_id, WAIT)
+        .await
+        .expect("the function answers");
     assert!(!answer.is_error(), "{answer:?}");
     let body = answer.body_json().expect("a JSON answer");
     assert_eq!(body["echo"], json!({"order": 9}), "{body}");

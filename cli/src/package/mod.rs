@@ -276,8 +276,8 @@ fn write_zip(files: &[(String, Content, u32)], output: &Path) -> Result<Vec<Stri
         match content {
             Content::Bytes(bytes) => zip.write_all(bytes).map_err(|e| zip_error(&e))?,
             Content::File(path) => {
-                let mut source = File::open(path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let mut source =
+                    File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 std::io::copy(&mut source, &mut zip).map_err(|e| zip_error(&e))?;
             }
         }
