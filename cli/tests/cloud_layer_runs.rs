@@ -18,8 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::Method;
 use light_runtime_testkit::aliyun_fc::FcEmulator;
 use light_runtime_testkit::caller::free_port;
+use light_runtime_testkit::http_platform::{request, HttpPlatform};
 use light_runtime_testkit::lambda::{Event, LambdaEmulator};
 use light_runtime_testkit::tencent_scf::{ScfEmulator, ScfEvent};
 use nix::sys::signal::{kill, Signal};
@@ -104,6 +107,16 @@ fn python() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
+/// A folder with `hello.txt` for `http.server` to serve, in the function's code.
+fn site(layer: &Layer) -> PathBuf {
+    let site = layer.task.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("hello.txt"), HELLO).unwrap();
+    site
+}
+
+const HELLO: &str = "hello from the layer\n";
+
 /// The awslambdaric command line for the test handler.
 fn awslambdaric() -> Vec<OsString> {
     vec![
@@ -114,8 +127,8 @@ fn awslambdaric() -> Vec<OsString> {
     ]
 }
 
-/// A started script, stopped with SIGTERM (then SIGKILL) when dropped, so a
-/// failing test leaves nothing running.
+/// A started script, stopped when dropped, so a failing test leaves nothing
+/// running.
 struct Started {
     child: Option<Child>,
 }
@@ -153,9 +166,20 @@ impl Started {
 }
 
 impl Drop for Started {
+    /// After a failed assertion: SIGTERM first, so light-runtime stops the
+    /// function's process group too, then SIGKILL if it is still there.
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+            let pid = Pid::from_raw(child.id() as i32);
+            let _ = kill(pid, Signal::SIGTERM);
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = kill(pid, Signal::SIGKILL);
             let _ = child.wait();
         }
     }
@@ -230,9 +254,7 @@ async fn a_managed_python_runtime_runs_behind_the_aws_exec_wrapper_with_the_laye
 #[ignore = "waits for web mode (branch i13-web) to be merged into main"]
 async fn a_python_http_server_runs_behind_the_aws_web_bootstrap_with_the_layer_plugins() {
     let layer = layer("aws", "web");
-    let site = layer.task.join("site");
-    std::fs::create_dir_all(&site).unwrap();
-    std::fs::write(site.join("hello.txt"), "hello from the layer\n").unwrap();
+    let site = site(&layer);
     let emulator = LambdaEmulator::start().await.unwrap();
     let mut env = lambda_env(&emulator, &layer.task);
     // The app's command as a user sets it on the function; web mode gives
@@ -285,7 +307,7 @@ async fn a_python_http_server_runs_behind_the_aws_web_bootstrap_with_the_layer_p
     if body["isBase64Encoded"] == true {
         assert_eq!(text, "aGVsbG8gZnJvbSB0aGUgbGF5ZXIK", "{body}");
     } else {
-        assert_eq!(text, "hello from the layer\n", "{body}");
+        assert_eq!(text, HELLO, "{body}");
     }
     assert!(emulator.wait_next_waiting(1, WAIT).await);
     let status = started.terminate().await;
@@ -370,4 +392,103 @@ async fn awslambdaric_runs_on_scf_through_the_layer_bootstrap() {
     assert_eq!(audit.len(), 1, "{audit:?}");
     assert_eq!(audit[0]["request_id"], request_id.as_str());
     drop(layer.work);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waits for web mode (branch i13-web) to be merged into main"]
+async fn a_python_http_server_serves_fc_http_invocations_through_the_layer_start_command() {
+    let layer = layer("fc", "web");
+    let site = site(&layer);
+    let fc = FcEmulator::builder().function_name("site").start().unwrap();
+    let app_port = free_port().unwrap().to_string();
+    let mut env = fc.env();
+    env.push(("FC_FUNC_CODE_PATH".into(), layer.task.display().to_string()));
+    // A fixed port for the app, named in its own arguments as FC's
+    // customRuntimeConfig.args would (no shell to expand $PORT there).
+    env.push(("LIGHT_RUNTIME_WEB_PORT".into(), app_port.clone()));
+    let args: Vec<OsString> = vec![
+        python().into(),
+        "-m".into(),
+        "http.server".into(),
+        app_port.into(),
+        "--bind".into(),
+        "127.0.0.1".into(),
+        "--directory".into(),
+        site.into(),
+    ];
+    let started = Started::start(
+        &layer.opt.join("bin/light-runtime-start"),
+        &args,
+        &layer.task,
+        &env,
+    );
+    assert!(
+        fc.wait_ready(WAIT).await,
+        "the runtime listens on FC's port"
+    );
+    let reply = fc
+        .http_invoke(request(Method::GET, "/hello.txt", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body, HELLO.as_bytes());
+    let status = started.terminate().await;
+    assert!(status.success(), "orderly exit after SIGTERM: {status}");
+
+    let audit = audit_lines(&layer.audit_log);
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["outcome"], "ok", "{audit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "waits for web mode (branch i13-web) to be merged into main"]
+async fn a_python_http_server_serves_an_scf_web_function_through_scf_bootstrap_and_run_sh() {
+    let layer = layer("scf", "web");
+    site(&layer);
+    let platform = HttpPlatform::scf_web().unwrap();
+    let mut env = platform.env();
+    env.push(("USER_CODE_ROOT".into(), layer.task.display().to_string()));
+    env.push((
+        "LIGHT_RUNTIME_WEB_PORT".into(),
+        free_port().unwrap().to_string(),
+    ));
+    // The app's command is run.sh in the code; the web function's own
+    // scf_bootstrap only points at the layer.
+    let run_sh = layer.task.join("run.sh");
+    std::fs::write(
+        &run_sh,
+        format!(
+            "#!/bin/sh\nexec {} -m http.server \"$PORT\" --bind 127.0.0.1 --directory site\n",
+            python().display()
+        ),
+    )
+    .unwrap();
+    support::set_mode(&run_sh, 0o755);
+    let scf_bootstrap = layer.task.join("scf_bootstrap");
+    std::fs::write(
+        &scf_bootstrap,
+        format!(
+            "#!/bin/sh\nexec {}\n",
+            layer.opt.join("bin/scf_bootstrap").display()
+        ),
+    )
+    .unwrap();
+    support::set_mode(&scf_bootstrap, 0o755);
+    let started = Started::start(&scf_bootstrap, &[], &layer.task, &env);
+    assert!(
+        platform.wait_ready(WAIT).await,
+        "the runtime listens on SCF's port"
+    );
+    let reply = platform
+        .send(request(Method::GET, "/hello.txt", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body, HELLO.as_bytes());
+    let status = started.terminate().await;
+    assert!(status.success(), "orderly exit after SIGTERM: {status}");
+
+    let audit = audit_lines(&layer.audit_log);
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["outcome"], "ok", "{audit:?}");
 }
