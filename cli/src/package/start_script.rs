@@ -24,7 +24,8 @@ pub(crate) fn render(layout: &Layout, script: &StartScript) -> Option<String> {
         "#!/bin/sh\n\
          # {name}: starts `light-runtime {mode}` around the function's own command,\n\
          # with the plugins and light-runtime.toml of this layer ({platform}).\n\
-         # Written by `light-runtime package --platform ... --mode {mode}`.\n\
+         # Written by `light-runtime package --mode {mode}`: package the layer\n\
+         # again rather than editing it, so every layer stays alike.\n\
          # Use: {wiring}.\n\
          set -eu\n\
          name={name}\n\
