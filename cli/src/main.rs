@@ -118,5 +118,8 @@ fn package(args: PackageArgs) -> Result<(), String> {
     for script in summary.layout.scripts {
         println!("{mount}/{}: {}", script.path, script.wiring);
     }
+    for warning in &summary.warnings {
+        eprintln!("light-runtime: warning: {warning}");
+    }
     Ok(())
 }

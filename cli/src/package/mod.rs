@@ -10,6 +10,8 @@
 //!   ([`Layout`], [`Mode`], [`StartScript`]).
 //! - `start_script`: the start scripts' text; their shared body is
 //!   `start.sh` beside it.
+//! - `c_library`: a warning when the packaged command needs a newer glibc
+//!   than the platform's oldest image has.
 //! - this module: what goes in ([`LayerSpec`]) and the zip ([`write_layer`]).
 //!
 //! Every layer's root becomes `/opt`; plugins go to
@@ -34,6 +36,7 @@
 //! as `{config_dir}/light-runtime/plugins/<file>`, so the layer works
 //! wherever it is mounted (see `light_runtime::plugins`).
 
+mod c_library;
 pub mod layout;
 mod start_script;
 
@@ -111,6 +114,9 @@ pub struct LayerSummary {
     pub layout: Layout,
     /// Each entry's path inside the zip, in order.
     pub entries: Vec<String>,
+    /// What may keep the layer from working, for the user to read (the
+    /// zip is written all the same).
+    pub warnings: Vec<String>,
 }
 
 /// A file of the layer: its bytes, or a local file copied as it is (the
@@ -129,6 +135,7 @@ pub fn write_layer(spec: &LayerSpec, output: &Path) -> Result<LayerSummary, Stri
         )
     })?;
     let mut files: Vec<(String, Content, u32)> = Vec::new();
+    let mut warnings = Vec::new();
     let config = plugin_files(spec, &layout, &mut files)?;
     match (&spec.bootstrap, layout.bootstrap) {
         (Some(bootstrap), Some(in_zip)) => {
@@ -149,6 +156,7 @@ pub fn write_layer(spec: &LayerSpec, output: &Path) -> Result<LayerSummary, Stri
     match (&spec.runtime, layout.runtime) {
         (Some(runtime), Some(in_zip)) => {
             check_runtime(runtime)?;
+            warnings.extend(c_library::check(runtime, &layout));
             files.push((in_zip.to_owned(), Content::File(runtime.clone()), 0o755));
         }
         (Some(runtime), None) => {
@@ -184,7 +192,11 @@ pub fn write_layer(spec: &LayerSpec, output: &Path) -> Result<LayerSummary, Stri
         0o644,
     ));
     let entries = write_zip(&files, output)?;
-    Ok(LayerSummary { layout, entries })
+    Ok(LayerSummary {
+        layout,
+        entries,
+        warnings,
+    })
 }
 
 /// Adds each plugin of `spec` to `files` and returns the config file that
