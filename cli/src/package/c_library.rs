@@ -66,8 +66,9 @@ pub(crate) fn check(runtime: &Path, layout: &Layout) -> Option<String> {
     ((major, minor) > (image_major, image_minor)).then(|| {
         format!(
             "{} needs glibc {major}.{minor}; {image} have {image_major}.{image_minor}, so it \
-             will not start on them. Build it for x86_64-unknown-linux-musl (or \
-             aarch64-unknown-linux-musl), or on such an image, and pass it with --runtime",
+             will not start on them. Build it against that glibc (on such an image, or \
+             `cargo zigbuild --target x86_64-unknown-linux-gnu.{image_major}.{image_minor}`) \
+             and pass it with --runtime; a static musl build cannot load plugins",
             runtime.display()
         )
     })
