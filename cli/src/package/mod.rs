@@ -10,6 +10,8 @@
 //!   ([`Layout`], [`Mode`], [`StartScript`]).
 //! - `start_script`: the start scripts' text; their shared body is
 //!   `start.sh` beside it.
+//! - `archive`: the zip itself: folders first, unix modes, the command
+//!   streamed in.
 //! - `c_library`: a warning when the packaged command needs a newer glibc
 //!   than the platform's oldest image has.
 //! - this module: what goes in ([`LayerSpec`]) and the zip ([`write_layer`]).
@@ -36,19 +38,20 @@
 //! as `{config_dir}/light-runtime/plugins/<file>`, so the layer works
 //! wherever it is mounted (see `light_runtime::plugins`).
 
+mod archive;
 mod c_library;
 pub mod layout;
 mod start_script;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use runtime_engine::Platform;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use light_runtime::plugins::{PluginEntry, PluginsFile, CONFIG_DIR};
+
+use archive::{write_zip, Content};
 
 pub use layout::{Layout, Mode, StartScript};
 
@@ -117,13 +120,6 @@ pub struct LayerSummary {
     /// What may keep the layer from working, for the user to read (the
     /// zip is written all the same).
     pub warnings: Vec<String>,
-}
-
-/// A file of the layer: its bytes, or a local file copied as it is (the
-/// `light-runtime` command is large; it is streamed into the zip).
-enum Content {
-    Bytes(Vec<u8>),
-    File(PathBuf),
 }
 
 /// Writes the layer zip for `spec` to `output`.
@@ -255,46 +251,4 @@ fn check_runtime(runtime: &Path) -> Result<(), String> {
              --target x86_64-unknown-linux-gnu`, and pass it with --runtime"
         ))
     }
-}
-
-/// Writes `files` to the zip `output`, each folder as its own entry first,
-/// and returns the entries in order.
-fn write_zip(files: &[(String, Content, u32)], output: &Path) -> Result<Vec<String>, String> {
-    let file = File::create(output)
-        .map_err(|e| format!("cannot create the layer zip {}: {e}", output.display()))?;
-    let mut zip = ZipWriter::new(file);
-    let zip_error = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", output.display());
-    let mut entries = Vec::new();
-    let mut folders: Vec<String> = Vec::new();
-    for (name, content, mode) in files {
-        let mut folder = String::new();
-        let parts: Vec<&str> = name.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
-            folder.push_str(part);
-            folder.push('/');
-            if !folders.contains(&folder) {
-                let options = SimpleFileOptions::default().unix_permissions(0o755);
-                zip.add_directory(folder.as_str(), options)
-                    .map_err(|e| zip_error(&e))?;
-                entries.push(folder.clone());
-                folders.push(folder.clone());
-            }
-        }
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .unix_permissions(*mode);
-        zip.start_file(name.as_str(), options)
-            .map_err(|e| zip_error(&e))?;
-        match content {
-            Content::Bytes(bytes) => zip.write_all(bytes).map_err(|e| zip_error(&e))?,
-            Content::File(path) => {
-                let mut source =
-                    File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                std::io::copy(&mut source, &mut zip).map_err(|e| zip_error(&e))?;
-            }
-        }
-        entries.push(name.clone());
-    }
-    zip.finish().map_err(|e| zip_error(&e))?;
-    Ok(entries)
 }
