@@ -1,8 +1,8 @@
 //! The layer's zip: each folder as its own entry, mode 0755, before its
-//! files (so no folder's mode is left to the unzip tool), unix modes kept (the runtime
-//! refuses plugins others can write; scripts must be executable), and the
-//! `light-runtime` command streamed from its file rather than held in
-//! memory.
+//! files (so no folder's mode is left to the unzip tool); unix modes kept
+//! (the runtime refuses plugins others can write, scripts must be
+//! executable); the `light-runtime` command streamed from its file rather
+//! than held in memory.
 
 use std::fs::File;
 use std::io::Write;
