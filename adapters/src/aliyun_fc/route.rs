@@ -256,14 +256,15 @@ fn finish(
 /// The function's HTTP response, without the headers FC forbids in one
 /// (`x-fc-*`, `connection`, `content-length`, `date`, `keep-alive`,
 /// `server`: reference 2.6); the length is set by the server.
+/// A `101 Switching Protocols` keeps its `connection: upgrade`, without
+/// which the client does not take the switch (websockets).
 fn http_reply(response: runtime_engine::Response) -> Reply {
     let mut reply = response_reply(response);
+    let switching = reply.status() == StatusCode::SWITCHING_PROTOCOLS;
     strip(reply.headers_mut(), |name| {
         name.starts_with("x-fc-")
-            || matches!(
-                name,
-                "connection" | "content-length" | "date" | "keep-alive" | "server"
-            )
+            || (name == "connection" && !switching)
+            || matches!(name, "content-length" | "date" | "keep-alive" | "server")
     });
     reply
 }

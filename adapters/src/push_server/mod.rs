@@ -165,9 +165,13 @@ pub(crate) async fn serve<R, Fut>(
         });
         // Platforms keep connections alive for a long time (FC asks for an
         // idle timeout of 15 min or none): no server-side timeout here.
+        // Upgrades (websockets) are let through: hyper's `OnUpgrade` stays
+        // in the request's extensions, so a function that answers `101`
+        // can take the connection over (web mode passes it to its app).
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
         let connection = drain_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
