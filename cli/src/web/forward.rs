@@ -1,0 +1,269 @@
+//! [`Forward`]: the tower HTTP service web mode serves. Each request (a
+//! gateway event's, the platform's pushed HTTP, or a non-HTTP event as
+//! `POST /events`) goes to the app on 127.0.0.1 over a pooled keep-alive
+//! client, and the app's response comes back as it streams. When the app
+//! exits with the request in flight, the answer is `502` saying how it
+//! ended (`app exited: exit status 1`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, CONNECTION, CONTENT_TYPE, TRANSFER_ENCODING, UPGRADE};
+use http::{StatusCode, Uri};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use light_runtime::events::http::RequestContext;
+use light_runtime::http::Body;
+use light_runtime::{BoxError, Context, InvocationError};
+use tokio::sync::watch;
+
+use super::app::{App, State};
+use super::event_request::{add_context, add_forwarded, event_uri};
+use super::{websocket, Settings};
+
+/// The body of the answers web mode gives: the app's, streamed, or its own.
+pub(crate) type AnswerBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// How long a failed request waits to learn whether the app exited, so
+/// the answer can say how it ended rather than "connection reset".
+const EXIT_NOTICE: Duration = Duration::from_millis(500);
+
+/// The most of a failing app's answer to an event kept in the error.
+const EVENT_ERROR_BODY: usize = 1024;
+
+/// The service web mode runs as its function; clones share one pool.
+#[derive(Debug, Clone)]
+pub(crate) struct Forward {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    client: Client<HttpConnector, Body>,
+    app: App,
+    settings: Settings,
+}
+
+/// What brought a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The platform passed the client's HTTP through.
+    Pushed,
+    /// A gateway's event (API Gateway, ALB, function URL, ...).
+    Gateway,
+    /// Any other event: `POST` to the events path.
+    Event,
+}
+
+impl Forward {
+    /// Forwards to `app`, as `settings` say.
+    pub(crate) fn new(app: App, settings: Settings) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        Forward {
+            shared: Arc::new(Shared {
+                client,
+                app,
+                settings,
+            }),
+        }
+    }
+}
+
+impl tower::Service<http::Request<Body>> for Forward {
+    type Response = http::Response<AnswerBody>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut TaskContext<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { shared.forward(request).await })
+    }
+}
+
+impl Shared {
+    async fn forward(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> Result<http::Response<AnswerBody>, BoxError> {
+        let context = request.extensions_mut().remove::<Context>();
+        let gateway = request.extensions_mut().remove::<RequestContext>();
+        let source = match (&gateway, &context) {
+            (Some(_), _) => Source::Gateway,
+            (None, Some(context)) if context.http_request().is_some() => Source::Pushed,
+            _ => Source::Event,
+        };
+        let upgrade = match source {
+            Source::Pushed => websocket::client_side(&request),
+            _ => None,
+        };
+        let (mut parts, body) = request.into_parts();
+        if source == Source::Event {
+            parts.uri = event_uri(&self.settings.events_path)?;
+        }
+        parts.uri = Uri::builder()
+            .scheme("http")
+            .authority(self.settings.app.to_string())
+            .path_and_query(parts.uri.path_and_query().map_or("/", |p| p.as_str()))
+            .build()?;
+        parts.version = http::Version::HTTP_11;
+        // The platform's extensions are not the app's business.
+        parts.extensions = http::Extensions::new();
+        if upgrade.is_none() {
+            strip_hop_by_hop(&mut parts.headers);
+        }
+        if let Some(context) = &context {
+            add_context(&mut parts.headers, context);
+        }
+        let source_ip = gateway.as_ref().and_then(|g| g.source_ip.as_deref());
+        add_forwarded(&mut parts.headers, source_ip, source == Source::Gateway);
+
+        let run = match self.ready().await {
+            Ok(run) => run,
+            Err(answer) => return self.for_source(source, answer).await,
+        };
+        let mut state = self.app.state();
+        let sent = self.client.request(http::Request::from_parts(parts, body));
+        let mut response = tokio::select! {
+            result = sent => match result {
+                Ok(response) => response,
+                Err(error) => {
+                    let answer = self.unreachable(run, &error).await;
+                    return self.for_source(source, answer).await;
+                }
+            },
+            ended = exited(&mut state, run) => {
+                return self.for_source(source, bad_gateway(&ended)).await;
+            }
+        };
+        if let Some(client) = upgrade {
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                return Ok(websocket::splice(client, response));
+            }
+        }
+        strip_hop_by_hop(response.headers_mut());
+        let response = match self.settings.response_limit {
+            Some(limit) => limit.check(response).map_err(Box::new)?,
+            None => response.map(|body| body.map_err(BoxError::from).boxed_unsync()),
+        };
+        self.for_source(source, response).await
+    }
+
+    /// Waits until the app is ready (bounded by the invocation's deadline,
+    /// which the engine keeps); its start number, or the answer when it
+    /// has been stopped.
+    async fn ready(&self) -> Result<u64, http::Response<AnswerBody>> {
+        let mut state = self.app.state();
+        let state = state
+            .wait_for(|state| matches!(state, State::Ready { .. } | State::Stopped))
+            .await
+            .map(|state| state.clone());
+        match state {
+            Ok(State::Ready { run }) => Ok(run),
+            _ => Err(plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the app is stopped: the runtime is shutting down",
+            )),
+        }
+    }
+
+    /// The answer when the request could not be sent or its answer not
+    /// read: how the app ended, if it did, else the client's error.
+    async fn unreachable(&self, run: u64, error: &hyper_util::client::legacy::Error) -> http::Response<AnswerBody> {
+        let mut state = self.app.state();
+        match tokio::time::timeout(EXIT_NOTICE, exited(&mut state, run)).await {
+            Ok(ended) => bad_gateway(&ended),
+            Err(_) => {
+                let cause = std::error::Error::source(error)
+                    .map_or_else(|| error.to_string(), |source| format!("{error}: {source}"));
+                bad_gateway(&format!(
+                    "the app at {} could not be reached: {cause}",
+                    self.settings.app
+                ))
+            }
+        }
+    }
+
+    /// `response`, or, for a non-HTTP event, an invocation error when it is
+    /// a server error: a queue or schedule then retries as it does for a
+    /// failed function.
+    async fn for_source(
+        &self,
+        source: Source,
+        response: http::Response<AnswerBody>,
+    ) -> Result<http::Response<AnswerBody>, BoxError> {
+        if source != Source::Event || !response.status().is_server_error() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response.into_body().collect().await?.to_bytes();
+        let shown = String::from_utf8_lossy(&body[..body.len().min(EVENT_ERROR_BODY)]);
+        Err(Box::new(InvocationError::runtime(
+            "App.EventFailed",
+            format!(
+                "the app answered {status} to the event POSTed to {}: {}",
+                self.settings.events_path,
+                shown.trim()
+            ),
+        )))
+    }
+}
+
+/// Resolves when start `run` of the app is no longer the ready one, with
+/// how it ended.
+async fn exited(state: &mut watch::Receiver<State>, run: u64) -> String {
+    let ended = state
+        .wait_for(|state| !matches!(state, State::Ready { run: r } if *r == run))
+        .await
+        .map(|state| state.clone());
+    match ended {
+        Ok(State::Starting {
+            previous: Some(ended),
+            ..
+        }) => ended,
+        Ok(State::Stopped) => "the app was stopped: the runtime is shutting down".into(),
+        _ => "the app was restarted".into(),
+    }
+}
+
+/// Hop-by-hop headers: they describe one connection, not the message, and
+/// a gateway's response JSON must not carry them.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    for name in [CONNECTION, TRANSFER_ENCODING, UPGRADE] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+}
+
+/// `502 Bad Gateway` with `message` as its plain-text body.
+fn bad_gateway(message: &str) -> http::Response<AnswerBody> {
+    plain(StatusCode::BAD_GATEWAY, message)
+}
+
+fn plain(status: StatusCode, message: &str) -> http::Response<AnswerBody> {
+    let body = Full::new(Bytes::from(format!("{message}\n")))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
