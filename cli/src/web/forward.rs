@@ -157,7 +157,9 @@ impl Shared {
         }
         strip_hop_by_hop(response.headers_mut());
         let response = match self.settings.response_limit {
-            Some(limit) => limit.check(response).map_err(Box::new)?,
+            Some(limit) => limit
+                .check(response)
+                .map_err(|error| -> BoxError { Box::new(error) })?,
             None => response.map(|body| body.map_err(BoxError::from).boxed_unsync()),
         };
         self.for_source(source, response).await
