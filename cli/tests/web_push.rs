@@ -1,0 +1,185 @@
+//! Web mode on push platforms: FC's HTTP invocations and a plain-HTTP
+//! platform (Knative) pass the client's request through to the Python app
+//! and its response back, streamed; a crash is a `502`; and websockets
+//! pass through both, echoed by the app.
+
+mod web_support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::Method;
+use light_runtime_testkit::aliyun_fc::FcEmulator;
+use light_runtime_testkit::http_platform::{request, HttpPlatform};
+use serde_json::json;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use web_support::{Start, WAIT};
+
+/// Opens a websocket to `/ws` on `port` with `headers` added to the
+/// handshake, echoes a text and a binary message through it and closes it.
+async fn websocket_echo(port: u16, headers: &[(String, String)]) {
+    let mut handshake = format!("ws://127.0.0.1:{port}/ws")
+        .into_client_request()
+        .unwrap();
+    for (name, value) in headers {
+        handshake.headers_mut().insert(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (mut socket, response) = tokio::time::timeout(
+        WAIT,
+        tokio_tungstenite::client_async(handshake, stream),
+    )
+    .await
+    .expect("the handshake completes")
+    .expect("the app accepts the websocket");
+    assert_eq!(response.status(), 101);
+
+    for message in [
+        Message::text("hello through light-runtime"),
+        Message::binary(Bytes::from_static(&[0, 1, 2, 255])),
+        Message::text("x".repeat(70_000)),
+    ] {
+        socket.send(message.clone()).await.unwrap();
+        let echoed = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("echoed in time")
+            .expect("the socket is open")
+            .unwrap();
+        assert_eq!(echoed, message);
+    }
+    socket.close(None).await.unwrap();
+    // The app answers the close; the socket then ends.
+    let ended = tokio::time::timeout(WAIT, async {
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the close is answered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fc_http_invocations_pass_through_and_websockets_too() {
+    let fc = FcEmulator::builder().function_name("orders").start().unwrap();
+    let web = Start::python(fc.env())
+        .option("--readiness")
+        .option("/health")
+        .spawn();
+    assert!(fc.wait_ready(WAIT).await, "FC's port opens");
+
+    let reply = fc
+        .http_invoke(request(
+            Method::PUT,
+            "/echo/orders?tag=red&tag=blue",
+            &[("cookie", "session=abc; theme=dark"), ("content-type", "text/plain")],
+            Bytes::from_static(b"the body"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let echo = reply.body_json().unwrap();
+    assert_eq!(echo["method"], "PUT");
+    assert_eq!(echo["path"], "/echo/orders");
+    assert_eq!(echo["query"]["tag"], json!(["red", "blue"]));
+    assert_eq!(echo["cookies"], json!(["session=abc", "theme=dark"]));
+    assert_eq!(echo["body"], "the body");
+    let headers = echo["headers"].as_object().unwrap();
+    assert!(
+        headers.keys().all(|name| !name.starts_with("x-fc-")),
+        "FC's own headers stay with the platform: {headers:?}"
+    );
+    assert_eq!(headers["x-forwarded-proto"], json!(["http"]));
+    assert!(headers["lambda-runtime-aws-request-id"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("fc-req-"));
+
+    let status = fc
+        .http_invoke(request(Method::GET, "/status/404", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(status.status, 404);
+    assert_eq!(&status.body[..], b"status 404");
+
+    let crashed = fc
+        .http_invoke(request(Method::GET, "/crash", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(crashed.status, 502, "{crashed:?}");
+    assert_eq!(&crashed.body[..], b"app exited: exit status 1\n");
+
+    // Served again once restarted; then a websocket through FC's HTTP path.
+    let again = fc
+        .http_invoke(request(Method::GET, "/echo/again", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(again.status, 200, "{again:?}");
+    let fc_headers: Vec<(String, String)> = fc
+        .request(Method::GET, "/ws", "/http-invoke", Bytes::new())
+        .into_http()
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    websocket_echo(fc.port(), &fc_headers).await;
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_passes_requests_through_streams_bodies_and_websockets() {
+    let platform = HttpPlatform::knative().unwrap();
+    let web = Start::python(platform.env()).spawn();
+    assert!(platform.wait_ready(WAIT).await, "the platform's port opens");
+
+    let reply = platform
+        .send(request(
+            Method::POST,
+            "/echo/items?q=rust%20lang",
+            &[("content-type", "application/json")],
+            Bytes::from_static(br#"{"n":1}"#),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let echo = reply.body_json().unwrap();
+    assert_eq!(echo["path"], "/echo/items");
+    assert_eq!(echo["query"]["q"], json!(["rust lang"]));
+    assert_eq!(echo["body"], r#"{"n":1}"#);
+
+    // A chunked body of unknown length passes through whole, with no
+    // platform limit in the way.
+    let big = platform
+        .send(request(
+            Method::GET,
+            "/big?bytes=8000000&chunked=1",
+            &[],
+            Bytes::new(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(big.status, 200);
+    assert_eq!(big.body.len(), 8_000_000);
+
+    websocket_echo(platform.caller().addr().port(), &[]).await;
+    // Two at once, each its own connection to the app.
+    let port = platform.caller().addr().port();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        futures_util::future::join(websocket_echo(port, &[]), websocket_echo(port, &[])),
+    )
+    .await
+    .expect("both echo");
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
