@@ -78,7 +78,10 @@ async fn read_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
-        let n = timeout(WAIT, stream.read(&mut byte)).await.unwrap().unwrap();
+        let n = timeout(WAIT, stream.read(&mut byte))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(n, 1, "closed before the end of the head: {head:?}");
         head.push(byte[0]);
     }
@@ -103,12 +106,17 @@ async fn plain_http_passes_an_upgrade_to_the_function_that_answers_101() {
 
     let mut stream = connect(port).await;
     stream
-        .write_all(b"GET /echo HTTP/1.1\r\nhost: test\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n")
+        .write_all(
+            b"GET /echo HTTP/1.1\r\nhost: test\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n",
+        )
         .await
         .unwrap();
     let head = read_head(&mut stream).await;
     assert!(head.starts_with("HTTP/1.1 101"), "{head}");
-    assert!(head.to_ascii_lowercase().contains("upgrade: echo"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("upgrade: echo"),
+        "{head}"
+    );
     for message in [&b"ping"[..], b"and pong"] {
         stream.write_all(message).await.unwrap();
         let mut echoed = vec![0u8; message.len()];

@@ -71,7 +71,10 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     assert_eq!(response["statusCode"], 200, "{response}");
     let echo = echoed(&response);
     assert_eq!(echo["method"], "POST");
-    assert!(echo["path"].as_str().unwrap().ends_with("/echo/orders/42"), "{echo}");
+    assert!(
+        echo["path"].as_str().unwrap().ends_with("/echo/orders/42"),
+        "{echo}"
+    );
     assert_eq!(echo["query"]["tag"], json!(["red", "blue"]));
     assert_eq!(echo["query"]["q"], json!(["rust lang"]));
     assert_eq!(echo["cookies"], json!(["session=abc", "theme=dark"]));
@@ -82,7 +85,10 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     assert_eq!(headers["lambda-runtime-aws-request-id"], json!([id]));
     assert_eq!(headers["lambda-runtime-trace-id"], json!([XRAY]));
     assert!(headers["lambda-runtime-deadline-ms"][0].as_str().is_some());
-    assert_eq!(headers["x-light-runtime-platform"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        headers["x-light-runtime-platform"].as_array().map(Vec::len),
+        Some(1)
+    );
     assert!(response["multiValueHeaders"].is_object() || response["headers"].is_object());
 
     // HTTP API (v2): raw query string, cookies, a base64 body.
@@ -100,7 +106,10 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     assert_eq!(echo["path"], "/echo/orders/42");
     assert_eq!(echo["rawQuery"], "tag=red&tag=blue&q=rust%20lang");
     assert_eq!(echo["cookies"], json!(["session=abc", "theme=dark"]));
-    assert_eq!(echo["bodyBase64"], "AAEC/w==", "the decoded bytes reach the app");
+    assert_eq!(
+        echo["bodyBase64"], "AAEC/w==",
+        "the decoded bytes reach the app"
+    );
 
     // The app's cookies, status and binary body, as v2 answers them.
     http_api["rawPath"] = json!("/cookies");
@@ -118,7 +127,10 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     http_api["rawPath"] = json!("/binary");
     let (_, response) = invoke(&emulator, Event::json(http_api)).await;
     assert_eq!(response["isBase64Encoded"], true, "{response}");
-    assert_eq!(response["body"], "iVBORw0KGgoA/w==", "the PNG bytes, base64");
+    assert_eq!(
+        response["body"], "iVBORw0KGgoA/w==",
+        "the PNG bytes, base64"
+    );
 
     // ALB with multi-value headers.
     let mut alb = fixture("alb_multi_value");
@@ -157,7 +169,9 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
     let sqs = fixture("aws/sqs");
     let id = emulator.push(Event::json(sqs.clone()).trace_id(XRAY));
     let result = emulator.result(&id, WAIT).await.expect("answered");
-    let echo = result.body_json().expect("the app's answer is the response");
+    let echo = result
+        .body_json()
+        .expect("the app's answer is the response");
     assert_eq!(echo["method"], "POST");
     assert_eq!(echo["path"], "/events");
     let received: Value = serde_json::from_str(echo["body"].as_str().unwrap()).unwrap();
@@ -175,7 +189,10 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
         .unwrap()
         .parse()
         .unwrap();
-    assert!(deadline > 1_600_000_000_000, "epoch milliseconds: {deadline}");
+    assert!(
+        deadline > 1_600_000_000_000,
+        "epoch milliseconds: {deadline}"
+    );
 
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");

@@ -107,23 +107,43 @@ async fn an_axum_app_serves_gateway_and_queue_events() {
     let web = start.spawn();
 
     let id = emulator.push(Event::json(get_event("/hello/ada", "")));
-    let response = emulator.result(&id, WAIT).await.unwrap().body_json().unwrap();
+    let response = emulator
+        .result(&id, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(response["statusCode"], 200, "{response}");
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(body, json!({"hello": "ada", "request": id}));
 
     let id = emulator.push(Event::json(get_event("/search", "tag=red&tag=blue")));
-    let response = emulator.result(&id, WAIT).await.unwrap().body_json().unwrap();
+    let response = emulator
+        .result(&id, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(body, json!({"query": [["tag", "red"], ["tag", "blue"]]}));
 
     let id = emulator.push(Event::json(get_event("/nowhere", "")));
-    let response = emulator.result(&id, WAIT).await.unwrap().body_json().unwrap();
+    let response = emulator
+        .result(&id, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(response["statusCode"], 404, "axum's own answer: {response}");
 
     let queue = json!({"Records": [{"body": "1"}, {"body": "2"}]});
     let id = emulator.push(Event::json(queue));
-    let answer = emulator.result(&id, WAIT).await.unwrap().body_json().unwrap();
+    let answer = emulator
+        .result(&id, WAIT)
+        .await
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(answer, json!({"records": 2}));
 
     let status = web.stop().await;

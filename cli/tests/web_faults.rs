@@ -58,7 +58,10 @@ async fn a_crash_mid_request_is_a_502_then_the_restarted_app_serves() {
 
     let served = answer(&emulator, Event::json(get("/echo/after"))).await;
     let response = served.body_json().unwrap();
-    assert_eq!(response["statusCode"], 200, "served after the restart: {response}");
+    assert_eq!(
+        response["statusCode"], 200,
+        "served after the restart: {response}"
+    );
 
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
@@ -73,7 +76,10 @@ async fn an_app_slower_than_the_deadline_gets_the_timeout_error() {
     let timed_out = answer(&emulator, event).await;
     assert!(timed_out.is_error(), "{timed_out:?}");
     let error_type = timed_out.error_type().unwrap_or_default().to_owned();
-    assert!(error_type.contains("Timeout") || error_type.contains("Timedout"), "{timed_out:?}");
+    assert!(
+        error_type.contains("Timeout") || error_type.contains("Timedout"),
+        "{timed_out:?}"
+    );
 
     let served = answer(&emulator, Event::json(get("/echo/next"))).await;
     assert_eq!(served.body_json().unwrap()["statusCode"], 200);
@@ -127,8 +133,14 @@ async fn an_app_that_never_becomes_ready_fails_init_naming_the_port_and_the_prob
         .unwrap()
         .to_owned();
     assert!(message.contains("not ready within 1500 ms"), "{message}");
-    assert!(message.contains(&format!("GET /health on 127.0.0.1:{port}")), "{message}");
-    assert!(message.contains("503"), "the last probe's answer: {message}");
+    assert!(
+        message.contains(&format!("GET /health on 127.0.0.1:{port}")),
+        "{message}"
+    );
+    assert!(
+        message.contains("503"),
+        "the last probe's answer: {message}"
+    );
     let status = web.exited().await;
     assert!(!status.success(), "init failed: {status}");
 }

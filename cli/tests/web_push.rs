@@ -31,13 +31,11 @@ async fn websocket_echo(port: u16, headers: &[(String, String)]) {
         );
     }
     let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let (mut socket, response) = tokio::time::timeout(
-        WAIT,
-        tokio_tungstenite::client_async(handshake, stream),
-    )
-    .await
-    .expect("the handshake completes")
-    .expect("the app accepts the websocket");
+    let (mut socket, response) =
+        tokio::time::timeout(WAIT, tokio_tungstenite::client_async(handshake, stream))
+            .await
+            .expect("the handshake completes")
+            .expect("the app accepts the websocket");
     assert_eq!(response.status(), 101);
 
     for message in [
@@ -68,7 +66,10 @@ async fn websocket_echo(port: u16, headers: &[(String, String)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fc_http_invocations_pass_through_and_websockets_too() {
-    let fc = FcEmulator::builder().function_name("orders").start().unwrap();
+    let fc = FcEmulator::builder()
+        .function_name("orders")
+        .start()
+        .unwrap();
     let web = Start::python(fc.env())
         .option("--readiness")
         .option("/health")
@@ -79,7 +80,10 @@ async fn fc_http_invocations_pass_through_and_websockets_too() {
         .http_invoke(request(
             Method::PUT,
             "/echo/orders?tag=red&tag=blue",
-            &[("cookie", "session=abc; theme=dark"), ("content-type", "text/plain")],
+            &[
+                ("cookie", "session=abc; theme=dark"),
+                ("content-type", "text/plain"),
+            ],
             Bytes::from_static(b"the body"),
         ))
         .await

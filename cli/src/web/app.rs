@@ -22,10 +22,7 @@ const MAX_PAUSE: Duration = Duration::from_secs(5);
 pub(crate) enum State {
     /// Start number `run` is under way and not ready yet; `previous` says
     /// how the one before ended ("exit status 1"), if there was one.
-    Starting {
-        run: u64,
-        previous: Option<String>,
-    },
+    Starting { run: u64, previous: Option<String> },
     /// Start number `run` is ready for requests.
     Ready { run: u64 },
     /// Stopped at `Close`; it is not started again.

@@ -29,7 +29,13 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 /// Sets the context headers from `context`, replacing any the client sent
 /// (a client must not pass itself off as the platform).
 pub(crate) fn add_context(headers: &mut HeaderMap, context: &Context) {
-    for name in [&REQUEST_ID, &DEADLINE_MS, &FUNCTION_ARN, &TRACE_ID, &PLATFORM] {
+    for name in [
+        &REQUEST_ID,
+        &DEADLINE_MS,
+        &FUNCTION_ARN,
+        &TRACE_ID,
+        &PLATFORM,
+    ] {
         headers.remove(name);
     }
     set(headers, REQUEST_ID, context.request_id());
@@ -54,7 +60,11 @@ pub(crate) fn add_context(headers: &mut HeaderMap, context: &Context) {
 /// client's address (`source_ip`, from a gateway's request context), the
 /// scheme the client used (`https` behind a gateway, else `http`) and the
 /// host it asked for.
-pub(crate) fn add_forwarded(headers: &mut HeaderMap, source_ip: Option<&str>, behind_gateway: bool) {
+pub(crate) fn add_forwarded(
+    headers: &mut HeaderMap,
+    source_ip: Option<&str>,
+    behind_gateway: bool,
+) {
     if let Some(ip) = source_ip {
         if !headers.contains_key(&X_FORWARDED_FOR) {
             set(headers, X_FORWARDED_FOR, ip);
@@ -98,7 +108,10 @@ mod tests {
         headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
         add_forwarded(&mut headers, Some("203.0.113.9"), true);
         assert_eq!(headers[&X_FORWARDED_FOR], "203.0.113.9");
-        assert_eq!(headers[&X_FORWARDED_PROTO], "http", "the gateway's own value");
+        assert_eq!(
+            headers[&X_FORWARDED_PROTO], "http",
+            "the gateway's own value"
+        );
         assert_eq!(headers[&X_FORWARDED_HOST], "api.example.com");
         assert!(event_uri("/events").is_ok());
         assert!(event_uri("/a b").is_err());

@@ -185,7 +185,11 @@ impl Shared {
 
     /// The answer when the request could not be sent or its answer not
     /// read: how the app ended, if it did, else the client's error.
-    async fn unreachable(&self, run: u64, error: &hyper_util::client::legacy::Error) -> http::Response<AnswerBody> {
+    async fn unreachable(
+        &self,
+        run: u64,
+        error: &hyper_util::client::legacy::Error,
+    ) -> http::Response<AnswerBody> {
         let mut state = self.app.state();
         match tokio::time::timeout(EXIT_NOTICE, exited(&mut state, run)).await {
             Ok(ended) => bad_gateway(&ended),

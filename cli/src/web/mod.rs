@@ -151,9 +151,9 @@ pub fn run(args: WebArgs) -> Result<(), String> {
         let (starting, stopping) = (app.clone(), app.clone());
         Runtime::builder()
             .with_budgets(budgets)
-            .on_function_start(move || async move {
-                starting.start(ready_timeout, async_init).await
-            })
+            .on_function_start(
+                move || async move { starting.start(ready_timeout, async_init).await },
+            )
             .on_close(move || async move {
                 stopping.stop(grace).await;
                 Ok::<(), std::convert::Infallible>(())

@@ -90,13 +90,14 @@ impl Prober {
                     let uri = format!("http://{}{path}", self.addr);
                     let request = http::Request::get(uri)
                         .body(Empty::new())
-                        .map_err(|error| NotReady(format!("the probe is not a request: {error}")))?;
+                        .map_err(|error| {
+                            NotReady(format!("the probe is not a request: {error}"))
+                        })?;
                     match self.client.request(request).await {
                         Ok(response) if response.status().as_u16() < 500 => Ok(()),
-                        Ok(response) => Err(NotReady(format!(
-                            "the app answered {}",
-                            response.status()
-                        ))),
+                        Ok(response) => {
+                            Err(NotReady(format!("the app answered {}", response.status())))
+                        }
                         Err(error) => Err(NotReady(format!("the request failed: {error}"))),
                     }
                 }
@@ -149,7 +150,10 @@ mod tests {
         )
         .await;
         assert!(waited.is_err(), "503 is not ready");
-        assert_eq!(seen.as_deref(), Some("the app answered 503 Service Unavailable"));
+        assert_eq!(
+            seen.as_deref(),
+            Some("the app answered 503 Service Unavailable")
+        );
         assert!(failing.describe().starts_with("GET /health on 127.0.0.1:"));
     }
 }

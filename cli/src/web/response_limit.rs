@@ -109,15 +109,26 @@ mod tests {
             .unwrap();
         let error = limit.check(declared).unwrap_err();
         assert_eq!(error.error_type(), ERROR_TYPE);
-        assert!(error.message().contains("7000000 bytes"), "{}", error.message());
+        assert!(
+            error.message().contains("7000000 bytes"),
+            "{}",
+            error.message()
+        );
 
         let big = Bytes::from(vec![b'x'; 7 * 1024 * 1024]);
         let undeclared = http::Response::new(Full::new(big));
         let body = limit.check(undeclared).unwrap().into_body();
         let error = body.collect().await.unwrap_err();
         let error = error.downcast::<InvocationError>().unwrap();
-        assert!(error.message().contains("more than 6291456 bytes"), "{}", error.message());
+        assert!(
+            error.message().contains("more than 6291456 bytes"),
+            "{}",
+            error.message()
+        );
 
-        assert_eq!(Limit::of(Platform::AliyunFc, &Environment::from_vars([("A", "b")])), None);
+        assert_eq!(
+            Limit::of(Platform::AliyunFc, &Environment::from_vars([("A", "b")])),
+            None
+        );
     }
 }
