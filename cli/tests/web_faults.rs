@@ -162,3 +162,22 @@ async fn async_init_answers_init_in_time_and_the_first_request_waits() {
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_app_fails_with_a_server_error_is_an_invocation_error() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let web = Start::python(aws_env(&emulator))
+        .option("--events-path")
+        .option("/status/500")
+        .spawn();
+
+    let failed = answer(&emulator, Event::json(json!({"Records": [{"body": "1"}]}))).await;
+    assert_eq!(failed.error_type(), Some("App.EventFailed"), "{failed:?}");
+    let message = failed.error_message().unwrap_or_default().to_owned();
+    assert!(message.contains("500 Internal Server Error"), "{message}");
+    assert!(message.contains("/status/500"), "{message}");
+    assert!(message.contains("status 500"), "the app's body: {message}");
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}

@@ -140,6 +140,48 @@ async fn fc_http_invocations_pass_through_and_websockets_too() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fc_pre_stop_stops_the_app_with_sigterm() {
+    let fc = FcEmulator::builder().function_name("orders").start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("stopped");
+    let web = Start::python(fc.env())
+        .var("STOP_MARKER", marker.to_str().unwrap())
+        .spawn();
+    assert!(fc.wait_ready(WAIT).await, "FC's port opens");
+    let reply = fc
+        .http_invoke(request(Method::GET, "/echo", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+
+    let stopped = fc.pre_stop().await.unwrap();
+    assert_eq!(stopped.status, 200, "{stopped:?}");
+    assert_eq!(
+        std::fs::read_to_string(&marker).ok().as_deref(),
+        Some("stopped"),
+        "the app had SIGTERM before /pre-stop was answered"
+    );
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_scf_web_function_passes_requests_through() {
+    let platform = HttpPlatform::scf_web().unwrap();
+    let web = Start::python(platform.env()).spawn();
+    assert!(platform.wait_ready(WAIT).await, "the platform's port opens");
+    let reply = platform
+        .send(request(Method::GET, "/echo/scf?a=1&a=2", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body_json().unwrap()["query"]["a"], json!(["1", "2"]));
+    websocket_echo(platform.caller().addr().port(), &[]).await;
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_passes_requests_through_streams_bodies_and_websockets() {
     let platform = HttpPlatform::knative().unwrap();
     let web = Start::python(platform.env()).spawn();

@@ -15,13 +15,15 @@ any platform. Routes:
   /events          POST: the event and the context headers, as JSON
   /ws              a websocket echo server (text and binary frames)
 
-$START_DELAY_MS delays listening, for slow-start tests.
+$START_DELAY_MS delays listening, for slow-start tests. On SIGTERM it
+writes "stopped" to $STOP_MARKER (if set) and exits 0.
 """
 
 import base64
 import hashlib
 import json
 import os
+import signal
 import struct
 import sys
 import threading
@@ -187,7 +189,16 @@ def exit_with_parent():
     os._exit(0)
 
 
+def stop(signum, frame):
+    marker = os.environ.get("STOP_MARKER")
+    if marker:
+        with open(marker, "w") as f:
+            f.write("stopped")
+    os._exit(0)
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop)
     threading.Thread(target=exit_with_parent, daemon=True).start()
     delay = int(os.environ.get("START_DELAY_MS", "0"))
     if delay:
