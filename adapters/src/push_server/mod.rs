@@ -4,7 +4,9 @@
 //!
 //! # Layout
 //! - this file: where to listen (`listen_addr`, `bind`) and the accept
-//!   loop with graceful drain (`serve`).
+//!   loop with graceful drain (`serve`); upgrades (websockets) are let
+//!   through, hyper's `OnUpgrade` left in the request's extensions for a
+//!   function that answers `101`.
 //! - `grace`: `Grace`, the one deadline shutdown keeps.
 //! - `in_flight`: `InFlight`, invocations from the arrival of their whole
 //!   body to the end of their `AfterResponse` hooks, so freeze and shutdown
