@@ -181,3 +181,26 @@ async fn an_event_the_app_fails_with_a_server_error_is_an_invocation_error() {
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_cannot_start_fails_init_naming_the_command() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let mut start = Start::python(aws_env(&emulator));
+    start.app = vec!["/nonexistent/web-app".into(), "--serve".into()];
+    let web = start.spawn();
+
+    let init_error = emulator
+        .wait_init_error(WAIT)
+        .await
+        .expect("the init error is reported");
+    let message = init_error.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("cannot start `/nonexistent/web-app --serve`"),
+        "{message}"
+    );
+    let status = web.exited().await;
+    assert!(!status.success(), "init failed: {status}");
+}

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, CONNECTION, CONTENT_TYPE, TRANSFER_ENCODING, UPGRADE};
+use http::uri::Authority;
 use http::{StatusCode, Uri};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
@@ -49,6 +50,8 @@ struct Shared {
     client: Client<HttpConnector, Body>,
     app: App,
     settings: Settings,
+    /// `127.0.0.1:PORT`, made once for every request's URI.
+    authority: Authority,
 }
 
 /// What brought a request.
@@ -70,11 +73,14 @@ impl Forward {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
+        let authority = Authority::from_maybe_shared(Bytes::from(settings.app.to_string()))
+            .expect("a socket address is an authority");
         Forward {
             shared: Arc::new(Shared {
                 client,
                 app,
                 settings,
+                authority,
             }),
         }
     }
@@ -117,7 +123,7 @@ impl Shared {
         }
         parts.uri = Uri::builder()
             .scheme("http")
-            .authority(self.settings.app.to_string())
+            .authority(self.authority.clone())
             .path_and_query(parts.uri.path_and_query().map_or("/", |p| p.as_str()))
             .build()?;
         parts.version = http::Version::HTTP_11;
