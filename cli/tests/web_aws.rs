@@ -143,6 +143,20 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     assert_eq!(echo["cookies"], json!(["session=abc"]));
     assert_eq!(echo["headers"]["x-forwarded-port"], json!(["443"]));
 
+    // ALB without multi-value headers.
+    let mut alb = fixture("alb");
+    alb["path"] = json!("/echo/orders/42");
+    let (_, response) = invoke(&emulator, Event::json(alb)).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    assert!(response["headers"].is_object(), "{response}");
+    let echo = echoed(&response);
+    assert_eq!(echo["query"]["q"], json!(["rust lang"]));
+    assert_eq!(
+        echo["headers"]["x-forwarded-proto"],
+        json!(["http"]),
+        "the ALB's own"
+    );
+
     // A Lambda function URL.
     let mut url = fixture("function_url");
     url["rawPath"] = json!("/echo/orders/42");

@@ -140,8 +140,53 @@ async fn fc_http_invocations_pass_through_and_websockets_too() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_fc_http_trigger_event_is_answered_in_its_own_shape() {
+    let fc = FcEmulator::builder()
+        .function_name("orders")
+        .start()
+        .unwrap();
+    let web = Start::python(fc.env()).spawn();
+    assert!(fc.wait_ready(WAIT).await, "FC's port opens");
+
+    let path = format!(
+        "{}/../events/tests/fixtures/fc_http_trigger.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["rawPath"] = json!("/echo/orders/42");
+    event["requestContext"]["http"]["path"] = json!("/echo/orders/42");
+    let reply = fc.invoke(event.to_string()).await.unwrap();
+    assert_eq!(reply.header("x-fc-status"), Some("200"), "{reply:?}");
+    let response = reply.body_json().expect("the trigger's response JSON");
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body = response["body"].as_str().unwrap();
+    let body = if response["isBase64Encoded"] == json!(true) {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        String::from_utf8(bytes).unwrap()
+    } else {
+        body.to_owned()
+    };
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(echo["method"], "PUT");
+    assert_eq!(echo["path"], "/echo/orders/42");
+    assert_eq!(echo["body"], "Hello FC!", "the base64 body, decoded");
+    assert_eq!(echo["cookies"], json!(["session=abc"]));
+    assert_eq!(echo["headers"]["x-forwarded-for"], json!(["11.11.11.1"]));
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fc_pre_stop_stops_the_app_with_sigterm() {
-    let fc = FcEmulator::builder().function_name("orders").start().unwrap();
+    let fc = FcEmulator::builder()
+        .function_name("orders")
+        .start()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("stopped");
     let web = Start::python(fc.env())
