@@ -5,7 +5,7 @@
 //! for a non-HTTP event, the path it is POSTed to.
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, HOST};
-use http::uri::{PathAndQuery, Uri};
+use http::uri::PathAndQuery;
 use light_runtime::Context;
 
 /// The invocation's request id.
@@ -81,12 +81,20 @@ pub(crate) fn add_forwarded(
     }
 }
 
-/// The URI of a non-HTTP event's request: `events_path`.
-pub(crate) fn event_uri(events_path: &str) -> Result<Uri, String> {
+/// The path (and query) non-HTTP events are POSTed to: `events_path`,
+/// which must start with `/`.
+pub(crate) fn events_path(events_path: &str) -> Result<PathAndQuery, String> {
+    let invalid = |why: String| {
+        format!(
+            "--events-path (LIGHT_RUNTIME_WEB_EVENTS_PATH) {events_path:?} is not a path: {why}"
+        )
+    };
+    if !events_path.starts_with('/') {
+        return Err(invalid("it must start with `/`".into()));
+    }
     events_path
         .parse::<PathAndQuery>()
-        .map(Uri::from)
-        .map_err(|error| format!("--events-path {events_path:?} is not a path: {error}"))
+        .map_err(|error| invalid(error.to_string()))
 }
 
 fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
@@ -113,7 +121,12 @@ mod tests {
             "the gateway's own value"
         );
         assert_eq!(headers[&X_FORWARDED_HOST], "api.example.com");
-        assert!(event_uri("/events").is_ok());
-        assert!(event_uri("/a b").is_err());
+        assert_eq!(events_path("/events").unwrap(), "/events");
+        assert!(events_path("/a b")
+            .unwrap_err()
+            .contains("\"/a b\" is not a path"));
+        assert!(events_path("events")
+            .unwrap_err()
+            .contains("start with `/`"));
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, CONNECTION, CONTENT_TYPE, TRANSFER_ENCODING, UPGRADE};
-use http::uri::Authority;
+use http::uri::{Authority, PathAndQuery};
 use http::{StatusCode, Uri};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
@@ -26,7 +26,7 @@ use light_runtime::{BoxError, Context, InvocationError};
 use tokio::sync::watch;
 
 use super::app::{App, State};
-use super::event_request::{add_context, add_forwarded, event_uri};
+use super::event_request::{add_context, add_forwarded};
 use super::{websocket, Settings};
 
 /// The body of the answers web mode gives: the app's, streamed, or its own.
@@ -118,13 +118,18 @@ impl Shared {
             _ => None,
         };
         let (mut parts, body) = request.into_parts();
-        if source == Source::Event {
-            parts.uri = event_uri(&self.settings.events_path)?;
-        }
+        let path = match source {
+            Source::Event => self.settings.events_path.clone(),
+            _ => parts
+                .uri
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        };
         parts.uri = Uri::builder()
             .scheme("http")
             .authority(self.authority.clone())
-            .path_and_query(parts.uri.path_and_query().map_or("/", |p| p.as_str()))
+            .path_and_query(path)
             .build()?;
         parts.version = http::Version::HTTP_11;
         // The platform's extensions are not the app's business.

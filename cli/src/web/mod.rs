@@ -96,8 +96,8 @@ const STOP_MARGIN: Duration = Duration::from_millis(100);
 pub(crate) struct Settings {
     /// Where the app listens.
     pub(crate) app: SocketAddr,
-    /// `--events-path`.
-    pub(crate) events_path: String,
+    /// `--events-path`, where non-HTTP events are POSTed.
+    pub(crate) events_path: http::uri::PathAndQuery,
     /// The largest response body the platform takes whole, if it has a limit.
     pub(crate) response_limit: Option<response_limit::Limit>,
 }
@@ -107,12 +107,7 @@ pub fn run(args: WebArgs) -> Result<(), String> {
     let env = Environment::process();
     let platform = light_runtime::platform::detect(&env).map_err(|e| e.to_string())?;
     let port = app_port(args.port, runtime_listen_port(platform, &env))?;
-    if !args.events_path.starts_with('/') {
-        return Err(format!(
-            "--events-path (LIGHT_RUNTIME_WEB_EVENTS_PATH) must start with `/`, got {:?}",
-            args.events_path
-        ));
-    }
+    let events_path = event_request::events_path(&args.events_path)?;
     let budgets = Budgets::default();
     let ready_timeout = match args.ready_timeout_ms {
         Some(ms) => Duration::from_millis(ms),
@@ -126,7 +121,7 @@ pub fn run(args: WebArgs) -> Result<(), String> {
     let grace = budgets.close.saturating_sub(STOP_MARGIN);
     let settings = Settings {
         app: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-        events_path: args.events_path,
+        events_path,
         response_limit: response_limit::Limit::of(platform, &env),
     };
     let probe = match args.readiness {
