@@ -63,6 +63,15 @@ async fn a_crash_mid_request_is_a_502_then_the_restarted_app_serves() {
         "served after the restart: {response}"
     );
 
+    // Dying with the answer half sent is the same: a gateway's answer is
+    // read whole before it goes back, so nothing truncated reaches it.
+    let crashed = answer(&emulator, Event::json(get("/crash-mid-body"))).await;
+    let response = crashed.body_json().expect("a gateway response");
+    assert_eq!(response["statusCode"], 502, "{response}");
+    assert_eq!(response["body"], "app exited: exit status 1\n");
+    let served = answer(&emulator, Event::json(get("/echo/again"))).await;
+    assert_eq!(served.body_json().unwrap()["statusCode"], 200);
+
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
 }

@@ -217,3 +217,20 @@ async fn supervise(shared: Arc<Shared>, first: Child) {
 fn stopped(shared: &Shared) -> bool {
     *shared.state.borrow() == State::Stopped
 }
+
+/// Resolves when start `run` of the app (as `state` tells) is no longer
+/// the ready one, with how it ended.
+pub(crate) async fn ended(state: &mut watch::Receiver<State>, run: u64) -> String {
+    let ended = state
+        .wait_for(|state| !matches!(state, State::Ready { run: r } if *r == run))
+        .await
+        .map(|state| state.clone());
+    match ended {
+        Ok(State::Starting {
+            previous: Some(ended),
+            ..
+        }) => ended,
+        Ok(State::Stopped) => "the app was stopped: the runtime is shutting down".into(),
+        _ => "the app was restarted".into(),
+    }
+}

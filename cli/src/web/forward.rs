@@ -1,9 +1,11 @@
 //! [`Forward`]: the tower HTTP service web mode serves. Each request (a
 //! gateway event's, the platform's pushed HTTP, or a non-HTTP event as
 //! `POST /events`) goes to the app on 127.0.0.1 over a pooled keep-alive
-//! client, and the app's response comes back as it streams. When the app
-//! exits with the request in flight, the answer is `502` saying how it
-//! ended (`app exited: exit status 1`).
+//! client, and the app's response comes back: streamed to a pushed
+//! request's client, read whole for a gateway's or an event's answer,
+//! which is one payload anyway. When the app exits with the request in
+//! flight (before its answer is whole, where it is read whole), the answer
+//! is `502` saying how it ended (`app exited: exit status 1`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,25 +14,20 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, CONNECTION, CONTENT_TYPE, TRANSFER_ENCODING, UPGRADE};
 use http::uri::{Authority, PathAndQuery};
 use http::{StatusCode, Uri};
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use light_runtime::events::http::RequestContext;
 use light_runtime::http::Body;
 use light_runtime::{BoxError, Context, InvocationError};
-use tokio::sync::watch;
 
-use super::app::{App, State};
+use super::answers::{bad_gateway, plain, strip_hop_by_hop, whole, AnswerBody};
+use super::app::{ended, App, State};
 use super::event_request::{add_context, add_forwarded};
 use super::{websocket, Settings};
-
-/// The body of the answers web mode gives: the app's, streamed, or its own.
-pub(crate) type AnswerBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// How long a failed request waits to learn whether the app exited, so
 /// the answer can say how it ended rather than "connection reset".
@@ -157,7 +154,7 @@ impl Shared {
                     return self.for_source(source, answer).await;
                 }
             },
-            ended = exited(&mut state, run) => {
+            ended = ended(&mut state, run) => {
                 return self.for_source(source, bad_gateway(&ended)).await;
             }
         };
@@ -173,7 +170,34 @@ impl Shared {
                 .map_err(|error| -> BoxError { Box::new(error) })?,
             None => response.map(|body| body.map_err(BoxError::from).boxed_unsync()),
         };
+        let response = match source {
+            Source::Pushed => response,
+            Source::Gateway | Source::Event => self.read_whole(response, run).await?,
+        };
         self.for_source(source, response).await
+    }
+
+    /// `response` with its body read whole, or `502` when the app exited
+    /// before it was; a body over the platform's limit stays its error.
+    async fn read_whole(
+        &self,
+        response: http::Response<AnswerBody>,
+        run: u64,
+    ) -> Result<http::Response<AnswerBody>, BoxError> {
+        let (parts, body) = response.into_parts();
+        let mut state = self.app.state();
+        let read = tokio::select! {
+            read = body.collect() => read,
+            ended = ended(&mut state, run) => return Ok(bad_gateway(&ended)),
+        };
+        match read {
+            Ok(read) => Ok(http::Response::from_parts(parts, whole(read.to_bytes()))),
+            Err(error) if error.is::<InvocationError>() => Err(error),
+            Err(error) => match tokio::time::timeout(EXIT_NOTICE, ended(&mut state, run)).await {
+                Ok(ended) => Ok(bad_gateway(&ended)),
+                Err(_) => Err(format!("the app's response body broke off: {error}").into()),
+            },
+        }
     }
 
     /// Waits until the app is ready (bounded by the invocation's deadline,
@@ -202,7 +226,7 @@ impl Shared {
         error: &hyper_util::client::legacy::Error,
     ) -> http::Response<AnswerBody> {
         let mut state = self.app.state();
-        match tokio::time::timeout(EXIT_NOTICE, exited(&mut state, run)).await {
+        match tokio::time::timeout(EXIT_NOTICE, ended(&mut state, run)).await {
             Ok(ended) => bad_gateway(&ended),
             Err(_) => {
                 let cause = std::error::Error::source(error)
@@ -238,49 +262,4 @@ impl Shared {
             ),
         )))
     }
-}
-
-/// Resolves when start `run` of the app is no longer the ready one, with
-/// how it ended.
-async fn exited(state: &mut watch::Receiver<State>, run: u64) -> String {
-    let ended = state
-        .wait_for(|state| !matches!(state, State::Ready { run: r } if *r == run))
-        .await
-        .map(|state| state.clone());
-    match ended {
-        Ok(State::Starting {
-            previous: Some(ended),
-            ..
-        }) => ended,
-        Ok(State::Stopped) => "the app was stopped: the runtime is shutting down".into(),
-        _ => "the app was restarted".into(),
-    }
-}
-
-/// Hop-by-hop headers: they describe one connection, not the message, and
-/// a gateway's response JSON must not carry them.
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    for name in [CONNECTION, TRANSFER_ENCODING, UPGRADE] {
-        headers.remove(name);
-    }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
-}
-
-/// `502 Bad Gateway` with `message` as its plain-text body.
-fn bad_gateway(message: &str) -> http::Response<AnswerBody> {
-    plain(StatusCode::BAD_GATEWAY, message)
-}
-
-fn plain(status: StatusCode, message: &str) -> http::Response<AnswerBody> {
-    let body = Full::new(Bytes::from(format!("{message}\n")))
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    let mut response = http::Response::new(body);
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }

@@ -14,11 +14,14 @@
 //!   restarted when it exits, stopped at `Close`.
 //! - `readiness`: when the app is ready (an HTTP probe or a TCP connect).
 //! - `forward`: the service that sends each request to the app.
+//! - `answers`: the answers web mode gives in the app's place (`502`,
+//!   `503`), and the hop-by-hop headers kept out of every answer.
 //! - `event_request`: a non-HTTP event as `POST /events`, and the
 //!   invocation's context as headers on every request.
 //! - `response_limit`: the platform's response size limit, as a clear error.
 //! - `websocket`: an upgrade passed through to the app and spliced.
 
+mod answers;
 mod app;
 mod event_request;
 mod forward;

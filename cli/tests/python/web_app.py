@@ -8,6 +8,7 @@ any platform. Routes:
   /status/<code>   answers <code>
   /slow?ms=N       answers after N milliseconds
   /crash           the process exits at once with status 1
+  /crash-mid-body  the same, after the head and 10 of 100 bytes
   /big?bytes=N     N bytes of `x` (with Content-Length); &chunked=1 without it
   /binary          a few bytes of PNG, image/png
   /cookies         two Set-Cookie headers
@@ -87,6 +88,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/crash":
             sys.stderr.write("web_app: crashing on purpose\n")
             sys.stderr.flush()
+            os._exit(1)
+        if path == "/crash-mid-body":
+            self.send_response(200)
+            self.send_header("content-type", "text/plain")
+            self.send_header("content-length", "100")
+            self.end_headers()
+            self.wfile.write(b"the first ")
+            self.wfile.flush()
+            time.sleep(0.1)
             os._exit(1)
         if path == "/big":
             size = int(query.get("bytes", ["0"])[0])
