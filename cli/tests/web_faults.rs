@@ -213,3 +213,24 @@ async fn an_app_that_cannot_start_fails_init_naming_the_command() {
     let status = web.exited().await;
     assert!(!status.success(), "init failed: {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_that_exits_before_it_is_ready_fails_init_saying_how() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let mut start = Start::python(aws_env(&emulator));
+    start.app = vec!["sh".into(), "-c".into(), "exit 3".into()];
+    let web = start.spawn();
+
+    let init_error = emulator
+        .wait_init_error(WAIT)
+        .await
+        .expect("the init error is reported");
+    let message = init_error.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("exited before it was ready"), "{message}");
+    assert!(message.contains("exit status 3"), "{message}");
+    let status = web.exited().await;
+    assert!(!status.success(), "init failed: {status}");
+}
