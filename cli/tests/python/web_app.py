@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -38,6 +39,12 @@ PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF])
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        # Head and body go in separate writes: without this, Nagle's
+        # algorithm holds the body for the client's delayed ACK (40 ms).
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format, *args):
         sys.stderr.write("web_app: " + (format % args) + "\n")
