@@ -1,7 +1,9 @@
-//! Web mode on push platforms: FC's HTTP invocations and a plain-HTTP
-//! platform (Knative) pass the client's request through to the Python app
-//! and its response back, streamed; a crash is a `502`; and websockets
-//! pass through both, echoed by the app.
+//! Web mode on FC, SCF and a plain-HTTP platform (Knative): FC's HTTP
+//! invocations, SCF web functions and plain HTTP pass the client's request
+//! through to the Python app and its response back, streamed; a crash is a
+//! `502`; websockets pass through, echoed by the app; FC HTTP-trigger and
+//! SCF API Gateway events come back in their own shape; `/pre-stop` stops
+//! the app with SIGTERM.
 
 mod web_support;
 
@@ -270,6 +272,52 @@ async fn plain_http_passes_requests_through_streams_bodies_and_websockets() {
     )
     .await
     .expect("both echo");
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_scf_api_gateway_event_is_answered_in_its_own_shape_within_6_mb() {
+    use light_runtime_testkit::tencent_scf::{ScfEmulator, ScfEvent};
+
+    let scf = ScfEmulator::start().await.unwrap();
+    let web = Start::python(scf.env()).spawn();
+
+    let path = format!(
+        "{}/../events/tests/fixtures/scf_api_gateway.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut event: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["path"] = json!("/echo/orders/42");
+    let id = scf.push(ScfEvent::json(event.clone()));
+    let result = scf.result(&id, WAIT).await.expect("answered");
+    let response = result.body_json().expect("the gateway's response JSON");
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let echo: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert!(
+        echo["path"].as_str().unwrap().ends_with("/echo/orders/42"),
+        "{echo}"
+    );
+    assert_eq!(echo["body"], r#"{"items":[1,2]}"#);
+    assert_eq!(echo["headers"]["x-forwarded-for"], json!(["10.0.2.14"]));
+    assert_eq!(scf.answers_for(&id), 1);
+
+    // SCF takes a response of at most 6 MB: a larger body is a clear error.
+    event["path"] = json!("/big");
+    event["queryString"] = json!({"bytes": "7000000"});
+    let id = scf.push(ScfEvent::json(event));
+    let result = scf.result(&id, WAIT).await.expect("answered");
+    assert!(result.is_error(), "{result:?}");
+    let body = match &result {
+        light_runtime_testkit::tencent_scf::ScfResult::Error { body } => {
+            String::from_utf8_lossy(body).into_owned()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(body.contains("Function.ResponseSizeTooLarge"), "{body}");
+    assert!(body.contains("7000000 bytes"), "{body}");
 
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
