@@ -67,6 +67,7 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     // API Gateway REST (v1): repeated query keys, cookies, a JSON body.
     let mut rest = fixture("apigw_rest");
     rest["path"] = json!("/echo/orders/42");
+    let rest_context = rest["requestContext"].clone();
     let (id, response) = invoke(&emulator, Event::json(rest).trace_id(XRAY)).await;
     assert_eq!(response["statusCode"], 200, "{response}");
     let echo = echoed(&response);
@@ -85,6 +86,10 @@ async fn gateway_events_reach_the_app_and_come_back_in_their_own_shape() {
     assert_eq!(headers["lambda-runtime-aws-request-id"], json!([id]));
     assert_eq!(headers["lambda-runtime-trace-id"], json!([XRAY]));
     assert!(headers["lambda-runtime-deadline-ms"][0].as_str().is_some());
+    let gateway: Value =
+        serde_json::from_str(headers["x-amzn-request-context"][0].as_str().unwrap()).unwrap();
+    assert_eq!(gateway["requestId"], rest_context["requestId"], "{gateway}");
+    assert_eq!(gateway["stage"], rest_context["stage"], "{gateway}");
     assert_eq!(
         headers["x-light-runtime-platform"].as_array().map(Vec::len),
         Some(1)

@@ -1,11 +1,14 @@
 //! What the app is told besides the client's request: the invocation's
 //! context in headers (the names of the Lambda Runtime API's `next`, which
 //! every Lambda developer knows, on every platform), where the request came
-//! from (`x-forwarded-*`, as the Web Adapter and proxies add them), and
-//! for a non-HTTP event, the path it is POSTed to.
+//! from (`x-forwarded-*`, as the Web Adapter and proxies add them), the
+//! gateway's request context (`x-amzn-request-context`, as the Web Adapter
+//! sends it, so an app moving over keeps reading its authorizer's claims),
+//! and for a non-HTTP event, the path it is POSTed to.
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 use http::uri::PathAndQuery;
+use light_runtime::events::http::{OriginalContext, RequestContext};
 use light_runtime::Context;
 
 /// The invocation's request id.
@@ -21,6 +24,9 @@ pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// The platform (`aws_lambda`, `aliyun_fc`, ...), as light-runtime names it.
 pub(crate) const PLATFORM: HeaderName = HeaderName::from_static("x-light-runtime-platform");
+
+/// The gateway's own request context, as JSON.
+pub(crate) const GATEWAY_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-request-context");
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -54,6 +60,29 @@ pub(crate) fn add_context(headers: &mut HeaderMap, context: &Context) {
         }
     }
     set(headers, PLATFORM, &context.platform().to_string());
+}
+
+/// Sets `x-amzn-request-context` to the gateway's request context as it
+/// sent it, in JSON; replaces any the client sent.
+pub(crate) fn add_gateway_context(headers: &mut HeaderMap, gateway: &RequestContext) {
+    headers.remove(&GATEWAY_CONTEXT);
+    let json = match &gateway.original {
+        OriginalContext::ApiGatewayRest(context) => serde_json::to_vec(context),
+        OriginalContext::ApiGatewayHttp(context) => serde_json::to_vec(context),
+        OriginalContext::Alb(context) => serde_json::to_vec(context),
+        OriginalContext::FunctionUrl(context) => serde_json::to_vec(context),
+        OriginalContext::FcHttpTrigger(context) => serde_json::to_vec(context),
+        OriginalContext::ScfApiGateway(context) => serde_json::to_vec(context),
+        // A gateway added later: its context is not sent until it is named here.
+        _ => return,
+    };
+    // JSON escapes control characters, so only a failed encoding is left out.
+    let value = json
+        .ok()
+        .and_then(|json| HeaderValue::from_maybe_shared(bytes::Bytes::from(json)).ok());
+    if let Some(value) = value {
+        headers.insert(GATEWAY_CONTEXT, value);
+    }
 }
 
 /// Adds `x-forwarded-*` where the platform or gateway has not: the

@@ -26,7 +26,7 @@ use light_runtime::{BoxError, Context, InvocationError};
 
 use super::answers::{bad_gateway, plain, strip_hop_by_hop, whole, AnswerBody};
 use super::app::{ended, App, State};
-use super::event_request::{add_context, add_forwarded};
+use super::event_request::{add_context, add_forwarded, add_gateway_context};
 use super::{websocket, Settings};
 
 /// How long a failed request waits to learn whether the app exited, so
@@ -136,6 +136,9 @@ impl Shared {
         }
         if let Some(context) = &context {
             add_context(&mut parts.headers, context);
+        }
+        if let Some(gateway) = &gateway {
+            add_gateway_context(&mut parts.headers, gateway);
         }
         let source_ip = gateway.as_ref().and_then(|g| g.source_ip.as_deref());
         add_forwarded(&mut parts.headers, source_ip, source == Source::Gateway);
