@@ -4,6 +4,8 @@
 //! event's own shape; a queue event POSTed to `/events` with the context
 //! in headers; and the logging layer seeing each request as an invocation.
 
+#[path = "../../light-runtime/tests/support/mod.rs"]
+mod support;
 mod web_support;
 
 use base64::Engine;
@@ -243,4 +245,45 @@ async fn the_logging_layer_sees_each_request_as_an_invocation() {
             "a log line for invocation {id}:\n{lines}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hook_plugin_sees_each_request_as_an_invocation() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let work = support::private_dir();
+    let audit_log = work.path().join("audit.log");
+    let config = work.path().join("light-runtime.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[plugins]]\npath = {:?}\nconfig = {{ path = {:?} }}\n",
+            support::rust_plugin("audit"),
+            audit_log
+        ),
+    )
+    .unwrap();
+    let web = Start::python(aws_env(&emulator))
+        .var("LIGHT_RUNTIME_PLUGINS_CONFIG", config.to_str().unwrap())
+        .spawn();
+
+    let mut event = fixture("apigw_http");
+    event["rawPath"] = json!("/echo/audited");
+    let (first, _) = invoke(&emulator, Event::json(event.clone())).await;
+    let queue = emulator.push(Event::json(fixture("aws/sqs")));
+    assert!(emulator.result(&queue, WAIT).await.is_some());
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+
+    let audited: Vec<Value> = std::fs::read_to_string(&audit_log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(
+        audited.len(),
+        2,
+        "one line per request, none from the app: {audited:?}"
+    );
+    assert_eq!(audited[0]["request_id"], first.as_str());
+    assert_eq!(audited[1]["request_id"], queue.as_str());
 }

@@ -165,8 +165,9 @@ pub fn run(args: WebArgs) -> Result<(), String> {
 /// The app's command: `PORT` set to its port, and without what would make
 /// a light-runtime function (or a Lambda runtime client) inside it talk to
 /// the platform itself: the platform's runtime API and ports, and the
-/// plugins and layers, which web mode runs already. A light-runtime
-/// function as the app serves plain HTTP on `$PORT`.
+/// plugins and layers, which web mode runs already (an empty plugin list
+/// also keeps it from finding `light-runtime.toml` in the code or layer
+/// folder). A light-runtime function as the app serves plain HTTP on `$PORT`.
 fn app_command(argv: &[OsString], port: u16) -> Result<ChildCommand, String> {
     const TAKEN: &[&str] = &[
         "AWS_LAMBDA_RUNTIME_API",
@@ -175,13 +176,13 @@ fn app_command(argv: &[OsString], port: u16) -> Result<ChildCommand, String> {
         "FC_CUSTOM_LISTEN_PORT",
         "FC_SERVER_PORT",
         "LIGHT_RUNTIME_PORT",
-        "LIGHT_RUNTIME_PLUGINS",
         "LIGHT_RUNTIME_PLUGINS_CONFIG",
         "LIGHT_RUNTIME_LAYERS",
     ];
     let mut command = ChildCommand::new(argv)?
         .env("PORT", port.to_string())
-        .env("LIGHT_RUNTIME_PLATFORM", "http");
+        .env("LIGHT_RUNTIME_PLATFORM", "http")
+        .env("LIGHT_RUNTIME_PLUGINS", "");
     for name in TAKEN {
         command = command.env_remove(*name);
     }
