@@ -185,7 +185,11 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
         .start()
         .await
         .unwrap();
-    let web = Start::python(aws_env(&emulator)).spawn();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("stopped");
+    let web = Start::python(aws_env(&emulator))
+        .var("STOP_MARKER", marker.to_str().unwrap())
+        .spawn();
 
     let sqs = fixture("aws/sqs");
     let id = emulator.push(Event::json(sqs.clone()).trace_id(XRAY));
@@ -217,6 +221,11 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
 
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
+    assert_eq!(
+        std::fs::read_to_string(&marker).ok().as_deref(),
+        Some("stopped"),
+        "SIGTERM reached the app before web mode exited"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
