@@ -189,6 +189,7 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
     let marker = dir.path().join("stopped");
     let web = Start::python(aws_env(&emulator))
         .var("STOP_MARKER", marker.to_str().unwrap())
+        .var("LIGHT_RUNTIME_LAYERS", "timeout")
         .spawn();
 
     let sqs = fixture("aws/sqs");
@@ -214,6 +215,18 @@ async fn a_queue_event_is_posted_to_the_events_path_with_the_context_in_headers(
         .unwrap()
         .parse()
         .unwrap();
+    assert_eq!(
+        echo["env"],
+        json!({
+            "PORT": web.app_port.to_string(),
+            "AWS_LAMBDA_RUNTIME_API": null,
+            "LIGHT_RUNTIME_PLATFORM": "http",
+            "LIGHT_RUNTIME_PLUGINS": "",
+            "LIGHT_RUNTIME_LAYERS": null,
+            "AWS_LAMBDA_FUNCTION_NAME": "orders",
+        }),
+        "the app's port, no runtime API, no plugins or layers of its own"
+    );
     assert!(
         deadline > 1_600_000_000_000,
         "epoch milliseconds: {deadline}"
@@ -295,4 +308,27 @@ async fn a_hook_plugin_sees_each_request_as_an_invocation() {
     );
     assert_eq!(audited[0]["request_id"], first.as_str());
     assert_eq!(audited[1]["request_id"], queue.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_light_runtime_function_as_the_app_serves_plain_http_and_leaves_the_platform_alone() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let mut start = Start::python(aws_env(&emulator));
+    start.app = vec![support::echo_example().into_os_string()];
+    let web = start.spawn();
+
+    // The echo function answers its event; it gets it over plain HTTP from
+    // web mode, not from the Runtime API, whose variable it never sees.
+    let queue = fixture("aws/sqs");
+    let id = emulator.push(Event::json(queue.clone()));
+    let result = emulator.result(&id, WAIT).await.expect("answered");
+    assert_eq!(result.body_json(), Some(queue));
+    assert_eq!(emulator.answers_for(&id), 1);
+    let nexts = emulator.count("/invocation/next");
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+    assert!(
+        nexts <= 2,
+        "only web mode asks for events: {nexts} calls to next"
+    );
 }

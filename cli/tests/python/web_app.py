@@ -4,7 +4,8 @@ It listens on 127.0.0.1:$PORT, as web mode tells it, and knows nothing of
 any platform. Routes:
 
   .../echo...      any method: the request as JSON (method, path, query,
-                   headers, cookies, body as text and base64)
+                   headers, cookies, body as text and base64, and the
+                   variables web mode sets or takes away)
   /status/<code>   answers <code>
   /slow?ms=N       answers after N milliseconds
   /crash           the process exits at once with status 1
@@ -34,6 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# The variables web mode sets or takes away, shown by the echo routes.
+ENV_SHOWN = ["PORT", "AWS_LAMBDA_RUNTIME_API", "LIGHT_RUNTIME_PLATFORM",
+             "LIGHT_RUNTIME_PLUGINS", "LIGHT_RUNTIME_LAYERS", "AWS_LAMBDA_FUNCTION_NAME"]
 PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF])
 
 
@@ -85,6 +89,7 @@ class Handler(BaseHTTPRequestHandler):
                 "cookies": [c for c in cookies if c],
                 "body": body.decode("utf-8", "replace"),
                 "bodyBase64": base64.b64encode(body).decode(),
+                "env": {name: os.environ.get(name) for name in ENV_SHOWN},
             }))
         if path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
