@@ -84,6 +84,7 @@ async fn fc_http_invocations_pass_through_and_websockets_too() {
             "/echo/orders?tag=red&tag=blue",
             &[
                 ("cookie", "session=abc; theme=dark"),
+                ("lambda-runtime-aws-request-id", "spoofed-by-the-client"),
                 ("content-type", "text/plain"),
             ],
             Bytes::from_static(b"the body"),
@@ -107,6 +108,13 @@ async fn fc_http_invocations_pass_through_and_websockets_too() {
         .as_str()
         .unwrap()
         .starts_with("fc-req-"));
+    assert_eq!(
+        headers["lambda-runtime-aws-request-id"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "the client's own value is overruled: {headers:?}"
+    );
 
     let status = fc
         .http_invoke(request(Method::GET, "/status/404", &[], Bytes::new()))

@@ -35,14 +35,19 @@ const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host")
 /// Sets the context headers from `context`, replacing any the client sent
 /// (a client must not pass itself off as the platform).
 pub(crate) fn add_context(headers: &mut HeaderMap, context: &Context) {
-    for name in [
+    // Clients rarely send any: one pass over the names costs less than a
+    // hashed removal of each.
+    let ours = [
         &REQUEST_ID,
         &DEADLINE_MS,
         &FUNCTION_ARN,
         &TRACE_ID,
         &PLATFORM,
-    ] {
-        headers.remove(name);
+    ];
+    if headers.keys().any(|name| ours.contains(&name)) {
+        for name in ours {
+            headers.remove(name);
+        }
     }
     set(headers, REQUEST_ID, context.request_id());
     if let Some(deadline) = context.deadline() {
