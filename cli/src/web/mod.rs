@@ -3,7 +3,7 @@
 //! the whole lifecycle around each request.
 //!
 //! Web mode is itself a light-runtime function: a tower HTTP service
-//! ([`forward`]) behind the library's HTTP handler, which already turns
+//! (`forward`) behind the library's HTTP handler, which already turns
 //! every gateway event into a request and the response back into the
 //! event's shape, and passes pushed HTTP through. So hooks, plugins and
 //! layers see each request as an invocation. See `docs/web.md`.
