@@ -330,3 +330,46 @@ async fn an_scf_api_gateway_event_is_answered_in_its_own_shape_within_6_mb() {
     let status = web.stop().await;
     assert!(status.success(), "orderly exit: {status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_looping_app_is_answered_503_within_the_ready_timeout() {
+    let platform = HttpPlatform::knative().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let started_once = dir.path().join("started-once");
+    // Starts once; every start after that fails at once.
+    let script = format!(
+        "if [ -e '{mark}' ]; then exit 1; fi; touch '{mark}'; exec {python}",
+        mark = started_once.display(),
+        python = web_support::python_app()
+            .iter()
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let mut start = Start::python(platform.env())
+        .option("--ready-timeout-ms")
+        .option("600");
+    start.app = vec!["sh".into(), "-c".into(), script.into()];
+    let web = start.spawn();
+    assert!(platform.wait_ready(WAIT).await, "the platform's port opens");
+
+    let crashed = platform
+        .send(request(Method::GET, "/crash", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(crashed.status, 502, "{crashed:?}");
+    let waited = std::time::Instant::now();
+    let refused = platform
+        .send(request(Method::GET, "/echo", &[], Bytes::new()))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, 503, "{refused:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&refused.body),
+        "the app is not ready again within 600 ms: app exited: exit status 1\n"
+    );
+    assert!(waited.elapsed() >= Duration::from_millis(600));
+
+    let status = web.stop().await;
+    assert!(status.success(), "orderly exit: {status}");
+}

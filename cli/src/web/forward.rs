@@ -203,15 +203,46 @@ impl Shared {
         }
     }
 
-    /// Waits until the app is ready (bounded by the invocation's deadline,
-    /// which the engine keeps); its start number, or the answer when it
-    /// has been stopped.
+    /// Waits until the app is ready: its start number, or the answer when
+    /// it is stopped, or when it keeps failing to come back (it exited and
+    /// is not ready again within the ready timeout: without a deadline, as
+    /// on plain HTTP, a crash-looping app would hold requests forever). The
+    /// first start is waited for within the invocation's deadline only
+    /// (`--async-init`).
     async fn ready(&self) -> Result<u64, http::Response<AnswerBody>> {
         let mut state = self.app.state();
-        let state = state
-            .wait_for(|state| matches!(state, State::Ready { .. } | State::Stopped))
-            .await
-            .map(|state| state.clone());
+        let restarting = matches!(
+            &*state.borrow(),
+            State::Starting {
+                previous: Some(_),
+                ..
+            }
+        );
+        let ready = state.wait_for(|state| matches!(state, State::Ready { .. } | State::Stopped));
+        let waited = if restarting {
+            tokio::time::timeout(self.settings.ready_timeout, ready).await
+        } else {
+            Ok(ready.await)
+        };
+        let state = match waited {
+            Ok(state) => state.map(|state| state.clone()),
+            Err(_) => {
+                let last = match &*self.app.state().borrow() {
+                    State::Starting {
+                        previous: Some(ended),
+                        ..
+                    } => ended.clone(),
+                    _ => "it is restarting".into(),
+                };
+                return Err(plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!(
+                        "the app is not ready again within {} ms: {last}",
+                        self.settings.ready_timeout.as_millis()
+                    ),
+                ));
+            }
+        };
         match state {
             Ok(State::Ready { run }) => Ok(run),
             _ => Err(plain(

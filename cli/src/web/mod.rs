@@ -101,6 +101,9 @@ pub(crate) struct Settings {
     pub(crate) app: SocketAddr,
     /// `--events-path`, where non-HTTP events are POSTed.
     pub(crate) events_path: http::uri::PathAndQuery,
+    /// How long init waits for the app, and a request for an app that
+    /// exited to be ready again.
+    pub(crate) ready_timeout: Duration,
     /// The largest response body the platform takes whole, if it has a limit.
     pub(crate) response_limit: Option<response_limit::Limit>,
 }
@@ -125,6 +128,7 @@ pub fn run(args: WebArgs) -> Result<(), String> {
     let settings = Settings {
         app: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
         events_path,
+        ready_timeout,
         response_limit: response_limit::Limit::of(platform, &env),
     };
     let probe = match args.readiness {
