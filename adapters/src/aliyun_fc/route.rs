@@ -307,4 +307,24 @@ mod tests {
         );
         assert_eq!(classify(&get, "/other", None), None);
     }
+
+    #[test]
+    fn a_switch_keeps_its_connection_header_and_other_answers_do_not() {
+        let answer = |status: u16| {
+            let response = http::Response::builder()
+                .status(status)
+                .header("connection", "upgrade")
+                .header("upgrade", "websocket")
+                .header("x-fc-status", "200")
+                .body(Bytes::new())
+                .unwrap();
+            http_reply(runtime_engine::Response::from_http(response))
+        };
+        let switching = answer(101);
+        assert_eq!(switching.headers()["connection"], "upgrade");
+        assert_eq!(switching.headers()["upgrade"], "websocket");
+        assert!(!switching.headers().contains_key("x-fc-status"));
+        let ok = answer(200);
+        assert!(!ok.headers().contains_key("connection"));
+    }
 }
