@@ -251,7 +251,6 @@ async fn a_managed_python_runtime_runs_behind_the_aws_exec_wrapper_with_the_laye
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for web mode (branch i13-web) to be merged into main"]
 async fn a_python_http_server_runs_behind_the_aws_web_bootstrap_with_the_layer_plugins() {
     let layer = layer("aws", "web");
     let site = site(&layer);
@@ -395,7 +394,6 @@ async fn awslambdaric_runs_on_scf_through_the_layer_bootstrap() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for web mode (branch i13-web) to be merged into main"]
 async fn a_python_http_server_serves_fc_http_invocations_through_the_layer_start_command() {
     let layer = layer("fc", "web");
     let site = site(&layer);
@@ -441,7 +439,6 @@ async fn a_python_http_server_serves_fc_http_invocations_through_the_layer_start
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for web mode (branch i13-web) to be merged into main"]
 async fn a_python_http_server_serves_an_scf_web_function_through_scf_bootstrap_and_run_sh() {
     let layer = layer("scf", "web");
     site(&layer);
