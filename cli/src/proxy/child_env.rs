@@ -1,0 +1,71 @@
+//! The child's environment: Lambda's, whatever platform we are on.
+//!
+//! The child is told where our Runtime API is and the function variables a
+//! Lambda runtime reads (reference 1.3), and the variables that would make
+//! a light-runtime child believe it serves another platform itself are
+//! taken away, so it talks to us.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+
+use light_runtime_adapters::{Sign, PLATFORMS, PLATFORM_VAR};
+use runtime_engine::FunctionInfo;
+
+use crate::child::ChildCommand;
+
+/// Where a child finds our Runtime API.
+pub(crate) const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
+
+/// `command` with the environment of a Lambda runtime for `function`,
+/// whose Runtime API is at `api`. `var` reads our own environment.
+pub(crate) fn lambda_environment(
+    command: ChildCommand,
+    function: &FunctionInfo,
+    api: SocketAddr,
+    concurrency: Option<usize>,
+    var: impl Fn(&str) -> Option<OsString>,
+) -> ChildCommand {
+    let mut command = command;
+    for known in PLATFORMS {
+        for sign in known.signs.iter().chain(known.fallback_signs) {
+            match sign {
+                Sign::Set(name) | Sign::Equals(name, _) => {
+                    command = command.env_remove(*name);
+                }
+                Sign::Always => {}
+            }
+        }
+    }
+    command = command
+        .env_remove(PLATFORM_VAR)
+        .env(RUNTIME_API_VAR, api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", &*function.name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", &*function.version);
+    if let Some(memory) = function.memory_mb {
+        command = command.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string());
+    }
+    if let Some(region) = &function.region {
+        command = command.env("AWS_REGION", &**region);
+        if var("AWS_DEFAULT_REGION").is_none() {
+            command = command.env("AWS_DEFAULT_REGION", &**region);
+        }
+    }
+    // The platform's own handler setting, for runtimes that pick the
+    // function by it (awslambdaric takes its handler argument, Node's
+    // and Java's clients read `_HANDLER`).
+    let handler = var("_HANDLER")
+        .or_else(|| var("FC_FUNCTION_HANDLER"))
+        .or_else(|| function.handler.as_deref().map(OsString::from));
+    if let Some(handler) = handler {
+        command = command.env("_HANDLER", handler);
+    }
+    if var("LAMBDA_TASK_ROOT").is_none() {
+        if let Ok(here) = std::env::current_dir() {
+            command = command.env("LAMBDA_TASK_ROOT", here);
+        }
+    }
+    if let Some(concurrency) = concurrency {
+        command = command.env("AWS_LAMBDA_MAX_CONCURRENCY", concurrency.to_string());
+    }
+    command
+}

@@ -1,0 +1,54 @@
+//! Where the child meets the lifecycle: it is started at `FunctionStart`
+//! (its init failure is the platform's init error) and stopped at `Close`
+//! (SIGTERM, the grace, then SIGKILL), after its extensions are told
+//! SHUTDOWN.
+
+use std::sync::Arc;
+
+use runtime_engine::{FunctionInfo, Hook, HookFuture, Phase, Phases};
+
+use super::child_env::lambda_environment;
+use super::Proxy;
+
+/// The proxy's own hook; it runs first at `FunctionStart`, so hooks and
+/// plugins after it see a function that is ready, and last at `Close`.
+#[derive(Debug)]
+pub(crate) struct ChildLifecycle {
+    pub(crate) proxy: Arc<Proxy>,
+}
+
+impl Hook for ChildLifecycle {
+    fn name(&self) -> &str {
+        "proxy"
+    }
+
+    fn phases(&self) -> Phases {
+        Phases::of(&[Phase::FunctionStart, Phase::Close])
+    }
+
+    fn on_function_start<'a>(&'a self, function: &'a FunctionInfo) -> HookFuture<'a> {
+        let proxy = &self.proxy;
+        proxy.supervisor.set_command(lambda_environment(
+            proxy.command.clone(),
+            function,
+            proxy.address,
+            proxy.concurrency,
+            |name| std::env::var_os(name),
+        ));
+        proxy.api.extensions.set_function(function.clone());
+        HookFuture::new(async move {
+            proxy.supervisor.ready().await?;
+            Ok(())
+        })
+    }
+
+    fn on_close(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            self.proxy.api.extensions.shut_down();
+            if let Some(exit) = self.proxy.supervisor.stop(self.proxy.grace).await {
+                tracing::info!("the function's process stopped: {exit}");
+            }
+            Ok(())
+        })
+    }
+}

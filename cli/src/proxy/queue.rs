@@ -1,0 +1,238 @@
+//! The invocations between the platform and the child: those waiting for
+//! the child's `next`, those the child holds (by request id, until it
+//! answers), and the child's init handshake.
+//!
+//! Every invocation handed in here gets exactly one answer: the child's
+//! first `/response` or `/error` for its id, or, if the child dies first,
+//! `Runtime.ExitError`. Later answers for the same id are refused.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use http::HeaderMap;
+use runtime_engine::{InvocationError, Response};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::child::Exit;
+
+/// What the child answered for one invocation.
+pub(crate) type Answer = Result<Reply, InvocationError>;
+
+/// A successful answer from the child.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A buffered `/response` body.
+    Whole(Bytes),
+    /// A streamed `/response`, its chunks forwarded as they arrive.
+    Streamed(Response),
+}
+
+/// How many answered request ids are remembered, to tell a second answer
+/// (refused with 403, as Lambda does) from an unknown id (400).
+const FINISHED_REMEMBERED: usize = 1024;
+
+/// What `next` gives the child for one invocation.
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub(crate) request_id: String,
+    /// The `next` response's headers (request id, deadline, ARN, ...).
+    pub(crate) headers: HeaderMap,
+    pub(crate) payload: Bytes,
+}
+
+/// One invocation on its way to the child, and where its answer goes.
+#[derive(Debug)]
+pub(crate) struct Handout {
+    pub(crate) delivery: Delivery,
+    pub(crate) answer: oneshot::Sender<Answer>,
+}
+
+/// How the child's init ended: it asked for its first invocation, or it
+/// posted `/init/error`.
+#[derive(Debug)]
+pub(crate) enum InitSignal {
+    Ready,
+    Failed { error_type: String, message: String },
+}
+
+/// Why the Runtime API refuses an answer, in Lambda's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// 400 `InvalidRequestID`: no such invocation was handed out.
+    UnknownId,
+    /// 403 `InvalidStateTransition`: already answered, or init already over.
+    InvalidState,
+}
+
+/// The shared state; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    waiting: mpsc::UnboundedSender<Handout>,
+    /// Taken by one `next` call at a time, so concurrent `next` calls each
+    /// get their own invocation in arrival order.
+    receiver: tokio::sync::Mutex<mpsc::UnboundedReceiver<Handout>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    held: HashMap<String, oneshot::Sender<Answer>>,
+    finished: VecDeque<String>,
+    /// Counts the child's lives; a child's exit only clears its own.
+    generation: u64,
+    init: Option<oneshot::Sender<InitSignal>>,
+    /// The child's connections, aborted when it dies so that a `next` it
+    /// left waiting never takes an invocation meant for the next child.
+    connections: JoinSet<()>,
+}
+
+impl Queue {
+    pub(crate) fn new() -> Self {
+        let (waiting, receiver) = mpsc::unbounded_channel();
+        Queue {
+            waiting,
+            receiver: tokio::sync::Mutex::new(receiver),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `handout` for the child's next `next`.
+    pub(crate) fn push(&self, handout: Handout) {
+        // The receiver lives as long as the queue: sending cannot fail.
+        let _ = self.waiting.send(handout);
+    }
+
+    /// The child called `next`: during init, that ends init.
+    pub(crate) fn called_next(&self) {
+        if let Some(init) = self.state().init.take() {
+            let _ = init.send(InitSignal::Ready);
+        }
+    }
+
+    /// The next invocation for the child, once there is one; it is held
+    /// for the child from then on. Invocations whose caller gave up while
+    /// they waited (deadline, shutdown) are skipped.
+    pub(crate) async fn next(&self) -> Delivery {
+        let mut receiver = self.receiver.lock().await;
+        loop {
+            let Some(handout) = receiver.recv().await else {
+                // Unreachable: `self.waiting` keeps the channel open.
+                std::future::pending::<()>().await;
+                continue;
+            };
+            if handout.answer.is_closed() {
+                continue;
+            }
+            let Handout { delivery, answer } = handout;
+            self.state()
+                .held
+                .insert(delivery.request_id.clone(), answer);
+            return delivery;
+        }
+    }
+
+    /// Whether the child holds `request_id` now, else why an answer for
+    /// it would be refused.
+    pub(crate) fn check(&self, request_id: &str) -> Result<(), Refusal> {
+        let state = self.state();
+        if state.held.contains_key(request_id) {
+            Ok(())
+        } else if state.finished.iter().any(|done| done == request_id) {
+            Err(Refusal::InvalidState)
+        } else {
+            Err(Refusal::UnknownId)
+        }
+    }
+
+    /// The child's answer for `request_id`: delivered if it is the first.
+    pub(crate) fn answer(&self, request_id: &str, answer: Answer) -> Result<(), Refusal> {
+        let mut state = self.state();
+        let Some(sender) = state.held.remove(request_id) else {
+            drop(state);
+            return self.check(request_id);
+        };
+        remember(&mut state, request_id);
+        drop(state);
+        let _ = sender.send(answer);
+        Ok(())
+    }
+
+    /// The platform no longer waits for `request_id` (deadline, shutdown):
+    /// whatever the child answers later is refused. Returns whether the
+    /// child held it.
+    pub(crate) fn forget(&self, request_id: &str) -> bool {
+        let mut state = self.state();
+        let held = state.held.remove(request_id).is_some();
+        if held {
+            remember(&mut state, request_id);
+        }
+        held
+    }
+
+    /// A new child is starting: its generation, and how its init ends.
+    pub(crate) fn start_generation(&self) -> (u64, oneshot::Receiver<InitSignal>) {
+        let (sender, receiver) = oneshot::channel();
+        let mut state = self.state();
+        state.init = Some(sender);
+        (state.generation, receiver)
+    }
+
+    /// The child posted `/init/error`: refused once init is over.
+    pub(crate) fn init_error(&self, error_type: String, message: String) -> Result<(), Refusal> {
+        match self.state().init.take() {
+            Some(init) => {
+                let _ = init.send(InitSignal::Failed {
+                    error_type,
+                    message,
+                });
+                Ok(())
+            }
+            None => Err(Refusal::InvalidState),
+        }
+    }
+
+    /// The child of `generation` has ended with `exit`: every invocation
+    /// it held fails with `Runtime.ExitError`, its connections are closed.
+    /// Nothing happens if that child's end was already handled.
+    pub(crate) fn child_gone(&self, generation: u64, exit: Exit) {
+        let mut state = self.state();
+        if state.generation != generation {
+            return;
+        }
+        state.generation += 1;
+        state.init = None;
+        state.connections.abort_all();
+        let held: Vec<_> = state.held.drain().collect();
+        for (request_id, _) in &held {
+            remember(&mut state, request_id);
+        }
+        drop(state);
+        for (_, sender) in held {
+            let _ = sender.send(Err(InvocationError::runtime(
+                "Runtime.ExitError",
+                format!("the function's process exited before answering: {exit}"),
+            )));
+        }
+    }
+
+    /// Runs one connection from the child until it closes or the child dies.
+    pub(crate) fn track(&self, connection: impl Future<Output = ()> + Send + 'static) {
+        let mut state = self.state();
+        while state.connections.try_join_next().is_some() {}
+        state.connections.spawn(connection);
+    }
+}
+
+fn remember(state: &mut State, request_id: &str) {
+    if state.finished.len() == FINISHED_REMEMBERED {
+        state.finished.pop_front();
+    }
+    state.finished.push_back(request_id.to_owned());
+}

@@ -1,0 +1,109 @@
+//! The proxy's handler: a `tower::Service` that hands each invocation to
+//! the child and waits for its answer, so every layer, hook and plugin of
+//! the runtime sees the child's invocations as its own.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use runtime_engine::{Invocation, InvocationError, Response};
+use tokio::sync::oneshot;
+
+use super::http_events::{event_for, response_for};
+use super::next_headers::next_headers;
+use super::queue::{Delivery, Handout, Reply};
+use super::Proxy;
+
+/// Forwards invocations to the child.
+#[derive(Debug, Clone)]
+pub(crate) struct ProxyService {
+    proxy: Arc<Proxy>,
+}
+
+impl ProxyService {
+    pub(crate) fn new(proxy: Arc<Proxy>) -> Self {
+        ProxyService { proxy }
+    }
+}
+
+impl tower::Service<Invocation> for ProxyService {
+    type Response = Response;
+    type Error = InvocationError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, InvocationError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), InvocationError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        Box::pin(forward(self.proxy.clone(), invocation))
+    }
+}
+
+async fn forward(proxy: Arc<Proxy>, invocation: Invocation) -> Result<Response, InvocationError> {
+    proxy.supervisor.ready().await?;
+    let (payload, as_gateway) = event_for(&invocation, proxy.http_events)?;
+    let context = &invocation.context;
+    let request_id = context.request_id().to_owned();
+    let (answer, answered) = oneshot::channel();
+    proxy.queue.push(Handout {
+        delivery: Delivery {
+            request_id: request_id.clone(),
+            headers: next_headers(context),
+            payload,
+        },
+        answer,
+    });
+    let mut waiting = Waiting {
+        proxy: &proxy,
+        request_id: &request_id,
+        answered: false,
+    };
+    let answer = tokio::select! {
+        answer = answered => answer,
+        () = context.cancellation().cancelled() => {
+            drop(waiting);
+            return Err(InvocationError::timeout(format!(
+                "function `{}` timed out: the deadline passed while its process held invocation {request_id}; the process was stopped and a new one starts for the next invocation",
+                context.function_name(),
+            )));
+        }
+    };
+    waiting.answered = true;
+    match answer {
+        Ok(Ok(Reply::Whole(body))) => response_for(body, as_gateway),
+        Ok(Ok(Reply::Streamed(response))) => Ok(response),
+        Ok(Err(error)) => Err(error),
+        // The queue drops an answer's sender only after sending on it.
+        Err(_) => Err(InvocationError::runtime(
+            "Runtime.ExitError",
+            "the function's process ended without answering",
+        )),
+    }
+}
+
+/// An invocation the platform waits for. If that wait ends without an
+/// answer (deadline, shutdown, the engine dropping the handler), a later
+/// answer from the child is refused and, if the child held the invocation,
+/// the child is reset, as Lambda resets a sandbox after a timeout.
+struct Waiting<'a> {
+    proxy: &'a Arc<Proxy>,
+    request_id: &'a str,
+    answered: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        if self.proxy.queue.forget(self.request_id) {
+            // Marked now, so no invocation is handed to this child again;
+            // killed on its own task, as a drop cannot wait.
+            self.proxy.supervisor.discard();
+            let proxy = self.proxy.clone();
+            tokio::spawn(async move { proxy.supervisor.reset().await });
+        }
+    }
+}
