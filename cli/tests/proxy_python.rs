@@ -1,0 +1,110 @@
+//! AWS's own Python runtime client (`awslambdaric`, PyPI) with a Python
+//! handler behind `light-runtime proxy`, on the AWS, FC, SCF and plain-HTTP
+//! emulators: echo, the handler's own exception, a malformed event, a
+//! timeout and the child killed mid-invocation, each with exactly one
+//! answer, and the next invocation served after each fault.
+
+mod proxy_support;
+
+use proxy_support::{awslambdaric, awslambdaric_available, Platform, Proxy};
+use serde_json::{json, Value};
+
+async fn python_function_on(platform: Platform) {
+    if !awslambdaric_available() {
+        return;
+    }
+    let name = platform.name();
+    let proxy = Proxy::start(&platform.env(), &[], &awslambdaric("echo"));
+    platform.ready().await;
+
+    let echoed = platform.invoke(r#"{"order":7,"items":["a","b"]}"#).await;
+    assert_eq!(
+        echoed.ok(),
+        &json!({"order": 7, "items": ["a", "b"]}),
+        "{name}"
+    );
+
+    let seen = platform.invoke(r#"{"context":true}"#).await;
+    let seen = seen.ok();
+    assert!(seen["remaining_ms"].as_u64().unwrap() > 0, "{name}: {seen}");
+    assert!(
+        seen["invoked_function_arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:lambda:"),
+        "{name}: {seen}"
+    );
+    assert!(!seen["request_id"].as_str().unwrap().is_empty());
+    assert_eq!(seen["env"]["LIGHT_RUNTIME_PLATFORM"], Value::Null, "{name}");
+    assert_eq!(seen["env"]["FC_SERVER_PORT"], Value::Null, "{name}");
+    assert_eq!(seen["env"]["SCF_RUNTIME_API"], Value::Null, "{name}");
+    assert_eq!(
+        seen["env"]["LAMBDA_TASK_ROOT"]
+            .as_str()
+            .map(std::path::PathBuf::from),
+        Some(proxy.dir().canonicalize().unwrap()),
+        "{name}"
+    );
+
+    let raised = platform.invoke(r#"{"raise":"out of stock"}"#).await;
+    assert_eq!(raised.error(), ("OrderRejected", "out of stock"), "{name}");
+
+    let malformed = platform.invoke("{not json").await;
+    let (error_type, message) = malformed.error();
+    assert_eq!(error_type, "Runtime.UnmarshalError", "{name}: {message}");
+
+    let late = platform.invoke(r#"{"sleep":30}"#).await;
+    let (error_type, message) = late.error();
+    assert_eq!(error_type, "Function.Timeout", "{name}: {message}");
+    let after_timeout = platform.invoke(r#"{"n":1}"#).await;
+    assert_eq!(
+        after_timeout.ok(),
+        &json!({"n": 1}),
+        "{name}: served after the reset"
+    );
+
+    let killed = platform.invoke(r#"{"kill":true}"#).await;
+    let (error_type, message) = killed.error();
+    assert_eq!(error_type, "Runtime.ExitError", "{name}");
+    assert!(message.contains("signal 9 (SIGKILL)"), "{name}: {message}");
+    let exited = platform.invoke(r#"{"n":2}"#).await;
+    assert_eq!(
+        exited.ok(),
+        &json!({"n": 2}),
+        "{name}: served after the restart"
+    );
+
+    let exit = platform.invoke(r#"{"exit":3}"#).await;
+    let (error_type, message) = exit.error();
+    assert_eq!(error_type, "Runtime.ExitError", "{name}");
+    assert!(message.contains("exit status 3"), "{name}: {message}");
+    assert_eq!(
+        platform.invoke("[1,2]").await.ok(),
+        &json!([1, 2]),
+        "{name}"
+    );
+
+    platform.pre_stop().await;
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{name}: {status}\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_function_on_aws() {
+    python_function_on(Platform::aws().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_function_on_fc() {
+    python_function_on(Platform::fc()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_function_on_scf() {
+    python_function_on(Platform::scf().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_function_on_plain_http() {
+    python_function_on(Platform::http()).await;
+}
