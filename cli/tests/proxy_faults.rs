@@ -1,0 +1,159 @@
+//! The child misbehaving behind `light-runtime proxy`, each fault with
+//! exactly one answer to the platform: init failures (`/init/error`, an
+//! exit before `next`, no `next` within the init timeout), answers twice
+//! or for an unknown id, a response over 6 MiB, and shutdown (SIGTERM and
+//! FC's `/pre-stop`) forwarded to the child with the grace, its extension
+//! told SHUTDOWN. The child is a hand-written Runtime API client
+//! (`tests/python/raw_client.py`, standard library only).
+
+mod proxy_support;
+
+use std::time::Duration;
+
+use light_runtime_testkit::lambda::Event;
+use proxy_support::{python_dir, Platform, Proxy, WAIT};
+use serde_json::json;
+
+fn raw_client(args: &[&str]) -> Vec<String> {
+    let script = python_dir().join("raw_client.py");
+    let mut command = vec!["python3".to_owned(), script.display().to_string()];
+    command.extend(args.iter().map(|arg| (*arg).to_owned()));
+    command
+}
+
+fn aws(platform: &Platform) -> &light_runtime_testkit::LambdaEmulator {
+    match platform {
+        Platform::Aws(aws) => aws,
+        _ => unreachable!("an AWS platform"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_childs_init_error_is_the_platforms_init_error() {
+    let platform = Platform::aws().await;
+    let mut proxy = Proxy::start(&platform.env(), &[], &raw_client(&["init-error"]));
+    let reported = aws(&platform)
+        .wait_init_error(WAIT)
+        .await
+        .expect("init error reported to the platform");
+    let message = reported.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("Config.Missing"), "{message}");
+    assert!(message.contains("DB_URL is not set"), "{message}");
+    let (status, stderr) = proxy.exited().await;
+    assert!(!status.success(), "init failure exits non-zero\n{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_that_exits_before_next_fails_fcs_initialize() {
+    let platform = Platform::fc();
+    let mut proxy = Proxy::start(&platform.env(), &[], &raw_client(&["exit-early"]));
+    let Platform::Fc(fc) = &platform else {
+        unreachable!()
+    };
+    assert!(fc.wait_ready(WAIT).await);
+    let reply = fc.initialize().await.unwrap();
+    assert_eq!(reply.status, 500, "{reply:?}");
+    let body = String::from_utf8_lossy(&reply.body).into_owned();
+    assert!(body.contains("Runtime.ExitError"), "{body}");
+    assert!(body.contains("exit status 7"), "{body}");
+    let (status, _) = proxy.exited().await;
+    assert!(!status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_that_never_asks_for_next_fails_init_at_the_init_timeout() {
+    let platform = Platform::aws().await;
+    let started = std::time::Instant::now();
+    let mut proxy = Proxy::start(
+        &platform.env(),
+        &["--init-timeout", "1s"],
+        &raw_client(&["never-next"]),
+    );
+    let reported = aws(&platform)
+        .wait_init_error(WAIT)
+        .await
+        .expect("init error");
+    let message = reported.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("Runtime.InitTimeout"), "{message}");
+    assert!(message.contains("1000 ms"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let (status, _) = proxy.exited().await;
+    assert!(!status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_and_stray_answers_are_refused_as_lambda_refuses_them() {
+    let platform = Platform::aws().await;
+    let proxy = Proxy::start(&platform.env(), &[], &raw_client(&["serve"]));
+    platform.ready().await;
+
+    assert_eq!(
+        platform.invoke(r#"{"do":"twice"}"#).await.ok(),
+        &json!("first")
+    );
+    let big = platform.invoke(r#"{"do":"big"}"#).await;
+    let (error_type, message) = big.error();
+    assert_eq!(error_type, "Function.ResponseSizeTooLarge", "{message}");
+    assert!(message.contains("6291556"), "{message}");
+
+    let report = platform.invoke(r#"{"do":"report"}"#).await;
+    assert_eq!(
+        report.ok(),
+        &json!({"second": 403, "unknown": 400, "late_init_error": 403, "big": 413})
+    );
+
+    let emulator = aws(&platform);
+    let id = emulator.push(Event::json(json!({"do": "stream"})));
+    let streamed = emulator
+        .wait_streamed(&id, WAIT, |s| s.body().as_ref() == b"one,two,three")
+        .await
+        .expect("the streamed chunks reach the platform");
+    assert_eq!(streamed.error_type(), None);
+    assert_eq!(
+        platform.invoke(r#"{"do":"report"}"#).await.ok()["stream"],
+        202
+    );
+
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}
+
+async fn shutdown_reaches_the_child(platform: Platform) {
+    let notes = tempfile::tempdir().unwrap();
+    let file = notes.path().join("notes.txt");
+    let mut proxy = Proxy::start(
+        &platform.env(),
+        &["--shutdown-grace", "3s"],
+        &raw_client(&["sigterm", &file.display().to_string()]),
+    );
+    platform.ready().await;
+    assert_eq!(platform.invoke(r#"{"n":1}"#).await.ok(), &json!({"n": 1}));
+    let (status, stderr) = match platform {
+        Platform::Fc(_) => {
+            platform.pre_stop().await;
+            proxy.exited().await
+        }
+        _ => proxy.terminate().await,
+    };
+    assert!(status.success(), "{status}\n{stderr}");
+    let notes = std::fs::read_to_string(&file).unwrap_or_default();
+    let mut lines: Vec<&str> = notes.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["SHUTDOWN", "SIGTERM"], "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_is_forwarded_to_the_child_with_its_extension_told_shutdown() {
+    shutdown_reaches_the_child(Platform::aws().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fcs_pre_stop_is_forwarded_to_the_child() {
+    shutdown_reaches_the_child(Platform::fc()).await;
+}

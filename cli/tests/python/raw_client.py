@@ -1,0 +1,141 @@
+"""A Lambda runtime written against the Runtime API by hand (standard
+library only), misbehaving on purpose for the proxy's fault tests.
+
+    python3 raw_client.py MODE [FILE]
+
+MODE is one of:
+- init-error: posts /runtime/init/error, then exits 1.
+- exit-early: exits 7 before asking for an invocation.
+- never-next: sleeps, never asking for an invocation.
+- serve: answers invocations by what the event asks ({"do": ...}):
+  "twice" answers, answers again and answers for an unknown id;
+  "big" answers 7 MiB; "stream" streams three chunks; "report" returns
+  the status codes the Runtime API gave to the misbehaviour so far;
+  anything else is echoed.
+- sigterm FILE: serves, with an extension registered whose SHUTDOWN and a
+  SIGTERM handler each append a line to FILE.
+"""
+
+import http.client
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+STATUSES = {}
+
+
+def call(method, path, body=None, headers=None):
+    connection = http.client.HTTPConnection(API, timeout=None)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    # Header names are case-insensitive (the proxy sends them lower-case).
+    result = (response.status, response.headers, data)
+    connection.close()
+    return result
+
+
+def respond(request_id, body):
+    return call("POST", "/2018-06-01/runtime/invocation/%s/response" % request_id, body)[0]
+
+
+def stream(request_id):
+    def chunks():
+        for part in (b"one,", b"two,", b"three"):
+            yield part
+
+    connection = http.client.HTTPConnection(API, timeout=None)
+    connection.request(
+        "POST",
+        "/2018-06-01/runtime/invocation/%s/response" % request_id,
+        body=chunks(),
+        headers={
+            "Lambda-Runtime-Function-Response-Mode": "streaming",
+            "Content-Type": "text/plain",
+        },
+        encode_chunked=True,
+    )
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def serve():
+    while True:
+        status, headers, body = call("GET", "/2018-06-01/runtime/invocation/next")
+        request_id = headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(body)
+        action = event.get("do") if isinstance(event, dict) else None
+        if action == "twice":
+            respond(request_id, b'"first"')
+            STATUSES["second"] = respond(request_id, b'"second"')
+            STATUSES["unknown"] = respond("no-such-request", b'"stray"')
+            STATUSES["late_init_error"] = call(
+                "POST", "/2018-06-01/runtime/init/error", b'{"errorType":"Late"}'
+            )[0]
+        elif action == "big":
+            STATUSES["big"] = respond(request_id, b'"' + b"x" * (7 * 1024 * 1024) + b'"')
+        elif action == "stream":
+            STATUSES["stream"] = stream(request_id)
+        elif action == "report":
+            respond(request_id, json.dumps(STATUSES).encode())
+        else:
+            respond(request_id, body)
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "init-error":
+        call(
+            "POST",
+            "/2018-06-01/runtime/init/error",
+            b'{"errorType":"Config.Missing","errorMessage":"DB_URL is not set"}',
+            {"Lambda-Runtime-Function-Error-Type": "Runtime.ConfigInvalid"},
+        )
+        sys.exit(1)
+    if mode == "exit-early":
+        sys.exit(7)
+    if mode == "never-next":
+        time.sleep(120)
+        return
+    if mode == "sigterm":
+        path = sys.argv[2]
+
+        def note(line):
+            with open(path, "a") as out:
+                out.write(line + "\n")
+
+        def on_sigterm(_number, _frame):
+            note("SIGTERM")
+            # The extension's SHUTDOWN comes at the same time: let it
+            # write its line before the process ends.
+            listener.join(timeout=1)
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+        status, headers, _ = call(
+            "POST",
+            "/2020-01-01/extension/register",
+            b'{"events":["SHUTDOWN"]}',
+            {"Lambda-Extension-Name": "notes"},
+        )
+        identifier = headers["Lambda-Extension-Identifier"]
+
+        def extension():
+            _, _, body = call(
+                "GET",
+                "/2020-01-01/extension/event/next",
+                headers={"Lambda-Extension-Identifier": identifier},
+            )
+            note(json.loads(body)["eventType"])
+
+        listener = threading.Thread(target=extension, daemon=True)
+        listener.start()
+    serve()
+
+
+main()
