@@ -157,3 +157,27 @@ async fn sigterm_is_forwarded_to_the_child_with_its_extension_told_shutdown() {
 async fn fcs_pre_stop_is_forwarded_to_the_child() {
     shutdown_reaches_the_child(Platform::fc()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_managed_instance_concurrency_the_child_holds_several_invocations() {
+    let Platform::Aws(aws) = Platform::aws().await else {
+        unreachable!()
+    };
+    let env = [
+        ("AWS_LAMBDA_RUNTIME_API".to_owned(), aws.runtime_api()),
+        ("AWS_LAMBDA_MAX_CONCURRENCY".to_owned(), "3".to_owned()),
+    ];
+    let proxy = Proxy::start(&env, &[], &raw_client(&["serve-threads", "3"]));
+    assert!(aws.wait_next_waiting(3, WAIT).await, "three pull loops");
+    let ids: Vec<String> = (0..3)
+        .map(|n| aws.push(Event::json(json!({"do": "wait", "n": n}))))
+        .collect();
+    for (n, id) in ids.iter().enumerate() {
+        let result = aws.result(id, WAIT).await.expect("answered");
+        assert_eq!(result.body_json().unwrap()["n"], n);
+        assert_eq!(aws.answers_for(id), 1);
+    }
+    assert_eq!(aws.max_in_flight(), 3, "all three were held at once");
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}

@@ -108,3 +108,34 @@ async fn a_python_function_on_scf() {
 async fn a_python_function_on_plain_http() {
     python_function_on(Platform::http()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_fc_http_invocation_reaches_the_handler_as_an_http_api_event_and_comes_back_as_http() {
+    if !awslambdaric_available() {
+        return;
+    }
+    let platform = Platform::fc();
+    let proxy = Proxy::start(&platform.env(), &[], &awslambdaric("web"));
+    platform.ready().await;
+    let Platform::Fc(fc) = &platform else {
+        unreachable!()
+    };
+    let request = http::Request::post("/orders?id=7&id=8")
+        .header("content-type", "text/plain")
+        .header("cookie", "session=abc")
+        .body(bytes::Bytes::from_static(b"two apples"))
+        .unwrap();
+    let reply = fc.http_invoke(request).await.unwrap();
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(reply.header("x-handler"), Some("python"));
+    assert_eq!(reply.header("content-type"), Some("text/plain"));
+    assert_eq!(reply.header("set-cookie"), Some("seen=1"));
+    assert_eq!(
+        String::from_utf8_lossy(&reply.body),
+        "POST /orders?id=7&id=8 two apples"
+    );
+
+    platform.pre_stop().await;
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}

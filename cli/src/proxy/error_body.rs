@@ -3,10 +3,10 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 
-use super::runtime_api::{Body, MAX_RESPONSE};
+use super::runtime_api::{read_bounded, Body, BodyError, MAX_RESPONSE};
 
 /// The header a client may name the error type in.
 const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
@@ -35,12 +35,14 @@ pub(crate) async fn read_error(request: Request<Incoming>) -> ReportedError {
         .get(ERROR_TYPE_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = match Limited::new(request.into_body(), MAX_RESPONSE)
-        .collect()
-        .await
-    {
-        Ok(body) => body.to_bytes(),
-        Err(error) => Bytes::from(format!("(the error report could not be read: {error})")),
+    let body = match read_bounded(request.into_body(), MAX_RESPONSE).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => Bytes::from(format!(
+            "(the error report was larger than {MAX_RESPONSE} bytes and was not read)"
+        )),
+        Err(BodyError::Broken(error)) => {
+            Bytes::from(format!("(the error report was cut short: {error})"))
+        }
     };
     parse_error(header.as_deref(), &body)
 }

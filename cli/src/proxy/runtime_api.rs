@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -157,15 +157,12 @@ impl RuntimeApi {
                 );
             }
         }
-        match Limited::new(request.into_body(), MAX_RESPONSE)
-            .collect()
-            .await
-        {
-            Ok(body) => match self.queue.answer(id, Ok(Reply::Whole(body.to_bytes()))) {
+        match read_bounded(request.into_body(), MAX_RESPONSE).await {
+            Ok(body) => match self.queue.answer(id, Ok(Reply::Whole(body))) {
                 Ok(()) => accepted(),
                 Err(refusal) => refused(refusal, id),
             },
-            Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge) => {
                 let message = format!(
                     "the response for {id} is larger than the {MAX_RESPONSE} bytes Lambda allows"
                 );
@@ -182,7 +179,7 @@ impl RuntimeApi {
                     &message,
                 )
             }
-            Err(error) => {
+            Err(BodyError::Broken(error)) => {
                 // The child's connection broke mid-body: it gets no
                 // answer to give; the invocation waits for its next try,
                 // its exit or the deadline.
@@ -226,6 +223,43 @@ impl RuntimeApi {
             ),
         }
     }
+}
+
+/// Why a body was not read whole.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection broke mid-body.
+    Broken(hyper::Error),
+}
+
+/// How much more than the limit is read (and dropped) from a body that
+/// is too large, so that a client which sends its whole body before
+/// reading the answer gets the 413 instead of a reset connection.
+const DRAINED_BEYOND_LIMIT: usize = 4 * MAX_RESPONSE;
+
+/// Reads `body` whole if it is at most `limit` bytes.
+pub(crate) async fn read_bounded(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let mut whole = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Broken)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= limit {
+            whole.extend_from_slice(&data);
+        } else if seen > limit + DRAINED_BEYOND_LIMIT {
+            // Past this, hyper closes the connection instead.
+            return Err(BodyError::TooLarge);
+        }
+    }
+    if seen > limit {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(whole.freeze())
 }
 
 /// `/invocation/{id}/{call}` → the (percent-decoded) id and the call.

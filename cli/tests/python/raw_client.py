@@ -12,6 +12,7 @@ MODE is one of:
   "big" answers 7 MiB; "stream" streams three chunks; "report" returns
   the status codes the Runtime API gave to the misbehaviour so far;
   anything else is echoed.
+- serve-threads N: serves from N threads, each with its own `next`.
 - sigterm FILE: serves, with an extension registered whose SHUTDOWN and a
   SIGTERM handler each append a line to FILE.
 """
@@ -81,6 +82,10 @@ def serve():
             STATUSES["big"] = respond(request_id, b'"' + b"x" * (7 * 1024 * 1024) + b'"')
         elif action == "stream":
             STATUSES["stream"] = stream(request_id)
+        elif action == "wait":
+            # Holds the invocation a while, so several are in flight at once.
+            time.sleep(0.5)
+            respond(request_id, body)
         elif action == "report":
             respond(request_id, json.dumps(STATUSES).encode())
         else:
@@ -99,6 +104,11 @@ def main():
         sys.exit(1)
     if mode == "exit-early":
         sys.exit(7)
+    if mode == "serve-threads":
+        for _ in range(int(sys.argv[2]) - 1):
+            threading.Thread(target=serve, daemon=True).start()
+        serve()
+        return
     if mode == "never-next":
         time.sleep(120)
         return
