@@ -13,6 +13,9 @@ use runtime_engine::FunctionInfo;
 
 use crate::child::ChildCommand;
 
+/// Lambda's default memory size, in MB, for platforms that do not say.
+const DEFAULT_MEMORY_MB: u32 = 128;
+
 /// Where a child finds our Runtime API.
 pub(crate) const RUNTIME_API_VAR: &str = "AWS_LAMBDA_RUNTIME_API";
 
@@ -41,8 +44,16 @@ pub(crate) fn lambda_environment(
         .env(RUNTIME_API_VAR, api.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", &*function.name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", &*function.version);
-    if let Some(memory) = function.memory_mb {
-        command = command.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string());
+    // Lambda always sets the memory size and clients count on it
+    // (`lambda_runtime` panics without it): where the platform does not
+    // say, Lambda's default.
+    let memory = function.memory_mb.unwrap_or(DEFAULT_MEMORY_MB);
+    command = command.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string());
+    if let Some(group) = &function.log_group {
+        command = command.env("AWS_LAMBDA_LOG_GROUP_NAME", &**group);
+    }
+    if let Some(stream) = &function.log_stream {
+        command = command.env("AWS_LAMBDA_LOG_STREAM_NAME", &**stream);
     }
     if let Some(region) = &function.region {
         command = command.env("AWS_REGION", &**region);

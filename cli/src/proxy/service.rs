@@ -55,6 +55,10 @@ async fn forward(proxy: Arc<Proxy>, invocation: Invocation) -> Result<Response, 
         },
         answer,
     });
+    tracing::debug!(
+        as_gateway,
+        "invocation {request_id} queued for the function's process"
+    );
     let mut waiting = Waiting {
         proxy: &proxy,
         request_id: &request_id,

@@ -231,7 +231,8 @@ impl Platform {
 /// `light-runtime proxy` running, its stderr kept in a file.
 pub(crate) struct Proxy {
     child: tokio::process::Child,
-    pub(crate) stderr: PathBuf,
+    stdout: PathBuf,
+    stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -240,6 +241,7 @@ impl Proxy {
     /// set to the handlers' folder, in a fresh working directory.
     pub(crate) fn start(env: &[(String, String)], args: &[&str], command: &[String]) -> Proxy {
         let dir = tempfile::tempdir().unwrap();
+        let stdout = dir.path().join("stdout.log");
         let stderr = dir.path().join("stderr.log");
         let mut proxy = tokio::process::Command::new(env!("CARGO_BIN_EXE_light-runtime"));
         proxy
@@ -254,12 +256,13 @@ impl Proxy {
             .env_remove("LIGHT_RUNTIME_PLATFORM")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .kill_on_drop(true);
         let child = proxy.spawn().expect("light-runtime starts");
         Proxy {
             child,
+            stdout,
             stderr,
             _dir: dir,
         }
@@ -268,6 +271,11 @@ impl Proxy {
     /// The proxy's working directory (the child's `LAMBDA_TASK_ROOT`).
     pub(crate) fn dir(&self) -> PathBuf {
         self._dir.path().to_owned()
+    }
+
+    /// What the proxy and its child wrote on stdout so far.
+    pub(crate) fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 
     /// What the proxy and its child wrote on stderr so far.
