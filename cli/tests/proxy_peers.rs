@@ -8,7 +8,7 @@ mod support;
 
 mod proxy_support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use proxy_support::{awslambdaric, awslambdaric_available, Platform, Proxy};
@@ -38,7 +38,7 @@ fn lambda_runtime_echo() -> PathBuf {
     profile.join("echo-lambda-runtime")
 }
 
-async fn lambda_runtime_function_on(platform: Platform, binary: &PathBuf) {
+async fn lambda_runtime_function_on(platform: Platform, binary: &Path) {
     let name = platform.name();
     let proxy = Proxy::start(&platform.env(), &[], &[binary.display().to_string()]);
     platform.ready().await;
