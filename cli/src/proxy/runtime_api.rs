@@ -19,7 +19,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use runtime_engine::InvocationError;
 use tokio::net::TcpListener;
 
@@ -34,9 +34,6 @@ pub(crate) const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
 /// The request head a Lambda client sends is a few hundred bytes; this
 /// bounds what a confused child can make us buffer.
 const MAX_HEAD: usize = 64 * 1024;
-/// A connection that does not finish its request head in this time is
-/// closed.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 const RUNTIME: &str = "/2018-06-01/runtime";
 const EXTENSION: &str = "/2020-01-01/extension";
@@ -77,9 +74,10 @@ pub(crate) async fn serve(listener: TcpListener, api: Arc<RuntimeApi>) {
             async move { Ok::<_, Infallible>(api.route(request).await) }
         });
         let connection = http1::Builder::new()
+            // No header-read timeout: the only client is the child, whose
+            // keep-alive connections may sit idle for as long as the
+            // platform freezes it, and a closed one costs it a retry.
             .max_buf_size(MAX_HEAD)
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEAD_TIMEOUT)
             .serve_connection(TokioIo::new(stream), service);
         api.queue.track(async move {
             let _ = connection.await;
