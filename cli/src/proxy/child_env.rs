@@ -80,3 +80,63 @@ pub(crate) fn lambda_environment(
     }
     command
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use runtime_engine::Platform;
+
+    use super::*;
+
+    /// Runs `checks` (one shell test per line) in the child's environment;
+    /// the exit status is the number of the first failing line.
+    async fn run_checks(function: &FunctionInfo, ours: &[(&str, &str)], checks: &[&str]) -> String {
+        let script: String = checks
+            .iter()
+            .enumerate()
+            .map(|(n, check)| format!("{check} || exit {}\n", n + 1))
+            .collect();
+        let command = ChildCommand::new(&["sh".into(), "-c".into(), script.into()]).unwrap();
+        let ours: Vec<(String, OsString)> = ours
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
+            .collect();
+        let var = |name: &str| ours.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let address: SocketAddr = "127.0.0.1:9009".parse().unwrap();
+        let child = lambda_environment(command, function, address, Some(4), var)
+            .spawn()
+            .unwrap();
+        let exit = tokio::time::timeout(Duration::from_secs(10), child.exited())
+            .await
+            .unwrap();
+        exit.to_string()
+    }
+
+    #[tokio::test]
+    async fn the_child_gets_lambdas_variables_and_loses_the_platforms() {
+        std::env::set_var("SCF_RUNTIME_API", "127.0.0.1");
+        std::env::set_var(PLATFORM_VAR, "scf");
+        let function = FunctionInfo::new(Platform::TencentScf, "orders")
+            .with_version("7")
+            .with_region(Some("ap-guangzhou"));
+        let exit = run_checks(
+            &function,
+            &[("FC_FUNCTION_HANDLER", "index.handler")],
+            &[
+                r#"[ "$AWS_LAMBDA_RUNTIME_API" = 127.0.0.1:9009 ]"#,
+                r#"[ "$AWS_LAMBDA_FUNCTION_NAME" = orders ]"#,
+                r#"[ "$AWS_LAMBDA_FUNCTION_VERSION" = 7 ]"#,
+                r#"[ "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" = 128 ]"#,
+                r#"[ "$AWS_REGION" = ap-guangzhou ]"#,
+                r#"[ "$_HANDLER" = index.handler ]"#,
+                r#"[ "$AWS_LAMBDA_MAX_CONCURRENCY" = 4 ]"#,
+                r#"[ -n "$LAMBDA_TASK_ROOT" ]"#,
+                r#"[ -z "$SCF_RUNTIME_API" ]"#,
+                r#"[ -z "$LIGHT_RUNTIME_PLATFORM" ]"#,
+            ],
+        )
+        .await;
+        assert_eq!(exit, "exit status 0", "the numbered check failed");
+    }
+}

@@ -236,3 +236,89 @@ fn remember(state: &mut State, request_id: &str) {
     }
     state.finished.push_back(request_id.to_owned());
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn handout(id: &str) -> (Handout, oneshot::Receiver<Answer>) {
+        let (answer, answered) = oneshot::channel();
+        let delivery = Delivery {
+            request_id: id.into(),
+            headers: HeaderMap::new(),
+            payload: Bytes::from_static(b"{}"),
+        };
+        (Handout { delivery, answer }, answered)
+    }
+
+    async fn next(queue: &Queue) -> Delivery {
+        tokio::time::timeout(Duration::from_secs(5), queue.next())
+            .await
+            .expect("an invocation is waiting")
+    }
+
+    #[tokio::test]
+    async fn the_first_answer_is_delivered_and_later_ones_are_refused() {
+        let queue = Queue::new();
+        let (first, answered) = handout("a");
+        queue.push(first);
+        assert_eq!(
+            queue.check("a"),
+            Err(Refusal::UnknownId),
+            "not handed out yet"
+        );
+        assert_eq!(next(&queue).await.request_id, "a");
+        assert_eq!(queue.check("a"), Ok(()));
+        let body = Bytes::from_static(b"1");
+        assert_eq!(queue.answer("a", Ok(Reply::Whole(body))), Ok(()));
+        assert!(matches!(answered.await, Ok(Ok(Reply::Whole(b))) if b.as_ref() == b"1"));
+        let again = queue.answer("a", Ok(Reply::Whole(Bytes::new())));
+        assert_eq!(again, Err(Refusal::InvalidState));
+        let stray = queue.answer("zzz", Ok(Reply::Whole(Bytes::new())));
+        assert_eq!(stray, Err(Refusal::UnknownId));
+    }
+
+    #[tokio::test]
+    async fn an_invocation_given_up_while_waiting_never_reaches_the_child() {
+        let queue = Queue::new();
+        let (gone, answered) = handout("gone");
+        drop(answered);
+        queue.push(gone);
+        let (kept, _answered) = handout("kept");
+        queue.push(kept);
+        assert_eq!(next(&queue).await.request_id, "kept");
+    }
+
+    #[tokio::test]
+    async fn a_dead_childs_invocations_fail_once_and_only_for_its_generation() {
+        let queue = Queue::new();
+        let (generation, init) = queue.start_generation();
+        queue.called_next();
+        assert!(matches!(init.await, Ok(InitSignal::Ready)));
+        let (held, answered) = handout("held");
+        queue.push(held);
+        next(&queue).await;
+        queue.child_gone(generation + 1, Exit::default());
+        assert_eq!(queue.check("held"), Ok(()), "another generation's end");
+        queue.child_gone(generation, Exit::default());
+        let error = answered.await.unwrap().unwrap_err();
+        assert_eq!(error.error_type(), "Runtime.ExitError");
+        assert_eq!(queue.check("held"), Err(Refusal::InvalidState));
+        let late = queue.init_error("Late".into(), "too late".into());
+        assert_eq!(late, Err(Refusal::InvalidState));
+    }
+
+    #[tokio::test]
+    async fn a_forgotten_invocation_refuses_the_childs_late_answer() {
+        let queue = Queue::new();
+        let (held, _answered) = handout("slow");
+        queue.push(held);
+        next(&queue).await;
+        assert!(queue.forget("slow"));
+        assert!(!queue.forget("slow"));
+        let late = queue.answer("slow", Ok(Reply::Whole(Bytes::new())));
+        assert_eq!(late, Err(Refusal::InvalidState));
+    }
+}
