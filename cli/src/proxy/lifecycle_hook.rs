@@ -1,11 +1,12 @@
-//! Where the child meets the lifecycle: it is started at `FunctionStart`
-//! (its init failure is the platform's init error) and stopped at `Close`
-//! (SIGTERM, the grace, then SIGKILL), after its extensions are told
-//! SHUTDOWN.
+//! Where the child meets the lifecycle: it is started at `RuntimeStart`
+//! (so its start overlaps the runtime's own), its init is awaited at
+//! `FunctionStart` (its init failure is the platform's init error), and it
+//! is stopped at `Close` (SIGTERM, the grace, then SIGKILL), after its
+//! extensions are told SHUTDOWN.
 
 use std::sync::Arc;
 
-use runtime_engine::{FunctionInfo, Hook, HookFuture, Phase, Phases};
+use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Phase, Phases};
 
 use super::child_env::lambda_environment;
 use super::Proxy;
@@ -23,10 +24,10 @@ impl Hook for ChildLifecycle {
     }
 
     fn phases(&self) -> Phases {
-        Phases::of(&[Phase::FunctionStart, Phase::Close])
+        Phases::of(&[Phase::RuntimeStart, Phase::FunctionStart, Phase::Close])
     }
 
-    fn on_function_start<'a>(&'a self, function: &'a FunctionInfo) -> HookFuture<'a> {
+    fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         let proxy = &self.proxy;
         proxy.supervisor.set_command(lambda_environment(
             proxy.command.clone(),
@@ -36,6 +37,12 @@ impl Hook for ChildLifecycle {
             |name| std::env::var_os(name),
         ));
         proxy.api.extensions.set_function(function.clone());
+        proxy.supervisor.start_early()?;
+        Ok(())
+    }
+
+    fn on_function_start<'a>(&'a self, _function: &'a FunctionInfo) -> HookFuture<'a> {
+        let proxy = &self.proxy;
         HookFuture::new(async move {
             proxy.supervisor.ready().await?;
             Ok(())

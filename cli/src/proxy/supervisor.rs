@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use runtime_engine::InvocationError;
-use tokio::sync::Mutex;
+use tokio::sync::{oneshot, Mutex};
 
 use super::queue::{InitSignal, Queue};
 use crate::child::{Child, ChildCommand, Exit};
@@ -43,6 +43,8 @@ impl From<InitFailure> for InvocationError {
 struct Running {
     child: Arc<Child>,
     generation: u64,
+    /// How its init ends, until `ready` has seen it end.
+    init: Option<oneshot::Receiver<InitSignal>>,
 }
 
 /// Starts, watches, resets and stops the child.
@@ -70,9 +72,24 @@ impl Supervisor {
         }
     }
 
-    /// Sets the command to run (once, at FunctionStart).
+    /// Sets the command to run (once, at RuntimeStart).
     pub(crate) fn set_command(&self, command: ChildCommand) {
         let _ = self.command.set(command);
+    }
+
+    /// Starts the first child at once, so that its start overlaps the
+    /// rest of the runtime's own start (on AWS, the extension's register
+    /// call; on FC, the wait for `/initialize`). [`ready`](Self::ready)
+    /// then waits for its init.
+    pub(crate) fn start_early(&self) -> Result<(), InitFailure> {
+        let Ok(mut current) = self.current.try_lock() else {
+            // Something is starting a child already.
+            return Ok(());
+        };
+        if current.is_none() {
+            *current = Some(self.spawn()?);
+        }
+        Ok(())
     }
 
     /// Resolves when a child is running and has asked for an invocation,
@@ -82,17 +99,32 @@ impl Supervisor {
         if self.stale.swap(false, Ordering::AcqRel) {
             self.kill(current.take()).await;
         }
-        if let Some(running) = current.as_ref() {
+        if let Some(running) = current.as_mut() {
             match running.child.exit() {
-                None => return Ok(()),
-                Some(exit) => self.queue.child_gone(running.generation, exit),
+                None if running.init.is_none() => return Ok(()),
+                None => {}
+                Some(exit) if running.init.is_none() => {
+                    self.queue.child_gone(running.generation, exit);
+                    *current = None;
+                }
+                // Died during init: `wait_init` says how.
+                Some(_) => {}
             }
         }
-        *current = None;
-        let command = self.command.get().ok_or_else(|| InitFailure {
-            error_type: "Runtime.Unavailable".into(),
-            message: "the function's process cannot start before FunctionStart".into(),
-        })?;
+        let mut starting = match current.take() {
+            Some(starting) => starting,
+            None => self.spawn()?,
+        };
+        let result = self.wait_init(&mut starting).await;
+        if result.is_ok() {
+            *current = Some(starting);
+        }
+        result
+    }
+
+    /// Starts a child with a new generation; its init is yet to end.
+    fn spawn(&self) -> Result<Running, InitFailure> {
+        let command = self.command()?;
         let (generation, init) = self.queue.start_generation();
         let child = command.spawn().map_err(|error| InitFailure {
             error_type: "Runtime.InvalidEntrypoint".into(),
@@ -105,14 +137,32 @@ impl Supervisor {
             let exit = watched.exited().await;
             queue.child_gone(generation, exit);
         });
+        Ok(Running {
+            child,
+            generation,
+            init: Some(init),
+        })
+    }
 
+    fn command(&self) -> Result<&ChildCommand, InitFailure> {
+        self.command.get().ok_or_else(|| InitFailure {
+            error_type: "Runtime.Unavailable".into(),
+            message: "the function's process cannot start before RuntimeStart".into(),
+        })
+    }
+
+    /// Waits for `starting`'s init to end: its first `next`, else its
+    /// `/init/error`, its exit or the init timeout, after which it is killed.
+    async fn wait_init(&self, starting: &mut Running) -> Result<(), InitFailure> {
+        let Some(init) = starting.init.take() else {
+            return Ok(());
+        };
+        let command = self.command()?;
+        let child = &starting.child;
         let failure = tokio::select! {
             biased;
             signal = init => match signal {
-                Ok(InitSignal::Ready) => {
-                    *current = Some(Running { child, generation });
-                    return Ok(());
-                }
+                Ok(InitSignal::Ready) => return Ok(()),
                 Ok(InitSignal::Failed { error_type, message }) => InitFailure {
                     error_type,
                     message: format!("{message} (reported by `{}` on /runtime/init/error)", command.display()),
@@ -131,7 +181,7 @@ impl Supervisor {
             },
         };
         let exit = child.kill().await;
-        self.queue.child_gone(generation, exit);
+        self.queue.child_gone(starting.generation, exit);
         Err(failure)
     }
 
