@@ -77,12 +77,15 @@ pub(crate) struct Queue {
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     held: HashMap<String, oneshot::Sender<Answer>>,
     finished: VecDeque<String>,
     /// Counts the child's lives; a child's exit only clears its own.
     generation: u64,
+    /// Whether the current generation's end has been handled (also before
+    /// the first child).
+    gone: bool,
     init: Option<oneshot::Sender<InitSignal>>,
     /// The child's connections, aborted when it dies so that a `next` it
     /// left waiting never takes an invocation meant for the next child.
@@ -95,7 +98,14 @@ impl Queue {
         Queue {
             waiting,
             receiver: tokio::sync::Mutex::new(receiver),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                held: HashMap::new(),
+                finished: VecDeque::new(),
+                generation: 0,
+                gone: true,
+                init: None,
+                connections: JoinSet::new(),
+            }),
         }
     }
 
@@ -177,9 +187,17 @@ impl Queue {
     }
 
     /// A new child is starting: its generation, and how its init ends.
+    /// Whatever the previous child left is ended first, so no two
+    /// generations ever overlap.
     pub(crate) fn start_generation(&self) -> (u64, oneshot::Receiver<InitSignal>) {
         let (sender, receiver) = oneshot::channel();
         let mut state = self.state();
+        let previous = state.generation;
+        drop(state);
+        self.child_gone(previous, Exit::default());
+        state = self.state();
+        state.generation += 1;
+        state.gone = false;
         state.init = Some(sender);
         (state.generation, receiver)
     }
@@ -203,10 +221,10 @@ impl Queue {
     /// Nothing happens if that child's end was already handled.
     pub(crate) fn child_gone(&self, generation: u64, exit: Exit) {
         let mut state = self.state();
-        if state.generation != generation {
+        if state.generation != generation || state.gone {
             return;
         }
-        state.generation += 1;
+        state.gone = true;
         state.init = None;
         state.connections.abort_all();
         let held: Vec<_> = state.held.drain().collect();

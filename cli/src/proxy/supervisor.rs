@@ -159,10 +159,16 @@ impl Supervisor {
         };
         let command = self.command()?;
         let child = &starting.child;
+        // If this wait is dropped (the invocation that started the child
+        // is given up), the child must not live on unsupervised.
+        let unattended = KillUnlessDisarmed(Some(child));
         let failure = tokio::select! {
             biased;
             signal = init => match signal {
-                Ok(InitSignal::Ready) => return Ok(()),
+                Ok(InitSignal::Ready) => {
+                    unattended.disarm();
+                    return Ok(());
+                }
                 Ok(InitSignal::Failed { error_type, message }) => InitFailure {
                     error_type,
                     message: format!("{message} (reported by `{}` on /runtime/init/error)", command.display()),
@@ -181,6 +187,7 @@ impl Supervisor {
             },
         };
         let exit = child.kill().await;
+        unattended.disarm();
         self.queue.child_gone(starting.generation, exit);
         Err(failure)
     }
@@ -215,6 +222,23 @@ impl Supervisor {
         let exit = running.child.stop(grace).await;
         self.queue.child_gone(running.generation, exit);
         Some(exit)
+    }
+}
+
+/// Kills a starting child when dropped armed.
+struct KillUnlessDisarmed<'a>(Option<&'a Child>);
+
+impl KillUnlessDisarmed<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for KillUnlessDisarmed<'_> {
+    fn drop(&mut self) {
+        if let Some(child) = self.0 {
+            child.signal(nix::sys::signal::Signal::SIGKILL);
+        }
     }
 }
 
