@@ -181,3 +181,25 @@ async fn with_managed_instance_concurrency_the_child_holds_several_invocations()
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_http_response_reaches_fc_with_its_status_headers_and_body() {
+    let platform = Platform::fc();
+    let proxy = Proxy::start(&platform.env(), &[], &raw_client(&["serve"]));
+    platform.ready().await;
+    let Platform::Fc(fc) = &platform else {
+        unreachable!()
+    };
+    let request = http::Request::get("/stream-http")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let reply = fc.http_invoke(request).await.unwrap();
+    assert_eq!(reply.status, 202, "{reply:?}");
+    assert_eq!(reply.header("x-streamed"), Some("yes"));
+    assert_eq!(reply.header("set-cookie"), Some("c=1"));
+    assert_eq!(reply.body.as_ref(), b"hello world");
+    platform.pre_stop().await;
+    let mut proxy = proxy;
+    let (status, stderr) = proxy.exited().await;
+    assert!(status.success(), "{stderr}");
+}

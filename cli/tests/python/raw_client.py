@@ -9,7 +9,8 @@ MODE is one of:
 - never-next: sleeps, never asking for an invocation.
 - serve: answers invocations by what the event asks ({"do": ...}):
   "twice" answers, answers again and answers for an unknown id;
-  "big" answers 7 MiB; "stream" streams three chunks; "report" returns
+  "big" answers 7 MiB; "stream" streams three chunks; an HTTP API event
+  for /stream-http gets a streamed HTTP response; "report" returns
   the status codes the Runtime API gave to the misbehaviour so far;
   anything else is echoed.
 - serve-threads N: serves from N threads, each with its own `next`.
@@ -44,9 +45,9 @@ def respond(request_id, body):
     return call("POST", "/2018-06-01/runtime/invocation/%s/response" % request_id, body)[0]
 
 
-def stream(request_id):
+def stream(request_id, content_type="text/plain", parts=(b"one,", b"two,", b"three")):
     def chunks():
-        for part in (b"one,", b"two,", b"three"):
+        for part in parts:
             yield part
 
     connection = http.client.HTTPConnection(API, timeout=None)
@@ -56,7 +57,7 @@ def stream(request_id):
         body=chunks(),
         headers={
             "Lambda-Runtime-Function-Response-Mode": "streaming",
-            "Content-Type": "text/plain",
+            "Content-Type": content_type,
         },
         encode_chunked=True,
     )
@@ -71,6 +72,8 @@ def serve():
         request_id = headers["Lambda-Runtime-Aws-Request-Id"]
         event = json.loads(body)
         action = event.get("do") if isinstance(event, dict) else None
+        if isinstance(event, dict) and event.get("rawPath") == "/stream-http":
+            action = "stream-http"
         if action == "twice":
             respond(request_id, b'"first"')
             STATUSES["second"] = respond(request_id, b'"second"')
@@ -86,6 +89,15 @@ def serve():
             # Holds the invocation a while, so several are in flight at once.
             time.sleep(0.5)
             respond(request_id, body)
+        elif action == "stream-http":
+            # A streamed HTTP response as lambda_http sends one: a JSON
+            # prelude, eight NUL bytes, then the body.
+            prelude = b'{"statusCode":202,"headers":{"x-streamed":"yes"},"cookies":["c=1"]}'
+            STATUSES["stream_http"] = stream(
+                request_id,
+                "application/vnd.awslambda.http-integration-response",
+                (prelude, b"\0" * 8 + b"hello ", b"world"),
+            )
         elif action == "report":
             respond(request_id, json.dumps(STATUSES).encode())
         else:
