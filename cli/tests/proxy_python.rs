@@ -109,6 +109,51 @@ async fn a_python_function_on_plain_http() {
     python_function_on(Platform::http()).await;
 }
 
+fn web_request() -> http::Request<bytes::Bytes> {
+    http::Request::post("/orders?id=7&id=8")
+        .header("content-type", "text/plain")
+        .header("cookie", "session=abc")
+        .body(bytes::Bytes::from_static(b"two apples"))
+        .unwrap()
+}
+
+fn assert_web_reply(reply: &light_runtime_testkit::caller::Reply, name: &str) {
+    assert_eq!(reply.status, 201, "{name}: {reply:?}");
+    assert_eq!(reply.header("x-handler"), Some("python"), "{name}");
+    assert_eq!(reply.header("content-type"), Some("text/plain"), "{name}");
+    assert_eq!(reply.header("set-cookie"), Some("seen=1"), "{name}");
+    assert_eq!(
+        String::from_utf8_lossy(&reply.body),
+        "POST /orders?id=7&id=8 two apples",
+        "{name}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scf_web_and_plain_http_requests_reach_the_handler_as_http_api_events() {
+    if !awslambdaric_available() {
+        return;
+    }
+    let platforms = [
+        (
+            "scf web",
+            light_runtime_testkit::http_platform::HttpPlatform::scf_web().unwrap(),
+        ),
+        (
+            "plain http",
+            light_runtime_testkit::http_platform::HttpPlatform::knative().unwrap(),
+        ),
+    ];
+    for (name, platform) in platforms {
+        let proxy = Proxy::start(&platform.env(), &[], &awslambdaric("web"));
+        assert!(platform.wait_ready(proxy_support::WAIT).await, "{name}");
+        let reply = platform.send(web_request()).await.unwrap();
+        assert_web_reply(&reply, name);
+        let (status, stderr) = proxy.terminate().await;
+        assert!(status.success(), "{name}: {stderr}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_fc_http_invocation_reaches_the_handler_as_an_http_api_event_and_comes_back_as_http() {
     if !awslambdaric_available() {
@@ -120,20 +165,8 @@ async fn an_fc_http_invocation_reaches_the_handler_as_an_http_api_event_and_come
     let Platform::Fc(fc) = &platform else {
         unreachable!()
     };
-    let request = http::Request::post("/orders?id=7&id=8")
-        .header("content-type", "text/plain")
-        .header("cookie", "session=abc")
-        .body(bytes::Bytes::from_static(b"two apples"))
-        .unwrap();
-    let reply = fc.http_invoke(request).await.unwrap();
-    assert_eq!(reply.status, 201, "{reply:?}");
-    assert_eq!(reply.header("x-handler"), Some("python"));
-    assert_eq!(reply.header("content-type"), Some("text/plain"));
-    assert_eq!(reply.header("set-cookie"), Some("seen=1"));
-    assert_eq!(
-        String::from_utf8_lossy(&reply.body),
-        "POST /orders?id=7&id=8 two apples"
-    );
+    let reply = fc.http_invoke(web_request()).await.unwrap();
+    assert_web_reply(&reply, "fc");
 
     platform.pre_stop().await;
     let (status, stderr) = proxy.terminate().await;
