@@ -1,7 +1,7 @@
-//! The child's life: started with Lambda's environment, initialised (it
-//! asks for its first invocation, posts `/init/error`, exits, or runs out
-//! of the init budget), restarted after it dies or is reset, stopped at
-//! Close.
+//! The child's life: started with Lambda's environment (the first one at
+//! RuntimeStart), initialised (it asks for its first invocation, posts
+//! `/init/error`, exits, or runs out of the init budget), restarted after
+//! it dies or is reset, stopped at Close.
 //!
 //! As Lambda does after a crash or a timeout, a new child is started only
 //! when the next invocation comes ("suppressed init"), and that invocation
@@ -52,7 +52,7 @@ struct Running {
 pub(crate) struct Supervisor {
     queue: Arc<Queue>,
     init_timeout: Duration,
-    /// The command with its Lambda environment, set at FunctionStart when
+    /// The command with its Lambda environment, set at RuntimeStart when
     /// the function's facts are known.
     command: OnceLock<ChildCommand>,
     current: Mutex<Option<Running>>,
