@@ -172,3 +172,36 @@ async fn an_fc_http_invocation_reaches_the_handler_as_an_http_api_event_and_come
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_module_that_fails_to_import_is_the_platforms_init_error() {
+    if !awslambdaric_available() {
+        return;
+    }
+    let platform = Platform::aws().await;
+    let mut proxy = Proxy::start(
+        &platform.env(),
+        &[],
+        &[
+            "python3".into(),
+            "-m".into(),
+            "awslambdaric".into(),
+            "failing_init.handler".into(),
+        ],
+    );
+    let Platform::Aws(aws) = &platform else {
+        unreachable!()
+    };
+    let reported = aws
+        .wait_init_error(proxy_support::WAIT)
+        .await
+        .expect("init error reported");
+    let message = reported.body_json().unwrap()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("Runtime.ImportModuleError"), "{message}");
+    assert!(message.contains("the database is unreachable"), "{message}");
+    let (status, stderr) = proxy.exited().await;
+    assert!(!status.success(), "{stderr}");
+}

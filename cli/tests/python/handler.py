@@ -63,8 +63,3 @@ def web(event, context):
 def big(event, context):
     """A response over Lambda's 6 MiB limit."""
     return "x" * (7 * 1024 * 1024)
-
-
-def init_fails(event, context):
-    """Never called: the module fails to import (see failing_init.py)."""
-    return event
