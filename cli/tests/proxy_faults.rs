@@ -203,3 +203,21 @@ async fn a_streamed_http_response_reaches_fc_with_its_status_headers_and_body() 
     let (status, stderr) = proxy.exited().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invocation_waiting_when_the_child_dies_is_served_by_the_next_child() {
+    let platform = Platform::aws().await;
+    let proxy = Proxy::start(&platform.env(), &[], &raw_client(&["serve"]));
+    platform.ready().await;
+    let emulator = aws(&platform);
+    let last = emulator.push(Event::json(json!({"do": "exit-after-answer"})));
+    let waiting = emulator.push(Event::json(json!({"n": 1})));
+    let answered = emulator.result(&last, WAIT).await.expect("answered");
+    assert_eq!(answered.body_json().unwrap()["do"], "exit-after-answer");
+    let served = emulator.result(&waiting, WAIT).await.expect("answered");
+    assert!(!served.is_error(), "{served:?}");
+    assert_eq!(served.body_json().unwrap(), json!({"n": 1}));
+    assert_eq!(emulator.answers_for(&waiting), 1);
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}

@@ -1,8 +1,9 @@
 //! AWS's own Python runtime client (`awslambdaric`, PyPI) with a Python
 //! handler behind `light-runtime proxy`, on the AWS, FC, SCF and plain-HTTP
 //! emulators: echo, the handler's own exception, a malformed event, a
-//! timeout and the child killed mid-invocation, each with exactly one
-//! answer, and the next invocation served after each fault.
+//! timeout, the child killed mid-invocation and a response over 6 MiB,
+//! each with exactly one answer, and the next invocation served after each
+//! fault; HTTP requests as HTTP API events; an init failure.
 
 mod proxy_support;
 
@@ -72,6 +73,19 @@ async fn python_function_on(platform: Platform) {
         exited.ok(),
         &json!({"n": 2}),
         "{name}: served after the restart"
+    );
+
+    let big = platform.invoke(r#"{"big":true}"#).await;
+    let (error_type, message) = big.error();
+    assert_eq!(
+        error_type, "Function.ResponseSizeTooLarge",
+        "{name}: {message}"
+    );
+    let after_big = platform.invoke(r#"{"n":3}"#).await;
+    assert_eq!(
+        after_big.ok(),
+        &json!({"n": 3}),
+        "{name}: served after the refusal"
     );
 
     let exit = platform.invoke(r#"{"exit":3}"#).await;

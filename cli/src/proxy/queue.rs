@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use http::HeaderMap;
 use runtime_engine::{InvocationError, Response};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::child::Exit;
@@ -75,6 +75,9 @@ pub(crate) struct Queue {
     /// get their own invocation in arrival order.
     receiver: tokio::sync::Mutex<mpsc::UnboundedReceiver<Handout>>,
     state: Mutex<State>,
+    /// Counts the children's ends, so invocations still waiting for `next`
+    /// know to have a new child started.
+    ended: watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -106,6 +109,7 @@ impl Queue {
                 init: None,
                 connections: JoinSet::new(),
             }),
+            ended: watch::Sender::new(0),
         }
     }
 
@@ -238,6 +242,13 @@ impl Queue {
                 format!("the function's process exited before answering: {exit}"),
             )));
         }
+        // After the answers, so a held invocation sees its answer first.
+        self.ended.send_modify(|ends| *ends += 1);
+    }
+
+    /// Changes each time a child's end is handled.
+    pub(crate) fn ended(&self) -> watch::Receiver<u64> {
+        self.ended.subscribe()
     }
 
     /// Runs one connection from the child until it closes or the child dies.

@@ -42,6 +42,7 @@ impl tower::Service<Invocation> for ProxyService {
 }
 
 async fn forward(proxy: Arc<Proxy>, invocation: Invocation) -> Result<Response, InvocationError> {
+    let mut ended = proxy.queue.ended();
     proxy.supervisor.ready().await?;
     let (payload, as_gateway) = event_for(&invocation, proxy.http_events)?;
     let context = &invocation.context;
@@ -64,14 +65,26 @@ async fn forward(proxy: Arc<Proxy>, invocation: Invocation) -> Result<Response, 
         request_id: &request_id,
         answered: false,
     };
-    let answer = tokio::select! {
-        answer = answered => answer,
-        () = context.cancellation().cancelled() => {
-            drop(waiting);
-            return Err(InvocationError::timeout(format!(
-                "function `{}` timed out: the deadline passed while its process held invocation {request_id}; the process was stopped and a new one starts for the next invocation",
-                context.function_name(),
-            )));
+    let mut answered = answered;
+    let answer = loop {
+        tokio::select! {
+            biased;
+            answer = &mut answered => break answer,
+            // A child ended while this invocation waited: if it was still
+            // queued, it needs a new child to take it.
+            Ok(()) = ended.changed() => proxy.supervisor.ready().await?,
+            () = context.cancellation().cancelled() => {
+                let name = context.function_name();
+                return Err(InvocationError::timeout(if waiting.give_up() {
+                    format!(
+                        "function `{name}` timed out: the deadline passed while its process held invocation {request_id}; the process was stopped and a new one starts for the next invocation"
+                    )
+                } else {
+                    format!(
+                        "function `{name}` timed out: the deadline passed before its process took invocation {request_id} (it was busy with others or starting)"
+                    )
+                }));
+            }
         }
     };
     waiting.answered = true;
@@ -97,17 +110,27 @@ struct Waiting<'a> {
     answered: bool,
 }
 
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        if self.answered {
-            return;
+impl Waiting<'_> {
+    /// Stops waiting; returns whether the child held the invocation (and
+    /// is therefore reset).
+    fn give_up(&mut self) -> bool {
+        if std::mem::replace(&mut self.answered, true) {
+            return false;
         }
-        if self.proxy.queue.forget(self.request_id) {
+        let held = self.proxy.queue.forget(self.request_id);
+        if held {
             // Marked now, so no invocation is handed to this child again;
             // killed on its own task, as a drop cannot wait.
             self.proxy.supervisor.discard();
             let proxy = self.proxy.clone();
             tokio::spawn(async move { proxy.supervisor.reset().await });
         }
+        held
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.give_up();
     }
 }

@@ -23,6 +23,9 @@ def echo(event, context):
             os._exit(event["exit"])
         if "kill" in event:
             os.kill(os.getpid(), signal.SIGKILL)
+        if "big" in event:
+            # Over Lambda's 6 MiB limit for a buffered response.
+            return "x" * (7 * 1024 * 1024)
         if "context" in event:
             return {
                 "request_id": context.aws_request_id,
@@ -58,8 +61,3 @@ def web(event, context):
             http["method"], event["rawPath"], event["rawQueryString"], event.get("body", "")
         ),
     }
-
-
-def big(event, context):
-    """A response over Lambda's 6 MiB limit."""
-    return "x" * (7 * 1024 * 1024)

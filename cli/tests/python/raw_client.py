@@ -10,7 +10,8 @@ MODE is one of:
 - serve: answers invocations by what the event asks ({"do": ...}):
   "twice" answers, answers again and answers for an unknown id;
   "big" answers 7 MiB; "stream" streams three chunks; an HTTP API event
-  for /stream-http gets a streamed HTTP response; "report" returns
+  for /stream-http gets a streamed HTTP response; "exit-after-answer"
+  answers and exits while the next invocation waits; "report" returns
   the status codes the Runtime API gave to the misbehaviour so far;
   anything else is echoed.
 - serve-threads N: serves from N threads, each with its own `next`.
@@ -98,6 +99,11 @@ def serve():
                 "application/vnd.awslambda.http-integration-response",
                 (prelude, b"\0" * 8 + b"hello ", b"world"),
             )
+        elif action == "exit-after-answer":
+            # Answers, then dies while the next invocation waits for it.
+            respond(request_id, body)
+            time.sleep(0.3)
+            os._exit(5)
         elif action == "report":
             respond(request_id, json.dumps(STATUSES).encode())
         else:
