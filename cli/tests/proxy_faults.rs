@@ -221,3 +221,20 @@ async fn an_invocation_waiting_when_the_child_dies_is_served_by_the_next_child()
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_that_stops_asking_for_next_is_reset_at_the_deadline() {
+    let platform = Platform::aws().await;
+    let proxy = Proxy::start(&platform.env(), &[], &raw_client(&["serve"]));
+    platform.ready().await;
+    let stall = platform.invoke(r#"{"do":"stall-after-answer"}"#).await;
+    assert_eq!(stall.ok()["do"], "stall-after-answer");
+    let stuck = platform.invoke(r#"{"n":1}"#).await;
+    let (error_type, message) = stuck.error();
+    assert_eq!(error_type, "Function.Timeout");
+    assert!(message.contains("holding no invocation"), "{message}");
+    let served = platform.invoke(r#"{"n":2}"#).await;
+    assert_eq!(served.ok(), &json!({"n": 2}), "a new child serves");
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}

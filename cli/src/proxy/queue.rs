@@ -190,6 +190,11 @@ impl Queue {
         held
     }
 
+    /// Whether the child holds any invocation now.
+    pub(crate) fn holds_any(&self) -> bool {
+        !self.state().held.is_empty()
+    }
+
     /// A new child is starting: its generation, and how its init ends.
     /// Whatever the previous child left is ended first, so no two
     /// generations ever overlap.

@@ -75,14 +75,16 @@ async fn forward(proxy: Arc<Proxy>, invocation: Invocation) -> Result<Response, 
             Ok(()) = ended.changed() => proxy.supervisor.ready().await?,
             () = context.cancellation().cancelled() => {
                 let name = context.function_name();
-                return Err(InvocationError::timeout(if waiting.give_up() {
-                    format!(
+                return Err(InvocationError::timeout(match waiting.give_up() {
+                    GaveUp::Held => format!(
                         "function `{name}` timed out: the deadline passed while its process held invocation {request_id}; the process was stopped and a new one starts for the next invocation"
-                    )
-                } else {
-                    format!(
-                        "function `{name}` timed out: the deadline passed before its process took invocation {request_id} (it was busy with others or starting)"
-                    )
+                    ),
+                    GaveUp::Idle => format!(
+                        "function `{name}` timed out: the deadline passed while its process, holding no invocation, did not ask for invocation {request_id}; the process was stopped and a new one starts for the next invocation"
+                    ),
+                    GaveUp::Busy => format!(
+                        "function `{name}` timed out: the deadline passed before its process, busy with other invocations, took invocation {request_id}"
+                    ),
                 }));
             }
         }
@@ -110,22 +112,38 @@ struct Waiting<'a> {
     answered: bool,
 }
 
+/// Where the child was with an invocation given up.
+enum GaveUp {
+    /// It held it: it is reset.
+    Held,
+    /// It held nothing and did not ask for it: it has stopped taking
+    /// work, and is reset.
+    Idle,
+    /// It was busy with other invocations; it goes on with them.
+    Busy,
+}
+
 impl Waiting<'_> {
-    /// Stops waiting; returns whether the child held the invocation (and
-    /// is therefore reset).
-    fn give_up(&mut self) -> bool {
+    /// Stops waiting, resetting the child unless it is busy with others.
+    fn give_up(&mut self) -> GaveUp {
         if std::mem::replace(&mut self.answered, true) {
-            return false;
+            return GaveUp::Busy;
         }
-        let held = self.proxy.queue.forget(self.request_id);
-        if held {
+        let gave_up = if self.proxy.queue.forget(self.request_id) {
+            GaveUp::Held
+        } else if self.proxy.queue.holds_any() {
+            GaveUp::Busy
+        } else {
+            GaveUp::Idle
+        };
+        if !matches!(gave_up, GaveUp::Busy) {
             // Marked now, so no invocation is handed to this child again;
             // killed on its own task, as a drop cannot wait.
             self.proxy.supervisor.discard();
             let proxy = self.proxy.clone();
             tokio::spawn(async move { proxy.supervisor.reset().await });
         }
-        held
+        gave_up
     }
 }
 

@@ -11,7 +11,8 @@ MODE is one of:
   "twice" answers, answers again and answers for an unknown id;
   "big" answers 7 MiB; "stream" streams three chunks; an HTTP API event
   for /stream-http gets a streamed HTTP response; "exit-after-answer"
-  answers and exits while the next invocation waits; "report" returns
+  answers and exits while the next invocation waits; "stall-after-answer"
+  answers and never calls `next` again; "report" returns
   the status codes the Runtime API gave to the misbehaviour so far;
   anything else is echoed.
 - serve-threads N: serves from N threads, each with its own `next`.
@@ -104,6 +105,10 @@ def serve():
             respond(request_id, body)
             time.sleep(0.3)
             os._exit(5)
+        elif action == "stall-after-answer":
+            # Answers, then never asks for another invocation.
+            respond(request_id, body)
+            time.sleep(120)
         elif action == "report":
             respond(request_id, json.dumps(STATUSES).encode())
         else:
