@@ -238,3 +238,26 @@ async fn a_child_that_stops_asking_for_next_is_reset_at_the_deadline() {
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_restarted_child_registers_its_extension_anew() {
+    let notes = tempfile::tempdir().unwrap();
+    let file = notes.path().join("notes.txt");
+    let platform = Platform::aws().await;
+    let proxy = Proxy::start(
+        &platform.env(),
+        &[],
+        &raw_client(&["sigterm", &file.display().to_string()]),
+    );
+    platform.ready().await;
+    // More restarts than the ten extensions Lambda allows at once.
+    for _ in 0..11 {
+        let exited = platform.invoke(r#"{"do":"exit"}"#).await;
+        let (error_type, message) = exited.error();
+        assert_eq!(error_type, "Runtime.ExitError");
+        assert!(message.contains("exit status 3"), "{message}");
+    }
+    assert_eq!(platform.invoke(r#"{"n":1}"#).await.ok(), &json!({"n": 1}));
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}

@@ -53,6 +53,15 @@ impl Extensions {
         let _ = self.function.set(function);
     }
 
+    /// A new child is starting: the previous one's registrations end with
+    /// it (else restarts would use up the ten Lambda allows).
+    pub(crate) fn forget_registered(&self) {
+        self.registered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
     /// Close: every `event/next` now answers SHUTDOWN.
     pub(crate) fn shut_down(&self) {
         self.shutdown.cancel();

@@ -137,7 +137,7 @@ async fn serve(args: ProxyArgs, command: ChildCommand) -> Result<(), String> {
     });
     tokio::spawn(runtime_api::serve(listener, api.clone()));
     let proxy = Arc::new(Proxy {
-        supervisor: Supervisor::new(queue.clone(), args.init_timeout),
+        supervisor: Supervisor::new(api.clone(), args.init_timeout),
         queue,
         api,
         address,

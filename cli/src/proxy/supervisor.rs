@@ -16,6 +16,7 @@ use runtime_engine::InvocationError;
 use tokio::sync::{oneshot, Mutex};
 
 use super::queue::{InitSignal, Queue};
+use super::runtime_api::RuntimeApi;
 use crate::child::{Child, ChildCommand, Exit};
 
 /// Why the child could not be made ready; its type is Lambda's.
@@ -51,6 +52,7 @@ struct Running {
 #[derive(Debug)]
 pub(crate) struct Supervisor {
     queue: Arc<Queue>,
+    api: Arc<RuntimeApi>,
     init_timeout: Duration,
     /// The command with its Lambda environment, set at RuntimeStart when
     /// the function's facts are known.
@@ -62,9 +64,10 @@ pub(crate) struct Supervisor {
 }
 
 impl Supervisor {
-    pub(crate) fn new(queue: Arc<Queue>, init_timeout: Duration) -> Self {
+    pub(crate) fn new(api: Arc<RuntimeApi>, init_timeout: Duration) -> Self {
         Supervisor {
-            queue,
+            queue: api.queue.clone(),
+            api,
             init_timeout,
             command: OnceLock::new(),
             current: Mutex::new(None),
@@ -126,6 +129,7 @@ impl Supervisor {
     fn spawn(&self) -> Result<Running, InitFailure> {
         let command = self.command()?;
         let (generation, init) = self.queue.start_generation();
+        self.api.extensions.forget_registered();
         let child = command.spawn().map_err(|error| InitFailure {
             error_type: "Runtime.InvalidEntrypoint".into(),
             message: error.to_string(),

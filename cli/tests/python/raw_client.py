@@ -12,12 +12,13 @@ MODE is one of:
   "big" answers 7 MiB; "stream" streams three chunks; an HTTP API event
   for /stream-http gets a streamed HTTP response; "exit-after-answer"
   answers and exits while the next invocation waits; "stall-after-answer"
-  answers and never calls `next` again; "report" returns
+  answers and never calls `next` again; "exit" exits without answering;
+  "report" returns
   the status codes the Runtime API gave to the misbehaviour so far;
   anything else is echoed.
 - serve-threads N: serves from N threads, each with its own `next`.
-- sigterm FILE: serves, with an extension registered whose SHUTDOWN and a
-  SIGTERM handler each append a line to FILE.
+- sigterm FILE: serves, with an extension registered (exits 9 if it cannot
+  be) whose SHUTDOWN and a SIGTERM handler each append a line to FILE.
 """
 
 import http.client
@@ -109,6 +110,8 @@ def serve():
             # Answers, then never asks for another invocation.
             respond(request_id, body)
             time.sleep(120)
+        elif action == "exit":
+            os._exit(3)
         elif action == "report":
             respond(request_id, json.dumps(STATUSES).encode())
         else:
@@ -156,6 +159,8 @@ def main():
             b'{"events":["SHUTDOWN"]}',
             {"Lambda-Extension-Name": "notes"},
         )
+        if status != 200:
+            sys.exit(9)
         identifier = headers["Lambda-Extension-Identifier"]
 
         def extension():
