@@ -11,8 +11,10 @@ use runtime_engine::{BoxError, FunctionInfo, Hook, HookFuture, Phase, Phases};
 use super::child_env::lambda_environment;
 use super::Proxy;
 
-/// The proxy's own hook; it runs first at `FunctionStart`, so hooks and
-/// plugins after it see a function that is ready, and last at `Close`.
+/// The proxy's own hook, a ring inside the plugins' (which wrap the
+/// builder's hooks): at `FunctionStart` it runs after them, and at `Close`
+/// before them, so the child has stopped, and written its last logs,
+/// before they flush.
 #[derive(Debug)]
 pub(crate) struct ChildLifecycle {
     pub(crate) proxy: Arc<Proxy>,
