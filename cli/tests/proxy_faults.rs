@@ -261,3 +261,98 @@ async fn each_restarted_child_registers_its_extension_anew() {
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+/// The test itself as the runtime client: the child only tells where the
+/// proxy's Runtime API is, then waits.
+async fn runtime_api_of_a_waiting_child(
+    platform: &Platform,
+    dir: &std::path::Path,
+) -> (Proxy, String) {
+    let file = dir.join("api");
+    let script = format!(
+        "printf %s \"$AWS_LAMBDA_RUNTIME_API\" > {}.tmp && mv {0}.tmp {0} && exec sleep 120",
+        file.display()
+    );
+    let proxy = Proxy::start(&platform.env(), &[], &["sh".into(), "-c".into(), script]);
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(api) = std::fs::read_to_string(&file) {
+            return (proxy, api);
+        }
+        assert!(started.elapsed() < WAIT, "the child wrote where the API is");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends `request` on a new connection and reads the reply's head and body
+/// (by `Content-Length`).
+async fn exchange(api: &str, request: &[u8]) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(api).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut read = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let reply = tokio::time::timeout(WAIT, async {
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the connection closed early");
+            read.extend_from_slice(&buffer[..n]);
+            let Some(end) = read.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&read[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |value| value.trim().parse().unwrap());
+            if read.len() >= end + 4 + length {
+                return (head, read[end + 4..end + 4 + length].to_vec());
+            }
+        }
+    });
+    reply.await.expect("a reply")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_fails_midway_fails_the_invocation_with_its_trailers() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::aws().await;
+    let (proxy, api) = runtime_api_of_a_waiting_child(&platform, dir.path()).await;
+    let emulator = aws(&platform);
+    let next = exchange(
+        &api,
+        b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: api\r\n\r\n",
+    );
+    let id = emulator.push(Event::json(json!({"n": 1})));
+    let (head, body) = next.await;
+    assert!(
+        head.contains(&format!("lambda-runtime-aws-request-id: {id}")),
+        "{head}"
+    );
+    assert_eq!(body, br#"{"n":1}"#);
+
+    use base64::Engine;
+    let details =
+        base64::engine::general_purpose::STANDARD.encode(br#"{"errorMessage":"disk gone"}"#);
+    let post = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: api\r\n\
+         Lambda-Runtime-Function-Response-Mode: streaming\r\nContent-Type: text/plain\r\n\
+         Transfer-Encoding: chunked\r\n\
+         Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n\
+         6\r\nhello \r\n0\r\nLambda-Runtime-Function-Error-Type: Function.StreamBroke\r\n\
+         Lambda-Runtime-Function-Error-Body: {details}\r\n\r\n"
+    );
+    let (head, _) = exchange(&api, post.as_bytes()).await;
+    assert!(head.starts_with("http/1.1 202"), "{head}");
+    let streamed = emulator
+        .wait_streamed(&id, WAIT, |s| s.complete)
+        .await
+        .expect("the stream reached the platform");
+    assert_eq!(streamed.body().as_ref(), b"hello ");
+    assert_eq!(streamed.error_type(), Some("Function.StreamBroke"));
+    assert_eq!(streamed.error_body().unwrap()["errorMessage"], "disk gone");
+    assert!(emulator.result(&id, WAIT).await.is_some());
+    assert_eq!(emulator.answers_for(&id), 1);
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}
