@@ -1,10 +1,14 @@
 //! The child misbehaving behind `light-runtime proxy`, each fault with
 //! exactly one answer to the platform: init failures (`/init/error`, an
 //! exit before `next`, no `next` within the init timeout), answers twice
-//! or for an unknown id, a response over 6 MiB, and shutdown (SIGTERM and
-//! FC's `/pre-stop`) forwarded to the child with the grace, its extension
-//! told SHUTDOWN. The child is a hand-written Runtime API client
-//! (`tests/python/raw_client.py`, standard library only).
+//! or for an unknown id, a response over 6 MiB, streams (whole, HTTP with
+//! a prelude, failing midway with trailers), a child dying with an
+//! invocation queued, a child that stops asking for `next`, restarts with
+//! an extension, concurrency, and shutdown (SIGTERM and FC's `/pre-stop`)
+//! forwarded to the child with the grace, its extension told SHUTDOWN.
+//! The child is a hand-written Runtime API client
+//! (`tests/python/raw_client.py`, standard library only), or the test
+//! itself speaking HTTP/1.1 by hand.
 
 mod proxy_support;
 
