@@ -360,3 +360,65 @@ async fn a_stream_that_fails_midway_fails_the_invocation_with_its_trailers() {
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_childs_next_carries_every_lambda_header_from_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::aws().await;
+    let (proxy, api) = runtime_api_of_a_waiting_child(&platform, dir.path()).await;
+    let emulator = aws(&platform);
+    let next = exchange(
+        &api,
+        b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: api\r\n\r\n",
+    );
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    let client_context = r#"{"client":{"installation_id":"i-1"},"custom":{"k":"v"},"env":{}}"#;
+    let identity = r#"{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}"#;
+    let id = emulator.push(
+        Event::json(json!({"n": 1}))
+            .trace_id(trace)
+            .client_context(client_context)
+            .cognito_identity(identity)
+            .tenant_id("tenant-7")
+            .deadline_in(Duration::from_secs(60)),
+    );
+    let (head, _) = next.await;
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {name} in {head}"))
+    };
+    assert_eq!(header("lambda-runtime-aws-request-id"), id);
+    assert_eq!(
+        header("lambda-runtime-trace-id"),
+        trace.to_ascii_lowercase()
+    );
+    assert_eq!(
+        header("lambda-runtime-client-context"),
+        client_context.to_ascii_lowercase()
+    );
+    assert_eq!(
+        header("lambda-runtime-cognito-identity"),
+        identity.to_ascii_lowercase()
+    );
+    assert_eq!(header("lambda-runtime-aws-tenant-id"), "tenant-7");
+    assert!(header("lambda-runtime-invoked-function-arn").starts_with("arn:aws:lambda:"));
+    let deadline: u64 = header("lambda-runtime-deadline-ms").parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        deadline > now + 50_000 && deadline <= now + 60_000,
+        "{deadline} vs {now}"
+    );
+
+    let answer = format!(
+        "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: api\r\nContent-Length: 2\r\n\r\nok"
+    );
+    let (head, _) = exchange(&api, answer.as_bytes()).await;
+    assert!(head.starts_with("http/1.1 202"), "{head}");
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+}
