@@ -20,7 +20,7 @@ use serde_json::Value;
 /// The bound on every wait in these tests.
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
 /// The function timeout every platform is given, so timeouts are quick.
-pub(crate) const FUNCTION_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// `cli/tests/python`, the handlers' folder.
 pub(crate) fn python_dir() -> PathBuf {
