@@ -207,7 +207,6 @@ fn lambda_env(emulator: &LambdaEmulator, task: &Path) -> Vec<(String, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for proxy mode (branch i13-proxy) to be merged into main"]
 async fn a_managed_python_runtime_runs_behind_the_aws_exec_wrapper_with_the_layer_plugins() {
     let layer = layer("aws", "proxy");
     let emulator = LambdaEmulator::start().await.unwrap();
@@ -319,7 +318,6 @@ async fn a_python_http_server_runs_behind_the_aws_web_bootstrap_with_the_layer_p
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for proxy mode (branch i13-proxy) to be merged into main"]
 async fn awslambdaric_runs_on_fc_through_the_layer_start_command() {
     let layer = layer("fc", "proxy");
     let fc = FcEmulator::builder()
@@ -355,7 +353,6 @@ async fn awslambdaric_runs_on_fc_through_the_layer_start_command() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for proxy mode (branch i13-proxy) to be merged into main"]
 async fn awslambdaric_runs_on_scf_through_the_layer_bootstrap() {
     let layer = layer("scf", "proxy");
     let scf = ScfEmulator::start().await.unwrap();
