@@ -17,6 +17,7 @@
 //!   platforms, the app restarted when it exits (`docs/web.md`).
 //! - [`child`]: the function's process: started in its own process group,
 //!   watched, stopped with a grace period, never left behind.
+//! - `duration_arg`: durations in options (`10s`, `1500ms`, a number of seconds).
 //! - `main.rs`: the command line and its subcommands.
 //!
 //! # Example
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod child;
+mod duration_arg;
 pub mod package;
 pub mod proxy;
 pub mod web;
