@@ -188,13 +188,11 @@ fn app_command(argv: &[OsString], port: u16) -> Result<ChildCommand, String> {
         "FC_CUSTOM_LISTEN_PORT",
         "FC_SERVER_PORT",
         "LIGHT_RUNTIME_PORT",
-        "LIGHT_RUNTIME_PLUGINS_CONFIG",
-        "LIGHT_RUNTIME_LAYERS",
     ];
     let mut command = ChildCommand::new(argv)?
         .env("PORT", port.to_string())
         .env("LIGHT_RUNTIME_PLATFORM", "http")
-        .env("LIGHT_RUNTIME_PLUGINS", "");
+        .without_runtime_config();
     for name in TAKEN {
         command = command.env_remove(*name);
     }
