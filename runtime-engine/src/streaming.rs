@@ -36,10 +36,12 @@ pub(crate) type AtEnd = Box<dyn FnOnce(&mut Outcome) + Send>;
 /// The body slot a streamed [`Response`] and its clones share.
 #[derive(Clone)]
 pub(crate) struct StreamSlot {
-    shared: Arc<Shared>,
+    shared: Arc<SlotState>,
 }
 
-struct Shared {
+/// What a slot's clones share: the body until it is taken, and how much
+/// of it went out.
+struct SlotState {
     pending: Mutex<Option<Pending>>,
     /// Bytes handed to the adapter so far.
     sent: AtomicU64,
@@ -89,7 +91,7 @@ fn abandoned() -> InvocationError {
 impl StreamSlot {
     pub(crate) fn new(body: BoxBodyStream) -> Self {
         StreamSlot {
-            shared: Arc::new(Shared {
+            shared: Arc::new(SlotState {
                 pending: Mutex::new(Some(Pending {
                     body,
                     finisher: Finisher::default(),

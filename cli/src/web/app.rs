@@ -32,11 +32,12 @@ pub(crate) enum State {
 /// The supervised app; clones share it.
 #[derive(Debug, Clone)]
 pub(crate) struct App {
-    shared: Arc<Shared>,
+    shared: Arc<AppState>,
 }
 
+/// The supervised app, shared by its handle's clones and its supervisor.
 #[derive(Debug)]
-struct Shared {
+struct AppState {
     command: ChildCommand,
     prober: Prober,
     state: watch::Sender<State>,
@@ -55,7 +56,7 @@ impl App {
             previous: None,
         });
         App {
-            shared: Arc::new(Shared {
+            shared: Arc::new(AppState {
                 command,
                 prober: Prober::new(probe, addr),
                 state,
@@ -154,7 +155,7 @@ impl App {
 
 /// Watches each start of the app until it exits, then starts it again,
 /// until the app is stopped.
-async fn supervise(shared: Arc<Shared>, first: Child) {
+async fn supervise(shared: Arc<AppState>, first: Child) {
     let mut child = Arc::new(first);
     let mut run = 0u64;
     let mut pause = FIRST_PAUSE;
@@ -224,7 +225,7 @@ async fn supervise(shared: Arc<Shared>, first: Child) {
     }
 }
 
-fn stopped(shared: &Shared) -> bool {
+fn stopped(shared: &AppState) -> bool {
     *shared.state.borrow() == State::Stopped
 }
 

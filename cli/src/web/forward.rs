@@ -39,11 +39,13 @@ const EVENT_ERROR_BODY: usize = 1024;
 /// The service web mode runs as its function; clones share one pool.
 #[derive(Debug, Clone)]
 pub(crate) struct Forward {
-    shared: Arc<Shared>,
+    upstream: Arc<Upstream>,
 }
 
+/// The app as requests reach it: the pooled client, where it listens and
+/// its process's state.
 #[derive(Debug)]
-struct Shared {
+struct Upstream {
     client: Client<HttpConnector, Body>,
     app: App,
     settings: Settings,
@@ -73,7 +75,7 @@ impl Forward {
         let authority = Authority::from_maybe_shared(Bytes::from(settings.app.to_string()))
             .expect("a socket address is an authority");
         Forward {
-            shared: Arc::new(Shared {
+            upstream: Arc::new(Upstream {
                 client,
                 app,
                 settings,
@@ -93,12 +95,12 @@ impl tower::Service<http::Request<Body>> for Forward {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let shared = self.shared.clone();
-        Box::pin(async move { shared.forward(request).await })
+        let upstream = self.upstream.clone();
+        Box::pin(async move { upstream.forward(request).await })
     }
 }
 
-impl Shared {
+impl Upstream {
     async fn forward(
         &self,
         mut request: http::Request<Body>,
