@@ -54,6 +54,7 @@ impl Variant {
             otlp: self.otlp,
             stdout: self.otlp.map(|_| PathBuf::from("/dev/null")),
             pacing: self.pacing,
+            ..RunSetup::default()
         }
     }
 

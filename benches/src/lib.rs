@@ -15,7 +15,12 @@
 //!   [`Running`], a spawned bootstrap that is killed if dropped.
 //! - [`measure`]: one measured run: wall clock ([`measure::wall_clock`]) or
 //!   under callgrind ([`measure::instructions`]), each on a fresh emulator.
-//! - [`callgrind`]: reading the instruction total of a callgrind out file.
+//! - [`callgrind`]: reading the instruction total of a callgrind out file,
+//!   or of one per process of a traced tree (proxy mode and its child).
+//! - [`cpu_time`]: the CPU time of a process and its descendants, from
+//!   `/proc` (`proxy-overhead`).
+//! - [`sidecar`]: a process started beside the bootstrap for a run (the
+//!   web app in front of which the Web Adapter sits, `web-vs-adapter`).
 //! - [`stats`]: percentiles of latency samples.
 //! - [`report`]: the [`Report`], printed as a table and written as JSON.
 //! - [`full_stack`]: the OTLP endpoint comparison and the layer bars of
@@ -26,9 +31,11 @@
 pub mod axum_hello;
 pub mod bootstrap;
 pub mod callgrind;
+pub mod cpu_time;
 pub mod full_stack;
 pub mod measure;
 pub mod report;
+pub mod sidecar;
 pub mod stats;
 pub mod telemetry;
 
