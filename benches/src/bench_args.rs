@@ -1,0 +1,78 @@
+//! What the comparison programs of issue 13 (`proxy-overhead`,
+//! `proxy-cold-start`, `web-vs-adapter`) read from their command line, and
+//! where they find binaries and write their files.
+
+use std::path::{Path, PathBuf};
+
+/// The command line of a comparison program.
+#[derive(Debug, Clone)]
+pub struct BenchArgs {
+    program: &'static str,
+    args: Vec<String>,
+}
+
+impl BenchArgs {
+    /// This process's arguments, for `program` (named in the errors). Every
+    /// argument must be `--check` or one of `numbers` followed by a number.
+    pub fn from_env(program: &'static str, numbers: &[&str]) -> Result<Self, String> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut at = 0;
+        while at < args.len() {
+            match args[at].as_str() {
+                "--check" => at += 1,
+                name if numbers.contains(&name) => at += 2,
+                other => {
+                    return Err(format!(
+                        "unknown argument `{other}`; {program} takes --check and {}",
+                        numbers.join(" N, ")
+                    ))
+                }
+            }
+        }
+        Ok(BenchArgs { program, args })
+    }
+
+    /// Whether `--check` was given: fail when a target is missed.
+    pub fn check(&self) -> bool {
+        self.args.iter().any(|arg| arg == "--check")
+    }
+
+    /// The positive number after `name`, or `default`.
+    pub fn number(&self, name: &str, default: usize) -> Result<usize, String> {
+        match self.args.iter().position(|arg| arg == name) {
+            None => Ok(default),
+            Some(at) => self
+                .args
+                .get(at + 1)
+                .and_then(|value| value.parse().ok())
+                .filter(|&value| value > 0)
+                .ok_or_else(|| format!("{}: {name} needs a positive number", self.program)),
+        }
+    }
+
+    /// The directory of this program's binary, the release directory where
+    /// the other binaries are.
+    pub fn release_dir(&self) -> Result<PathBuf, String> {
+        std::env::current_exe()
+            .map_err(|error| format!("cannot find this program's directory: {error}"))?
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| "this program has no parent directory".to_owned())
+    }
+
+    /// A folder named after the program beside the release directory, for
+    /// its logs and callgrind out files; created if missing.
+    pub fn work_dir(&self) -> Result<PathBuf, String> {
+        let release = self.release_dir()?;
+        let dir = release.parent().unwrap_or(&release).join(self.program);
+        std::fs::create_dir_all(&dir)
+            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        Ok(dir)
+    }
+}
+
+/// The folder of the benches crate (`benches/` in the workspace), where
+/// `python/handler.py` is.
+pub fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}

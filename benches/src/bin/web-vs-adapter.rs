@@ -1,0 +1,274 @@
+//! Web-app mode against AWS Lambda Web Adapter: the same axum app
+//! (`axum-hello-server`, a plain HTTP server on 127.0.0.1) behind
+//! `light-runtime web` and behind the Web Adapter (`lambda-adapter` of
+//! `lambda_web_adapter` 1.0.0-rc1), the same API Gateway v2 event
+//! ([`light_runtime_benches::axum_hello::event`]), the same Lambda emulator.
+//!
+//! - Instructions per request under callgrind, of the adapter's process
+//!   alone: the app is light-runtime's child, which callgrind does not
+//!   follow, or the Web Adapter's sidecar, started natively. Differenced
+//!   over two run lengths. Target: at most 0.6× the Web Adapter's.
+//! - Requests per second: invocations through the emulator, back to back,
+//!   by the wall clock; the median of `--rounds` runs. Target: at least
+//!   1.1× the Web Adapter's.
+//! - Cold start: spawn to the first `next` the emulator sees, which both
+//!   send only once the app answers; the app is spawned with the Web
+//!   Adapter, and by light-runtime itself. The median of `--cold-rounds`.
+//!   Target: no slower than the Web Adapter.
+//!
+//! The Web Adapter is a bench-only tool: when
+//! `target/lambda-web-adapter/bin/lambda-adapter` is missing, this program
+//! installs it there with `cargo install --locked`. With `--check`, exit 1
+//! when a target is missed.
+//!
+//! ```text
+//! cargo build --release -p light-runtime-cli --bin light-runtime
+//! cargo build --release -p light-runtime-benches --bin axum-hello-server \
+//!     --bin web-vs-adapter
+//! target/release/web-vs-adapter [--check] [--requests 2000] [--warmup 200]
+//!     [--rounds 3] [--cold-rounds 15] [--short 50] [--long 250]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use light_runtime_benches::axum_hello;
+use light_runtime_benches::bench_args::BenchArgs;
+use light_runtime_benches::bootstrap::{Bootstrap, Kind};
+use light_runtime_benches::callgrind::valgrind_version;
+use light_runtime_benches::measure::{self, Payload, RunSetup};
+use light_runtime_benches::sidecar::Sidecar;
+use light_runtime_benches::stats::median;
+
+/// The most instructions per request, as a multiple of the Web Adapter's.
+const MAX_INSTRUCTIONS_RATIO: f64 = 0.6;
+/// The fewest requests per second, as a multiple of the Web Adapter's.
+const MIN_THROUGHPUT_RATIO: f64 = 1.1;
+/// The longest cold start, as a multiple of the Web Adapter's.
+const MAX_COLD_START_RATIO: f64 = 1.0;
+
+/// The Web Adapter release compared against.
+const WEB_ADAPTER: &str = "lambda_web_adapter@1.0.0-rc1";
+
+const NUMBERS: [&str; 6] = [
+    "--requests",
+    "--warmup",
+    "--rounds",
+    "--cold-rounds",
+    "--short",
+    "--long",
+];
+
+/// The run lengths and repetitions.
+struct Plan {
+    requests: usize,
+    warmup: usize,
+    rounds: usize,
+    cold_rounds: usize,
+    lengths: [usize; 2],
+}
+
+/// One side's figures.
+#[derive(Debug, Clone, Copy)]
+struct Figures {
+    instructions: f64,
+    throughput: f64,
+    cold_start_ms: f64,
+}
+
+/// One adapter with the app behind it.
+struct Side {
+    bootstrap: Bootstrap,
+    setup: RunSetup,
+}
+
+/// A port no one listens on now, for the app of one side.
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|error| format!("cannot find a free port on 127.0.0.1: {error}"))
+}
+
+/// The Web Adapter's binary under the target directory, installed there
+/// first if missing.
+fn web_adapter(release: &Path) -> Result<PathBuf, String> {
+    let root = release.parent().unwrap_or(release).join("lambda-web-adapter");
+    let binary = root.join("bin").join(Kind::WebAdapterAxum.relative_path());
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    eprintln!(
+        "web-vs-adapter: installing {WEB_ADAPTER} into {} (once)",
+        root.display()
+    );
+    let status = std::process::Command::new("cargo")
+        .args(["install", "--locked", "--root"])
+        .arg(&root)
+        .arg(WEB_ADAPTER)
+        .env("CARGO_TARGET_DIR", root.join("build"))
+        .status()
+        .map_err(|error| format!("cannot run cargo install: {error}"))?;
+    if !status.success() || !binary.is_file() {
+        return Err(format!(
+            "`cargo install --locked --root {} {WEB_ADAPTER}` failed ({status})",
+            root.display()
+        ));
+    }
+    Ok(binary)
+}
+
+fn measure_side(side: &Side, plan: &Plan, work_dir: &Path) -> Result<Figures, String> {
+    let payload = Payload::answered_by_http(axum_hello::event(), 200, "hello, ada");
+    let kind = side.bootstrap.kind;
+    let log = work_dir.join(format!("{}.log", kind.name().replace(' ', "-")));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
+    let mut cold_starts = Vec::new();
+    for round in 1..=plan.cold_rounds {
+        eprintln!(
+            "web-vs-adapter: cold start, {kind}: round {round} of {}",
+            plan.cold_rounds
+        );
+        let run = runtime.block_on(measure::wall_clock_with(
+            &side.bootstrap,
+            &payload,
+            0,
+            1,
+            &log,
+            &side.setup,
+        ))?;
+        cold_starts.push(run.init.as_secs_f64() * 1e3);
+    }
+    let mut throughputs = Vec::new();
+    for round in 1..=plan.rounds {
+        eprintln!(
+            "web-vs-adapter: requests per second, {kind}: round {round} of {}",
+            plan.rounds
+        );
+        let run = runtime.block_on(measure::wall_clock_with(
+            &side.bootstrap,
+            &payload,
+            plan.warmup,
+            plan.requests,
+            &log,
+            &side.setup,
+        ))?;
+        throughputs.push(run.throughput);
+    }
+    let costs = measure::per_invocation_with(
+        "web-vs-adapter",
+        &side.bootstrap,
+        &payload,
+        &plan.lengths,
+        work_dir,
+        &side.setup,
+    )?;
+    Ok(Figures {
+        instructions: costs[0].own,
+        throughput: median(&throughputs).unwrap_or_default(),
+        cold_start_ms: median(&cold_starts).unwrap_or_default(),
+    })
+}
+
+fn print_row(label: &str, figures: &Figures) {
+    println!(
+        "  {label:<22} {:>14.0} {:>12.0} {:>14.2}",
+        figures.instructions, figures.throughput, figures.cold_start_ms
+    );
+}
+
+fn run(args: &BenchArgs) -> Result<bool, String> {
+    let plan = Plan {
+        requests: args.number("--requests", 2000)?,
+        warmup: args.number("--warmup", 200)?,
+        rounds: args.number("--rounds", 3)?,
+        cold_rounds: args.number("--cold-rounds", 15)?,
+        lengths: [args.number("--short", 50)?, args.number("--long", 250)?],
+    };
+    if plan.lengths[1] <= plan.lengths[0] {
+        return Err("--long must be more than --short".to_owned());
+    }
+    valgrind_version().ok_or("valgrind is not installed (apt-get install -y valgrind)")?;
+    let release = args.release_dir()?;
+    let work_dir = args.work_dir()?;
+    let server = release.join("axum-hello-server");
+    if !server.is_file() {
+        return Err(format!(
+            "{} not found; build it: cargo build --release -p light-runtime-benches --bin axum-hello-server",
+            server.display()
+        ));
+    }
+    let server_text = server.display().to_string();
+    let (our_port, their_port) = (free_port()?.to_string(), free_port()?.to_string());
+    let ours = Side {
+        bootstrap: Bootstrap::locate(&release, Kind::WebAxum)?
+            .with_args(["web", "--port", &our_port, "--", &server_text, "--port", &our_port]),
+        setup: RunSetup::default(),
+    };
+    let theirs = Side {
+        bootstrap: Bootstrap::new(Kind::WebAdapterAxum, web_adapter(&release)?)
+            .with_env("AWS_LWA_PORT", &their_port),
+        setup: RunSetup {
+            sidecar: Some(Sidecar::new(&server, ["--port", &their_port])),
+            ..RunSetup::default()
+        },
+    };
+
+    let adapter = measure_side(&theirs, &plan, &work_dir)?;
+    println!(
+        "axum hello behind API Gateway v2 events on the Lambda emulator \
+         (instructions: {} -> {}, adapter process only; req/s: median of {} runs of {}; \
+         cold start: median of {}):",
+        plan.lengths[0], plan.lengths[1], plan.rounds, plan.requests, plan.cold_rounds
+    );
+    println!(
+        "  {:<22} {:>14} {:>12} {:>14}",
+        "", "instr./request", "requests/s", "cold start ms"
+    );
+    print_row("Lambda Web Adapter", &adapter);
+    let web = match measure_side(&ours, &plan, &work_dir) {
+        Ok(web) => web,
+        Err(error) => {
+            println!("  {:<22} not measured: {error}", "light-runtime web");
+            return Err("web mode could not be measured".to_owned());
+        }
+    };
+    print_row("light-runtime web", &web);
+    let instructions = web.instructions / adapter.instructions;
+    let throughput = web.throughput / adapter.throughput;
+    let cold_start = web.cold_start_ms / adapter.cold_start_ms;
+    println!(
+        "  ratio, light-runtime / Web Adapter: instructions {instructions:.3}x \
+         (target <= {MAX_INSTRUCTIONS_RATIO}x), requests/s {throughput:.3}x \
+         (target >= {MIN_THROUGHPUT_RATIO}x), cold start {cold_start:.3}x \
+         (target <= {MAX_COLD_START_RATIO}x)"
+    );
+    Ok(instructions <= MAX_INSTRUCTIONS_RATIO
+        && throughput >= MIN_THROUGHPUT_RATIO
+        && cold_start <= MAX_COLD_START_RATIO)
+}
+
+fn main() -> ExitCode {
+    let args = match BenchArgs::from_env("web-vs-adapter", &NUMBERS) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("web-vs-adapter: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) if args.check() => {
+            eprintln!("web-vs-adapter: a target against the Web Adapter is missed");
+            ExitCode::FAILURE
+        }
+        Ok(false) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("web-vs-adapter: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
