@@ -577,3 +577,32 @@ async fn invoke(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Payload;
+    use serde_json::json;
+
+    #[test]
+    fn an_http_answer_is_checked_by_status_and_body_whatever_its_headers() {
+        let payload = Payload::answered_by_http("{}", 200, "hello, ada");
+        let answer = json!({
+            "statusCode": 200,
+            "headers": {"date": "Fri, 04 Dec 2026 10:00:00 GMT"},
+            "body": "hello, ada"
+        });
+        assert!(payload.answer.accepts(Some(&answer)));
+        let other_body = json!({"statusCode": 200, "body": "hello, bob"});
+        assert!(!payload.answer.accepts(Some(&other_body)));
+        let other_status = json!({"statusCode": 502, "body": "hello, ada"});
+        assert!(!payload.answer.accepts(Some(&other_status)));
+        assert!(!payload.answer.accepts(None));
+    }
+
+    #[test]
+    fn an_echo_answer_is_the_event_exactly() {
+        let payload = Payload::new(json!({"n": 1}));
+        assert!(payload.answer.accepts(Some(&json!({"n": 1}))));
+        assert!(!payload.answer.accepts(Some(&json!({"n": 2}))));
+    }
+}

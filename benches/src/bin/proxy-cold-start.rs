@@ -74,7 +74,10 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         }
     }
     let min = |values: &[f64]| values.iter().copied().fold(f64::INFINITY, f64::min);
-    println!("cold start, spawn to first `next` on the Lambda emulator, ms ({rounds} rounds):");
+    println!(
+        "cold start, spawn to first `next` on the Lambda emulator, ms ({} rounds):",
+        alone.len()
+    );
     println!("  {:<36} {:>8} {:>8}", "", "median", "min");
     println!(
         "  {:<36} {:>8.2} {:>8.2}",
