@@ -4,6 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bootstrap::{Bootstrap, Kind};
+
+/// The option naming another `light-runtime` binary than the release
+/// directory's (a branch's build, say).
+const LIGHT_RUNTIME: &str = "--light-runtime";
+
 /// The command line of a comparison program.
 #[derive(Debug, Clone)]
 pub struct BenchArgs {
@@ -13,17 +19,19 @@ pub struct BenchArgs {
 
 impl BenchArgs {
     /// This process's arguments, for `program` (named in the errors). Every
-    /// argument must be `--check` or one of `numbers` followed by a number.
+    /// argument must be `--check`, `--light-runtime PATH` or one of
+    /// `numbers` followed by a number.
     pub fn from_env(program: &'static str, numbers: &[&str]) -> Result<Self, String> {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut at = 0;
         while at < args.len() {
             match args[at].as_str() {
                 "--check" => at += 1,
-                name if numbers.contains(&name) => at += 2,
+                name if name == LIGHT_RUNTIME || numbers.contains(&name) => at += 2,
                 other => {
                     return Err(format!(
-                        "unknown argument `{other}`; {program} takes --check and {}",
+                        "unknown argument `{other}`; {program} takes --check, \
+                         {LIGHT_RUNTIME} PATH and {} N",
                         numbers.join(" N, ")
                     ))
                 }
@@ -47,6 +55,28 @@ impl BenchArgs {
                 .and_then(|value| value.parse().ok())
                 .filter(|&value| value > 0)
                 .ok_or_else(|| format!("{}: {name} needs a positive number", self.program)),
+        }
+    }
+
+    /// The `light-runtime` binary to run as `kind`: `--light-runtime PATH`,
+    /// else the release directory's.
+    pub fn light_runtime(&self, kind: Kind) -> Result<Bootstrap, String> {
+        match self.args.iter().position(|arg| arg == LIGHT_RUNTIME) {
+            None => Bootstrap::locate(&self.release_dir()?, kind),
+            Some(at) => {
+                let path = self
+                    .args
+                    .get(at + 1)
+                    .map(PathBuf::from)
+                    .filter(|path| path.is_file())
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: {LIGHT_RUNTIME} needs the path of a light-runtime binary",
+                            self.program
+                        )
+                    })?;
+                Ok(Bootstrap::new(kind, path))
+            }
         }
     }
 

@@ -23,7 +23,8 @@ pub const FULL_STACK_BUILD_COMMAND: &str =
 
 /// The command that builds `light-runtime`, the command line of proxy and
 /// web mode.
-pub const CLI_BUILD_COMMAND: &str = "cargo build --release -p light-runtime-cli --bin light-runtime";
+pub const CLI_BUILD_COMMAND: &str =
+    "cargo build --release -p light-runtime-cli --bin light-runtime";
 
 /// Which echo function a bootstrap binary is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -516,6 +516,7 @@ mod tests {
             peak_rss_kib: None,
             exit: Exit::Code(0),
             received: None,
+            cpu: Err("not read in this test".to_owned()),
         }
     }
 

@@ -13,7 +13,7 @@
 //! cargo build --release -p light-runtime-cli --bin light-runtime
 //! cargo build --release -p light-runtime-benches --bin echo-lambda-runtime \
 //!     --bin proxy-cold-start
-//! target/release/proxy-cold-start [--check] [--rounds 30]
+//! target/release/proxy-cold-start [--check] [--light-runtime PATH] [--rounds 30]
 //! ```
 
 use std::process::ExitCode;
@@ -47,7 +47,8 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     let release = args.release_dir()?;
     let work_dir = args.work_dir()?;
     let child = Bootstrap::locate(&release, Kind::LambdaRuntime)?;
-    let proxied = Bootstrap::locate(&release, Kind::ProxyLambdaRuntime)?
+    let proxied = args
+        .light_runtime(Kind::ProxyLambdaRuntime)?
         .with_args(["proxy", "--"])
         .with_args([child.path.display().to_string()]);
     let payload = Payload::new(serde_json::json!({"hello": "world"}));
@@ -86,7 +87,10 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         min(&alone)
     );
     if let Some(error) = failure {
-        println!("  {:<36} not measured: {error}", "behind light-runtime proxy");
+        println!(
+            "  {:<36} not measured: {error}",
+            "behind light-runtime proxy"
+        );
         return Err("proxy mode could not be measured".to_owned());
     }
     println!(

@@ -20,7 +20,7 @@
 //! pip3 install awslambdaric
 //! cargo build --release -p light-runtime-cli --bin light-runtime
 //! cargo build --release -p light-runtime-benches --bin proxy-overhead
-//! target/release/proxy-overhead [--check] [--invocations 2000] [--warmup 200]
+//! target/release/proxy-overhead [--check] [--light-runtime PATH] [--invocations 2000] [--warmup 200]
 //!     [--rounds 3] [--short 50] [--long 250]
 //! ```
 
@@ -144,7 +144,6 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     }
     valgrind_version().ok_or("valgrind is not installed (apt-get install -y valgrind)")?;
     let python = python()?;
-    let release = args.release_dir()?;
     let work_dir = args.work_dir()?;
     let handler_dir = crate_dir().join("python");
     let child_args = [
@@ -157,7 +156,8 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         .with_args(&child_args[1..])
         .in_dir(&handler_dir);
     // Located before anything runs, so a missing build fails at once.
-    let proxied = Bootstrap::locate(&release, Kind::ProxyAwslambdaric)?
+    let proxied = args
+        .light_runtime(Kind::ProxyAwslambdaric)?
         .with_args(["proxy", "--"])
         .with_args(&child_args)
         .in_dir(&handler_dir);
@@ -176,7 +176,10 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     let ours = match measure_side(&proxied, &plan, &work_dir) {
         Ok(ours) => ours,
         Err(error) => {
-            println!("  {:<28} not measured: {error}", "behind light-runtime proxy");
+            println!(
+                "  {:<28} not measured: {error}",
+                "behind light-runtime proxy"
+            );
             return Err("proxy mode could not be measured".to_owned());
         }
     };

@@ -25,8 +25,8 @@
 //! cargo build --release -p light-runtime-cli --bin light-runtime
 //! cargo build --release -p light-runtime-benches --bin axum-hello-server \
 //!     --bin web-vs-adapter
-//! target/release/web-vs-adapter [--check] [--requests 2000] [--warmup 200]
-//!     [--rounds 3] [--cold-rounds 15] [--short 50] [--long 250]
+//! target/release/web-vs-adapter [--check] [--light-runtime PATH] [--requests 2000]
+//!     [--warmup 200] [--rounds 3] [--cold-rounds 15] [--short 50] [--long 250]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -93,7 +93,10 @@ fn free_port() -> Result<u16, String> {
 /// The Web Adapter's binary under the target directory, installed there
 /// first if missing.
 fn web_adapter(release: &Path) -> Result<PathBuf, String> {
-    let root = release.parent().unwrap_or(release).join("lambda-web-adapter");
+    let root = release
+        .parent()
+        .unwrap_or(release)
+        .join("lambda-web-adapter");
     let binary = root.join("bin").join(Kind::WebAdapterAxum.relative_path());
     if binary.is_file() {
         return Ok(binary);
@@ -204,8 +207,15 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
     let server_text = server.display().to_string();
     let (our_port, their_port) = (free_port()?.to_string(), free_port()?.to_string());
     let ours = Side {
-        bootstrap: Bootstrap::locate(&release, Kind::WebAxum)?
-            .with_args(["web", "--port", &our_port, "--", &server_text, "--port", &our_port]),
+        bootstrap: args.light_runtime(Kind::WebAxum)?.with_args([
+            "web",
+            "--port",
+            &our_port,
+            "--",
+            &server_text,
+            "--port",
+            &our_port,
+        ]),
         setup: RunSetup::default(),
     };
     let theirs = Side {
