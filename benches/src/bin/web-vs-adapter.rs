@@ -16,6 +16,10 @@
 //!   Adapter, and by light-runtime itself. The median of `--cold-rounds`.
 //!   Target: no slower than the Web Adapter.
 //!
+//! A run that fails is made again, up to three times in all, and the
+//! table says how many were: the Web Adapter sometimes loses a race
+//! between its extension registration and its first `next` ([`ATTEMPTS`]).
+//!
 //! The Web Adapter is a bench-only tool: when
 //! `target/lambda-web-adapter/bin/lambda-adapter` is missing, this program
 //! installs it there with `cargo install --locked`. With `--check`, exit 1
@@ -74,6 +78,41 @@ struct Figures {
     instructions: f64,
     throughput: f64,
     cold_start_ms: f64,
+    /// Runs that failed and were made again.
+    retried: usize,
+}
+
+/// How many times a failed run is made in all. The Web Adapter registers
+/// as an extension from a task of its own while it probes the app, and
+/// exits when the emulator refuses the registration because its runtime
+/// `next` came first (registration closes there, as in AWS's emulator):
+/// with the app up at the first probe, that race is sometimes lost.
+const ATTEMPTS: usize = 3;
+
+/// Makes `run` up to [`ATTEMPTS`] times until it succeeds, counting the
+/// failures in `retried`.
+fn attempt<T>(
+    what: &str,
+    retried: &mut usize,
+    mut run: impl FnMut() -> Result<T, String>,
+) -> Result<T, String> {
+    let mut failures = Vec::new();
+    while failures.len() < ATTEMPTS {
+        match run() {
+            Ok(value) => {
+                *retried += failures.len();
+                return Ok(value);
+            }
+            Err(error) => {
+                eprintln!("web-vs-adapter: {what} failed ({error}); trying again");
+                failures.push(error);
+            }
+        }
+    }
+    Err(format!(
+        "{what} failed {ATTEMPTS} times: {}",
+        failures.join("; ")
+    ))
 }
 
 /// One adapter with the app behind it.
@@ -129,20 +168,23 @@ fn measure_side(side: &Side, plan: &Plan, work_dir: &Path) -> Result<Figures, St
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
+    let mut retried = 0;
     let mut cold_starts = Vec::new();
     for round in 1..=plan.cold_rounds {
         eprintln!(
             "web-vs-adapter: cold start, {kind}: round {round} of {}",
             plan.cold_rounds
         );
-        let run = runtime.block_on(measure::wall_clock_with(
-            &side.bootstrap,
-            &payload,
-            0,
-            1,
-            &log,
-            &side.setup,
-        ))?;
+        let run = attempt(&format!("{kind}: a cold start"), &mut retried, || {
+            runtime.block_on(measure::wall_clock_with(
+                &side.bootstrap,
+                &payload,
+                0,
+                1,
+                &log,
+                &side.setup,
+            ))
+        })?;
         cold_starts.push(run.init.as_secs_f64() * 1e3);
     }
     let mut throughputs = Vec::new();
@@ -151,35 +193,40 @@ fn measure_side(side: &Side, plan: &Plan, work_dir: &Path) -> Result<Figures, St
             "web-vs-adapter: requests per second, {kind}: round {round} of {}",
             plan.rounds
         );
-        let run = runtime.block_on(measure::wall_clock_with(
-            &side.bootstrap,
-            &payload,
-            plan.warmup,
-            plan.requests,
-            &log,
-            &side.setup,
-        ))?;
+        let run = attempt(&format!("{kind}: a timed run"), &mut retried, || {
+            runtime.block_on(measure::wall_clock_with(
+                &side.bootstrap,
+                &payload,
+                plan.warmup,
+                plan.requests,
+                &log,
+                &side.setup,
+            ))
+        })?;
         throughputs.push(run.throughput);
     }
-    let costs = measure::per_invocation_with(
-        "web-vs-adapter",
-        &side.bootstrap,
-        &payload,
-        &plan.lengths,
-        work_dir,
-        &side.setup,
-    )?;
+    let costs = attempt(&format!("{kind}: the callgrind runs"), &mut retried, || {
+        measure::per_invocation_with(
+            "web-vs-adapter",
+            &side.bootstrap,
+            &payload,
+            &plan.lengths,
+            work_dir,
+            &side.setup,
+        )
+    })?;
     Ok(Figures {
         instructions: costs[0].own,
         throughput: median(&throughputs).unwrap_or_default(),
         cold_start_ms: median(&cold_starts).unwrap_or_default(),
+        retried,
     })
 }
 
 fn print_row(label: &str, figures: &Figures) {
     println!(
-        "  {label:<22} {:>14.0} {:>12.0} {:>14.2}",
-        figures.instructions, figures.throughput, figures.cold_start_ms
+        "  {label:<22} {:>14.0} {:>12.0} {:>14.2} {:>8}",
+        figures.instructions, figures.throughput, figures.cold_start_ms, figures.retried
     );
 }
 
@@ -235,8 +282,8 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         plan.lengths[0], plan.lengths[1], plan.rounds, plan.requests, plan.cold_rounds
     );
     println!(
-        "  {:<22} {:>14} {:>12} {:>14}",
-        "", "instr./request", "requests/s", "cold start ms"
+        "  {:<22} {:>14} {:>12} {:>14} {:>8}",
+        "", "instr./request", "requests/s", "cold start ms", "retried"
     );
     print_row("Lambda Web Adapter", &adapter);
     let web = match measure_side(&ours, &plan, &work_dir) {
