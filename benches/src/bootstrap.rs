@@ -26,7 +26,7 @@ pub const FULL_STACK_BUILD_COMMAND: &str =
 pub const CLI_BUILD_COMMAND: &str =
     "cargo build --release -p light-runtime-cli --bin light-runtime";
 
-/// Which echo function a bootstrap binary is.
+/// Which function, on which runtime, a bootstrap is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// light-runtime's `examples/echo.rs`.
