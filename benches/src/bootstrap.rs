@@ -328,6 +328,13 @@ impl Running {
             .ok()
     }
 
+    /// Resolves when the process has exited, with how it ended: raced
+    /// against its first `next`, so that a bootstrap that dies in init
+    /// fails the run at once rather than after the init timeout.
+    pub async fn exited(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.child.wait().await
+    }
+
     /// Sends SIGTERM, as Lambda does at shutdown, and waits up to `timeout`
     /// for the process to end; SIGKILL after that.
     ///

@@ -213,7 +213,7 @@ pub async fn wall_clock_with(
     let env = endpoint.as_ref().map(Endpoint::env).unwrap_or_default();
     let started = Instant::now();
     let _sidecar = spawn_sidecar(setup, log)?;
-    let running = bootstrap
+    let mut running = bootstrap
         .spawn_with(
             &emulator.runtime_api(),
             log,
@@ -228,14 +228,7 @@ pub async fn wall_clock_with(
                 bootstrap.path.display()
             )
         })?;
-    if !emulator.wait_next_waiting(1, INIT_TIMEOUT).await {
-        return Err(format!(
-            "{}: no `next` within {} s of spawn; see {}",
-            bootstrap.kind,
-            INIT_TIMEOUT.as_secs(),
-            log.display()
-        ));
-    }
+    first_next(&emulator, bootstrap, &mut running, INIT_TIMEOUT, log).await?;
     let init = started.elapsed();
 
     for _ in 0..warmup {
@@ -309,6 +302,40 @@ async fn start_endpoint(setup: &RunSetup) -> Result<Option<Endpoint>, String> {
     match setup.otlp {
         Some(kind) => Endpoint::start(kind).await.map(Some),
         None => Ok(None),
+    }
+}
+
+/// Waits up to `timeout` for the bootstrap's first `next`, or fails as
+/// soon as it exits before one.
+async fn first_next(
+    emulator: &LambdaEmulator,
+    bootstrap: &Bootstrap,
+    running: &mut crate::Running,
+    timeout: Duration,
+    log: &Path,
+) -> Result<(), String> {
+    tokio::select! {
+        waiting = emulator.wait_next_waiting(1, timeout) => {
+            if waiting {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{}: no `next` within {} s of spawn; see {}",
+                    bootstrap.kind,
+                    timeout.as_secs(),
+                    log.display()
+                ))
+            }
+        }
+        exited = running.exited() => Err(format!(
+            "{}: exited before its first `next` ({}); see {}",
+            bootstrap.kind,
+            match exited {
+                Ok(status) => status.to_string(),
+                Err(error) => format!("waiting for it failed: {error}"),
+            },
+            log.display()
+        )),
     }
 }
 
@@ -473,7 +500,7 @@ pub async fn instructions_with(
         wrapper.push(format!("--callgrind-out-file={}", out_file.display()));
     }
     let _sidecar = spawn_sidecar(setup, log)?;
-    let running = bootstrap
+    let mut running = bootstrap
         .spawn_with(
             &emulator.runtime_api(),
             log,
@@ -482,14 +509,14 @@ pub async fn instructions_with(
             setup.stdout.as_deref(),
         )
         .map_err(|error| format!("{}: cannot start valgrind: {error}", bootstrap.kind))?;
-    if !emulator.wait_next_waiting(1, INIT_TIMEOUT_VALGRIND).await {
-        return Err(format!(
-            "{}: no `next` within {} s of spawn under valgrind; see {}",
-            bootstrap.kind,
-            INIT_TIMEOUT_VALGRIND.as_secs(),
-            log.display()
-        ));
-    }
+    first_next(
+        &emulator,
+        bootstrap,
+        &mut running,
+        INIT_TIMEOUT_VALGRIND,
+        log,
+    )
+    .await?;
     for _ in 0..invocations {
         invoke(
             &emulator,
