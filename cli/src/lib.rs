@@ -9,7 +9,9 @@
 //!   127.0.0.1 for a function in any language, each invocation forwarded to
 //!   and from the detected platform through the lifecycle.
 //! - [`web`]: `light-runtime web --port N -- CMD`: an existing HTTP server
-//!   behind the lifecycle, gateway events turned into requests to it.
+//!   behind the lifecycle, gateway events turned into requests to it,
+//!   other events POSTed to it, websockets passed through on push
+//!   platforms, the app restarted when it exits (`docs/web.md`).
 //! - [`child`]: the function's process: started in its own process group,
 //!   watched, stopped with a grace period, never left behind.
 //! - `main.rs`: the command line and its subcommands.

@@ -256,14 +256,15 @@ fn finish(
 /// The function's HTTP response, without the headers FC forbids in one
 /// (`x-fc-*`, `connection`, `content-length`, `date`, `keep-alive`,
 /// `server`: reference 2.6); the length is set by the server.
+/// A `101 Switching Protocols` keeps its `connection: upgrade`, without
+/// which the client does not take the switch (websockets).
 fn http_reply(response: runtime_engine::Response) -> Reply {
     let mut reply = response_reply(response);
+    let switching = reply.status() == StatusCode::SWITCHING_PROTOCOLS;
     strip(reply.headers_mut(), |name| {
         name.starts_with("x-fc-")
-            || matches!(
-                name,
-                "connection" | "content-length" | "date" | "keep-alive" | "server"
-            )
+            || (name == "connection" && !switching)
+            || matches!(name, "content-length" | "date" | "keep-alive" | "server")
     });
     reply
 }
@@ -305,5 +306,25 @@ mod tests {
             Some(FcRequest::PreStop)
         );
         assert_eq!(classify(&get, "/other", None), None);
+    }
+
+    #[test]
+    fn a_switch_keeps_its_connection_header_and_other_answers_do_not() {
+        let answer = |status: u16| {
+            let response = http::Response::builder()
+                .status(status)
+                .header("connection", "upgrade")
+                .header("upgrade", "websocket")
+                .header("x-fc-status", "200")
+                .body(Bytes::new())
+                .unwrap();
+            http_reply(runtime_engine::Response::from_http(response))
+        };
+        let switching = answer(101);
+        assert_eq!(switching.headers()["connection"], "upgrade");
+        assert_eq!(switching.headers()["upgrade"], "websocket");
+        assert!(!switching.headers().contains_key("x-fc-status"));
+        let ok = answer(200);
+        assert!(!ok.headers().contains_key("connection"));
     }
 }

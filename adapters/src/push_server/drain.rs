@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use hyper::body::{Body, Incoming};
-use hyper::server::conn::http1::Connection;
+use hyper::server::conn::http1::UpgradeableConnection;
 use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -40,7 +40,12 @@ struct StopSignal {
 
 impl Drain {
     /// `connection`, closing after its current request once [`Drain::shutdown`] runs.
-    pub(crate) fn watch<S>(&self, connection: Connection<TokioIo<TcpStream>, S>) -> Watched<S>
+    /// A connection that was upgraded (a websocket) is no longer watched:
+    /// its bytes belong to whoever took the upgrade.
+    pub(crate) fn watch<S>(
+        &self,
+        connection: UpgradeableConnection<TokioIo<TcpStream>, S>,
+    ) -> Watched<S>
     where
         S: HttpService<Incoming>,
     {
@@ -73,7 +78,7 @@ impl Drain {
 /// A connection that closes gracefully once its [`Drain`] shuts down.
 pub(crate) struct Watched<S: HttpService<Incoming>> {
     // Boxed once per connection, so this wrapper needs no pin projection.
-    connection: Pin<Box<Connection<TokioIo<TcpStream>, S>>>,
+    connection: Pin<Box<UpgradeableConnection<TokioIo<TcpStream>, S>>>,
     stop: Arc<StopSignal>,
     id: Option<u64>,
     draining: bool,
@@ -155,7 +160,9 @@ mod tests {
             tokio::time::sleep(work).await;
             Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"done"))))
         });
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        let connection = http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
         let drain = Drain::default();
         let watched = drain.watch(connection);
         tokio::spawn(watched);

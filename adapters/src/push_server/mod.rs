@@ -4,7 +4,9 @@
 //!
 //! # Layout
 //! - this file: where to listen (`listen_addr`, `bind`) and the accept
-//!   loop with graceful drain (`serve`).
+//!   loop with graceful drain (`serve`); upgrades (websockets) are let
+//!   through, hyper's `OnUpgrade` left in the request's extensions for a
+//!   function that answers `101`.
 //! - `grace`: `Grace`, the one deadline shutdown keeps.
 //! - `in_flight`: `InFlight`, invocations from the arrival of their whole
 //!   body to the end of their `AfterResponse` hooks, so freeze and shutdown
@@ -165,9 +167,13 @@ pub(crate) async fn serve<R, Fut>(
         });
         // Platforms keep connections alive for a long time (FC asks for an
         // idle timeout of 15 min or none): no server-side timeout here.
+        // Upgrades (websockets) are let through: hyper's `OnUpgrade` stays
+        // in the request's extensions, so a function that answers `101`
+        // can take the connection over (web mode passes it to its app).
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
         let connection = drain_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -1,0 +1,159 @@
+//! When the app is ready: an HTTP probe on a path (any status below 500,
+//! as the Web Adapter counts it) or, without one, a TCP connect to its port.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::net::TcpStream;
+
+/// How often the app is probed while it is not ready: often, since init
+/// time is billed and the first request waits.
+const INTERVAL: Duration = Duration::from_millis(10);
+
+/// How long one probe may take before it counts as not ready.
+const ATTEMPT: Duration = Duration::from_secs(1);
+
+/// How the app's readiness is checked.
+#[derive(Debug, Clone)]
+pub(crate) enum Probe {
+    /// `GET` this path; ready below 500.
+    Http(String),
+    /// A TCP connect to the app's port.
+    Tcp,
+}
+
+/// One probe's result when the app is not ready, for the init error.
+#[derive(Debug, Clone)]
+pub(crate) struct NotReady(String);
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Probes one app address; its client is made once.
+#[derive(Debug, Clone)]
+pub(crate) struct Prober {
+    probe: Probe,
+    addr: SocketAddr,
+    client: Client<HttpConnector, Empty<Bytes>>,
+}
+
+impl Prober {
+    pub(crate) fn new(probe: Probe, addr: SocketAddr) -> Self {
+        // Probes do not keep connections: the app may count them as clients.
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
+            .build_http();
+        Prober {
+            probe,
+            addr,
+            client,
+        }
+    }
+
+    /// What is probed, as a user reads it: `GET /health on 127.0.0.1:8080`.
+    pub(crate) fn describe(&self) -> String {
+        match &self.probe {
+            Probe::Http(path) => format!("GET {path} on {}", self.addr),
+            Probe::Tcp => format!("a TCP connect to {}", self.addr),
+        }
+    }
+
+    /// Probes until the app is ready; `last` is told each failed probe.
+    pub(crate) async fn until_ready(&self, mut last: impl FnMut(NotReady)) {
+        loop {
+            match self.once().await {
+                Ok(()) => return,
+                Err(not_ready) => last(not_ready),
+            }
+            tokio::time::sleep(INTERVAL).await;
+        }
+    }
+
+    /// One probe.
+    async fn once(&self) -> Result<(), NotReady> {
+        let attempt = async {
+            match &self.probe {
+                Probe::Tcp => TcpStream::connect(self.addr)
+                    .await
+                    .map(drop)
+                    .map_err(|error| NotReady(format!("the connect failed: {error}"))),
+                Probe::Http(path) => {
+                    let uri = format!("http://{}{path}", self.addr);
+                    let request = http::Request::get(uri)
+                        .body(Empty::new())
+                        .map_err(|error| {
+                            NotReady(format!("the probe is not a request: {error}"))
+                        })?;
+                    match self.client.request(request).await {
+                        Ok(response) if response.status().as_u16() < 500 => Ok(()),
+                        Ok(response) => {
+                            Err(NotReady(format!("the app answered {}", response.status())))
+                        }
+                        Err(error) => Err(NotReady(format!("the request failed: {error}"))),
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(ATTEMPT, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(NotReady(format!(
+                    "no answer within {} ms",
+                    ATTEMPT.as_millis()
+                )))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A server answering every request with `status`.
+    async fn answering(status: u16) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = [0u8; 1024];
+                let _ = stream.read(&mut buffer).await;
+                let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_status_below_500_is_ready_and_500_is_not() {
+        let ready = Prober::new(Probe::Http("/health".into()), answering(404).await);
+        tokio::time::timeout(Duration::from_secs(5), ready.until_ready(|_| {}))
+            .await
+            .expect("404 counts as ready");
+
+        let failing = Prober::new(Probe::Http("/health".into()), answering(503).await);
+        let mut seen = None;
+        let waited = tokio::time::timeout(
+            Duration::from_millis(300),
+            failing.until_ready(|not_ready| seen = Some(not_ready.to_string())),
+        )
+        .await;
+        assert!(waited.is_err(), "503 is not ready");
+        assert_eq!(
+            seen.as_deref(),
+            Some("the app answered 503 Service Unavailable")
+        );
+        assert!(failing.describe().starts_with("GET /health on 127.0.0.1:"));
+    }
+}
