@@ -22,7 +22,15 @@ impl BenchArgs {
     /// argument must be `--check`, `--light-runtime PATH` or one of
     /// `numbers` followed by a number.
     pub fn from_env(program: &'static str, numbers: &[&str]) -> Result<Self, String> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        Self::parse(program, std::env::args().skip(1).collect(), numbers)
+    }
+
+    /// [`from_env`](Self::from_env) on `args`, the program's name left out.
+    pub fn parse(
+        program: &'static str,
+        args: Vec<String>,
+        numbers: &[&str],
+    ) -> Result<Self, String> {
         let mut at = 0;
         while at < args.len() {
             match args[at].as_str() {
@@ -105,4 +113,47 @@ impl BenchArgs {
 /// `python/handler.py` is.
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BenchArgs;
+
+    fn parse(args: &[&str]) -> Result<BenchArgs, String> {
+        let args = args.iter().map(|arg| arg.to_string()).collect();
+        BenchArgs::parse("bench", args, &["--rounds"])
+    }
+
+    #[test]
+    fn check_numbers_and_defaults() {
+        let args = parse(&["--rounds", "7", "--check"]).unwrap();
+        assert!(args.check());
+        assert_eq!(args.number("--rounds", 3), Ok(7));
+        let args = parse(&[]).unwrap();
+        assert!(!args.check());
+        assert_eq!(args.number("--rounds", 3), Ok(3));
+    }
+
+    #[test]
+    fn bad_arguments_are_named() {
+        let error = parse(&["--round", "7"]).unwrap_err();
+        assert!(error.contains("`--round`"), "{error}");
+        let args = parse(&["--rounds", "none"]).unwrap();
+        let error = args.number("--rounds", 3).unwrap_err();
+        assert!(
+            error.contains("--rounds needs a positive number"),
+            "{error}"
+        );
+        let args = parse(&["--rounds", "0"]).unwrap();
+        assert!(args.number("--rounds", 3).is_err());
+    }
+
+    #[test]
+    fn another_light_runtime_must_exist() {
+        let args = parse(&["--light-runtime", "/no/such/light-runtime"]).unwrap();
+        let error = args
+            .light_runtime(crate::bootstrap::Kind::WebAxum)
+            .unwrap_err();
+        assert!(error.contains("--light-runtime needs the path"), "{error}");
+    }
 }
