@@ -163,8 +163,9 @@ impl Drop for Child {
     }
 }
 
-/// How a child ended: its exit status, when it could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a child ended: its exit status, when it could be read (the
+/// default: it could not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Exit(Option<ExitStatus>);
 
 impl Exit {

@@ -7,7 +7,9 @@
 //!   as the platform mounts layers.
 //! - [`proxy`]: `light-runtime proxy -- CMD`: a Lambda Runtime API on
 //!   127.0.0.1 for a function in any language, each invocation forwarded to
-//!   and from the detected platform through the lifecycle.
+//!   and from the detected platform through the lifecycle (its own
+//!   `# Layout` lists the server, queue, supervisor and service; guide:
+//!   `docs/proxy.md`).
 //! - [`web`]: `light-runtime web --port N -- CMD`: an existing HTTP server
 //!   behind the lifecycle, gateway events turned into requests to it,
 //!   other events POSTed to it, websockets passed through on push

@@ -1,5 +1,5 @@
-//! [`App`]: the app's process, supervised. Started at `FunctionStart` and
-//! awaited until ready; when it exits it is started again (after a short,
+//! [`App`]: the app's process, supervised. Launched before the runtime is
+//! built and awaited until ready at `FunctionStart`; when it exits it is started again (after a short,
 //! growing pause if it keeps failing) and awaited again; stopped at
 //! `Close` with SIGTERM and a grace. Requests see its [`State`].
 
@@ -65,12 +65,22 @@ impl App {
         }
     }
 
-    /// Starts the app and waits up to `timeout` until it is ready. Fails
-    /// when it cannot start, exits first, or is not ready in time, unless
-    /// `async_init`: then it answers at `timeout` and requests wait.
-    pub(crate) async fn start(&self, timeout: Duration, async_init: bool) -> Result<(), String> {
+    /// Starts the app's process and its supervisor, without waiting for
+    /// it. Called first thing, before the runtime detects its platform and
+    /// builds its adapter, so the app's start-up overlaps the runtime's (as
+    /// Lambda starts an extension beside the function): the cold start is
+    /// the longer of the two, not their sum (`web-vs-adapter`).
+    pub(crate) fn launch(&self) -> Result<(), String> {
         let first = self.shared.command.spawn().map_err(|e| e.to_string())?;
         tokio::spawn(supervise(self.shared.clone(), first));
+        Ok(())
+    }
+
+    /// Waits, at `FunctionStart`, up to `timeout` until the
+    /// [launched](Self::launch) app is ready. Fails when it exits first or
+    /// is not ready in time, unless `async_init`: then it answers at
+    /// `timeout` and requests wait.
+    pub(crate) async fn ready(&self, timeout: Duration, async_init: bool) -> Result<(), String> {
         let mut state = self.shared.state.subscribe();
         let waited = tokio::time::timeout(
             timeout,

@@ -10,7 +10,7 @@
 //!
 //! # Layout
 //! - this file: [`WebArgs`], the settings they make, and [`run`].
-//! - `app`: the app's process: started at `FunctionStart`, watched,
+//! - `app`: the app's process: launched before the runtime is built and awaited at `FunctionStart`, watched,
 //!   restarted when it exits, stopped at `Close`.
 //! - `readiness`: when the app is ready (an HTTP probe or a TCP connect).
 //! - `forward`: the service that sends each request to the app.
@@ -150,12 +150,16 @@ pub fn run(args: WebArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         let app = App::new(command, settings.app, probe);
+        // A command that cannot start is reported at FunctionStart, as the
+        // platform's init error.
+        let launched = app.launch();
         let (starting, stopping) = (app.clone(), app.clone());
         Runtime::builder()
             .with_budgets(budgets)
-            .on_function_start(
-                move || async move { starting.start(ready_timeout, async_init).await },
-            )
+            .on_function_start(move || async move {
+                launched?;
+                starting.ready(ready_timeout, async_init).await
+            })
             .on_close(move || async move {
                 stopping.stop(grace).await;
                 Ok::<(), std::convert::Infallible>(())

@@ -45,6 +45,9 @@
 //!   from the JSON, shared by the gateways.
 //! - `aws_rest`, `aws_http_api`, `alb`: AWS, on `aws_lambda_events` types.
 //! - `aliyun_fc`, `tencent_scf`: FC's and SCF's shapes, written here.
+//! - `to_event`: the other direction, an HTTP request written as an HTTP
+//!   API (payload 2.0) event and the answer read back as the response
+//!   ([`http_api_event`], [`http_api_answer`]), for proxy mode.
 
 mod alb;
 mod aliyun_fc;
@@ -57,6 +60,7 @@ mod gateway;
 mod json_headers;
 mod single_value;
 mod tencent_scf;
+mod to_event;
 mod uri;
 
 use bytes::Bytes;
@@ -67,6 +71,7 @@ pub use context::{OriginalContext, RequestContext};
 pub use error::GatewayEventError;
 pub use gateway::Gateway;
 pub use tencent_scf::ScfRequestContext;
+pub use to_event::{http_api_answer, http_api_event, EventContext};
 pub use uri::StageInPath;
 
 impl Gateway {
