@@ -7,7 +7,8 @@
 //! child) and for the process started alone (the proxy):
 //! - CPU time, user and system, read from `/proc` while the processes wait
 //!   in `next`, after the warm-up and after the timed invocations
-//!   ([`light_runtime_benches::cpu_time`]); the median of `--rounds` runs.
+//!   ([`light_runtime_benches::cpu_time`]); the median of `--rounds` runs,
+//!   the two sides alternating round by round.
 //! - Instructions under callgrind with `--trace-children=yes`, one out file
 //!   per process, differenced over two run lengths as `perf-guard` does, so
 //!   start-up and exit cancel out. Callgrind sees no kernel work: the CPU
@@ -78,19 +79,23 @@ fn python() -> Result<PathBuf, String> {
     ))
 }
 
-fn measure_side(bootstrap: &Bootstrap, plan: &Plan, work_dir: &Path) -> Result<Figures, String> {
+/// Measures both sides, the direct child first: the CPU runs alternate
+/// between them round by round, so that the load of a shared machine falls
+/// on both alike. The direct side's figures, and the proxied side's or why
+/// it could not be measured.
+fn measure_sides(
+    direct: &Bootstrap,
+    proxied: &Bootstrap,
+    plan: &Plan,
+    work_dir: &Path,
+) -> Result<(Figures, Result<Figures, String>), String> {
     let payload = Payload::new(serde_json::json!({"hello": "world", "n": 1}));
-    let log = work_dir.join(format!("{}.log", bootstrap.kind.name().replace(' ', "-")));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
-    let (mut totals, mut owns) = (Vec::new(), Vec::new());
-    for round in 1..=plan.rounds {
-        eprintln!(
-            "proxy-overhead: CPU time, {}: round {round} of {}, {} invocations",
-            bootstrap.kind, plan.rounds, plan.invocations
-        );
+    let cpu_run = |bootstrap: &Bootstrap| -> Result<(f64, f64), String> {
+        let log = work_dir.join(format!("{}.log", bootstrap.kind.name().replace(' ', "-")));
         let run = runtime.block_on(measure::wall_clock(
             bootstrap,
             &payload,
@@ -102,27 +107,54 @@ fn measure_side(bootstrap: &Bootstrap, plan: &Plan, work_dir: &Path) -> Result<F
             .cpu
             .map_err(|error| format!("{}: {error}", bootstrap.kind))?;
         let per = |time: std::time::Duration| time.as_secs_f64() * 1e6 / plan.invocations as f64;
-        totals.push(per(cpu.total));
-        owns.push(per(cpu.own));
-    }
-    let setup = RunSetup {
-        trace_children: true,
-        ..RunSetup::default()
+        Ok((per(cpu.total), per(cpu.own)))
     };
-    let costs = measure::per_invocation_with(
-        "proxy-overhead",
-        bootstrap,
-        &payload,
-        &plan.lengths,
-        work_dir,
-        &setup,
-    )?;
-    Ok(Figures {
-        cpu_total: median(&totals).unwrap_or_default(),
-        cpu_own: median(&owns).unwrap_or_default(),
-        instructions_total: costs[0].total,
-        instructions_own: costs[0].own,
-    })
+    let instructions = |bootstrap: &Bootstrap| {
+        let setup = RunSetup {
+            trace_children: true,
+            ..RunSetup::default()
+        };
+        measure::per_invocation_with(
+            "proxy-overhead",
+            bootstrap,
+            &payload,
+            &plan.lengths,
+            work_dir,
+            &setup,
+        )
+        .map(|costs| costs[0])
+    };
+    let mut cpu: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    let mut failure = None;
+    for round in 1..=plan.rounds {
+        eprintln!(
+            "proxy-overhead: CPU time, round {round} of {}, {} invocations each",
+            plan.rounds, plan.invocations
+        );
+        cpu[0].push(cpu_run(direct)?);
+        if failure.is_none() {
+            match cpu_run(proxied) {
+                Ok(figures) => cpu[1].push(figures),
+                Err(error) => failure = Some(error),
+            }
+        }
+    }
+    let figures = |cpu: &[(f64, f64)], costs: measure::Cost| {
+        let totals: Vec<f64> = cpu.iter().map(|(total, _)| *total).collect();
+        let owns: Vec<f64> = cpu.iter().map(|(_, own)| *own).collect();
+        Figures {
+            cpu_total: median(&totals).unwrap_or_default(),
+            cpu_own: median(&owns).unwrap_or_default(),
+            instructions_total: costs.total,
+            instructions_own: costs.own,
+        }
+    };
+    let theirs = figures(&cpu[0], instructions(direct)?);
+    let ours = match failure {
+        Some(error) => Err(error),
+        None => instructions(proxied).map(|costs| figures(&cpu[1], costs)),
+    };
+    Ok((theirs, ours))
 }
 
 fn print_row(label: &str, figures: &Figures) {
@@ -162,7 +194,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         .with_args(&child_args)
         .in_dir(&handler_dir);
 
-    let theirs = measure_side(&direct, &plan, &work_dir)?;
+    let (theirs, ours) = measure_sides(&direct, &proxied, &plan, &work_dir)?;
     println!(
         "awslambdaric echo on the Lambda emulator, per invocation \
          (CPU: median of {} runs of {} after {} warm-up; instructions: {} -> {}):",
@@ -173,7 +205,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         "", "CPU µs", "own µs", "instructions", "own instr."
     );
     print_row("awslambdaric direct", &theirs);
-    let ours = match measure_side(&proxied, &plan, &work_dir) {
+    let ours = match ours {
         Ok(ours) => ours,
         Err(error) => {
             println!(

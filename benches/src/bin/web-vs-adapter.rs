@@ -9,7 +9,8 @@
 //!   follow, or the Web Adapter's sidecar, started natively. Differenced
 //!   over two run lengths. Target: at most 0.6× the Web Adapter's.
 //! - Requests per second: invocations through the emulator, back to back,
-//!   by the wall clock; the median of `--rounds` runs. Target: at least
+//!   by the wall clock; the median of `--rounds` runs, the two sides
+//!   alternating round by round (as for the cold starts). Target: at least
 //!   1.1× the Web Adapter's.
 //! - Cold start: spawn to the first `next` the emulator sees, which both
 //!   send only once the app answers; the app is spawned with the Web
@@ -162,68 +163,116 @@ fn web_adapter(release: &Path) -> Result<PathBuf, String> {
     Ok(binary)
 }
 
-fn measure_side(side: &Side, plan: &Plan, work_dir: &Path) -> Result<Figures, String> {
+/// What one side has measured so far: it stops at its first run that
+/// fails [`ATTEMPTS`] times.
+#[derive(Default)]
+struct Tally {
+    cold_starts_ms: Vec<f64>,
+    throughputs: Vec<f64>,
+    instructions: f64,
+    retried: usize,
+    failure: Option<String>,
+}
+
+impl Tally {
+    fn figures(&self) -> Result<Figures, String> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        Ok(Figures {
+            instructions: self.instructions,
+            throughput: median(&self.throughputs).unwrap_or_default(),
+            cold_start_ms: median(&self.cold_starts_ms).unwrap_or_default(),
+            cold_start_min_ms: self
+                .cold_starts_ms
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min),
+            retried: self.retried,
+        })
+    }
+}
+
+/// Measures every side, the wall-clock runs alternating between them round
+/// by round so that the load of a shared machine falls on both alike.
+fn measure_sides(sides: &[&Side], plan: &Plan, work_dir: &Path) -> Result<Vec<Tally>, String> {
     let payload = Payload::answered_by_http(axum_hello::event(), 200, "hello, ada");
-    let kind = side.bootstrap.kind;
-    let log = work_dir.join(format!("{}.log", kind.name().replace(' ', "-")));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
-    let mut retried = 0;
-    let mut cold_starts = Vec::new();
+    let mut tallies: Vec<Tally> = sides.iter().map(|_| Tally::default()).collect();
+    let log = |side: &Side| {
+        work_dir.join(format!(
+            "{}.log",
+            side.bootstrap.kind.name().replace(' ', "-")
+        ))
+    };
+    let timed = |side: &Side, warmup: usize, requests: usize, tally: &mut Tally, what: &str| {
+        let kind = side.bootstrap.kind;
+        let run = attempt(&format!("{kind}: {what}"), &mut tally.retried, || {
+            runtime.block_on(measure::wall_clock_with(
+                &side.bootstrap,
+                &payload,
+                warmup,
+                requests,
+                &log(side),
+                &side.setup,
+            ))
+        });
+        run.map_err(|error| tally.failure = Some(error)).ok()
+    };
     for round in 1..=plan.cold_rounds {
         eprintln!(
-            "web-vs-adapter: cold start, {kind}: round {round} of {}",
+            "web-vs-adapter: cold start, round {round} of {}",
             plan.cold_rounds
         );
-        let run = attempt(&format!("{kind}: a cold start"), &mut retried, || {
-            runtime.block_on(measure::wall_clock_with(
-                &side.bootstrap,
-                &payload,
-                0,
-                1,
-                &log,
-                &side.setup,
-            ))
-        })?;
-        cold_starts.push(run.init.as_secs_f64() * 1e3);
+        for (side, tally) in sides.iter().zip(&mut tallies) {
+            if tally.failure.is_none() {
+                if let Some(run) = timed(side, 0, 1, tally, "a cold start") {
+                    tally.cold_starts_ms.push(run.init.as_secs_f64() * 1e3);
+                }
+            }
+        }
     }
-    let mut throughputs = Vec::new();
     for round in 1..=plan.rounds {
         eprintln!(
-            "web-vs-adapter: requests per second, {kind}: round {round} of {}",
+            "web-vs-adapter: requests per second, round {round} of {}",
             plan.rounds
         );
-        let run = attempt(&format!("{kind}: a timed run"), &mut retried, || {
-            runtime.block_on(measure::wall_clock_with(
-                &side.bootstrap,
-                &payload,
-                plan.warmup,
-                plan.requests,
-                &log,
-                &side.setup,
-            ))
-        })?;
-        throughputs.push(run.throughput);
+        for (side, tally) in sides.iter().zip(&mut tallies) {
+            if tally.failure.is_none() {
+                if let Some(run) = timed(side, plan.warmup, plan.requests, tally, "a timed run") {
+                    tally.throughputs.push(run.throughput);
+                }
+            }
+        }
     }
-    let costs = attempt(&format!("{kind}: the callgrind runs"), &mut retried, || {
-        measure::per_invocation_with(
-            "web-vs-adapter",
-            &side.bootstrap,
-            &payload,
-            &plan.lengths,
-            work_dir,
-            &side.setup,
-        )
-    })?;
-    Ok(Figures {
-        instructions: costs[0].own,
-        throughput: median(&throughputs).unwrap_or_default(),
-        cold_start_ms: median(&cold_starts).unwrap_or_default(),
-        cold_start_min_ms: cold_starts.iter().copied().fold(f64::INFINITY, f64::min),
-        retried,
-    })
+    for (side, tally) in sides.iter().zip(&mut tallies) {
+        if tally.failure.is_some() {
+            continue;
+        }
+        let kind = side.bootstrap.kind;
+        let costs = attempt(
+            &format!("{kind}: the callgrind runs"),
+            &mut tally.retried,
+            || {
+                measure::per_invocation_with(
+                    "web-vs-adapter",
+                    &side.bootstrap,
+                    &payload,
+                    &plan.lengths,
+                    work_dir,
+                    &side.setup,
+                )
+            },
+        );
+        match costs {
+            Ok(costs) => tally.instructions = costs[0].own,
+            Err(error) => tally.failure = Some(error),
+        }
+    }
+    Ok(tallies)
 }
 
 fn print_row(label: &str, figures: &Figures) {
@@ -281,11 +330,14 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         },
     };
 
-    let adapter = measure_side(&theirs, &plan, &work_dir)?;
+    let tallies = measure_sides(&[&theirs, &ours], &plan, &work_dir)?;
+    let adapter = tallies[0]
+        .figures()
+        .map_err(|error| format!("the Web Adapter could not be measured: {error}"))?;
     println!(
         "axum hello behind API Gateway v2 events on the Lambda emulator \
          (instructions: {} -> {}, adapter process only; req/s: median of {} runs of {}; \
-         cold start: median of {}):",
+         cold start: median of {}; the two alternating round by round):",
         plan.lengths[0], plan.lengths[1], plan.rounds, plan.requests, plan.cold_rounds
     );
     println!(
@@ -293,7 +345,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         "", "instr./request", "requests/s", "cold start ms", "(min)", "retried"
     );
     print_row("Lambda Web Adapter", &adapter);
-    let web = match measure_side(&ours, &plan, &work_dir) {
+    let web = match tallies[1].figures() {
         Ok(web) => web,
         Err(error) => {
             println!("  {:<22} not measured: {error}", "light-runtime web");
