@@ -53,6 +53,18 @@ impl ChildCommand {
         self
     }
 
+    /// Without the runtime's own hook plugins and layers: `proxy` and
+    /// `web` run them around each invocation already, and a light-runtime
+    /// function as the child would run them a second time. An empty plugin
+    /// list also keeps it from finding `light-runtime.toml` in the code or
+    /// layer folder.
+    pub fn without_runtime_config(self) -> Self {
+        self.env(light_runtime::plugins::PLUGINS_VAR, "")
+            .env_remove(light_runtime::plugins::CONFIG_VAR)
+            .env_remove(light_runtime::plugins::LAYER_DIR_VAR)
+            .env_remove("LIGHT_RUNTIME_LAYERS")
+    }
+
     /// The command line as a user would read it, for messages.
     pub fn display(&self) -> String {
         std::iter::once(&self.program)

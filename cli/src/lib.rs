@@ -3,8 +3,9 @@
 //!
 //! # Layout
 //! - [`package`]: the cloud-layer zip (`light-runtime package --platform
-//!   aws|fc|scf`): hook plugins, their config file and a bootstrap, laid out
-//!   as the platform mounts layers.
+//!   aws|fc|scf --mode plugins|proxy|web`): hook plugins, their config file
+//!   and a bootstrap, or this command with the scripts that start it in
+//!   proxy or web mode, laid out as the platform mounts layers.
 //! - [`proxy`]: `light-runtime proxy -- CMD`: a Lambda Runtime API on
 //!   127.0.0.1 for a function in any language, each invocation forwarded to
 //!   and from the detected platform through the lifecycle (its own
@@ -16,19 +17,22 @@
 //!   platforms, the app restarted when it exits (`docs/web.md`).
 //! - [`child`]: the function's process: started in its own process group,
 //!   watched, stopped with a grace period, never left behind.
+//! - `duration_arg`: durations in options (`10s`, `1500ms`, a number of seconds).
 //! - `main.rs`: the command line and its subcommands.
 //!
 //! # Example
 //! ```no_run
-//! use light_runtime_cli::package::{write_layer, LayerSpec};
+//! use light_runtime_cli::package::{write_layer, LayerSpec, Mode};
 //! use light_runtime::engine::Platform;
 //!
-//! let spec = LayerSpec { platform: Platform::AwsLambda, plugins: Vec::new(), bootstrap: None };
+//! let mut spec = LayerSpec::new(Platform::AwsLambda, Mode::Proxy);
+//! spec.runtime = Some("target/release/light-runtime".into());
 //! let summary = write_layer(&spec, std::path::Path::new("layer.zip")).unwrap();
 //! println!("{:?}", summary.entries);
 //! ```
 
 pub mod child;
+mod duration_arg;
 pub mod package;
 pub mod proxy;
 pub mod web;

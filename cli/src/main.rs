@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use light_runtime::plugins::PluginEntry;
-use light_runtime_cli::package::{write_layer, LayerSpec, Layout};
+use light_runtime_cli::package::{write_layer, LayerSpec, Mode};
 
 /// light-runtime: serverless lifecycle runtime tooling.
 #[derive(Debug, Parser)]
@@ -18,31 +18,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Writes a cloud-layer zip with hook plugins and their config file.
-    Package {
-        /// The platform whose layer layout to use: aws, fc or scf.
-        #[arg(long)]
-        platform: String,
-        /// A plugin file (`.so`) to include, without settings; repeat for
-        /// several. They run in the order given, after the template's.
-        #[arg(long = "plugin", value_name = "FILE")]
-        plugins: Vec<PathBuf>,
-        /// A `light-runtime.toml` template: its `[[plugins]]` name local
-        /// files (relative to the template) and carry their `config`.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// A prebuilt bootstrap to include.
-        #[arg(long, value_name = "FILE")]
-        bootstrap: Option<PathBuf>,
-        /// Where to write the zip.
-        #[arg(
-            long,
-            short,
-            value_name = "FILE",
-            default_value = "light-runtime-layer.zip"
-        )]
-        output: PathBuf,
-    },
+    /// Writes a cloud-layer zip with hook plugins and their config file, and
+    /// either a prebuilt bootstrap or this command with start scripts for
+    /// proxy or web mode.
+    Package(PackageArgs),
     /// Serves a function written for the AWS Lambda Runtime API (any
     /// language: awslambdaric, lambda_runtime, a Node.js or Java client) on
     /// every platform, with hooks, plugins and layers around each invocation.
@@ -50,6 +29,41 @@ enum Command {
     /// Serves an existing HTTP server (any language or framework) on every
     /// platform, each request an invocation with hooks, plugins and layers.
     Web(light_runtime_cli::web::WebArgs),
+}
+
+#[derive(Debug, Args)]
+struct PackageArgs {
+    /// The platform whose layer layout to use: aws, fc or scf.
+    #[arg(long)]
+    platform: String,
+    /// What the layer starts: `plugins` (functions built on light-runtime,
+    /// with --bootstrap), `proxy` (any function written for the Lambda
+    /// Runtime API) or `web` (an HTTP server app).
+    #[arg(long, value_enum, default_value_t = Mode::Plugins)]
+    mode: Mode,
+    /// A plugin file (`.so`) to include, without settings; repeat for
+    /// several. They run in the order given, after the template's.
+    #[arg(long = "plugin", value_name = "FILE")]
+    plugins: Vec<PathBuf>,
+    /// A `light-runtime.toml` template: its `[[plugins]]` name local
+    /// files (relative to the template) and carry their `config`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// A prebuilt bootstrap to include (plugins mode).
+    #[arg(long, value_name = "FILE")]
+    bootstrap: Option<PathBuf>,
+    /// The light-runtime command to include (proxy and web modes), built
+    /// for the platform's OS and architecture; default: this command.
+    #[arg(long, value_name = "FILE")]
+    runtime: Option<PathBuf>,
+    /// Where to write the zip.
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "light-runtime-layer.zip"
+    )]
+    output: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -64,47 +78,48 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Package {
-            platform,
-            plugins,
-            config,
-            bootstrap,
-            output,
-        } => package(platform, plugins, config, bootstrap, output),
+        Command::Package(args) => package(args),
         Command::Proxy(args) => light_runtime_cli::proxy::run(args),
         Command::Web(args) => light_runtime_cli::web::run(args),
     }
 }
 
-fn package(
-    platform: String,
-    plugins: Vec<PathBuf>,
-    config: Option<PathBuf>,
-    bootstrap: Option<PathBuf>,
-    output: PathBuf,
-) -> Result<(), String> {
-    let platform = light_runtime::platform::parse(&platform).map_err(|e| e.to_string())?;
-    let mut spec = match &config {
-        Some(template) => LayerSpec::from_template(platform, template)?,
-        None => LayerSpec {
-            platform,
-            plugins: Vec::new(),
-            bootstrap: None,
-        },
+fn package(args: PackageArgs) -> Result<(), String> {
+    let platform = light_runtime::platform::parse(&args.platform).map_err(|e| e.to_string())?;
+    let mut spec = match &args.config {
+        Some(template) => LayerSpec::from_template(platform, args.mode, template)?,
+        None => LayerSpec::new(platform, args.mode),
     };
-    spec.plugins.extend(plugins.iter().map(|path| PluginEntry {
-        path: path.display().to_string(),
-        config: None,
-    }));
-    spec.bootstrap = bootstrap;
-    let summary = write_layer(&spec, &output)?;
-    let mount = Layout::of(platform).map_or("/opt", |l| l.mount);
+    spec.plugins
+        .extend(args.plugins.iter().map(|path| PluginEntry {
+            path: path.display().to_string(),
+            config: None,
+        }));
+    spec.bootstrap = args.bootstrap;
+    spec.runtime = match args.runtime {
+        Some(runtime) => Some(runtime),
+        None if args.mode == Mode::Plugins => None,
+        // The command packaging the layer is the one the layer runs, unless
+        // told otherwise (say, a build for another architecture).
+        None => Some(std::env::current_exe().map_err(|e| {
+            format!("cannot find this light-runtime command to include ({e}); pass --runtime FILE")
+        })?),
+    };
+    let summary = write_layer(&spec, &args.output)?;
+    let mount = summary.layout.mount;
     println!(
-        "wrote {} for {platform} (extracted to {mount}):",
-        output.display()
+        "wrote {} for {platform} in {} mode (extracted to {mount}):",
+        args.output.display(),
+        args.mode
     );
-    for entry in summary.entries {
+    for entry in &summary.entries {
         println!("  {mount}/{entry}");
+    }
+    for script in summary.layout.scripts {
+        println!("{mount}/{}: {}", script.path, script.wiring);
+    }
+    for warning in &summary.warnings {
+        eprintln!("light-runtime: warning: {warning}");
     }
     Ok(())
 }

@@ -128,8 +128,8 @@ async fn an_app_that_never_becomes_ready_fails_init_naming_the_port_and_the_prob
         .var("NEVER_READY", "1")
         .option("--readiness")
         .option("/health")
-        .option("--ready-timeout-ms")
-        .option("1500")
+        .option("--ready-timeout")
+        .option("1500ms")
         .spawn();
     let port = web.app_port;
 
@@ -159,8 +159,8 @@ async fn async_init_answers_init_in_time_and_the_first_request_waits() {
     let emulator = LambdaEmulator::start().await.unwrap();
     let web = Start::python(aws_env(&emulator))
         .var("START_DELAY_MS", "1500")
-        .option("--ready-timeout-ms")
-        .option("200")
+        .option("--ready-timeout")
+        .option("200ms")
         .option("--async-init")
         .spawn();
 

@@ -347,8 +347,8 @@ async fn a_crash_looping_app_is_answered_503_within_the_ready_timeout() {
             .join(" "),
     );
     let mut start = Start::python(platform.env())
-        .option("--ready-timeout-ms")
-        .option("600");
+        .option("--ready-timeout")
+        .option("600ms");
     start.app = vec!["sh".into(), "-c".into(), script.into()];
     let web = start.spawn();
     assert!(platform.wait_ready(WAIT).await, "the platform's port opens");

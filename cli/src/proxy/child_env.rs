@@ -40,6 +40,7 @@ pub(crate) fn lambda_environment(
         }
     }
     command = command
+        .without_runtime_config()
         .env_remove(PLATFORM_VAR)
         .env(RUNTIME_API_VAR, api.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", &*function.name)
@@ -117,6 +118,14 @@ mod tests {
     async fn the_child_gets_lambdas_variables_and_loses_the_platforms() {
         std::env::set_var("SCF_RUNTIME_API", "127.0.0.1");
         std::env::set_var(PLATFORM_VAR, "scf");
+        // What the proxy runs itself, from a layer: not run again by a
+        // light-runtime child.
+        std::env::set_var(
+            "LIGHT_RUNTIME_PLUGINS",
+            "/opt/light-runtime/plugins/libaudit.so",
+        );
+        std::env::set_var("LIGHT_RUNTIME_LAYER_DIR", "/opt");
+        std::env::set_var("LIGHT_RUNTIME_LAYERS", "logging");
         let function = FunctionInfo::new(Platform::TencentScf, "orders")
             .with_version("7")
             .with_region(Some("ap-guangzhou"));
@@ -134,6 +143,9 @@ mod tests {
                 r#"[ -n "$LAMBDA_TASK_ROOT" ]"#,
                 r#"[ -z "$SCF_RUNTIME_API" ]"#,
                 r#"[ -z "$LIGHT_RUNTIME_PLATFORM" ]"#,
+                r#"[ "${LIGHT_RUNTIME_PLUGINS-unset}" = "" ]"#,
+                r#"[ -z "${LIGHT_RUNTIME_LAYER_DIR+set}" ]"#,
+                r#"[ -z "${LIGHT_RUNTIME_LAYERS+set}" ]"#,
             ],
         )
         .await;

@@ -63,7 +63,7 @@ pub struct ProxyArgs {
         env = "LIGHT_RUNTIME_PROXY_INIT_TIMEOUT",
         value_name = "DURATION",
         default_value = "10s",
-        value_parser = parse_duration
+        value_parser = crate::duration_arg::parse
     )]
     pub init_timeout: Duration,
 
@@ -74,7 +74,7 @@ pub struct ProxyArgs {
         env = "LIGHT_RUNTIME_PROXY_SHUTDOWN_GRACE",
         value_name = "DURATION",
         default_value = "300ms",
-        value_parser = parse_duration
+        value_parser = crate::duration_arg::parse
     )]
     pub shutdown_grace: Duration,
 
@@ -165,49 +165,4 @@ async fn serve(args: ProxyArgs, command: ChildCommand) -> Result<(), String> {
         .run(ProxyService::new(proxy))
         .await
         .map_err(|error| error.to_string())
-}
-
-/// `10s`, `1500ms`, `2m`, or a number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: write e.g. `10s`, `1500ms` or `2m`"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        other => {
-            return Err(format!(
-                "`{other}` in `{text}` is not a unit: use `ms`, `s` or `m`"
-            ))
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_as_a_user_writes_them() {
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(
-            parse_duration("1500ms").unwrap(),
-            Duration::from_millis(1500)
-        );
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
-        assert!(parse_duration("10 parsecs")
-            .unwrap_err()
-            .contains("not a unit"));
-        assert!(parse_duration("soon")
-            .unwrap_err()
-            .contains("not a duration"));
-    }
 }

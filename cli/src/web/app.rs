@@ -123,7 +123,7 @@ impl App {
                 Err(format!(
                     "the app `{command}` was not ready within {} ms: probed with {}; last: {last}. \
                      Check that it listens on that port (it is given PORT), or raise \
-                     --ready-timeout-ms / use --async-init",
+                     --ready-timeout / use --async-init",
                     timeout.as_millis(),
                     self.shared.prober.describe()
                 ))

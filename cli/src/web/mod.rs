@@ -76,10 +76,15 @@ pub struct WebArgs {
         action = clap::ArgAction::SetTrue
     )]
     pub async_init: bool,
-    /// How long init waits for the app to be ready, in milliseconds
-    /// (default: the 10 s init budget less 500 ms to report a failure).
-    #[arg(long, env = "LIGHT_RUNTIME_WEB_READY_TIMEOUT_MS", value_name = "MS")]
-    pub ready_timeout_ms: Option<u64>,
+    /// How long init waits for the app to be ready (e.g. `9s`, `500ms`;
+    /// default: the 10 s init budget less 500 ms to report a failure).
+    #[arg(
+        long,
+        env = "LIGHT_RUNTIME_WEB_READY_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = crate::duration_arg::parse
+    )]
+    pub ready_timeout: Option<Duration>,
     /// The app's command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -115,10 +120,9 @@ pub fn run(args: WebArgs) -> Result<(), String> {
     let port = app_port(args.port, runtime_listen_port(platform, &env))?;
     let events_path = event_request::events_path(&args.events_path)?;
     let budgets = Budgets::default();
-    let ready_timeout = match args.ready_timeout_ms {
-        Some(ms) => Duration::from_millis(ms),
-        None => budgets.function_start.saturating_sub(INIT_MARGIN),
-    };
+    let ready_timeout = args
+        .ready_timeout
+        .unwrap_or_else(|| budgets.function_start.saturating_sub(INIT_MARGIN));
     // A longer wait than the default budget was asked for: the platform's
     // own init limit still applies, the engine's must not cut it shorter.
     let budgets = budgets
@@ -184,13 +188,11 @@ fn app_command(argv: &[OsString], port: u16) -> Result<ChildCommand, String> {
         "FC_CUSTOM_LISTEN_PORT",
         "FC_SERVER_PORT",
         "LIGHT_RUNTIME_PORT",
-        "LIGHT_RUNTIME_PLUGINS_CONFIG",
-        "LIGHT_RUNTIME_LAYERS",
     ];
     let mut command = ChildCommand::new(argv)?
         .env("PORT", port.to_string())
         .env("LIGHT_RUNTIME_PLATFORM", "http")
-        .env("LIGHT_RUNTIME_PLUGINS", "");
+        .without_runtime_config();
     for name in TAKEN {
         command = command.env_remove(*name);
     }
