@@ -230,7 +230,9 @@ fn measure_sides(sides: &[&Side], plan: &Plan, work_dir: &Path) -> Result<Vec<Ta
         for (side, tally) in sides.iter().zip(&mut tallies) {
             if tally.failure.is_none() {
                 if let Some(run) = timed(side, 0, 1, tally, "a cold start") {
-                    tally.cold_starts_ms.push(run.init.as_secs_f64() * 1e3);
+                    let ms = run.init.as_secs_f64() * 1e3;
+                    eprintln!("web-vs-adapter:   {}: {ms:.2} ms", side.bootstrap.kind);
+                    tally.cold_starts_ms.push(ms);
                 }
             }
         }
