@@ -65,6 +65,7 @@ fn run(args: &BenchArgs) -> Result<bool, String> {
         alone.push(child_ms);
         match runtime.block_on(cold_start(&proxied, &payload, &work_dir.join("proxy.log"))) {
             Ok(proxied_ms) => {
+                eprintln!("proxy-cold-start:   alone {child_ms:.2} ms, behind the proxy {proxied_ms:.2} ms");
                 behind.push(proxied_ms);
                 added.push(proxied_ms - child_ms);
             }
