@@ -21,7 +21,12 @@ pub const BUILD_COMMANDS: &str = "cargo build --release --example echo -p light-
 pub const FULL_STACK_BUILD_COMMAND: &str =
     "cargo build --release --example echo_full_stack -p light-runtime-examples --features full-stack";
 
-/// Which echo function a bootstrap binary is.
+/// The command that builds `light-runtime`, the command line of proxy and
+/// web mode.
+pub const CLI_BUILD_COMMAND: &str =
+    "cargo build --release -p light-runtime-cli --bin light-runtime";
+
+/// Which function, on which runtime, a bootstrap is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// light-runtime's `examples/echo.rs`.
@@ -38,6 +43,18 @@ pub enum Kind {
     AxumLightRuntime,
     /// `axum-hello-lambda-http`: the same app on AWS's `lambda_http`.
     AxumLambdaHttp,
+    /// `python3 -m awslambdaric handler.echo`: AWS's own Python runtime
+    /// client with the echo of `benches/python/handler.py` (`proxy-overhead`).
+    Awslambdaric,
+    /// The same Python child behind `light-runtime proxy` (`proxy-overhead`).
+    ProxyAwslambdaric,
+    /// `echo-lambda-runtime` behind `light-runtime proxy` (`proxy-cold-start`).
+    ProxyLambdaRuntime,
+    /// `light-runtime web` in front of `axum-hello-server` (`web-vs-adapter`).
+    WebAxum,
+    /// AWS Lambda Web Adapter (`lambda-adapter`, `lambda_web_adapter` on
+    /// crates.io) in front of `axum-hello-server` (`web-vs-adapter`).
+    WebAdapterAxum,
 }
 
 impl Kind {
@@ -56,10 +73,19 @@ impl Kind {
             Kind::LightFullStack => "light full stack",
             Kind::AxumLightRuntime => "light-runtime axum",
             Kind::AxumLambdaHttp => "lambda_http axum",
+            Kind::Awslambdaric => "awslambdaric",
+            Kind::ProxyAwslambdaric => "proxy awslambdaric",
+            Kind::ProxyLambdaRuntime => "proxy lambda_runtime",
+            Kind::WebAxum => "light-runtime web",
+            Kind::WebAdapterAxum => "lambda web adapter",
         }
     }
 
     /// The binary's path relative to the release directory (`target/release`).
+    ///
+    /// For the kinds not built by this workspace (Python, the Web Adapter
+    /// installed by `cargo install`), the name of the program the bench
+    /// finds elsewhere.
     pub const fn relative_path(self) -> &'static str {
         match self {
             Kind::LightRuntime => "examples/echo",
@@ -68,6 +94,25 @@ impl Kind {
             Kind::LightFullStack => "examples/echo_full_stack",
             Kind::AxumLightRuntime => "axum-hello",
             Kind::AxumLambdaHttp => "axum-hello-lambda-http",
+            Kind::Awslambdaric => "python3",
+            Kind::ProxyAwslambdaric | Kind::ProxyLambdaRuntime | Kind::WebAxum => "light-runtime",
+            Kind::WebAdapterAxum => "lambda-adapter",
+        }
+    }
+
+    /// The command that builds the binary of this kind, from the workspace
+    /// root.
+    pub const fn build_command(self) -> &'static str {
+        match self {
+            Kind::LightFullStack => FULL_STACK_BUILD_COMMAND,
+            Kind::ProxyAwslambdaric | Kind::ProxyLambdaRuntime | Kind::WebAxum => {
+                CLI_BUILD_COMMAND
+            }
+            Kind::Awslambdaric => "pip3 install awslambdaric",
+            Kind::WebAdapterAxum => {
+                "cargo install --locked --root target/lambda-web-adapter lambda_web_adapter@1.0.0-rc1"
+            }
+            _ => BUILD_COMMANDS,
         }
     }
 }
@@ -78,16 +123,59 @@ impl fmt::Display for Kind {
     }
 }
 
-/// One bootstrap binary found on disk.
+/// One bootstrap binary found on disk, with the arguments, variables and
+/// folder it is started with.
 #[derive(Debug, Clone)]
 pub struct Bootstrap {
     /// Which echo function it is.
     pub kind: Kind,
     /// The executable.
     pub path: PathBuf,
+    /// Its arguments: `proxy -- python3 -m awslambdaric handler.echo` for
+    /// the proxied Python echo, none for a Rust bootstrap.
+    pub args: Vec<String>,
+    /// Variables beyond the platform's, e.g. the Web Adapter's
+    /// `AWS_LWA_PORT`.
+    pub env: Vec<(String, String)>,
+    /// Where it starts: `awslambdaric` imports the handler module from its
+    /// working folder. `None`: the harness's own.
+    pub current_dir: Option<PathBuf>,
 }
 
 impl Bootstrap {
+    /// The binary `path` of `kind`, started with no arguments.
+    pub fn new(kind: Kind, path: PathBuf) -> Self {
+        Bootstrap {
+            kind,
+            path,
+            args: Vec::new(),
+            env: Vec::new(),
+            current_dir: None,
+        }
+    }
+
+    /// The same, started with `args`.
+    pub fn with_args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The same, with `key=value` in its environment.
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The same, started in `dir`.
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
     /// Finds all three binaries under `release_dir` (normally
     /// `target/release`), or says which are missing and how to build them.
     pub fn locate_all(release_dir: &Path) -> Result<Vec<Bootstrap>, String> {
@@ -96,7 +184,7 @@ impl Bootstrap {
         for kind in Kind::ALL {
             let path = release_dir.join(kind.relative_path());
             if path.is_file() {
-                found.push(Bootstrap { kind, path });
+                found.push(Bootstrap::new(kind, path));
             } else {
                 missing.push(path.display().to_string());
             }
@@ -115,15 +203,12 @@ impl Bootstrap {
     pub fn locate(release_dir: &Path, kind: Kind) -> Result<Bootstrap, String> {
         let path = release_dir.join(kind.relative_path());
         if path.is_file() {
-            return Ok(Bootstrap { kind, path });
+            return Ok(Bootstrap::new(kind, path));
         }
-        let build = match kind {
-            Kind::LightFullStack => FULL_STACK_BUILD_COMMAND,
-            _ => BUILD_COMMANDS,
-        };
         Err(format!(
-            "bootstrap binary not found: {}\nbuild it first, from the workspace root:\n  {build}",
-            path.display()
+            "bootstrap binary not found: {}\nbuild it first, from the workspace root:\n  {}",
+            path.display(),
+            kind.build_command()
         ))
     }
 
@@ -181,6 +266,10 @@ impl Bootstrap {
             }
             None => Command::new(&self.path),
         };
+        command.args(&self.args);
+        if let Some(dir) = &self.current_dir {
+            command.current_dir(dir);
+        }
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -189,6 +278,7 @@ impl Bootstrap {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_REGION", "us-east-1")
+            .envs(self.env.iter().map(|(key, value)| (key, value)))
             .envs(env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -236,6 +326,13 @@ impl Running {
             .trim()
             .parse()
             .ok()
+    }
+
+    /// Resolves when the process has exited, with how it ended: raced
+    /// against its first `next`, so that a bootstrap that dies in init
+    /// fails the run at once rather than after the init timeout.
+    pub async fn exited(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.child.wait().await
     }
 
     /// Sends SIGTERM, as Lambda does at shutdown, and waits up to `timeout`

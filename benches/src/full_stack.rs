@@ -54,6 +54,7 @@ impl Variant {
             otlp: self.otlp,
             stdout: self.otlp.map(|_| PathBuf::from("/dev/null")),
             pacing: self.pacing,
+            ..RunSetup::default()
         }
     }
 
@@ -515,6 +516,7 @@ mod tests {
             peak_rss_kib: None,
             exit: Exit::Code(0),
             received: None,
+            cpu: Err("not read in this test".to_owned()),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Percentiles of latency samples.
+//! Percentiles of latency samples, and the median of repeated figures.
 
 use std::time::Duration;
 
@@ -11,6 +11,19 @@ pub fn percentile(samples: &mut [Duration], p: f64) -> Option<Duration> {
     samples.sort_unstable();
     let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
     Some(samples[rank.clamp(1, samples.len()) - 1])
+}
+
+/// The median of `values` (the mean of the middle two for an even count),
+/// `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
 }
 
 #[cfg(test)]
@@ -33,5 +46,12 @@ mod tests {
             Some(Duration::from_micros(100))
         );
         assert_eq!(percentile(&mut [], 50.0), None);
+    }
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
     }
 }

@@ -84,7 +84,7 @@ fn run() -> Result<(), String> {
     let located = |relative: &str, kind| {
         let path = bin_dir.join(relative);
         if path.is_file() {
-            Ok(Bootstrap { kind, path })
+            Ok(Bootstrap::new(kind, path))
         } else {
             Err(format!(
                 "{} not found; build it first (see the module docs of sqs-batch-callgrind.rs)",
