@@ -10,8 +10,10 @@
 //! cargo run --release -p light-runtime-cli --example proxy_overhead
 //! ```
 //!
-//! CPU is read from `/proc/<pid>/stat` (user + system, in clock ticks), so
-//! it needs Linux and enough invocations for the 10 ms tick; cold starts
+//! CPU is read from `/proc/<pid>/task/*/schedstat` (time on a CPU, in
+//! nanoseconds, summed over the process's threads), so it needs Linux; the
+//! 10 ms ticks of `/proc/<pid>/stat` were too coarse to tell the proxy's
+//! changes apart. Cold starts
 //! are medians. Figures on a shared machine move by tens of percent: run
 //! it on a quiet one.
 
@@ -35,13 +37,19 @@ fn release_dir() -> PathBuf {
         .to_owned()
 }
 
-/// User + system CPU of `pid` so far, in milliseconds.
+/// CPU time of `pid` so far (every thread's, user and kernel), in
+/// milliseconds.
 fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
-    let after_name = &stat[stat.rfind(')').expect("(comm)") + 2..];
-    let fields: Vec<&str> = after_name.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    ticks as f64 * 10.0
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc/<pid>/task");
+    let nanoseconds: u64 = tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .map(|stat| {
+            let on_cpu = stat.split(' ').next().expect("schedstat's first field");
+            on_cpu.parse::<u64>().expect("nanoseconds on a CPU")
+        })
+        .sum();
+    nanoseconds as f64 / 1e6
 }
 
 /// The processes whose parent is `pid`.
