@@ -123,11 +123,11 @@ pub fn run(args: ProxyArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|error| format!("cannot start the proxy's event loop: {error}"))?;
-    // Served from a spawned task, not from `block_on`'s own future: waking
-    // that future always writes the runtime's eventfd and costs another
-    // `epoll_wait` to read it back, where a task's wake is a push on the
-    // local run queue (measured: one `write` and one `epoll_wait` less per
-    // invocation, 14 → 12 syscalls, with awslambdaric as the child).
+    // Served from a spawned task, not as `block_on`'s own future: woken,
+    // that future cost the scheduler an extra non-blocking `epoll_wait`
+    // per invocation (strace over 2000 awslambdaric invocations: 1742
+    // `epoll_wait(.., 0)` and 4.3 `epoll_wait` per invocation; from a task:
+    // none and 3.2).
     runtime.block_on(async {
         tokio::spawn(serve(args, command))
             .await

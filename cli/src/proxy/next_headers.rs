@@ -126,7 +126,8 @@ fn epoch_ms(time: SystemTime) -> u64 {
 mod tests {
     use std::sync::Arc;
 
-    use runtime_engine::{Deadline, Platform, TraceContext};
+    use bytes::Bytes;
+    use runtime_engine::{Deadline, Platform, PlatformHeaders, TraceContext};
 
     use super::*;
 
@@ -154,6 +155,30 @@ mod tests {
         );
         assert_eq!(headers["lambda-runtime-aws-tenant-id"], "tenant-a");
         assert!(!headers.contains_key("lambda-runtime-client-context"));
+    }
+
+    #[test]
+    fn client_context_and_identity_pass_through_from_a_raw_header_block() {
+        let function = FunctionInfo::new(Platform::AwsLambda, "f");
+        let raw = "Content-Type: application/json\r\n\
+                   lambda-runtime-cognito-identity: {\"cognitoIdentityId\":\"id-1\"}\r\n\
+                   Lambda-Runtime-Client-Context: {\"custom\":{\"k\":\"v\"}}\r\n\
+                   Lambda-Runtime-Client-Context: second\r\n";
+        let context = Context::builder(Arc::new(function), "r")
+            .platform_headers(PlatformHeaders::from_raw(Bytes::from_static(
+                raw.as_bytes(),
+            )))
+            .build();
+        let headers = next_headers(&context);
+        // The first of a repeated header, as `get` would give.
+        assert_eq!(
+            headers["lambda-runtime-client-context"],
+            r#"{"custom":{"k":"v"}}"#
+        );
+        assert_eq!(
+            headers["lambda-runtime-cognito-identity"],
+            r#"{"cognitoIdentityId":"id-1"}"#
+        );
     }
 
     #[test]
