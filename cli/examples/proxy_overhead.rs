@@ -10,10 +10,16 @@
 //! cargo run --release -p light-runtime-cli --example proxy_overhead
 //! ```
 //!
-//! CPU is read from `/proc/<pid>/stat` (user + system, in clock ticks), so
-//! it needs Linux and enough invocations for the 10 ms tick; cold starts
-//! are medians. Figures on a shared machine move by tens of percent: run
-//! it on a quiet one.
+//! CPU is read from `/proc/<pid>/task/*/schedstat` (time on a CPU, in
+//! nanoseconds, summed over the process's threads), so it needs Linux; the
+//! 10 ms ticks of `/proc/<pid>/stat` were too coarse to tell the proxy's
+//! changes apart. Cold starts are medians. Figures on a shared machine
+//! move by tens of percent: run it on a quiet one.
+//!
+//! `PROXY_OVERHEAD_ATTACH='strace -c -f -o proxy.strace -p {pid}'` attaches
+//! a tool to the proxy over the measured invocations (syscalls per
+//! invocation: divide by 3000); `valgrind --tool=callgrind` on the proxy
+//! gives its user-space instructions.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -35,13 +41,19 @@ fn release_dir() -> PathBuf {
         .to_owned()
 }
 
-/// User + system CPU of `pid` so far, in milliseconds.
+/// CPU time of `pid` so far (every thread's, user and kernel), in
+/// milliseconds.
 fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
-    let after_name = &stat[stat.rfind(')').expect("(comm)") + 2..];
-    let fields: Vec<&str> = after_name.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    ticks as f64 * 10.0
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc/<pid>/task");
+    let nanoseconds: u64 = tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .map(|stat| {
+            let on_cpu = stat.split(' ').next().expect("schedstat's first field");
+            on_cpu.parse::<u64>().expect("nanoseconds on a CPU")
+        })
+        .sum();
+    nanoseconds as f64 / 1e6
 }
 
 /// The processes whose parent is `pid`.
@@ -86,8 +98,38 @@ async fn invoke(emulator: &LambdaEmulator, n: usize) {
     emulator.result(&id, WAIT).await.expect("answered");
 }
 
-/// CPU per invocation, in ms: (the process started, its children).
-async fn cpu_per_invocation(program: &Path, args: &[&str]) -> (f64, f64) {
+/// `PROXY_OVERHEAD_ATTACH`, e.g. `strace -c -f -o proxy.strace -p {pid}`:
+/// a tool attached to the proxy (`{pid}`) over the measured invocations,
+/// then stopped with SIGINT, so its counts are for exactly those.
+fn attach(pid: u32) -> Option<std::process::Child> {
+    let tool = std::env::var("PROXY_OVERHEAD_ATTACH").ok()?;
+    let words: Vec<String> = tool
+        .split_whitespace()
+        .map(|word| word.replace("{pid}", &pid.to_string()))
+        .collect();
+    let (program, args) = words.split_first()?;
+    let attached = std::process::Command::new(program)
+        .args(args)
+        .spawn()
+        .expect("PROXY_OVERHEAD_ATTACH's program");
+    // strace and perf need a moment to attach; a miss only loses counts.
+    std::thread::sleep(Duration::from_secs(1));
+    Some(attached)
+}
+
+/// Stops an attached tool as Ctrl-C would, so that it prints its summary.
+fn detach(attached: Option<std::process::Child>) {
+    if let Some(mut attached) = attached {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &attached.id().to_string()])
+            .status();
+        let _ = attached.wait();
+    }
+}
+
+/// CPU per invocation, in ms: (the process started, its children). With
+/// `traced`, `PROXY_OVERHEAD_ATTACH` watches the process meanwhile.
+async fn cpu_per_invocation(program: &Path, args: &[&str], traced: bool) -> (f64, f64) {
     let emulator = LambdaEmulator::start().await.unwrap();
     let mut process = command(program, args, &emulator).spawn().unwrap();
     assert!(emulator.wait_next_waiting(1, WAIT).await, "it polls next");
@@ -96,6 +138,7 @@ async fn cpu_per_invocation(program: &Path, args: &[&str]) -> (f64, f64) {
     for n in 0..100 {
         invoke(&emulator, n).await;
     }
+    let attached = if traced { attach(pid) } else { None };
     let before = (
         cpu_ms(pid),
         children.iter().map(|c| cpu_ms(*c)).sum::<f64>(),
@@ -107,6 +150,7 @@ async fn cpu_per_invocation(program: &Path, args: &[&str]) -> (f64, f64) {
         cpu_ms(pid),
         children.iter().map(|c| cpu_ms(*c)).sum::<f64>(),
     );
+    detach(attached);
     process.kill().await.ok();
     let per = |used: f64| used / INVOCATIONS as f64;
     (per(after.0 - before.0), per(after.1 - before.1))
@@ -150,8 +194,8 @@ async fn main() {
         "handler.echo",
     ];
 
-    let (direct, _) = cpu_per_invocation(python, &ric).await;
-    let (proxy_cpu, child_cpu) = cpu_per_invocation(&proxy, &proxied_ric).await;
+    let (direct, _) = cpu_per_invocation(python, &ric, false).await;
+    let (proxy_cpu, child_cpu) = cpu_per_invocation(&proxy, &proxied_ric, true).await;
     println!(
         "CPU per invocation ({INVOCATIONS}): awslambdaric alone {direct:.3} ms; behind the proxy \
          {child_cpu:.3} ms + the proxy {proxy_cpu:.3} ms = {:.3} ms ({:.2}x)",

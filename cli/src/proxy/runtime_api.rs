@@ -273,21 +273,30 @@ fn invocation_call(rest: &str) -> Option<(String, &str)> {
 /// Request ids are UUIDs on Lambda but may be anything elsewhere; clients
 /// percent-encode what a path cannot hold.
 fn percent_decoded(text: &str) -> String {
+    // Most ids (Lambda's UUIDs) have nothing to decode; the byte-by-byte
+    // pass below cost 5k of the proxy's 78k user-space instructions per
+    // invocation (callgrind) when it ran on every id.
+    if !text.contains('%') {
+        return text.to_owned();
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
     while at < bytes.len() {
-        let hex = bytes
-            .get(at + 1..at + 3)
-            .and_then(|pair| std::str::from_utf8(pair).ok())
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-        match (bytes[at], hex) {
-            (b'%', Some(byte)) => {
+        let escaped = match bytes[at] {
+            b'%' => bytes
+                .get(at + 1..at + 3)
+                .and_then(|pair| std::str::from_utf8(pair).ok())
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok()),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
                 out.push(byte);
                 at += 3;
             }
-            (byte, _) => {
-                out.push(byte);
+            None => {
+                out.push(bytes[at]);
                 at += 1;
             }
         }
