@@ -3,6 +3,8 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -12,18 +14,24 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpStream;
 
-/// The pause between probes while the app is young: an app that starts
-/// in a millisecond or two (a compiled server) is seen listening within
-/// this, and a refused connect on loopback costs a few microseconds. The
-/// pause is slept on a blocking thread, as tokio's timer counts whole
-/// milliseconds: its 1 ms sleep (often 2 ms) after the first refused probe
-/// made web mode's median cold start 3.68 ms against the Web Adapter's
-/// 1.68 ms (`web-vs-adapter`, 31 rounds, load 3.3).
-const FINE_INTERVAL: Duration = Duration::from_micros(200);
+/// The pause between connects while the app is young: an app that starts
+/// in a millisecond or so (a compiled server) is seen listening within
+/// this. The connects are made on a blocking thread, where a refused one
+/// on loopback costs three system calls and the pause can be shorter than
+/// tokio's timer, which counts whole milliseconds: its 1 ms sleep (often
+/// 2) after the first refused probe made web mode's median cold start
+/// 3.68 ms against the Web Adapter's 1.68 ms (`web-vs-adapter`, 31 rounds,
+/// load 3.3); a 200 µs pause slept on the runtime's side still saw the app
+/// 0.25 ms after it listened.
+const FINE_INTERVAL: Duration = Duration::from_micros(100);
 
-/// How long after the first probe the pause stays [`FINE_INTERVAL`]: at
-/// most ~100 probes, a few percent of a core, before the schedule below.
+/// How long the fine-paced connects go on before the async schedule below
+/// takes over: an app slower than this is not hurried by them, and a few
+/// microseconds of CPU every 100 µs is a few percent of a core.
 const FINE_PHASE: Duration = Duration::from_millis(20);
+
+/// How long one fine-paced connect may take (a full accept backlog).
+const FINE_ATTEMPT: Duration = Duration::from_millis(100);
 
 /// The pause after the fine phase, doubled after each failed probe up to
 /// [`MAX_INTERVAL`]: init time is billed and the first request waits. A
@@ -38,12 +46,44 @@ const MAX_INTERVAL: Duration = Duration::from_millis(10);
 /// How long one probe may take before it counts as not ready.
 const ATTEMPT: Duration = Duration::from_secs(1);
 
-/// Sleeps `pause`, shorter than tokio's millisecond timer can, on a
-/// blocking thread; dropping the future leaves at most that pause behind.
-async fn fine_pause(pause: Duration) {
-    // A pool that cannot take the task (the runtime shutting down) means
-    // no pause: the next probe or the caller's own end decides.
-    let _ = tokio::task::spawn_blocking(move || std::thread::sleep(pause)).await;
+/// Connects to `addr` every [`FINE_INTERVAL`], on a blocking thread, until
+/// it accepts (`Ok`) or [`FINE_PHASE`] has passed. Dropping the future
+/// stops the connects at the next pause.
+async fn listening_soon(addr: SocketAddr) -> Result<(), NotReady> {
+    /// Tells the blocking thread its waiter is gone.
+    struct Abandoned(Arc<AtomicBool>);
+    impl Drop for Abandoned {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let abandoned = Abandoned(Arc::new(AtomicBool::new(false)));
+    let gone = abandoned.0.clone();
+    let connects = tokio::task::spawn_blocking(move || {
+        // Linux lets a thread's sleep run 50 µs late by default, half the
+        // pause; the pool's thread gets its own slack back after.
+        let slack = nix::sys::prctl::get_timerslack().ok();
+        let _ = nix::sys::prctl::set_timerslack(1);
+        let started = Instant::now();
+        let result = loop {
+            match std::net::TcpStream::connect_timeout(&addr, FINE_ATTEMPT) {
+                Ok(_) => break Ok(()),
+                Err(error) if gone.load(Ordering::Relaxed) || started.elapsed() >= FINE_PHASE => {
+                    break Err(NotReady(format!("the connect failed: {error}")))
+                }
+                Err(_) => std::thread::sleep(FINE_INTERVAL),
+            }
+        };
+        if let Some(slack) = slack.and_then(|slack| u64::try_from(slack).ok()) {
+            let _ = nix::sys::prctl::set_timerslack(slack);
+        }
+        result
+    });
+    let result = connects
+        .await
+        .unwrap_or_else(|error| Err(NotReady(format!("the connects stopped: {error}"))));
+    drop(abandoned);
+    result
 }
 
 /// How the app's readiness is checked.
@@ -96,19 +136,20 @@ impl Prober {
 
     /// Probes until the app is ready; `last` is told each failed probe.
     pub(crate) async fn until_ready(&self, mut last: impl FnMut(NotReady)) {
-        let started = Instant::now();
+        match (listening_soon(self.addr).await, &self.probe) {
+            (Ok(()), Probe::Tcp) => return,
+            // Listening: the HTTP probe below is made at once.
+            (Ok(()), Probe::Http(_)) => {}
+            (Err(not_ready), _) => last(not_ready),
+        }
         let mut interval = FIRST_INTERVAL;
         loop {
             match self.once().await {
                 Ok(()) => return,
                 Err(not_ready) => last(not_ready),
             }
-            if started.elapsed() < FINE_PHASE {
-                fine_pause(FINE_INTERVAL).await;
-            } else {
-                tokio::time::sleep(interval).await;
-                interval = (interval * 2).min(MAX_INTERVAL);
-            }
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(MAX_INTERVAL);
         }
     }
 
