@@ -66,9 +66,12 @@ async fn listening_soon(addr: SocketAddr) -> Result<(), NotReady> {
         let _ = nix::sys::prctl::set_timerslack(1);
         let started = Instant::now();
         let result = loop {
+            if gone.load(Ordering::Relaxed) {
+                break Err(NotReady("the wait was given up".into()));
+            }
             match std::net::TcpStream::connect_timeout(&addr, FINE_ATTEMPT) {
                 Ok(_) => break Ok(()),
-                Err(error) if gone.load(Ordering::Relaxed) || started.elapsed() >= FINE_PHASE => {
+                Err(error) if started.elapsed() >= FINE_PHASE => {
                     break Err(NotReady(format!("the connect failed: {error}")))
                 }
                 Err(_) => std::thread::sleep(FINE_INTERVAL),
@@ -230,5 +233,53 @@ mod tests {
             Some("the app answered 503 Service Unavailable")
         );
         assert!(failing.describe().starts_with("GET /health on 127.0.0.1:"));
+    }
+}
+
+#[cfg(test)]
+mod fine_phase_tests {
+    use super::*;
+
+    /// A loopback port nothing listens on (bound, read, released).
+    fn free_port() -> SocketAddr {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_port_that_starts_listening_late_is_seen_and_the_refusals_are_told() {
+        let addr = free_port();
+        let prober = Prober::new(Probe::Tcp, addr);
+        let opener = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            std::net::TcpListener::bind(addr).unwrap()
+        });
+        let mut refusals = Vec::new();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            prober.until_ready(|not_ready| refusals.push(not_ready.to_string())),
+        )
+        .await
+        .expect("the listener is seen");
+        let _listener = opener.await.unwrap();
+        // The fine-paced connects end in success: nothing was told.
+        assert!(refusals.is_empty(), "{refusals:?}");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_wait_stops_connecting() {
+        let addr = free_port();
+        let prober = Prober::new(Probe::Tcp, addr);
+        let waited =
+            tokio::time::timeout(Duration::from_millis(2), prober.until_ready(|_| {})).await;
+        assert!(waited.is_err(), "nothing listens yet");
+        // Time for the blocking thread's pause to end; still within the
+        // fine phase, so a connect it made now would be accepted.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let accepted = tokio::time::timeout(FINE_PHASE * 2, listener.accept()).await;
+        assert!(accepted.is_err(), "a connect after the wait was dropped");
     }
 }
