@@ -2,7 +2,7 @@
 //! recorded it: a header by name, the body as JSON.
 
 /// The first value of header `name` in `headers` (case-insensitive).
-pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -10,6 +10,6 @@ pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<
 }
 
 /// `body` parsed as JSON, if it is JSON.
-pub(crate) fn body_json(body: &[u8]) -> Option<serde_json::Value> {
+pub fn body_json(body: &[u8]) -> Option<serde_json::Value> {
     serde_json::from_slice(body).ok()
 }
