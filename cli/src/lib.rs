@@ -15,6 +15,13 @@
 //!   behind the lifecycle, gateway events turned into requests to it,
 //!   other events POSTed to it, websockets passed through on push
 //!   platforms, the app restarted when it exits (`docs/web.md`).
+//! - [`emulate`]: `light-runtime emulate --platform P -- BOOTSTRAP`: any
+//!   bootstrap run as the platform runs it, behind an invoke endpoint.
+//! - [`invoke`]: `light-runtime invoke`: one event to a running function.
+//! - [`watch`]: `light-runtime watch`: build, emulate, rebuild on change.
+//! - [`replay`]: `light-runtime replay FILE`: a captured invocation again.
+//! - [`relay`]: `light-runtime relay --listen ADDR`: cloud invocations
+//!   handled on the developer's machine.
 //! - [`child`]: the function's process: started in its own process group,
 //!   watched, stopped with a grace period, never left behind.
 //! - `duration_arg`: durations in options (`10s`, `1500ms`, a number of seconds).
@@ -33,6 +40,11 @@
 
 pub mod child;
 mod duration_arg;
+pub mod emulate;
+pub mod invoke;
 pub mod package;
 pub mod proxy;
+pub mod relay;
+pub mod replay;
+pub mod watch;
 pub mod web;

@@ -29,6 +29,19 @@ enum Command {
     /// Serves an existing HTTP server (any language or framework) on every
     /// platform, each request an invocation with hooks, plugins and layers.
     Web(light_runtime_cli::web::WebArgs),
+    /// Runs any bootstrap as a platform would (environment, init, freeze,
+    /// deadlines, limits), behind an invoke endpoint on 127.0.0.1.
+    Emulate(light_runtime_cli::emulate::EmulateArgs),
+    /// Sends one event to a running emulated or local function and prints
+    /// the answer.
+    Invoke(light_runtime_cli::invoke::InvokeArgs),
+    /// Builds the function, runs it under `emulate`, and rebuilds and
+    /// restarts it on every source change.
+    Watch(light_runtime_cli::watch::WatchArgs),
+    /// Runs a captured invocation again under the platform's emulator.
+    Replay(light_runtime_cli::replay::ReplayArgs),
+    /// Handles real cloud invocations with a local build.
+    Relay(light_runtime_cli::relay::RelayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +94,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Package(args) => package(args),
         Command::Proxy(args) => light_runtime_cli::proxy::run(args),
         Command::Web(args) => light_runtime_cli::web::run(args),
+        Command::Emulate(args) => light_runtime_cli::emulate::run(args),
+        Command::Invoke(args) => light_runtime_cli::invoke::run(args),
+        Command::Watch(args) => light_runtime_cli::watch::run(args),
+        Command::Replay(args) => light_runtime_cli::replay::run(args),
+        Command::Relay(args) => light_runtime_cli::relay::run(args),
     }
 }
 
