@@ -46,7 +46,9 @@ fn awslambdaric_available() -> bool {
         .status()
         .is_ok_and(|status| status.success());
     if !found {
-        eprintln!("\n!!! SKIPPED: awslambdaric is not installed (`pip3 install awslambdaric`) !!!\n");
+        eprintln!(
+            "\n!!! SKIPPED: awslambdaric is not installed (`pip3 install awslambdaric`) !!!\n"
+        );
     }
     found
 }
@@ -55,7 +57,14 @@ fn awslambdaric_available() -> bool {
 fn a_lambda_runtime_echo_is_frozen_between_invocations_and_answers_after() {
     let echo = lambda_runtime_echo();
     let emulate = Emulate::start(
-        &["--platform", "aws", "--function", "orders", "--memory", "256"],
+        &[
+            "--platform",
+            "aws",
+            "--function",
+            "orders",
+            "--memory",
+            "256",
+        ],
         &[echo.display().to_string()],
         &[],
     );
@@ -66,7 +75,10 @@ fn a_lambda_runtime_echo_is_frozen_between_invocations_and_answers_after() {
     assert!(first.header("x-amz-function-error").is_none());
     assert!(first.all("x-light-runtime-breach").is_empty(), "{first:?}");
     let request_id = first.header("x-amz-request-id").unwrap().to_owned();
-    assert_eq!(emulate.wait_line(&format!("== {request_id} ok")).len() > 0, true);
+    assert_eq!(
+        emulate.wait_line(&format!("== {request_id} ok")).len() > 0,
+        true
+    );
 
     // Between invocations the bootstrap is stopped, as Lambda freezes it.
     let pid = emulate.instance_pid(1);

@@ -48,8 +48,7 @@ impl RawReply {
     }
 
     pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// Whether `Server-Timing` reports an init: this invocation cold-started.
@@ -222,7 +221,11 @@ fn parse_reply(raw: &[u8]) -> RawReply {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_vec() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
     RawReply {
         status,
         headers,
@@ -236,8 +239,8 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
         let Some(end) = raw.windows(2).position(|w| w == b"\r\n") else {
             return body;
         };
-        let size = usize::from_str_radix(String::from_utf8_lossy(&raw[..end]).trim(), 16)
-            .unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&raw[..end]).trim(), 16).unwrap_or(0);
         if size == 0 {
             return body;
         }
