@@ -18,7 +18,7 @@ use serde_json::json;
 fn the_echo_answers_on_every_platform_frozen_between_invocations() {
     let echo = support::echo_example().display().to_string();
     for platform in ["fc", "scf", "scf-web", "http"] {
-        let emulate = Emulate::start(&["--platform", platform], &[echo.clone()], &[]);
+        let emulate = Emulate::start(&["--platform", platform], std::slice::from_ref(&echo), &[]);
         let first = emulate.invoke(r#"{"n":1}"#);
         assert_eq!(first.status, 200, "{platform}: {first:?}");
         assert_eq!(first.json(), json!({"n": 1}), "{platform}");
@@ -82,7 +82,7 @@ fn an_idle_instance_is_killed_and_the_next_invocation_cold_starts() {
     for platform in ["http", "fc"] {
         let emulate = Emulate::start(
             &["--platform", platform, "--idle-kill", "300ms"],
-            &[echo.clone()],
+            std::slice::from_ref(&echo),
             &[],
         );
         assert!(emulate.invoke(r#"{"n":1}"#).cold(), "{platform}");
