@@ -68,14 +68,34 @@ impl Emulate {
             .args(["--port", "0"])
             .args(args)
             .arg("--")
-            .args(bootstrap)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .args(bootstrap);
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command.spawn().expect("start light-runtime emulate");
+        Emulate::launch(command)
+    }
+
+    /// `light-runtime watch --port 0 ARGS` in folder `dir`, building into
+    /// `dir/target`.
+    pub(crate) fn watch(dir: &Path, args: &[&str]) -> Emulate {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_light-runtime"));
+        command
+            .arg("watch")
+            .args(["--port", "0"])
+            .args(args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", dir.join("target"));
+        Emulate::launch(command)
+    }
+
+    /// Starts `command` (an `emulate` or a `watch`) and waits for its
+    /// endpoint line.
+    pub(crate) fn launch(mut command: Command) -> Emulate {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("start light-runtime");
         let stdout = child.stdout.take().unwrap();
         let lines = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
         let shared = lines.clone();
