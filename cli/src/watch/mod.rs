@@ -9,7 +9,7 @@
 //!
 //! # Layout
 //! - `mod.rs`: the options ([`WatchArgs`]) and [`run`].
-//! - [`build`]: one `cargo build`, and the executable it produced.
+//! - [`build`](mod@build): one `cargo build`, and the executable it produced.
 //! - [`sources`]: the package's folder watched, debounced, `target/` ignored.
 
 pub mod build;
