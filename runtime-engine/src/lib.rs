@@ -1,4 +1,4 @@
-//! The lifecycle core of light-runtime: a function's life as nine phases,
+//! The lifecycle core of light-runtime: a function's life as eleven phases,
 //! hooks that run at each, and the one invocation pipeline every platform
 //! adapter drives.
 //!
@@ -6,7 +6,8 @@
 //! else in light-runtime builds on it.
 //!
 //! # Layout
-//! - [`phase`]: the nine [`Phase`]s in lifecycle order.
+//! - [`phase`]: the eleven [`Phase`]s in lifecycle order (`Snapshot` and
+//!   `Restore` only where the platform snapshots instances).
 //! - [`hook`]: the [`Hook`] trait, [`HookFuture`], [`Flow`] and [`Ending`].
 //! - `phase_runner`: the one runner every phase's hooks go through: their
 //!   order, timing, budget, panic capture and failure handling.
@@ -24,8 +25,8 @@
 //!   by chunk and which runs `AfterInvoke` when it ends.
 //! - [`context`]: the platform-neutral [`Context`], its builder and its
 //!   [`ContextParts`]; with
-//!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
-//!   the facts it carries.
+//!   [`deadline`], [`trace`], [`identity`], [`headers`], [`function`] and
+//!   [`initialization`] for the facts it carries.
 //! - [`environment`]: [`Environment`], the variables the runtime reads its
 //!   configuration from (the process's, or an explicit set).
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
@@ -78,6 +79,7 @@ pub mod function;
 pub mod headers;
 pub mod hook;
 pub mod identity;
+pub mod initialization;
 pub mod invocation;
 mod invoke;
 pub mod lifecycle;
@@ -100,6 +102,7 @@ pub use function::{FunctionInfo, Platform};
 pub use headers::PlatformHeaders;
 pub use hook::{Ending, Flow, Hook, HookFuture};
 pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credentials};
+pub use initialization::Initialization;
 pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::Lifecycle;
 pub use phase::{Phase, Phases};
