@@ -81,8 +81,8 @@ pub struct Client {
     /// e.g. `the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001`.
     described: Arc<str>,
     connection: Option<Connection>,
-    /// The [`restore`](crate::restore) generation `connection` was opened
-    /// under; one from an older generation is never used.
+    /// The [`restores`](runtime_engine::restores()) count `connection` was
+    /// opened under; one from before the latest restore is never used.
     generation: u64,
     retry: RetryPolicy,
 }

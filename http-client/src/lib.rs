@@ -15,8 +15,8 @@
 //!   as needed, bounds every call but `next` in time and sends again only
 //!   what did not leave, within a [`RetryPolicy`]; [`PostStatus`], [`Got`];
 //!   [`StreamingPost`], a post whose body goes out in chunks, then trailers.
-//! - [`restore`]: [`forget_connections`], so that no connection kept in a
-//!   snapshot (AWS SnapStart) is used after a restore.
+//! - `restore`: why no connection kept in a snapshot (AWS SnapStart) is
+//!   used after a restore.
 //!
 //! # Example
 //! ```no_run
@@ -33,8 +33,7 @@
 
 pub mod client;
 pub mod connection;
-pub mod restore;
+mod restore;
 
 pub use client::{Client, Got, PostStatus, RetryPolicy, StreamingPost, DEFAULT_CALL_TIMEOUT};
 pub use connection::{Connection, RawResponse, UnreadableKind, UnreadableResponse};
-pub use restore::forget_connections;

@@ -29,6 +29,8 @@
 //!   [`initialization`] for the facts it carries.
 //! - [`environment`]: [`Environment`], the variables the runtime reads its
 //!   configuration from (the process's, or an explicit set).
+//! - [`restores`](mod@restores): how many times the process was restored
+//!   from a snapshot, so its parts re-make connections and seeds.
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
 //! - [`plugin`]: the host side of hook plugins in shared libraries: the C
@@ -88,6 +90,7 @@ pub mod phase;
 mod phase_runner;
 pub mod pipeline;
 pub mod plugin;
+pub mod restores;
 pub mod service;
 pub mod streaming;
 pub mod timings;
@@ -107,6 +110,7 @@ pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::Lifecycle;
 pub use phase::{Phase, Phases};
 pub use pipeline::Pipeline;
+pub use restores::restores;
 pub use plugin::{PluginError, PluginHook};
 pub use service::{HookLayer, HookService};
 pub use streaming::ResponseStream;

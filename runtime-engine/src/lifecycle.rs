@@ -141,7 +141,11 @@ impl Lifecycle {
     /// first failure or an overrun stops the phase and is an error naming
     /// the hook ([`Error::init_phase`] is `Restore`), which the adapter
     /// reports as its platform says (AWS: `/runtime/restore/error`).
+    ///
+    /// First it counts the restore ([`restores`](crate::restores())), which
+    /// tells the runtime's parts to re-open connections and re-seed ids.
     pub async fn restore(&self) -> Result<(), Error> {
+        crate::restores::restored();
         self.runner
             .phase(Phase::Restore)
             .run(|hook| hook.on_restore().into())

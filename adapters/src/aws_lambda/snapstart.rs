@@ -4,9 +4,10 @@
 //! With `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`, once init is done the
 //! runtime runs `Snapshot` hooks, then calls `GET /runtime/restore/next`:
 //! Lambda snapshots the instance while the call is pending, and answers it
-//! in each copy it later starts from the snapshot. The runtime then drops
-//! every connection it kept (they are from before the snapshot) and runs
-//! `Restore` hooks before its first `next`.
+//! in each copy it later starts from the snapshot. The runtime then runs
+//! `Restore` (which first counts the restore, so every HTTP client of the
+//! runtime drops the connection it kept from before the snapshot) before
+//! its first `next`.
 //!
 //! Errors follow AWS's own runtime clients (awslambdaric's
 //! `on_init_complete`, lambda_runtime 1.5's `run_restore_lifecycle`): a
@@ -18,7 +19,6 @@
 //! (RIE serves them only with init caching on), so their contract beyond
 //! what those clients do is **unconfirmed**.
 
-use light_runtime_http_client::forget_connections;
 use runtime_engine::{CancellationToken, Error, Lifecycle};
 
 use super::runtime_api::LambdaRuntimeApi;
@@ -47,9 +47,8 @@ pub(crate) async fn snapshot_and_restore(
             .await);
     }
     // Every connection open now was copied from the snapshot: the Runtime
-    // API's, the OTLP exporters'. Each client connects afresh on its next
-    // call; the hooks below may already call out.
-    forget_connections();
+    // API's, the OTLP exporters'. `restore` counts the restore first, so
+    // each client connects afresh on its next call (its hooks' calls too).
     if let Err(error) = lifecycle.restore().await {
         return Err(api
             .report_restore_error(error, AFTER_RESTORE_ERROR, shutdown)
