@@ -643,7 +643,11 @@ async fn restore_calls_are_not_served_without_snap_start() {
 
 #[tokio::test]
 async fn a_snap_start_restore_kills_older_connections_and_takes_one_restore_error() {
-    let emulator = LambdaEmulator::builder().snap_start().start().await.unwrap();
+    let emulator = LambdaEmulator::builder()
+        .snap_start()
+        .start()
+        .await
+        .unwrap();
     let mut before = Client::connect(emulator.addr()).await;
     // Before the restore, there is no restore to report on.
     let early = before.post(RESTORE_ERROR, &[], "{}").await;
@@ -656,7 +660,10 @@ async fn a_snap_start_restore_kills_older_connections_and_takes_one_restore_erro
 
     // The connection from before the snapshot is dead, and says so.
     let stale = before.send(Method::GET, NEXT, &[], Bytes::new()).await;
-    assert!(stale.is_err(), "a call on a pre-restore connection is not answered");
+    assert!(
+        stale.is_err(),
+        "a call on a pre-restore connection is not answered"
+    );
     let recorded = emulator.stale_connection_calls();
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].path, NEXT);

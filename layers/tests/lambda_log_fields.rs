@@ -54,7 +54,11 @@ fn awslambdaric_line() -> Option<Value> {
         r.aws_request_id = 'req-1'\n\
         r.tenant_id = 'tenant-a'\n\
         print(JsonFormatter().format(r))\n";
-    let output = Command::new("python3").arg("-c").arg(script).output().ok()?;
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .ok()?;
     if !output.status.success() {
         eprintln!(
             "SKIPPED the awslambdaric comparison: {}",
@@ -75,7 +79,10 @@ async fn json_lines_use_lambdas_names_its_level_and_carry_tenant_and_initializat
         ("AWS_LAMBDA_LOG_LEVEL", "WARN".into()),
         // Lambda's variable wins over RUST_LOG.
         ("RUST_LOG", "trace".into()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency".into()),
+        (
+            "AWS_LAMBDA_INITIALIZATION_TYPE",
+            "provisioned-concurrency".into(),
+        ),
     ]);
     let lines = Lines::default();
     let writer = lines.clone();
@@ -104,12 +111,18 @@ async fn json_lines_use_lambdas_names_its_level_and_carry_tenant_and_initializat
         let parsed: LambdaJsonLine = serde_json::from_value(line.clone())
             .unwrap_or_else(|e| panic!("not in Lambda's JSON format ({e}): {line}"));
         assert!(["WARN", "ERROR"].contains(&parsed.level.as_str()), "{line}");
-        assert!(humantime::parse_rfc3339(&parsed.timestamp).is_ok(), "{line}");
+        assert!(
+            humantime::parse_rfc3339(&parsed.timestamp).is_ok(),
+            "{line}"
+        );
     }
     let of = |id: &str| -> Vec<&Value> { ours.iter().filter(|l| l["requestId"] == id).collect() };
     for line in of(&cold) {
         assert_eq!(line["tenantId"], "tenant-a", "{line}");
-        assert_eq!(line["initializationType"], "provisioned-concurrency", "{line}");
+        assert_eq!(
+            line["initializationType"], "provisioned-concurrency",
+            "{line}"
+        );
     }
     for line in of(&warm) {
         assert!(line.get("tenantId").is_none(), "{line}");

@@ -19,7 +19,11 @@ async fn echo(event: Value, _ctx: Context) -> Result<Value, Error> {
 #[tokio::test]
 async fn a_restored_instance_reports_a_snap_start_cold_start_and_its_tenant() {
     let receiver = OtlpReceiver::start().await.unwrap();
-    let emulator = LambdaEmulator::builder().snap_start().start().await.unwrap();
+    let emulator = LambdaEmulator::builder()
+        .snap_start()
+        .start()
+        .await
+        .unwrap();
     let env = Environment::from_vars([
         ("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api()),
         ("AWS_LAMBDA_FUNCTION_NAME", "orders".into()),

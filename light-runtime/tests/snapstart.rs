@@ -43,7 +43,11 @@ async fn ended(task: RunTask) -> Result<(), RuntimeError> {
 }
 
 async fn snap_start_emulator() -> LambdaEmulator {
-    LambdaEmulator::builder().snap_start().start().await.unwrap()
+    LambdaEmulator::builder()
+        .snap_start()
+        .start()
+        .await
+        .unwrap()
 }
 
 /// The paths the runtime called, in order, without the API version.
@@ -123,7 +127,9 @@ async fn a_failing_restore_hook_is_posted_to_restore_error_and_the_runtime_exits
         RecordingHook::with_log("client", log.clone()),
     ];
     let (_shutdown, task) = start(snap_start_env(&emulator), hooks);
-    let error = ended(task).await.expect_err("a failed restore ends the runtime");
+    let error = ended(task)
+        .await
+        .expect_err("a failed restore ends the runtime");
     assert_eq!(error.init_phase(), Some(Phase::Restore));
     let posted = emulator.restore_error().expect("posted to /restore/error");
     assert_eq!(posted.status, 202);
@@ -134,7 +140,10 @@ async fn a_failing_restore_hook_is_posted_to_restore_error_and_the_runtime_exits
     let body = posted.body_json().unwrap();
     assert_eq!(body["errorType"], "Runtime.AfterRestoreError");
     let message = body["errorMessage"].as_str().unwrap();
-    assert!(message.contains("`cache` told to fail at Restore"), "{message}");
+    assert!(
+        message.contains("`cache` told to fail at Restore"),
+        "{message}"
+    );
     // The hooks after the failing one did not run, and no event was asked for.
     let restored: Vec<_> = log
         .sequence()
@@ -152,7 +161,9 @@ async fn a_failing_snapshot_hook_is_an_init_error_and_no_snapshot_is_taken() {
     let emulator = snap_start_emulator().await;
     let hooks = vec![RecordingHook::new("pool").fail_at(Phase::Snapshot)];
     let (_shutdown, task) = start(snap_start_env(&emulator), hooks);
-    let error = ended(task).await.expect_err("a failed snapshot ends the runtime");
+    let error = ended(task)
+        .await
+        .expect_err("a failed snapshot ends the runtime");
     assert_eq!(error.init_phase(), Some(Phase::Snapshot));
     let posted = emulator.init_error().expect("posted to /init/error");
     assert_eq!(

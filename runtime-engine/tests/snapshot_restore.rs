@@ -47,7 +47,10 @@ impl Resource {
     }
 
     fn step(&self, what: &str, fail: bool) -> HookFuture<'_> {
-        self.log.lock().unwrap().push(format!("{what}:{}", self.name));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{what}:{}", self.name));
         if fail {
             let error: BoxError = format!("{} cannot {what}", self.name).into();
             HookFuture::ready(Err(error))
@@ -132,7 +135,10 @@ async fn a_failing_restore_hook_stops_the_phase_and_names_itself() {
     assert_eq!(taken(&log), ["restore:pool", "restore:cache"]);
     assert_eq!(error.init_phase(), Some(Phase::Restore));
     let message = error.to_string();
-    assert!(message.starts_with("restoring from the snapshot failed in Restore"), "{message}");
+    assert!(
+        message.starts_with("restoring from the snapshot failed in Restore"),
+        "{message}"
+    );
     assert!(message.contains("cache cannot restore"), "{message}");
 }
 
@@ -149,7 +155,10 @@ async fn a_failing_snapshot_hook_is_an_init_error() {
     assert_eq!(taken(&log), ["snapshot:client", "snapshot:cache"]);
     assert!(error.is_init());
     assert_eq!(error.init_phase(), Some(Phase::Snapshot));
-    assert!(error.to_string().contains("cache cannot snapshot"), "{error}");
+    assert!(
+        error.to_string().contains("cache cannot snapshot"),
+        "{error}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -163,7 +172,10 @@ async fn a_restore_hook_that_never_finishes_is_stopped_by_its_budget() {
     let budgets = Budgets::default().with_restore(Duration::from_millis(250));
     let lifecycle = lifecycle(vec![Box::new(Stuck)], budgets);
     let error = lifecycle.restore().await.unwrap_err();
-    assert!(error.to_string().contains("250 ms Restore budget"), "{error}");
+    assert!(
+        error.to_string().contains("250 ms Restore budget"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -66,12 +66,7 @@ impl Adapter for AwsLambda {
             var("AWS_LAMBDA_LOG_GROUP_NAME"),
             var("AWS_LAMBDA_LOG_STREAM_NAME"),
         )
-        .with_initialization(
-            var(Initialization::LAMBDA_VARIABLE)
-                .map_or(Initialization::OnDemand, |value| {
-                    Initialization::from_lambda(&value)
-                }),
-        )
+        .with_initialization(initialization(var(Initialization::LAMBDA_VARIABLE)))
     }
 
     /// Serves invocations from the Runtime API until `shutdown` fires.
@@ -87,6 +82,25 @@ impl Adapter for AwsLambda {
     ) -> RunFuture<'a> {
         Box::pin(run(lifecycle, pipeline, shutdown, env))
     }
+}
+
+/// How Lambda made this instance; on-demand when it does not say. A value
+/// this version does not know is kept as `Unrecognised`, with a warning:
+/// the function still runs, as on demand.
+fn initialization(value: Option<String>) -> Initialization {
+    let Some(value) = value else {
+        return Initialization::OnDemand;
+    };
+    let read = Initialization::from_lambda(&value);
+    if read == Initialization::Unrecognised {
+        crate::pull_loop::platform_warning(&format!(
+            "{}={value:?} is not a value this runtime knows (on-demand, \
+             provisioned-concurrency, snap-start, lambda-managed-instances); \
+             running as on demand, without SnapStart's restore hooks",
+            Initialization::LAMBDA_VARIABLE
+        ));
+    }
+    read
 }
 
 async fn run(

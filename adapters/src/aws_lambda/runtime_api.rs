@@ -186,9 +186,9 @@ impl LambdaRuntimeApi {
             Some(Ok(status)) => platform_warning(&format!(
                 "the error posted to {call} was not confirmed by the Runtime API: {status:?}"
             )),
-            Some(Err(post_error)) => platform_warning(&format!(
-                "could not post the error to {call}: {post_error}"
-            )),
+            Some(Err(post_error)) => {
+                platform_warning(&format!("could not post the error to {call}: {post_error}"))
+            }
             None => platform_warning(&format!(
                 "shutting down before the error was posted to {call}"
             )),

@@ -233,7 +233,11 @@ mod tests {
             ("FATAL", "error"),
             ("fatal", "error"),
         ] {
-            assert_eq!(read(&[(AWS_LEVEL_VAR, given)]).settings.level, level, "{given}");
+            assert_eq!(
+                read(&[(AWS_LEVEL_VAR, given)]).settings.level,
+                level,
+                "{given}"
+            );
         }
         // Not one of Lambda's: the default, with a warning.
         assert_eq!(read(&[(AWS_LEVEL_VAR, "loud")]).settings.level, "info");

@@ -132,10 +132,9 @@ impl Record {
         // Tells a cold start a caller waited for (`on-demand`) from one
         // prepared ahead (`provisioned-concurrency`, `snap-start`).
         if let Some(initialization) = self.cold_start {
-            instruments.coldstarts.add(
-                1,
-                &[KeyValue::new("initialization", initialization.name())],
-            );
+            instruments
+                .coldstarts
+                .add(1, &[KeyValue::new("initialization", initialization.name())]);
         }
         instruments
             .duration

@@ -78,7 +78,8 @@ impl<H: Hook> Hook for Option<H> {
             .map_or(HookFuture::done(), |h| h.on_function_start(function))
     }
     fn on_snapshot(&self) -> HookFuture<'_> {
-        self.as_ref().map_or(HookFuture::done(), |h| h.on_snapshot())
+        self.as_ref()
+            .map_or(HookFuture::done(), |h| h.on_snapshot())
     }
     fn on_restore(&self) -> HookFuture<'_> {
         self.as_ref().map_or(HookFuture::done(), |h| h.on_restore())
