@@ -19,7 +19,7 @@ struct Resource {
 }
 
 impl Resource {
-    fn new(name: &'static str, log: &Log) -> Box<dyn Hook> {
+    fn plain(name: &'static str, log: &Log) -> Box<dyn Hook> {
         Box::new(Resource {
             name,
             log: log.clone(),
@@ -88,10 +88,10 @@ fn taken(log: &Log) -> Vec<String> {
 async fn snapshot_runs_in_reverse_order_and_restore_in_registration_order() {
     let log = Log::default();
     let hooks = vec![
-        Resource::new("pool", &log),
+        Resource::plain("pool", &log),
         Box::new(Bystander) as Box<dyn Hook>,
-        Resource::new("cache", &log),
-        Resource::new("client", &log),
+        Resource::plain("cache", &log),
+        Resource::plain("client", &log),
     ];
     let lifecycle = lifecycle(hooks, Budgets::default());
     lifecycle.snapshot().await.unwrap();
@@ -112,7 +112,7 @@ async fn snapshot_runs_in_reverse_order_and_restore_in_registration_order() {
 #[tokio::test]
 async fn a_vec_of_hooks_keeps_the_same_order() {
     let log = Log::default();
-    let list = vec![Resource::new("a", &log), Resource::new("b", &log)];
+    let list = vec![Resource::plain("a", &log), Resource::plain("b", &log)];
     let lifecycle = lifecycle(vec![Box::new(list)], Budgets::default());
     lifecycle.snapshot().await.unwrap();
     lifecycle.restore().await.unwrap();
@@ -126,9 +126,9 @@ async fn a_vec_of_hooks_keeps_the_same_order() {
 async fn a_failing_restore_hook_stops_the_phase_and_names_itself() {
     let log = Log::default();
     let hooks = vec![
-        Resource::new("pool", &log),
+        Resource::plain("pool", &log),
         Resource::failing_restore("cache", &log),
-        Resource::new("client", &log),
+        Resource::plain("client", &log),
     ];
     let lifecycle = lifecycle(hooks, Budgets::default());
     let error = lifecycle.restore().await.unwrap_err();
@@ -146,9 +146,9 @@ async fn a_failing_restore_hook_stops_the_phase_and_names_itself() {
 async fn a_failing_snapshot_hook_is_an_init_error() {
     let log = Log::default();
     let hooks = vec![
-        Resource::new("pool", &log),
+        Resource::plain("pool", &log),
         Resource::failing_snapshot("cache", &log),
-        Resource::new("client", &log),
+        Resource::plain("client", &log),
     ];
     let lifecycle = lifecycle(hooks, Budgets::default());
     let error = lifecycle.snapshot().await.unwrap_err();
