@@ -627,3 +627,68 @@ async fn a_next_whose_connection_closed_takes_no_event() {
         Some(id.as_str())
     );
 }
+
+const RESTORE_NEXT: &str = "/2018-06-01/runtime/restore/next";
+const RESTORE_ERROR: &str = "/2018-06-01/runtime/restore/error";
+
+#[tokio::test]
+async fn restore_calls_are_not_served_without_snap_start() {
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let mut client = Client::connect(emulator.addr()).await;
+    assert_eq!(client.get(RESTORE_NEXT).await.status, StatusCode::NOT_FOUND);
+    let posted = client.post(RESTORE_ERROR, &[], "{}").await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+    assert_eq!(emulator.restores(), 0);
+}
+
+#[tokio::test]
+async fn a_snap_start_restore_kills_older_connections_and_takes_one_restore_error() {
+    let emulator = LambdaEmulator::builder()
+        .snap_start()
+        .start()
+        .await
+        .unwrap();
+    let mut before = Client::connect(emulator.addr()).await;
+    // Before the restore, there is no restore to report on.
+    let early = before.post(RESTORE_ERROR, &[], "{}").await;
+    assert_eq!(early.status, StatusCode::FORBIDDEN);
+    assert_eq!(early.error_type(), "InvalidStateTransition");
+
+    let restored = before.get(RESTORE_NEXT).await;
+    assert_eq!(restored.status, StatusCode::OK);
+    assert_eq!(emulator.restores(), 1);
+
+    // The connection from before the snapshot is dead, and says so.
+    let stale = before.send(Method::GET, NEXT, &[], Bytes::new()).await;
+    assert!(
+        stale.is_err(),
+        "a call on a pre-restore connection is not answered"
+    );
+    let recorded = emulator.stale_connection_calls();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].path, NEXT);
+
+    // A new connection works: one restore error is taken, a second restore is refused.
+    let mut after = Client::connect(emulator.addr()).await;
+    let headers = [(
+        "lambda-runtime-function-error-type",
+        "Runtime.AfterRestoreError",
+    )];
+    let body = r#"{"errorMessage":"pool","errorType":"Runtime.AfterRestoreError"}"#;
+    let accepted = after.post(RESTORE_ERROR, &headers, body).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED);
+    let recorded = emulator.wait_restore_error(WAIT).await.unwrap();
+    assert_eq!(recorded.body.as_ref(), body.as_bytes());
+    assert_eq!(
+        recorded.header("lambda-runtime-function-error-type"),
+        Some("Runtime.AfterRestoreError")
+    );
+    let again = after.get(RESTORE_NEXT).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+
+    // Once the runtime asks for events, the restore phase is over.
+    emulator.push(Event::json(json!(1)));
+    after.next().await;
+    let late = after.post(RESTORE_ERROR, &[], "{}").await;
+    assert_eq!(late.status, StatusCode::FORBIDDEN);
+}

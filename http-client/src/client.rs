@@ -81,6 +81,9 @@ pub struct Client {
     /// e.g. `the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001`.
     described: Arc<str>,
     connection: Option<Connection>,
+    /// The [`restores`](runtime_engine::restores()) count `connection` was
+    /// opened under; one from before the latest restore is never used.
+    generation: u64,
     retry: RetryPolicy,
 }
 
@@ -98,6 +101,7 @@ impl Client {
             endpoint,
             described,
             connection: None,
+            generation: 0,
             retry,
         }
     }
@@ -270,9 +274,10 @@ impl Client {
     /// fails before any answer and is simply retried, so it is spared the
     /// peek's syscall).
     fn is_kept(&self, post: bool) -> bool {
-        self.connection
-            .as_ref()
-            .is_some_and(|connection| connection.is_reusable() && (!post || !connection.is_stale()))
+        self.generation == crate::restore::generation()
+            && self.connection.as_ref().is_some_and(|connection| {
+                connection.is_reusable() && (!post || !connection.is_stale())
+            })
     }
 
     /// Replaces the kept connection with a new one, connected within the
@@ -286,6 +291,7 @@ impl Client {
             Err(_) => return Err(not_left(timed_out(self.retry.call_timeout))),
         };
         self.connection = Some(connection);
+        self.generation = crate::restore::generation();
         Ok(())
     }
 

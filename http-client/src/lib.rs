@@ -15,6 +15,8 @@
 //!   as needed, bounds every call but `next` in time and sends again only
 //!   what did not leave, within a [`RetryPolicy`]; [`PostStatus`], [`Got`];
 //!   [`StreamingPost`], a post whose body goes out in chunks, then trailers.
+//! - `restore`: why no connection kept in a snapshot (AWS SnapStart) is
+//!   used after a restore.
 //!
 //! # Example
 //! ```no_run
@@ -31,6 +33,7 @@
 
 pub mod client;
 pub mod connection;
+mod restore;
 
 pub use client::{Client, Got, PostStatus, RetryPolicy, StreamingPost, DEFAULT_CALL_TIMEOUT};
 pub use connection::{Connection, RawResponse, UnreadableKind, UnreadableResponse};

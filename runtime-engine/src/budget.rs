@@ -9,6 +9,14 @@ use std::time::Duration;
 pub struct Budgets {
     /// All `FunctionStart` hooks together; AWS allows 10 s for on-demand init.
     pub function_start: Duration,
+    /// All `Snapshot` hooks together. They run in Lambda's init phase,
+    /// which SnapStart allows 15 minutes; this default keeps a stuck hook
+    /// from spending it.
+    pub snapshot: Duration,
+    /// All `Restore` hooks together. AWS documents a 10 s limit on the
+    /// restore phase, hooks included (SnapStart docs; for custom
+    /// runtimes **unconfirmed**).
+    pub restore: Duration,
     /// The invocation's cancellation token fires this long before the deadline,
     /// so there is still time to post a timeout error.
     pub safety_margin: Duration,
@@ -28,6 +36,8 @@ impl Default for Budgets {
     fn default() -> Self {
         Budgets {
             function_start: Duration::from_secs(10),
+            snapshot: Duration::from_secs(10),
+            restore: Duration::from_secs(10),
             safety_margin: Duration::from_millis(100),
             cleanup: Duration::from_millis(50),
             after_response: Duration::from_secs(2),
@@ -41,6 +51,18 @@ impl Budgets {
     /// Sets the `FunctionStart` budget.
     pub fn with_function_start(mut self, budget: Duration) -> Self {
         self.function_start = budget;
+        self
+    }
+
+    /// Sets the `Snapshot` budget.
+    pub fn with_snapshot(mut self, budget: Duration) -> Self {
+        self.snapshot = budget;
+        self
+    }
+
+    /// Sets the `Restore` budget.
+    pub fn with_restore(mut self, budget: Duration) -> Self {
+        self.restore = budget;
         self
     }
 

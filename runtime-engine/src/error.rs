@@ -144,7 +144,8 @@ enum RuntimeErrorKind {
 }
 
 impl Error {
-    /// Initialisation failed in `phase` (`RuntimeStart` or `FunctionStart`).
+    /// Initialisation failed in `phase` (`RuntimeStart`, `FunctionStart`,
+    /// `Snapshot`), or restoring from a snapshot did (`Restore`).
     pub fn init(phase: Phase, message: impl Into<String>) -> Self {
         Error {
             kind: RuntimeErrorKind::Init(phase),
@@ -209,6 +210,11 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
+            RuntimeErrorKind::Init(Phase::Restore) => write!(
+                f,
+                "restoring from the snapshot failed in Restore: {}",
+                self.message
+            )?,
             RuntimeErrorKind::Init(phase) => write!(f, "init failed in {phase}: {}", self.message)?,
             RuntimeErrorKind::Platform => write!(f, "platform error: {}", self.message)?,
             RuntimeErrorKind::Config => write!(f, "configuration error: {}", self.message)?,

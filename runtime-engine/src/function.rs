@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::initialization::Initialization;
+
 /// The platform a function runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -86,6 +88,10 @@ pub struct FunctionInfo {
     /// requests are routed by path: then each invocation's
     /// [`Context::handler`](crate::Context::handler) names its function.
     pub handler: Option<Arc<str>>,
+    /// How the platform made this instance (on demand, provisioned,
+    /// restored from a snapshot), so a cold start can say whether a
+    /// caller waited for it.
+    pub initialization: Initialization,
 }
 
 impl FunctionInfo {
@@ -102,6 +108,7 @@ impl FunctionInfo {
             log_group: None,
             log_stream: None,
             handler: None,
+            initialization: Initialization::OnDemand,
         }
     }
 
@@ -143,6 +150,12 @@ impl FunctionInfo {
     ) -> Self {
         self.log_group = group.map(Into::into);
         self.log_stream = stream.map(Into::into);
+        self
+    }
+
+    /// Sets how the platform made this instance.
+    pub fn with_initialization(mut self, initialization: Initialization) -> Self {
+        self.initialization = initialization;
         self
     }
 

@@ -1,4 +1,4 @@
-//! The lifecycle core of light-runtime: a function's life as nine phases,
+//! The lifecycle core of light-runtime: a function's life as eleven phases,
 //! hooks that run at each, and the one invocation pipeline every platform
 //! adapter drives.
 //!
@@ -6,7 +6,8 @@
 //! else in light-runtime builds on it.
 //!
 //! # Layout
-//! - [`phase`]: the nine [`Phase`]s in lifecycle order.
+//! - [`phase`]: the eleven [`Phase`]s in lifecycle order (`Snapshot` and
+//!   `Restore` only where the platform snapshots instances).
 //! - [`hook`]: the [`Hook`] trait, [`HookFuture`], [`Flow`] and [`Ending`].
 //! - `phase_runner`: the one runner every phase's hooks go through: their
 //!   order, timing, budget, panic capture and failure handling.
@@ -24,10 +25,12 @@
 //!   by chunk and which runs `AfterInvoke` when it ends.
 //! - [`context`]: the platform-neutral [`Context`], its builder and its
 //!   [`ContextParts`]; with
-//!   [`deadline`], [`trace`], [`identity`], [`headers`] and [`function`] for
-//!   the facts it carries.
+//!   [`deadline`], [`trace`], [`identity`], [`headers`], [`function`] and
+//!   [`initialization`] for the facts it carries.
 //! - [`environment`]: [`Environment`], the variables the runtime reads its
 //!   configuration from (the process's, or an explicit set).
+//! - [`restores`](mod@restores): how many times the process was restored
+//!   from a snapshot, so its parts re-make connections and seeds.
 //! - [`timings`]: per-phase, per-hook timings ([`TimingsReport`]).
 //! - [`budget`]: per-phase time limits.
 //! - [`plugin`]: the host side of hook plugins in shared libraries: the C
@@ -78,6 +81,7 @@ pub mod function;
 pub mod headers;
 pub mod hook;
 pub mod identity;
+pub mod initialization;
 pub mod invocation;
 mod invoke;
 pub mod lifecycle;
@@ -86,6 +90,7 @@ pub mod phase;
 mod phase_runner;
 pub mod pipeline;
 pub mod plugin;
+pub mod restores;
 pub mod service;
 pub mod streaming;
 pub mod timings;
@@ -100,11 +105,13 @@ pub use function::{FunctionInfo, Platform};
 pub use headers::PlatformHeaders;
 pub use hook::{Ending, Flow, Hook, HookFuture};
 pub use identity::{ClientApplication, ClientContext, CognitoIdentity, Credentials};
+pub use initialization::Initialization;
 pub use invocation::{Invocation, Outcome, Response};
 pub use lifecycle::Lifecycle;
 pub use phase::{Phase, Phases};
 pub use pipeline::Pipeline;
 pub use plugin::{PluginError, PluginHook};
+pub use restores::restores;
 pub use service::{HookLayer, HookService};
 pub use streaming::ResponseStream;
 pub use timings::{PhaseTiming, StepTiming, TimingsReport};

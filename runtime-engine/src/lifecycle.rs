@@ -90,7 +90,7 @@ impl Lifecycle {
     /// Each phase's total time so far, indexed by [`Phase::index`]: what
     /// [`timings`](Self::timings) reports per phase, without building the
     /// report (telemetry reads it at every `Freeze`).
-    pub fn phase_totals(&self) -> [Duration; 9] {
+    pub fn phase_totals(&self) -> [Duration; Phase::COUNT] {
         self.runner.timings().phase_totals()
     }
 
@@ -121,6 +121,37 @@ impl Lifecycle {
             .await
             .into_result()
             .map_err(|failure| Error::init(Phase::FunctionStart, failure.to_string()))
+    }
+
+    /// Runs `Snapshot` hooks in reverse order within the `snapshot`
+    /// budget, before the platform snapshots the instance. A failure or an
+    /// overrun is an init error naming the hook: the snapshot is taken in
+    /// the platform's init phase.
+    pub async fn snapshot(&self) -> Result<(), Error> {
+        self.runner
+            .phase(Phase::Snapshot)
+            .run(|hook| hook.on_snapshot().into())
+            .await
+            .into_result()
+            .map_err(|failure| Error::init(Phase::Snapshot, failure.to_string()))
+    }
+
+    /// Runs `Restore` hooks in registration order within the `restore`
+    /// budget, once the instance has been started from a snapshot. The
+    /// first failure or an overrun stops the phase and is an error naming
+    /// the hook ([`Error::init_phase`] is `Restore`), which the adapter
+    /// reports as its platform says (AWS: `/runtime/restore/error`).
+    ///
+    /// First it counts the restore ([`restores`](crate::restores())), which
+    /// tells the runtime's parts to re-open connections and re-seed ids.
+    pub async fn restore(&self) -> Result<(), Error> {
+        crate::restores::restored();
+        self.runner
+            .phase(Phase::Restore)
+            .run(|hook| hook.on_restore().into())
+            .await
+            .into_result()
+            .map_err(|failure| Error::init(Phase::Restore, failure.to_string()))
     }
 
     /// Runs `AfterResponse` hooks in reverse order; failures are logged.

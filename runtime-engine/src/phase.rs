@@ -1,10 +1,12 @@
-//! The nine lifecycle phases, in the order the engine runs them.
+//! The eleven lifecycle phases, in the order the engine runs them.
 
 use std::fmt;
 
 /// A lifecycle phase.
 ///
 /// `RuntimeStart`, `FunctionStart`, `Close` and `End` run once per process;
+/// `Snapshot` and `Restore` at most once, on a platform that snapshots the
+/// initialised instance and starts copies of it (AWS Lambda SnapStart);
 /// the others run once per invocation (`Freeze` whenever the platform may
 /// freeze the instance, which on pull platforms is before each `next`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,6 +15,12 @@ pub enum Phase {
     RuntimeStart,
     /// The platform's init phase: user initialisation, preload.
     FunctionStart,
+    /// Init is over and the platform is about to snapshot the instance
+    /// (AWS SnapStart's before-snapshot hooks); hooks in reverse order.
+    Snapshot,
+    /// The instance was started from a snapshot (AWS SnapStart's
+    /// after-restore hooks); hooks in registration order.
+    Restore,
     /// Before each invocation, hooks in registration order.
     BeforeInvoke,
     /// The handler itself.
@@ -31,9 +39,11 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase, in lifecycle order.
-    pub const ALL: [Phase; 9] = [
+    pub const ALL: [Phase; Phase::COUNT] = [
         Phase::RuntimeStart,
         Phase::FunctionStart,
+        Phase::Snapshot,
+        Phase::Restore,
         Phase::BeforeInvoke,
         Phase::Invoke,
         Phase::AfterInvoke,
@@ -43,11 +53,16 @@ impl Phase {
         Phase::End,
     ];
 
+    /// How many phases there are: the length of per-phase tables.
+    pub const COUNT: usize = 11;
+
     /// The phase's name as users write it, e.g. `"BeforeInvoke"`.
     pub const fn name(self) -> &'static str {
         match self {
             Phase::RuntimeStart => "RuntimeStart",
             Phase::FunctionStart => "FunctionStart",
+            Phase::Snapshot => "Snapshot",
+            Phase::Restore => "Restore",
             Phase::BeforeInvoke => "BeforeInvoke",
             Phase::Invoke => "Invoke",
             Phase::AfterInvoke => "AfterInvoke",
@@ -92,7 +107,7 @@ pub struct Phases(u16);
 
 impl Phases {
     /// Every phase.
-    pub const ALL: Phases = Phases((1 << 9) - 1);
+    pub const ALL: Phases = Phases((1 << Phase::COUNT) - 1);
     /// No phase.
     pub const NONE: Phases = Phases(0);
 

@@ -239,6 +239,14 @@ impl Hook for RecordingHook {
         self.see_async(Phase::FunctionStart, None)
     }
 
+    fn on_snapshot(&self) -> HookFuture<'_> {
+        self.see_async(Phase::Snapshot, None)
+    }
+
+    fn on_restore(&self) -> HookFuture<'_> {
+        self.see_async(Phase::Restore, None)
+    }
+
     fn on_before_invoke(&self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
         self.see(Phase::BeforeInvoke, Some(invocation.context.request_id()))?;
         Ok(Flow::Continue)

@@ -1,7 +1,8 @@
 //! AWS Lambda: the Runtime API (`/2018-06-01`), a pull contract.
 //!
 //! `RuntimeStart` → register the shutdown extension → `FunctionStart` →
-//! the pull loop (`crate::pull_loop`) → SIGTERM → `Close`. With
+//! (with SnapStart: `Snapshot` → `restore/next` → `Restore`) → the pull
+//! loop (`crate::pull_loop`) → SIGTERM → `Close`. With
 //! `AWS_LAMBDA_MAX_CONCURRENCY` (Lambda Managed Instances) that many loops
 //! run at once, each on its own connection.
 //!
@@ -16,6 +17,8 @@
 //! - `streaming`: a streamed response's head (content type, the HTTP
 //!   prelude), size limit and error trailers.
 //! - `extension`: the internal extension that makes Lambda send SIGTERM.
+//! - `snapstart`: the `Snapshot` and `Restore` phases around SnapStart's
+//!   `restore/next`, and where their failures are reported.
 
 mod address;
 mod error_body;
@@ -23,11 +26,14 @@ mod event;
 mod extension;
 mod request_id;
 mod runtime_api;
+mod snapstart;
 mod streaming;
 
 use std::sync::Arc;
 
-use runtime_engine::{CancellationToken, Environment, Error, FunctionInfo, Lifecycle, Platform};
+use runtime_engine::{
+    CancellationToken, Environment, Error, FunctionInfo, Initialization, Lifecycle, Platform,
+};
 
 use crate::adapter::{Adapter, RunFuture};
 use crate::pipeline::BoxPipeline;
@@ -60,6 +66,7 @@ impl Adapter for AwsLambda {
             var("AWS_LAMBDA_LOG_GROUP_NAME"),
             var("AWS_LAMBDA_LOG_STREAM_NAME"),
         )
+        .with_initialization(initialization(var(Initialization::LAMBDA_VARIABLE)))
     }
 
     /// Serves invocations from the Runtime API until `shutdown` fires.
@@ -75,6 +82,25 @@ impl Adapter for AwsLambda {
     ) -> RunFuture<'a> {
         Box::pin(run(lifecycle, pipeline, shutdown, env))
     }
+}
+
+/// How Lambda made this instance; on-demand when it does not say. A value
+/// this version does not know is kept as `Unrecognised`, with a warning:
+/// the function still runs, as on demand.
+fn initialization(value: Option<String>) -> Initialization {
+    let Some(value) = value else {
+        return Initialization::OnDemand;
+    };
+    let read = Initialization::from_lambda(&value);
+    if read == Initialization::Unrecognised {
+        crate::pull_loop::platform_warning(&format!(
+            "{}={value:?} is not a value this runtime knows (on-demand, \
+             provisioned-concurrency, snap-start, lambda-managed-instances); \
+             running as on demand, without SnapStart's restore hooks",
+            Initialization::LAMBDA_VARIABLE
+        ));
+    }
+    read
 }
 
 async fn run(
@@ -106,6 +132,9 @@ async fn run(
     );
     if let Err(error) = started {
         return Err(first.report_init_error(error, &shutdown).await);
+    }
+    if lifecycle.function().initialization == Initialization::SnapStart {
+        snapstart::snapshot_and_restore(&lifecycle, &mut first, &shutdown).await?;
     }
 
     let mut apis = vec![first];

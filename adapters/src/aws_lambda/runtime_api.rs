@@ -139,24 +139,70 @@ impl LambdaRuntimeApi {
         error: Error,
         shutdown: &CancellationToken,
     ) -> Error {
-        let body = error_body::encode("Runtime.InitError", &error.to_string());
+        self.report_init_error_as(error, "Runtime.InitError", shutdown)
+            .await
+    }
+
+    /// Reports an init failure of type `error_type` to `/init/error`
+    /// (unless shutdown comes first) and returns it.
+    pub(crate) async fn report_init_error_as(
+        &mut self,
+        error: Error,
+        error_type: &str,
+        shutdown: &CancellationToken,
+    ) -> Error {
+        self.report_phase_error(error, error_type, "/runtime/init/error", shutdown)
+            .await
+    }
+
+    /// Reports a failed restore from a snapshot to `/restore/error`
+    /// (SnapStart; unless shutdown comes first) and returns it.
+    pub(crate) async fn report_restore_error(
+        &mut self,
+        error: Error,
+        error_type: &str,
+        shutdown: &CancellationToken,
+    ) -> Error {
+        self.report_phase_error(error, error_type, "/runtime/restore/error", shutdown)
+            .await
+    }
+
+    async fn report_phase_error(
+        &mut self,
+        error: Error,
+        error_type: &str,
+        call: &'static str,
+        shutdown: &CancellationToken,
+    ) -> Error {
+        let body = error_body::encode(error_type, &error.to_string());
         let headers = [
             ("Content-Type", "application/json"),
-            ("Lambda-Runtime-Function-Error-Type", "Runtime.InitError"),
+            ("Lambda-Runtime-Function-Error-Type", error_type),
         ];
-        let path = [&*self.base, API_VERSION, "/runtime/init/error"];
+        let path = [&*self.base, API_VERSION, call];
         let post = self.client.post(&path, &headers, &body);
         match unless_shut_down(shutdown, post).await {
             Some(Ok(PostStatus::Accepted)) => {}
             Some(Ok(status)) => platform_warning(&format!(
-                "the init error was not confirmed by the Runtime API: {status:?}"
+                "the error posted to {call} was not confirmed by the Runtime API: {status:?}"
             )),
             Some(Err(post_error)) => {
-                platform_warning(&format!("could not report the init error: {post_error}"))
+                platform_warning(&format!("could not post the error to {call}: {post_error}"))
             }
-            None => platform_warning("shutting down before the init error was reported"),
+            None => platform_warning(&format!(
+                "shutting down before the error was posted to {call}"
+            )),
         }
         error
+    }
+
+    /// `GET /runtime/restore/next` (SnapStart): pending while Lambda takes
+    /// the snapshot, answered once this copy of the instance is restored.
+    pub(crate) async fn restore_next(&mut self) -> Result<(), Error> {
+        self.client
+            .get_ok(&[&self.base, API_VERSION, "/runtime/restore/next"])
+            .await
+            .map(drop)
     }
 }
 

@@ -11,6 +11,15 @@
 //! chunk as it arrives, with its error trailers ([`StreamedResponse`]); the
 //! 200 MB streamed limit and RIE's bandwidth shaping are not emulated.
 //!
+//! With [`EmulatorBuilder::snap_start`] it also serves SnapStart's restore
+//! calls: `GET /runtime/restore/next` (the snapshot is taken and restored
+//! at once) and `POST /runtime/restore/error`; after the restore, a
+//! connection opened before it is dead, as one kept in a real snapshot is,
+//! and a call on it is recorded ([`LambdaEmulator::stale_connection_calls`]).
+//! How Lambda answers these calls is read from RIE's router and AWS's
+//! runtime clients (awslambdaric, lambda_runtime); the status codes outside
+//! the happy path are **unconfirmed**.
+//!
 //! ```
 //! use std::time::Duration;
 //! use light_runtime_emulators::lambda::{Event, LambdaEmulator};
@@ -77,9 +86,19 @@ pub struct EmulatorBuilder {
     function_arn: String,
     base_path: String,
     timeout: Duration,
+    snap_start: bool,
 }
 
 impl EmulatorBuilder {
+    /// Serves SnapStart's `/runtime/restore/next` and
+    /// `/runtime/restore/error` (otherwise `404`, as in RIE without init
+    /// caching). Start the runtime with
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`.
+    pub fn snap_start(mut self) -> Self {
+        self.snap_start = true;
+        self
+    }
+
     /// The ARN sent as `Lambda-Runtime-Invoked-Function-Arn`; its function
     /// name is what extensions are told on register.
     pub fn function_arn(mut self, function_arn: impl Into<String>) -> Self {
@@ -110,6 +129,7 @@ impl EmulatorBuilder {
             self.function_arn,
             self.base_path,
             self.timeout,
+            self.snap_start,
         ));
         tokio::spawn(server::accept(listener, shared.clone()));
         Ok(LambdaEmulator { addr, shared })
@@ -147,6 +167,7 @@ impl LambdaEmulator {
             function_arn: DEFAULT_FUNCTION_ARN.to_owned(),
             base_path: String::new(),
             timeout: DEFAULT_TIMEOUT,
+            snap_start: false,
         }
     }
 
@@ -263,6 +284,30 @@ impl LambdaEmulator {
         self.shared
             .wait_for(timeout, |state| state.init_error.clone())
             .await
+    }
+
+    /// SnapStart restores so far (answered `/runtime/restore/next` calls).
+    pub fn restores(&self) -> u64 {
+        self.shared.lock().restores
+    }
+
+    /// The first accepted `POST /runtime/restore/error`.
+    pub fn restore_error(&self) -> Option<RecordedCall> {
+        self.shared.lock().restore_error.clone()
+    }
+
+    /// Waits up to `timeout` for a `POST /runtime/restore/error`.
+    pub async fn wait_restore_error(&self, timeout: Duration) -> Option<RecordedCall> {
+        self.shared
+            .wait_for(timeout, |state| state.restore_error.clone())
+            .await
+    }
+
+    /// Calls made after a restore on a connection opened before it (status
+    /// `0`: never answered). A runtime that re-opens its connections after
+    /// a restore makes none.
+    pub fn stale_connection_calls(&self) -> Vec<RecordedCall> {
+        self.shared.lock().stale_connection_calls.clone()
     }
 
     /// Every HTTP call answered so far, in the order answered (a `next` is

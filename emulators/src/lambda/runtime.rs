@@ -261,6 +261,49 @@ pub(crate) fn init_error(shared: &EmulatorState, call: Call) -> Reply {
     reply
 }
 
+/// `GET /runtime/restore/next` (SnapStart): init is done and the snapshot
+/// is taken now; the answer is the restore. `200` with an empty body, once,
+/// before the first `next` (RIE: a restore outside that state is an
+/// `InvalidStateTransition`). Connections opened before it are dead from
+/// then on.
+pub(crate) fn restore_next(shared: &EmulatorState, call: Call) -> Reply {
+    let mut state = shared.lock();
+    let reply = if state.runtime_next_seen || state.restores > 0 {
+        error_reply(
+            StatusCode::FORBIDDEN,
+            "InvalidStateTransition",
+            "restore/next after the restore or after the runtime called next",
+        )
+    } else {
+        state.restores += 1;
+        json_reply(StatusCode::OK, "")
+    };
+    let record = call.record(reply.status().as_u16());
+    shared.record(&mut state, record);
+    reply
+}
+
+/// `POST /runtime/restore/error` (SnapStart): accepted between the restore
+/// and the first `next`.
+pub(crate) fn restore_error(shared: &EmulatorState, call: Call) -> Reply {
+    let mut state = shared.lock();
+    let reply = if state.restores == 0 || state.runtime_next_seen {
+        error_reply(
+            StatusCode::FORBIDDEN,
+            "InvalidStateTransition",
+            "restore/error outside the restore phase (before restore/next, or after next)",
+        )
+    } else {
+        accepted()
+    };
+    let record = call.record(reply.status().as_u16());
+    if reply.status() == StatusCode::ACCEPTED && state.restore_error.is_none() {
+        state.restore_error = Some(record.clone());
+    }
+    shared.record(&mut state, record);
+    reply
+}
+
 /// `202 {"status":"OK"}`.
 pub(crate) fn accepted() -> Reply {
     json_reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)

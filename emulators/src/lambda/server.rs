@@ -1,7 +1,6 @@
 //! The loopback HTTP/1.1 server: accepts connections, reads each request,
 //! routes it to the runtime or extension handlers and answers.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -37,12 +36,22 @@ pub(crate) async fn accept(listener: TcpListener, shared: Arc<EmulatorState>) {
 }
 
 /// Serves one keep-alive connection until the peer closes it or `stop`.
+///
+/// A connection opened before a SnapStart restore is dead after it, as a
+/// TCP connection kept in a snapshot is on Lambda: a request on it is
+/// recorded as a stale-connection call and the connection closed unanswered.
 async fn connection(stream: TcpStream, shared: Arc<EmulatorState>) {
     let mut stopped = shared.stopped.subscribe();
     let service_shared = shared.clone();
+    let opened_under = shared.lock().restores;
     let service = service_fn(move |request| {
         let shared = service_shared.clone();
-        async move { Ok::<_, Infallible>(route(&shared, request).await) }
+        async move {
+            if shared.lock().restores != opened_under {
+                return Err(stale_connection(&shared, request));
+            }
+            Ok::<_, StaleConnection>(route(&shared, request).await)
+        }
     });
     let serve = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -53,6 +62,34 @@ async fn connection(stream: TcpStream, shared: Arc<EmulatorState>) {
         _ = async { stopped.wait_for(|stopped| *stopped).await.is_ok() } => {}
         _ = serve => {}
     }
+}
+
+/// Why a connection from before a restore was closed unanswered.
+#[derive(Debug)]
+struct StaleConnection;
+
+impl std::fmt::Display for StaleConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a connection opened before the SnapStart restore was used after it")
+    }
+}
+
+impl std::error::Error for StaleConnection {}
+
+/// Records a request that came on a connection opened before the latest
+/// restore; its body is not read.
+fn stale_connection(shared: &EmulatorState, request: Request<Incoming>) -> StaleConnection {
+    let (parts, _) = request.into_parts();
+    let call = Call {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        body: Bytes::new(),
+    };
+    let mut state = shared.lock();
+    state.stale_connection_calls.push(call.record(0));
+    shared.changed.notify_waiters();
+    StaleConnection
 }
 
 const RUNTIME_PREFIX: &str = "/2018-06-01/runtime/";
@@ -105,6 +142,15 @@ async fn route(shared: &EmulatorState, request: Request<Incoming>) -> Reply {
                 return runtime::init_error(shared, call)
             }
             "invocation/next" | "init/error" => return method_not_allowed(shared, call),
+            "restore/next" if shared.snap_start && call.method == Method::GET => {
+                return runtime::restore_next(shared, call)
+            }
+            "restore/error" if shared.snap_start && call.method == Method::POST => {
+                return runtime::restore_error(shared, call)
+            }
+            "restore/next" | "restore/error" if shared.snap_start => {
+                return method_not_allowed(shared, call)
+            }
             _ => {}
         }
         if let Some((request_id, answer)) = rest

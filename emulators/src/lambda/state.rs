@@ -33,6 +33,10 @@ pub(crate) struct EmulatorState {
     pub(crate) function_name: String,
     /// Default time from hand-out to deadline.
     pub(crate) timeout: Duration,
+    /// Whether `/runtime/restore/next` and `/runtime/restore/error` are
+    /// served (SnapStart); without it they are `404`, as in RIE without
+    /// init caching.
+    pub(crate) snap_start: bool,
 }
 
 /// An extension that registered.
@@ -73,10 +77,24 @@ pub(crate) struct State {
     pub(crate) fail_status: u16,
     /// Whether registration is refused regardless of phase.
     pub(crate) refuse_extensions: bool,
+    /// Restores so far: each answered `/runtime/restore/next` is one. A
+    /// connection remembers the count it was accepted under; one from
+    /// before the latest restore is dead (see `server.rs`).
+    pub(crate) restores: u64,
+    /// The first accepted `/runtime/restore/error`.
+    pub(crate) restore_error: Option<RecordedCall>,
+    /// Calls that arrived, after a restore, on a connection opened before
+    /// it: never answered, their connection closed.
+    pub(crate) stale_connection_calls: Vec<RecordedCall>,
 }
 
 impl EmulatorState {
-    pub(crate) fn new(function_arn: String, base_path: String, timeout: Duration) -> Self {
+    pub(crate) fn new(
+        function_arn: String,
+        base_path: String,
+        timeout: Duration,
+        snap_start: bool,
+    ) -> Self {
         let function_name = function_name_of(&function_arn).to_owned();
         EmulatorState {
             state: Mutex::new(State::default()),
@@ -88,6 +106,7 @@ impl EmulatorState {
             base_path,
             function_name,
             timeout,
+            snap_start,
         }
     }
 

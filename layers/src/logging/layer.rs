@@ -202,3 +202,64 @@ impl LifecycleLayer for LoggingLayer {
         Some(self.line_layer(function))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> LoggingLayer {
+        LoggingLayer::from_environment(&Environment::from_vars(
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ))
+    }
+
+    #[test]
+    fn lambdas_level_wins_over_rust_log() {
+        let layer = read(&[(AWS_LEVEL_VAR, "WARN"), ("RUST_LOG", "debug")]);
+        assert_eq!(layer.settings.level, "warn");
+        let layer = read(&[("RUST_LOG", "my_crate=debug,warn")]);
+        assert_eq!(layer.settings.level, "my_crate=debug,warn");
+        assert_eq!(read(&[]).settings.level, "info");
+    }
+
+    #[test]
+    fn every_lambda_level_is_read_and_fatal_keeps_errors_only() {
+        for (given, level) in [
+            ("TRACE", "trace"),
+            ("DEBUG", "debug"),
+            ("INFO", "info"),
+            ("WARN", "warn"),
+            ("ERROR", "error"),
+            ("FATAL", "error"),
+            ("fatal", "error"),
+        ] {
+            assert_eq!(
+                read(&[(AWS_LEVEL_VAR, given)]).settings.level,
+                level,
+                "{given}"
+            );
+        }
+        // Not one of Lambda's: the default, with a warning.
+        assert_eq!(read(&[(AWS_LEVEL_VAR, "loud")]).settings.level, "info");
+    }
+
+    #[test]
+    fn lambdas_format_is_read_and_the_light_runtime_variable_wins() {
+        assert_eq!(read(&[(AWS_FORMAT_VAR, "JSON")]).format(), LogFormat::Json);
+        assert_eq!(read(&[(AWS_FORMAT_VAR, "Text")]).format(), LogFormat::Text);
+        assert_eq!(read(&[]).format(), LogFormat::Text);
+        let both = read(&[(AWS_FORMAT_VAR, "JSON"), (FORMAT_VAR, "text")]);
+        assert_eq!(both.format(), LogFormat::Text);
+        let both = read(&[(AWS_FORMAT_VAR, "Text"), (FORMAT_VAR, "json")]);
+        assert_eq!(both.format(), LogFormat::Json);
+    }
+
+    #[test]
+    fn setters_after_the_variables_win() {
+        let layer = read(&[(AWS_LEVEL_VAR, "ERROR"), (AWS_FORMAT_VAR, "JSON")])
+            .with_level("debug")
+            .with_format(LogFormat::Text);
+        assert_eq!(layer.settings.level, "debug");
+        assert_eq!(layer.format(), LogFormat::Text);
+    }
+}

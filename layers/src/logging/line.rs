@@ -55,6 +55,10 @@ struct IdsRef<'a> {
     function_name: &'a str,
     /// Which of the binary's functions serves, when it has several.
     handler: Option<&'a str>,
+    /// The tenant of a tenant-isolated function (AWS).
+    tenant_id: Option<&'a str>,
+    /// On a cold start, how the instance was initialised.
+    initialization: Option<&'a str>,
 }
 
 /// The ids an invocation span carries, kept in its extensions.
@@ -62,6 +66,8 @@ struct InvocationIds {
     request_id: String,
     function_name: String,
     handler: Option<String>,
+    tenant_id: Option<String>,
+    initialization: Option<String>,
 }
 
 /// Writes each event as a JSON or text line; see the module docs of `logging`.
@@ -79,6 +85,8 @@ struct Names {
     request_id: &'static str,
     function_name: &'static str,
     handler: &'static str,
+    tenant_id: &'static str,
+    initialization: &'static str,
     target: &'static str,
 }
 
@@ -89,6 +97,8 @@ const LAMBDA_NAMES: Names = Names {
     request_id: "requestId",
     function_name: "functionName",
     handler: "handler",
+    tenant_id: "tenantId",
+    initialization: "initializationType",
     target: "logger",
 };
 
@@ -99,6 +109,8 @@ const PLAIN_NAMES: Names = Names {
     request_id: "request_id",
     function_name: "function_name",
     handler: "handler",
+    tenant_id: "tenant_id",
+    initialization: "initialization_type",
     target: "target",
 };
 
@@ -135,6 +147,8 @@ where
                 request_id: ids.request_id,
                 function_name: ids.function_name,
                 handler: ids.handler,
+                tenant_id: ids.tenant_id,
+                initialization: ids.initialization,
             });
         }
     }
@@ -154,6 +168,8 @@ where
                 request_id: &ids.request_id,
                 function_name: &ids.function_name,
                 handler: ids.handler.as_deref(),
+                tenant_id: ids.tenant_id.as_deref(),
+                initialization: ids.initialization.as_deref(),
             });
         LINE.with(|line| {
             let mut line = line.borrow_mut();
@@ -252,6 +268,12 @@ impl Serialize for JsonLine<'_> {
             if let Some(handler) = ids.handler {
                 map.serialize_entry(names.handler, handler)?;
             }
+            if let Some(tenant_id) = ids.tenant_id {
+                map.serialize_entry(names.tenant_id, tenant_id)?;
+            }
+            if let Some(initialization) = ids.initialization {
+                map.serialize_entry(names.initialization, initialization)?;
+            }
         }
         map.serialize_entry(names.target, meta.target())?;
         map.end()
@@ -292,6 +314,8 @@ struct IdVisitor {
     request_id: String,
     function_name: String,
     handler: Option<String>,
+    tenant_id: Option<String>,
+    initialization: Option<String>,
 }
 
 impl Visit for IdVisitor {
@@ -300,6 +324,8 @@ impl Visit for IdVisitor {
             "requestId" => self.request_id = value.to_owned(),
             "functionName" => self.function_name = value.to_owned(),
             "handler" => self.handler = Some(value.to_owned()),
+            "tenantId" => self.tenant_id = Some(value.to_owned()),
+            "initializationType" => self.initialization = Some(value.to_owned()),
             _ => {}
         }
     }

@@ -9,7 +9,19 @@
 //! of Lambda's JSON log format (`timestamp`, `level`, `message`,
 //! `requestId`, ...), so CloudWatch Logs Insights reads them as its own.
 //! In a binary of several functions, lines also name the one serving
-//! (`handler` in JSON, `name/handler` in text).
+//! (`handler` in JSON, `name/handler` in text). JSON lines of a
+//! tenant-isolated function's invocations carry `tenantId` (Lambda's name,
+//! as awslambdaric writes it), and those of the cold start
+//! `initializationType` (`on-demand`, `provisioned-concurrency`,
+//! `snap-start`, ...). Outside AWS the same fields are snake case.
+//!
+//! Level and format, first match wins: the level from
+//! `AWS_LAMBDA_LOG_LEVEL` (`TRACE`..`FATAL`; `FATAL` logs errors only),
+//! else `RUST_LOG`, else `info` (lambda_runtime's order); the format from
+//! `LIGHT_RUNTIME_LOG_FORMAT`, else `AWS_LAMBDA_LOG_FORMAT` (`JSON`/`Text`),
+//! else text. [`LoggingLayer::from_env`] reads them; a setter called after
+//! it ([`LoggingLayer::with_level`], [`LoggingLayer::with_format`]) wins
+//! over them, and [`LoggingLayer::new`] reads none.
 //!
 //! Payloads are never logged unless [`LoggingLayer::log_payloads`] (or
 //! `LIGHT_RUNTIME_LOG_PAYLOADS=true`) says so; fields whose names look like

@@ -10,7 +10,9 @@ use tracing::Instrument;
 use super::INVOCATION_TARGET;
 
 /// Runs each invocation inside an `invocation` span carrying `requestId`
-/// and `functionName`, so every line logged while it runs names them.
+/// and `functionName` (and, where they apply, `handler`, `tenantId` and,
+/// on a cold start, `initializationType`), so every line logged while it
+/// runs names them.
 ///
 /// The span is at `error` level so that it is enabled whenever any line is.
 #[derive(Clone, Debug)]
@@ -64,6 +66,11 @@ where
             requestId = context.request_id(),
             functionName = context.function_name(),
             handler = context.handler(),
+            tenantId = context.tenant_id(),
+            // Only the cold start's lines say how the instance was made.
+            initializationType = context
+                .is_cold_start()
+                .then(|| context.initialization().name()),
         );
         if self.log_payloads {
             span.in_scope(|| {

@@ -6,7 +6,7 @@
 //! | `faas.invocations` | counter | `faas.trigger` |
 //! | `faas.errors` | counter | `error.type` (`Function.Panic`, `Function.Timeout`, the handler's error type) |
 //! | `faas.invoke_duration` | histogram, s | |
-//! | `faas.coldstarts` | counter | |
+//! | `faas.coldstarts` | counter | `initialization` (`on-demand`, `provisioned-concurrency`, `snap-start`, `lambda-managed-instances`) |
 //! | `faas.init_duration` | histogram, s | (`RuntimeStart` + `FunctionStart`, once) |
 //! | `light_runtime.phase.duration` | counter, s | `phase` (time spent in each lifecycle phase) |
 //!

@@ -44,11 +44,11 @@ pub(super) struct MeterPipeline {
     function_name: String,
     /// Phase totals at the previous flush, to record deltas; `None` until
     /// init duration has been recorded.
-    last_phases: Mutex<Option<[Duration; 9]>>,
+    last_phases: Mutex<Option<[Duration; Phase::COUNT]>>,
     /// The previous collection, refilled by the next.
     collected: Mutex<ResourceMetrics>,
     /// `phase = <name>` for each phase, built once.
-    phase_attributes: [[KeyValue; 1]; 9],
+    phase_attributes: [[KeyValue; 1]; Phase::COUNT],
 }
 
 impl std::fmt::Debug for MeterPipeline {
@@ -181,7 +181,7 @@ impl MeterPipeline {
                 self.instruments
                     .init_duration
                     .record(init.as_secs_f64(), &[]);
-                [Duration::ZERO; 9]
+                [Duration::ZERO; Phase::COUNT]
             }
         };
         for phase in Phase::ALL {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use opentelemetry::KeyValue;
-use runtime_engine::{Invocation, Outcome};
+use runtime_engine::{Initialization, Invocation, Outcome};
 use tokio::time::Instant;
 use tower_service::Service;
 
@@ -59,7 +59,10 @@ where
         let record = self.state.pipeline.get().is_some().then(|| Record {
             state: self.state.clone(),
             started: Instant::now(),
-            cold_start: invocation.context.is_cold_start(),
+            cold_start: invocation
+                .context
+                .is_cold_start()
+                .then(|| invocation.context.initialization()),
             trigger: invocation.context.trigger().as_str(),
         });
         MetricsFuture {
@@ -72,7 +75,8 @@ where
 struct Record {
     state: Arc<MetricsState>,
     started: Instant,
-    cold_start: bool,
+    /// On a cold start, how the instance was initialised.
+    cold_start: Option<Initialization>,
     trigger: &'static str,
 }
 
@@ -125,8 +129,12 @@ impl Record {
         instruments
             .invocations
             .add(1, &[KeyValue::new("faas.trigger", self.trigger)]);
-        if self.cold_start {
-            instruments.coldstarts.add(1, &[]);
+        // Tells a cold start a caller waited for (`on-demand`) from one
+        // prepared ahead (`provisioned-concurrency`, `snap-start`).
+        if let Some(initialization) = self.cold_start {
+            instruments
+                .coldstarts
+                .add(1, &[KeyValue::new("initialization", initialization.name())]);
         }
         instruments
             .duration

@@ -6,10 +6,16 @@
 //! `faas.invocation_id`, `faas.coldstart`, `faas.trigger`, `faas.name`,
 //! `faas.version`, `cloud.provider`, `cloud.region`, `cloud.account.id`,
 //! in a binary of several functions `light_runtime.handler` (the one that
-//! served), and, on failure, `error.type` with an error status. Its parent is the
+//! served), on a cold start `light_runtime.initialization` (`on-demand`,
+//! `provisioned-concurrency`, `snap-start`, ...), for a tenant-isolated
+//! function `tenant_id` (the name lambda_runtime's OpenTelemetry layer
+//! uses), and, on failure, `error.type` with an error status. Its parent is the
 //! caller's span from the context's W3C trace (on AWS converted from X-Ray's
 //! `Root=...;Parent=...;Sampled=...`). Spans the user opens with `tracing`
 //! while the handler runs nest under it, through `tracing-opentelemetry`.
+//!
+//! Ids come from a generator re-seeded after a SnapStart restore, so the
+//! copies of one snapshot do not make the same trace ids.
 //!
 //! Ended spans wait in a bounded in-memory buffer (never exported on the
 //! response path); the hook exports them at `Freeze` and `Close` with
@@ -22,7 +28,9 @@
 //!   pipeline, built when the function is known, and its delivery.
 //! - `service`: [`Tracing`] and its future.
 //! - `pipeline`: tracer provider, buffering span processor, export.
+//! - `ids`: trace and span ids re-seeded after a SnapStart restore.
 
+mod ids;
 mod layer;
 mod pipeline;
 mod service;

@@ -110,6 +110,7 @@ impl TracePipeline {
         let provider = SdkTracerProvider::builder()
             .with_resource(resource.clone())
             .with_sampler(sampler)
+            .with_id_generator(super::ids::RestoreSafeIds)
             .with_span_processor(BufferProcessor(buffer.clone()))
             .build();
         let tracer = provider.tracer("light-runtime");

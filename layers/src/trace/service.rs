@@ -78,12 +78,26 @@ where
             )),
             None => Context::new(),
         };
-        let mut attributes = Vec::with_capacity(10);
+        let mut attributes = Vec::with_capacity(12);
         attributes.push(KeyValue::new(
             "faas.invocation_id",
             ctx.request_id().to_owned(),
         ));
         attributes.push(KeyValue::new("faas.coldstart", ctx.is_cold_start()));
+        // Whether the cold start made the caller wait for init (on demand)
+        // or found it done ahead (provisioned, SnapStart); no semantic
+        // convention names it.
+        if ctx.is_cold_start() {
+            attributes.push(KeyValue::new(
+                "light_runtime.initialization",
+                ctx.initialization().name(),
+            ));
+        }
+        // The name lambda_runtime's OpenTelemetry layer uses; no semantic
+        // convention names a tenant.
+        if let Some(tenant) = ctx.tenant_id() {
+            attributes.push(KeyValue::new("tenant_id", tenant.to_owned()));
+        }
         attributes.push(KeyValue::new("faas.trigger", ctx.trigger().as_str()));
         attributes.push(KeyValue::new("faas.name", ctx.function_name().to_owned()));
         // `faas.name` is the deployed function; in a binary of several

@@ -23,6 +23,7 @@ use crate::deadline::Deadline;
 use crate::function::{FunctionInfo, Platform};
 use crate::headers::PlatformHeaders;
 use crate::identity::{ClientContext, CognitoIdentity, Credentials};
+use crate::initialization::Initialization;
 use crate::trace::TraceContext;
 use cancellation::Cancellation;
 
@@ -212,6 +213,14 @@ impl Context {
     /// True for the first invocation this instance serves.
     pub fn is_cold_start(&self) -> bool {
         self.facts.parts.cold_start
+    }
+
+    /// How the platform made this instance; with
+    /// [`is_cold_start`](Self::is_cold_start), whether this invocation
+    /// waited for init (`OnDemand`) or found it done ahead
+    /// (`ProvisionedConcurrency`, `SnapStart`).
+    pub fn initialization(&self) -> Initialization {
+        self.facts.parts.function.initialization
     }
 
     /// 1 for the first invocation of this instance, then 2, 3, ...

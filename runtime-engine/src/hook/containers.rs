@@ -24,6 +24,12 @@ macro_rules! forward_hook {
         fn on_function_start<'a>(&'a $self, function: &'a FunctionInfo) -> HookFuture<'a> {
             $target.on_function_start(function)
         }
+        fn on_snapshot(&$self) -> HookFuture<'_> {
+            $target.on_snapshot()
+        }
+        fn on_restore(&$self) -> HookFuture<'_> {
+            $target.on_restore()
+        }
         fn on_before_invoke(&$self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
             $target.on_before_invoke(invocation)
         }
@@ -71,6 +77,13 @@ impl<H: Hook> Hook for Option<H> {
         self.as_ref()
             .map_or(HookFuture::done(), |h| h.on_function_start(function))
     }
+    fn on_snapshot(&self) -> HookFuture<'_> {
+        self.as_ref()
+            .map_or(HookFuture::done(), |h| h.on_snapshot())
+    }
+    fn on_restore(&self) -> HookFuture<'_> {
+        self.as_ref().map_or(HookFuture::done(), |h| h.on_restore())
+    }
     fn on_before_invoke(&self, invocation: &mut Invocation) -> Result<Flow, BoxError> {
         self.as_ref()
             .map_or(Ok(Flow::Continue), |h| h.on_before_invoke(invocation))
@@ -101,8 +114,9 @@ impl<H: Hook> Hook for Option<H> {
     }
 }
 
-/// A list of hooks acts as one hook: before-phases in list order, after-phases
-/// reversed. The first failure stops the list.
+/// A list of hooks acts as one hook: build-up phases in list order,
+/// wind-down phases (`Snapshot` and those after the handler) reversed. The
+/// first failure stops the list.
 impl<H: Hook> Hook for Vec<H> {
     fn name(&self) -> &str {
         "Vec"
@@ -118,6 +132,22 @@ impl<H: Hook> Hook for Vec<H> {
         HookFuture::new(async move {
             for hook in self {
                 hook.on_function_start(function).await?;
+            }
+            Ok(())
+        })
+    }
+    fn on_snapshot(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            for hook in self.iter().rev() {
+                hook.on_snapshot().await?;
+            }
+            Ok(())
+        })
+    }
+    fn on_restore(&self) -> HookFuture<'_> {
+        HookFuture::new(async move {
+            for hook in self {
+                hook.on_restore().await?;
             }
             Ok(())
         })

@@ -52,11 +52,14 @@ impl Ending {
 /// Code that runs at lifecycle phases.
 ///
 /// Every method has a do-nothing default. Hooks run in registration order for
-/// the phases before the handler (`RuntimeStart`, `FunctionStart`,
-/// `BeforeInvoke`) and in reverse order after it (`AfterInvoke`,
-/// `AfterResponse`, `Freeze`, `Close`, `End`), like the layers of an onion.
+/// the phases that build up (`RuntimeStart`, `FunctionStart`, `Restore`,
+/// `BeforeInvoke`) and in reverse order for those that wind down
+/// (`Snapshot`, `AfterInvoke`, `AfterResponse`, `Freeze`, `Close`, `End`),
+/// like the layers of an onion.
 ///
-/// A failing `RuntimeStart` or `FunctionStart` hook is an init error; a failing
+/// A failing `RuntimeStart`, `FunctionStart` or `Snapshot` hook is an init
+/// error; a failing `Restore` hook is a restore error (AWS:
+/// `/runtime/restore/error`), after which the runtime exits; a failing
 /// `BeforeInvoke` hook fails the invocation; failures in later phases are
 /// logged and the runtime goes on. A panic in any hook is caught and treated
 /// as a failure of that hook.
@@ -98,6 +101,20 @@ pub trait Hook: Send + Sync + 'static {
 
     /// The platform's init phase.
     fn on_function_start<'a>(&'a self, _function: &'a FunctionInfo) -> HookFuture<'a> {
+        HookFuture::done()
+    }
+
+    /// Init is over and the platform is about to snapshot the instance:
+    /// close connections, drop what must not be shared by the copies
+    /// started from the snapshot. Runs only on a platform that snapshots
+    /// (AWS Lambda with `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`).
+    fn on_snapshot(&self) -> HookFuture<'_> {
+        HookFuture::done()
+    }
+
+    /// This instance was started from a snapshot: re-open connections,
+    /// re-seed what must differ between copies. Runs only after a restore.
+    fn on_restore(&self) -> HookFuture<'_> {
         HookFuture::done()
     }
 

@@ -5,18 +5,19 @@
 //! and the caller says how a hook is called in it (a closure over the
 //! phase's method). The rules every phase follows live in this file:
 //!
-//! - **Order.** Phases before the handler (`RuntimeStart`, `FunctionStart`,
-//!   `BeforeInvoke`) call hooks in registration order, the others in
-//!   reverse, like the layers of an onion.
+//! - **Order.** Phases that build up (`RuntimeStart`, `FunctionStart`,
+//!   `Restore`, `BeforeInvoke`) call hooks in registration order, the
+//!   others in reverse, like the layers of an onion.
 //! - **Timing.** Each hook's run is recorded, and so is the phase's.
 //!   Hooks run back to back, so one clock read per hook boundary suffices.
 //!   A per-invocation phase without hooks is skipped and not timed.
-//! - **Budget.** The asynchronous phases (`FunctionStart`, `AfterResponse`,
-//!   `Freeze`, `Close`) await pending hooks under one deadline for all.
+//! - **Budget.** The asynchronous phases (`FunctionStart`, `Snapshot`,
+//!   `Restore`, `AfterResponse`, `Freeze`, `Close`) await pending hooks under one deadline for all.
 //! - **Panics** are caught and count as the hook's failure.
 //! - **Failures** are logged. The phases before the handler stop at the
 //!   first one and hand its message back (an init error, or the
-//!   invocation's error); the others go on with the next hook.
+//!   invocation's error), and so do `Snapshot` and `Restore`; the others
+//!   go on with the next hook.
 //! - **Answers.** A `BeforeInvoke` hook may answer in place of the handler
 //!   ([`HookCall::Answered`]), which ends the phase after it.
 //!
@@ -50,7 +51,7 @@ pub(crate) struct PhaseRunner {
     hooks: Vec<Box<dyn Hook>>,
     /// For each phase, the registration indices (ascending) of the hooks
     /// that take part in it; the others are neither called nor timed there.
-    hooks_by_phase: [Box<[usize]>; 9],
+    hooks_by_phase: [Box<[usize]>; Phase::COUNT],
     budgets: Budgets,
     timings: Timings,
 }

@@ -6,19 +6,21 @@ use std::time::Duration;
 use crate::budget::Budgets;
 use crate::phase::Phase;
 
-/// Before the handler, registration order; after it, reverse.
+/// Phases that build up run in registration order; those that wind down
+/// (`Snapshot`, and everything after the handler) in reverse, so a hook
+/// tears down before the hooks it was built on (SnapStart's rule too).
 pub(super) fn runs_in_registration_order(phase: Phase) -> bool {
     matches!(
         phase,
-        Phase::RuntimeStart | Phase::FunctionStart | Phase::BeforeInvoke
+        Phase::RuntimeStart | Phase::FunctionStart | Phase::Restore | Phase::BeforeInvoke
     )
 }
 
-/// Before the handler, a failure means the function cannot go on (init) or
-/// the invocation cannot (`BeforeInvoke`); after it, the other hooks still
-/// have work to do.
+/// Before the handler, a failure means the function cannot go on (init,
+/// snapshot, restore) or the invocation cannot (`BeforeInvoke`); after it,
+/// the other hooks still have work to do.
 pub(super) fn stops_at_first_failure(phase: Phase) -> bool {
-    runs_in_registration_order(phase)
+    runs_in_registration_order(phase) || phase == Phase::Snapshot
 }
 
 /// All of a phase's hooks together must finish within this; the
@@ -26,6 +28,8 @@ pub(super) fn stops_at_first_failure(phase: Phase) -> bool {
 pub(super) fn budget(budgets: &Budgets, phase: Phase) -> Option<Duration> {
     match phase {
         Phase::FunctionStart => Some(budgets.function_start),
+        Phase::Snapshot => Some(budgets.snapshot),
+        Phase::Restore => Some(budgets.restore),
         Phase::AfterResponse => Some(budgets.after_response),
         Phase::Freeze => Some(budgets.freeze),
         Phase::Close => Some(budgets.close),

@@ -66,7 +66,7 @@ impl RunTotals {
 }
 
 /// One [`RunStats`] per phase, indexed by [`Phase::index`].
-type PhaseStats = [RunStats; 9];
+type PhaseStats = [RunStats; Phase::COUNT];
 
 /// The live recorder behind [`Lifecycle::timings`](crate::Lifecycle::timings).
 #[derive(Debug)]
@@ -117,7 +117,7 @@ impl Timings {
         }
     }
 
-    pub(crate) fn phase_totals(&self) -> [Duration; 9] {
+    pub(crate) fn phase_totals(&self) -> [Duration; Phase::COUNT] {
         Phase::ALL.map(|phase| self.phases[phase.index()].read().total())
     }
 
