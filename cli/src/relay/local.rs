@@ -116,6 +116,18 @@ impl LocalFunction {
                     READY_TIMEOUT.as_secs()
                 ));
             }
+            // FC calls the Initializer once per instance before invoking.
+            match fc.initialize().await {
+                Ok(reply) if reply.status == 200 => {}
+                Ok(reply) => {
+                    return Err(format!(
+                        "the local build's /initialize answered {}: {}",
+                        reply.status,
+                        String::from_utf8_lossy(&reply.body)
+                    ))
+                }
+                Err(error) => return Err(format!("the local build's /initialize failed: {error}")),
+            }
         }
         *child = Some(started);
         Ok(())
