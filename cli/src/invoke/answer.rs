@@ -45,7 +45,13 @@ impl Answer {
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned)
         };
-        let function_error = text("x-amz-function-error").map(|kind| read_error(&kind, &body));
+        let function_error = match text("x-amz-function-error") {
+            Some(kind) => Some(read_error(&kind, &body)),
+            // `cargo lambda watch` answers a function's error as a 500
+            // carrying Lambda's error document, without the header.
+            None if status.is_server_error() => error_document(&body),
+            None => None,
+        };
         let timings = headers
             .get_all("server-timing")
             .iter()
@@ -112,6 +118,21 @@ fn read_error(header: &str, body: &[u8]) -> FunctionError {
     }
 }
 
+/// The error document in `body`, if it is one (it names an `errorType`).
+fn error_document(body: &[u8]) -> Option<FunctionError> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let error_type = value.get("errorType")?.as_str()?.to_owned();
+    let message = value
+        .get("errorMessage")
+        .and_then(|message| message.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    Some(FunctionError {
+        error_type,
+        message,
+    })
+}
+
 /// One `Server-Timing` entry (`name;dur=1.5;desc="..."`); entries without a
 /// duration are skipped.
 fn read_timing(entry: &str) -> Option<(String, f64)> {
@@ -148,6 +169,16 @@ mod tests {
         );
         assert_eq!(answer.breaches, ["response posted twice"]);
         assert_eq!(answer.log_tail.as_deref(), Some("hello\n"));
+    }
+
+    #[test]
+    fn a_500_carrying_the_error_document_is_a_function_error_as_cargo_lambda_sends_it() {
+        let body = Bytes::from_static(br#"{"errorType":"Boom","errorMessage":"it broke"}"#);
+        let answer = Answer::from_reply(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), body);
+        assert_eq!(answer.function_error.unwrap().error_type, "Boom");
+        let other = Bytes::from_static(b"gateway exploded");
+        let answer = Answer::from_reply(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), other);
+        assert!(answer.function_error.is_none(), "not an error document");
     }
 
     #[test]
