@@ -12,7 +12,7 @@
 //! - [`server`]: [`RelayServer`](server::RelayServer), the listener that
 //!   checks, runs and answers.
 //! - [`local`]: [`LocalFunction`](local::LocalFunction), the bootstrap under
-//!   its emulator.
+//!   its emulator (an `emulate` session).
 //! - [`replay_guard`]: a signed invocation accepted once.
 
 pub mod local;
@@ -30,15 +30,19 @@ pub struct RelayArgs {
     #[arg(long)]
     pub listen: std::net::SocketAddr,
     /// The platform the cloud function runs on, whose emulator runs the
-    /// local build.
-    #[arg(long, value_enum)]
-    pub platform: local::RelayPlatform,
+    /// local build: aws, fc, scf, scf-web or http.
+    #[arg(long)]
+    pub platform: crate::emulate::EmulatedPlatform,
     /// The variable holding the shared secret.
     #[arg(long, default_value = "LIGHT_RUNTIME_RELAY_SECRET")]
     pub secret_env: String,
     /// The function's name, as the local build is told it.
     #[arg(long, default_value = "function")]
     pub function: String,
+    /// The port of the local build's own invoke endpoint on 127.0.0.1, for
+    /// `light-runtime invoke` while relaying (0: any free port, printed).
+    #[arg(long, default_value_t = 0)]
+    pub invoke_port: u16,
     /// The local build's command and arguments.
     #[arg(last = true, required = true, value_name = "BOOTSTRAP")]
     pub bootstrap: Vec<OsString>,
@@ -62,12 +66,14 @@ pub fn run(args: RelayArgs) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
-        let local = local::LocalFunction::start(args.platform, &args.function, &args.bootstrap).await?;
+        let local =
+            local::LocalFunction::start(args.platform, &args.function, args.invoke_port, args.bootstrap)
+                .await?;
         println!(
-            "relay: listening on {} for {:?} invocations, run by `{}`",
+            "relay: listening on {} for {} invocations; the local build's invoke endpoint is {}",
             listener.local_addr().map_err(|e| e.to_string())?,
             args.platform,
-            local.command()
+            local.endpoint()
         );
         let server = server::RelayServer::new(secret, local);
         let serving = tokio::spawn(server.clone().serve(listener));
