@@ -1,7 +1,9 @@
 //! A function written against the Lambda Runtime API by hand (std only, so
 //! `cargo lambda watch` builds it in a second, offline): it echoes the event
 //! as `{"echo": EVENT}`, and reports `OrderError` for an event containing
-//! `fail`. Used by `cli/tests/invoke_cargo_lambda.rs`.
+//! `fail`, logging one line per invocation. Used by
+//! `cli/tests/invoke_cargo_lambda.rs` and `invoke_emulate.rs` (built there
+//! with `rustc` alone).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -42,6 +44,7 @@ fn main() {
             .find(|(k, _)| k == "lambda-runtime-aws-request-id")
             .map(|(_, v)| v.clone())
             .unwrap();
+        eprintln!("handling {id}");
         if event.windows(4).any(|w| w == b"fail") {
             call(
                 &api,
