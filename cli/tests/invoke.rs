@@ -27,7 +27,9 @@ async fn endpoint() -> (SocketAddr, Seen) {
     let record = seen.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let record = record.clone();
             let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
                 let record = record.clone();
@@ -39,13 +41,18 @@ async fn endpoint() -> (SocketAddr, Seen) {
                         .headers
                         .get("x-amz-log-type")
                         .map(|value| value.to_str().unwrap().to_owned());
-                    record
-                        .lock()
-                        .unwrap()
-                        .push((parts.method.to_string(), path.clone(), body.to_vec(), tail));
+                    record.lock().unwrap().push((
+                        parts.method.to_string(),
+                        path.clone(),
+                        body.to_vec(),
+                        tail,
+                    ));
                     let reply = http::Response::builder()
                         .header("x-amz-request-id", "req-7")
-                        .header("server-timing", "init;dur=12.5, invoke;dur=3, total;dur=15.5");
+                        .header(
+                            "server-timing",
+                            "init;dur=12.5, invoke;dur=3, total;dur=15.5",
+                        );
                     let reply = if path.starts_with("/lambda-url/") {
                         reply.status(404).body(Full::new(Bytes::from(path)))
                     } else if body.windows(4).any(|w| w == b"fail") {
@@ -94,7 +101,10 @@ async fn an_event_is_posted_and_its_answer_printed_with_the_timings() {
     assert_eq!(text(&output.stdout), "{\"order\": 7}\n");
     let stderr = text(&output.stderr);
     assert!(stderr.contains("request req-7"), "{stderr}");
-    assert!(stderr.contains("init 12.5 ms · invoke 3.0 ms · total 15.5 ms"), "{stderr}");
+    assert!(
+        stderr.contains("init 12.5 ms · invoke 3.0 ms · total 15.5 ms"),
+        "{stderr}"
+    );
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].0, "POST");
@@ -107,13 +117,31 @@ async fn an_event_is_posted_and_its_answer_printed_with_the_timings() {
 async fn a_function_error_is_on_stderr_with_a_failing_status_the_breach_and_the_tail() {
     let (address, seen) = endpoint().await;
     let port = address.port().to_string();
-    let output = invoke(&["--port", &port, "--function", "orders", "--data", r#""fail""#, "--tail"]).await;
+    let output = invoke(&[
+        "--port",
+        &port,
+        "--function",
+        "orders",
+        "--data",
+        r#""fail""#,
+        "--tail",
+    ])
+    .await;
     assert!(!output.status.success());
     assert_eq!(text(&output.stdout), "", "no answer on stdout");
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("the function failed: OrderError: order 7 is unknown"), "{stderr}");
-    assert!(stderr.contains("contract breach: response posted twice"), "{stderr}");
-    assert!(stderr.contains("--- log tail ---\nstarting\nfailing\n"), "{stderr}");
+    assert!(
+        stderr.contains("the function failed: OrderError: order 7 is unknown"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("contract breach: response posted twice"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--- log tail ---\nstarting\nfailing\n"),
+        "{stderr}"
+    );
     let seen = seen.lock().unwrap();
     assert_eq!(seen[0].1, "/2015-03-31/functions/orders/invocations");
     assert_eq!(seen[0].3.as_deref(), Some("Tail"));
@@ -125,7 +153,9 @@ async fn an_example_event_is_sent_as_shipped() {
     let port = address.port().to_string();
     let output = invoke(&["--port", &port, "--example", "sqs"]).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let shipped = light_runtime_cli::invoke::examples::find("sqs").unwrap().json;
+    let shipped = light_runtime_cli::invoke::examples::find("sqs")
+        .unwrap()
+        .json;
     assert_eq!(seen.lock().unwrap()[0].2, shipped.as_bytes());
     assert_eq!(text(&output.stdout).trim_end(), shipped.trim_end());
 }
@@ -134,12 +164,27 @@ async fn an_example_event_is_sent_as_shipped() {
 async fn an_http_request_goes_to_the_function_url_path_and_its_status_is_its_answer() {
     let (address, seen) = endpoint().await;
     let port = address.port().to_string();
-    let output = invoke(&["--port", &port, "--http", "DELETE", "/orders/7?soft=1", "--data", "plain text"]).await;
-    assert!(output.status.success(), "an HTTP function's 404 is its answer");
+    let output = invoke(&[
+        "--port",
+        &port,
+        "--http",
+        "DELETE",
+        "/orders/7?soft=1",
+        "--data",
+        "plain text",
+    ])
+    .await;
+    assert!(
+        output.status.success(),
+        "an HTTP function's 404 is its answer"
+    );
     assert_eq!(text(&output.stdout), "/lambda-url/_/orders/7?soft=1\n");
     assert!(text(&output.stderr).contains("HTTP 404 Not Found"));
     let seen = seen.lock().unwrap();
-    assert_eq!((seen[0].0.as_str(), seen[0].2.as_slice()), ("DELETE", &b"plain text"[..]));
+    assert_eq!(
+        (seen[0].0.as_str(), seen[0].2.as_slice()),
+        ("DELETE", &b"plain text"[..])
+    );
 }
 
 #[tokio::test]
@@ -150,8 +195,14 @@ async fn nothing_listening_names_the_port_and_how_to_start_a_function() {
     let output = invoke(&["--port", &port]).await;
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(stderr.contains(&format!("nothing is listening on 127.0.0.1:{port}")), "{stderr}");
-    assert!(stderr.contains("light-runtime emulate") && stderr.contains("light-runtime watch"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("nothing is listening on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("light-runtime emulate") && stderr.contains("light-runtime watch"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -161,12 +212,18 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     let bad_json = invoke(&["--port", &port, "--data", "{\"order\": 7,}"]).await;
     assert!(!bad_json.status.success());
     let stderr = text(&bad_json.stderr);
-    assert!(stderr.contains("--data is not valid JSON") && stderr.contains("line 1 column 13"), "{stderr}");
+    assert!(
+        stderr.contains("--data is not valid JSON") && stderr.contains("line 1 column 13"),
+        "{stderr}"
+    );
 
     let unknown = invoke(&["--port", &port, "--example", "kafka"]).await;
     let stderr = text(&unknown.stderr);
     assert!(!unknown.status.success());
-    assert!(stderr.contains("no example event called `kafka`") && stderr.contains("fc-oss"), "{stderr}");
+    assert!(
+        stderr.contains("no example event called `kafka`") && stderr.contains("fc-oss"),
+        "{stderr}"
+    );
 
     let missing = invoke(&["--port", &port, "--file", "/nonexistent/event.json"]).await;
     assert!(!missing.status.success());

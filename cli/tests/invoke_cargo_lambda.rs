@@ -60,7 +60,9 @@ async fn invoke(port: u16, args: &[&str]) -> Output {
 async fn invoke_reads_cargo_lambda_watch_answers_and_errors() {
     // Named here, not silently passed: a run without cargo-lambda proves nothing.
     if !cargo_lambda_installed() {
-        eprintln!("SKIPPED: no cargo-lambda on PATH; `pip install cargo-lambda==1.9.2` to run this test");
+        eprintln!(
+            "SKIPPED: no cargo-lambda on PATH; `pip install cargo-lambda==1.9.2` to run this test"
+        );
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -69,9 +71,20 @@ async fn invoke_reads_cargo_lambda_watch_answers_and_errors() {
     for file in ["Cargo.toml", "src/main.rs"] {
         std::fs::copy(format!("{source}/{file}"), work.path().join(file)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = tokio::process::Command::new("cargo-lambda")
-        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &port.to_string()])
+        .args([
+            "lambda",
+            "watch",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+            &port.to_string(),
+        ])
         .current_dir(work.path())
         .env("CARGO_TARGET_DIR", work.path().join("target"))
         .stdout(Stdio::null())
@@ -82,7 +95,10 @@ async fn invoke_reads_cargo_lambda_watch_answers_and_errors() {
         .unwrap();
     let watch = Watch(child);
     let listening = tokio::time::timeout(Duration::from_secs(60), async {
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     })
@@ -93,12 +109,18 @@ async fn invoke_reads_cargo_lambda_watch_answers_and_errors() {
     let answered = invoke(port, &["--data", r#"{"order": 7}"#]).await;
     let stderr = String::from_utf8_lossy(&answered.stderr);
     assert!(answered.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&answered.stdout), "{\"echo\":{\"order\": 7}}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&answered.stdout),
+        "{\"echo\":{\"order\": 7}}\n"
+    );
 
     let failed = invoke(port, &["--data", r#""fail""#]).await;
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(!failed.status.success());
-    assert!(stderr.contains("the function failed: OrderError: order 7 is unknown"), "{stderr}");
+    assert!(
+        stderr.contains("the function failed: OrderError: order 7 is unknown"),
+        "{stderr}"
+    );
 
     let example = invoke(port, &["--example", "sqs"]).await;
     assert!(example.status.success());

@@ -11,13 +11,17 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Compiles the std-only function into `dir`.
 fn build_function(dir: &std::path::Path) -> PathBuf {
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cargo_lambda_function/src/main.rs");
+    let source = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cargo_lambda_function/src/main.rs"
+    );
     let binary = dir.join("bootstrap");
-    let status = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args(["--edition", "2021", "-O", source, "-o"])
-        .arg(&binary)
-        .status()
-        .expect("rustc runs");
+    let status =
+        std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .args(["--edition", "2021", "-O", source, "-o"])
+            .arg(&binary)
+            .status()
+            .expect("rustc runs");
     assert!(status.success(), "the function compiles");
     binary
 }
@@ -55,7 +59,12 @@ async fn invoke_reads_emulate_answers_errors_timings_and_the_log_tail() {
     let port = tokio::time::timeout(Duration::from_secs(30), async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some((_, rest)) = line.split_once(" at http://127.0.0.1:") {
-                return rest.split_whitespace().next().unwrap().parse::<u16>().unwrap();
+                return rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .parse::<u16>()
+                    .unwrap();
             }
         }
         panic!("emulate ended without printing its endpoint");
@@ -69,14 +78,26 @@ async fn invoke_reads_emulate_answers_errors_timings_and_the_log_tail() {
     let stderr = text(&answered.stderr);
     assert!(answered.status.success(), "{stderr}");
     assert_eq!(text(&answered.stdout), "{\"echo\":{\"order\": 7}}\n");
-    assert!(stderr.contains("init ") && stderr.contains("invoke ") && stderr.contains("total "), "timings: {stderr}");
+    assert!(
+        stderr.contains("init ") && stderr.contains("invoke ") && stderr.contains("total "),
+        "timings: {stderr}"
+    );
 
     let failed = invoke(port, &["--data", r#""fail""#, "--tail"]).await;
     let stderr = text(&failed.stderr);
     assert!(!failed.status.success());
-    assert!(stderr.contains("the function failed: OrderError: order 7 is unknown"), "{stderr}");
-    assert!(stderr.contains("--- log tail ---") && stderr.contains("handling "), "{stderr}");
-    assert!(!stderr.contains("init "), "a warm instance has no init timing: {stderr}");
+    assert!(
+        stderr.contains("the function failed: OrderError: order 7 is unknown"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--- log tail ---") && stderr.contains("handling "),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("init "),
+        "a warm instance has no init timing: {stderr}"
+    );
 
     let example = invoke(port, &["--example", "s3"]).await;
     assert!(example.status.success(), "{}", text(&example.stderr));

@@ -56,7 +56,11 @@ fn every_example_is_read_by_the_events_crate_type_of_its_trigger() {
     gateway("scf-apigw", Gateway::ScfApiGateway);
     check("scf-apigw");
 
-    for (kind, trigger) in [("s3", Trigger::S3), ("fc-oss", Trigger::Oss), ("scf-cos", Trigger::Cos)] {
+    for (kind, trigger) in [
+        ("s3", Trigger::S3),
+        ("fc-oss", Trigger::Oss),
+        ("scf-cos", Trigger::Cos),
+    ] {
         let events = objects(kind);
         assert!(!events.events.is_empty(), "{kind}");
         let origin = events.events[0].origin();
@@ -77,7 +81,10 @@ fn every_example_is_read_by_the_events_crate_type_of_its_trigger() {
     check("sqs");
 
     let sns: SnsEvent = serde_json::from_slice(json("sns")).unwrap();
-    assert_eq!(sns.records[0].sns.topic_arn, "arn:aws:sns:us-east-1:123456789012:orders");
+    assert_eq!(
+        sns.records[0].sns.topic_arn,
+        "arn:aws:sns:us-east-1:123456789012:orders"
+    );
     assert_eq!(Trigger::detect(json("sns")), Trigger::Sns);
     check("sns");
 
@@ -89,7 +96,10 @@ fn every_example_is_read_by_the_events_crate_type_of_its_trigger() {
     );
     check("eventbridge");
 
-    assert!(matches!(timer("schedule").origin(), TimerOrigin::EventBridge(_)));
+    assert!(matches!(
+        timer("schedule").origin(),
+        TimerOrigin::EventBridge(_)
+    ));
     assert!(Trigger::detect(json("schedule")).is_schedule());
     check("schedule");
     assert!(matches!(timer("fc-timer").origin(), TimerOrigin::Fc(_)));

@@ -49,15 +49,30 @@ async fn run() -> Result<(), String> {
     let warmup = args.number("--warmup", 100)?;
     let release = args.release_dir()?;
     let echo = existing(release.join("examples/echo"), "cargo build --release -p light-runtime-examples --example echo --features light-runtime/relay")?;
-    let light_runtime = match std::env::args().skip_while(|a| a != "--light-runtime").nth(1) {
+    let light_runtime = match std::env::args()
+        .skip_while(|a| a != "--light-runtime")
+        .nth(1)
+    {
         Some(path) => PathBuf::from(path),
-        None => existing(release.join("light-runtime"), "cargo build --release -p light-runtime-cli --bin light-runtime")?,
+        None => existing(
+            release.join("light-runtime"),
+            "cargo build --release -p light-runtime-cli --bin light-runtime",
+        )?,
     };
 
     let direct = measure(&echo, &[], invocations, warmup).await?;
 
     let mut relay = tokio::process::Command::new(&light_runtime)
-        .args(["relay", "--listen", "127.0.0.1:0", "--platform", "aws", "--secret-env", "RELAY_BENCH_SECRET", "--"])
+        .args([
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--platform",
+            "aws",
+            "--secret-env",
+            "RELAY_BENCH_SECRET",
+            "--",
+        ])
         .arg(&echo)
         .env("RELAY_BENCH_SECRET", SECRET)
         .stdout(Stdio::piped())
@@ -69,7 +84,10 @@ async fn run() -> Result<(), String> {
     let url = tokio::time::timeout(WAIT, async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(rest) = line.strip_prefix("relay: listening on ") {
-                return rest.split_whitespace().next().map(|address| format!("http://{address}"));
+                return rest
+                    .split_whitespace()
+                    .next()
+                    .map(|address| format!("http://{address}"));
             }
         }
         None
@@ -80,14 +98,21 @@ async fn run() -> Result<(), String> {
     .ok_or("light-runtime relay did not say where it listens")?;
     // The relay prints every invocation; keep its pipe drained.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let vars = [("LIGHT_RUNTIME_RELAY", url.as_str()), ("LIGHT_RUNTIME_RELAY_SECRET", SECRET)];
+    let vars = [
+        ("LIGHT_RUNTIME_RELAY", url.as_str()),
+        ("LIGHT_RUNTIME_RELAY_SECRET", SECRET),
+    ];
     let relayed = measure(&echo, &vars, invocations, warmup).await?;
     drop(relay);
 
     let report = |name: &str, samples: &mut Vec<Duration>| {
         let median = percentile(samples, 50.0).unwrap_or_default();
         let p90 = percentile(samples, 90.0).unwrap_or_default();
-        println!("{name:<14} median {:>8.1} µs   p90 {:>8.1} µs", micros(median), micros(p90));
+        println!(
+            "{name:<14} median {:>8.1} µs   p90 {:>8.1} µs",
+            micros(median),
+            micros(p90)
+        );
         median
     };
     let (mut direct, mut relayed) = (direct, relayed);
@@ -110,7 +135,10 @@ fn existing(path: PathBuf, build: &str) -> Result<PathBuf, String> {
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!("{} is missing; build it with `{build}`", path.display()))
+        Err(format!(
+            "{} is missing; build it with `{build}`",
+            path.display()
+        ))
     }
 }
 

@@ -65,12 +65,13 @@ impl Answer {
             .filter_map(|value| value.to_str().ok())
             .map(str::to_owned)
             .collect();
-        let log_tail = text("x-amz-log-result").map(|encoded| {
-            match base64::engine::general_purpose::STANDARD.decode(encoded.trim()) {
+        let log_tail =
+            text("x-amz-log-result").map(|encoded| match base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+            {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(error) => format!("(the log tail is not base64: {error})"),
-            }
-        });
+            });
         Answer {
             status,
             request_id: text("x-amz-request-id"),
@@ -155,14 +156,26 @@ mod tests {
     fn the_headers_are_read_into_an_answer() {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-function-error", "Unhandled".parse().unwrap());
-        headers.append("server-timing", "init;dur=3.25, invoke;dur=1".parse().unwrap());
-        headers.append("server-timing", "total;dur=4.5;desc=\"all\"".parse().unwrap());
-        headers.append("x-light-runtime-breach", "response posted twice".parse().unwrap());
+        headers.append(
+            "server-timing",
+            "init;dur=3.25, invoke;dur=1".parse().unwrap(),
+        );
+        headers.append(
+            "server-timing",
+            "total;dur=4.5;desc=\"all\"".parse().unwrap(),
+        );
+        headers.append(
+            "x-light-runtime-breach",
+            "response posted twice".parse().unwrap(),
+        );
         headers.insert("x-amz-log-result", "aGVsbG8K".parse().unwrap());
         let body = Bytes::from_static(br#"{"errorType":"Boom","errorMessage":"it broke"}"#);
         let answer = Answer::from_reply(StatusCode::OK, &headers, body);
         let error = answer.function_error.as_ref().unwrap();
-        assert_eq!((error.error_type.as_str(), error.message.as_str()), ("Boom", "it broke"));
+        assert_eq!(
+            (error.error_type.as_str(), error.message.as_str()),
+            ("Boom", "it broke")
+        );
         assert_eq!(
             answer.timings_line().unwrap(),
             "init 3.2 ms · invoke 1.0 ms · total 4.5 ms"
@@ -177,7 +190,8 @@ mod tests {
         let answer = Answer::from_reply(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), body);
         assert_eq!(answer.function_error.unwrap().error_type, "Boom");
         let other = Bytes::from_static(b"gateway exploded");
-        let answer = Answer::from_reply(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), other);
+        let answer =
+            Answer::from_reply(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), other);
         assert!(answer.function_error.is_none(), "not an error document");
     }
 
@@ -187,6 +201,9 @@ mod tests {
         headers.insert("x-amz-function-error", "Unhandled".parse().unwrap());
         let answer = Answer::from_reply(StatusCode::OK, &headers, Bytes::from_static(b"oops"));
         let error = answer.function_error.unwrap();
-        assert_eq!((error.error_type.as_str(), error.message.as_str()), ("Unhandled", "oops"));
+        assert_eq!(
+            (error.error_type.as_str(), error.message.as_str()),
+            ("Unhandled", "oops")
+        );
     }
 }

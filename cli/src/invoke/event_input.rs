@@ -32,8 +32,9 @@ pub fn read(source: EventSource<'_>, require_json: bool) -> Result<Vec<u8>, Stri
             Ok(json.as_bytes().to_vec())
         }
         EventSource::File(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|error| format!("cannot read the event file {}: {error}", path.display()))?;
+            let bytes = std::fs::read(path).map_err(|error| {
+                format!("cannot read the event file {}: {error}", path.display())
+            })?;
             if require_json {
                 check_json(&bytes)
                     .map_err(|at| format!("{} is not valid JSON: {at}", path.display()))?;
@@ -68,12 +69,19 @@ mod tests {
     fn an_unknown_example_lists_the_known_ones() {
         let error = read(EventSource::Example("kafka"), true).unwrap_err();
         assert!(error.contains("`kafka`"), "{error}");
-        assert!(error.contains("apigw-rest") && error.contains("scf-timer"), "{error}");
+        assert!(
+            error.contains("apigw-rest") && error.contains("scf-timer"),
+            "{error}"
+        );
     }
 
     #[test]
     fn an_unreadable_file_names_the_file() {
-        let error = read(EventSource::File(Path::new("/nonexistent/event.json")), true).unwrap_err();
+        let error = read(
+            EventSource::File(Path::new("/nonexistent/event.json")),
+            true,
+        )
+        .unwrap_err();
         assert!(error.contains("/nonexistent/event.json"), "{error}");
     }
 }

@@ -105,9 +105,9 @@ pub fn request(args: &InvokeArgs) -> Result<InvokeRequest, String> {
                 ));
             }
             for header in &args.headers {
-                let (name, value) = header.split_once(':').ok_or_else(|| {
-                    format!("--header `{header}` is not `name: value`")
-                })?;
+                let (name, value) = header
+                    .split_once(':')
+                    .ok_or_else(|| format!("--header `{header}` is not `name: value`"))?;
                 headers.push((name.trim().to_owned(), value.trim().to_owned()));
             }
             let body = event_input::read(source, false)?;

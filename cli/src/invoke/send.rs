@@ -42,10 +42,9 @@ pub async fn send(request: InvokeRequest) -> Result<Answer, String> {
             ),
             _ => format!("cannot connect to the invoke endpoint {address}: {error}"),
         })?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|error| format!("cannot talk HTTP to {address}: {error}"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|error| format!("cannot talk HTTP to {address}: {error}"))?;
     let driver = tokio::spawn(connection);
     let mut builder = http::Request::builder()
         .method(request.method.clone())

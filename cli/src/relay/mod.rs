@@ -66,9 +66,13 @@ pub fn run(args: RelayArgs) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|error| format!("cannot listen on {}: {error}", args.listen))?;
-        let local =
-            local::LocalFunction::start(args.platform, &args.function, args.invoke_port, args.bootstrap)
-                .await?;
+        let local = local::LocalFunction::start(
+            args.platform,
+            &args.function,
+            args.invoke_port,
+            args.bootstrap,
+        )
+        .await?;
         println!(
             "relay: listening on {} for {} invocations; the local build's invoke endpoint is {}",
             listener.local_addr().map_err(|e| e.to_string())?,

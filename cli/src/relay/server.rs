@@ -79,26 +79,58 @@ impl RelayServer {
     async fn handle(&self, peer: SocketAddr, request: http::Request<Incoming>) -> Reply {
         let (parts, body) = request.into_parts();
         if parts.method != http::Method::POST || !parts.uri.path().ends_with(INVOCATIONS_PATH) {
-            return refuse(peer, 404, &format!("no such path: {} {}", parts.method, parts.uri.path()));
+            return refuse(
+                peer,
+                404,
+                &format!("no such path: {} {}", parts.method, parts.uri.path()),
+            );
         }
         let body = match Limited::new(body, MAX_INVOCATION).collect().await {
             Ok(body) => body.to_bytes(),
-            Err(error) => return refuse(peer, 413, &format!("the invocation could not be read: {error}")),
+            Err(error) => {
+                return refuse(
+                    peer,
+                    413,
+                    &format!("the invocation could not be read: {error}"),
+                )
+            }
         };
-        let header = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok());
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+        };
         let request_id = match self.secret.verify(Direction::Invocation, header, &body) {
             Ok(request_id) => request_id,
             Err(rejection) => return refuse(peer, 401, &format!("refused: {rejection}")),
         };
-        if !self.replays.first_time(header(SIGNATURE_HEADER).unwrap_or_default()) {
-            return refuse(peer, 401, &format!("refused {request_id}: a replay of a message already relayed"));
+        if !self
+            .replays
+            .first_time(header(SIGNATURE_HEADER).unwrap_or_default())
+        {
+            return refuse(
+                peer,
+                401,
+                &format!("refused {request_id}: a replay of a message already relayed"),
+            );
         }
         let invocation: RelayedInvocation = match serde_json::from_slice(&body) {
             Ok(invocation) => invocation,
-            Err(error) => return refuse(peer, 400, &format!("{request_id}: not an invocation: {error}")),
+            Err(error) => {
+                return refuse(
+                    peer,
+                    400,
+                    &format!("{request_id}: not an invocation: {error}"),
+                )
+            }
         };
         if invocation.request_id != request_id {
-            return refuse(peer, 400, &format!("{request_id}: signed for another request id than its body's"));
+            return refuse(
+                peer,
+                400,
+                &format!("{request_id}: signed for another request id than its body's"),
+            );
         }
         println!(
             "relay: {} from {peer}: {} on {}, {} B, {} ms to answer",
@@ -115,17 +147,23 @@ impl RelayServer {
             RelayedAnswer::Response { .. } => {
                 println!("relay: {} answered in {took:.1} ms", invocation.request_id)
             }
-            RelayedAnswer::Error { error_type, error_message } => println!(
+            RelayedAnswer::Error {
+                error_type,
+                error_message,
+            } => println!(
                 "relay: {} failed in {took:.1} ms: {error_type}: {error_message}",
                 invocation.request_id
             ),
         }
         let body = serde_json::to_vec(&answer).expect("the answer serialises");
-        let mut reply = http::Response::builder().header(http::header::CONTENT_TYPE, "application/json");
+        let mut reply =
+            http::Response::builder().header(http::header::CONTENT_TYPE, "application/json");
         for (name, value) in self.secret.sign(Direction::Answer, &request_id, &body) {
             reply = reply.header(name, value);
         }
-        reply.body(Full::new(Bytes::from(body))).expect("a valid reply")
+        reply
+            .body(Full::new(Bytes::from(body)))
+            .expect("a valid reply")
     }
 }
 

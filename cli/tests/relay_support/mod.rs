@@ -68,7 +68,10 @@ impl Cloud {
 
 /// The relay variables for `url`.
 pub fn relay_vars<'a>(url: &'a str, secret: &'a str) -> Vec<(&'static str, &'a str)> {
-    vec![("LIGHT_RUNTIME_RELAY", url), ("LIGHT_RUNTIME_RELAY_SECRET", secret)]
+    vec![
+        ("LIGHT_RUNTIME_RELAY", url),
+        ("LIGHT_RUNTIME_RELAY_SECRET", secret),
+    ]
 }
 
 /// `light-runtime relay` running, its output collected.
@@ -99,7 +102,18 @@ impl RelayCommand {
     /// free port with `secret`, and waits until it listens.
     pub async fn start(platform: &str, secret: &str, bootstrap: &std::path::Path) -> RelayCommand {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_light-runtime"))
-            .args(["relay", "--listen", "127.0.0.1:0", "--platform", platform, "--secret-env", "TEST_RELAY_SECRET", "--function", "orders", "--"])
+            .args([
+                "relay",
+                "--listen",
+                "127.0.0.1:0",
+                "--platform",
+                platform,
+                "--secret-env",
+                "TEST_RELAY_SECRET",
+                "--function",
+                "orders",
+                "--",
+            ])
             .arg(bootstrap)
             .env("TEST_RELAY_SECRET", secret)
             .stdout(Stdio::piped())
@@ -108,8 +122,16 @@ impl RelayCommand {
             .spawn()
             .unwrap();
         let (stdout, stderr) = (Arc::default(), Arc::default());
-        collect(child.stdout.take().unwrap(), Arc::clone(&stdout), "relay stdout");
-        collect(child.stderr.take().unwrap(), Arc::clone(&stderr), "relay stderr");
+        collect(
+            child.stdout.take().unwrap(),
+            Arc::clone(&stdout),
+            "relay stdout",
+        );
+        collect(
+            child.stderr.take().unwrap(),
+            Arc::clone(&stderr),
+            "relay stderr",
+        );
         let mut relay = RelayCommand {
             child,
             url: String::new(),
@@ -156,7 +178,14 @@ impl RelayCommand {
 }
 
 async fn wait_for_line(lines: &Mutex<Vec<String>>, text: &str) -> Option<String> {
-    let found = || lines.lock().unwrap().iter().find(|line| line.contains(text)).cloned();
+    let found = || {
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|line| line.contains(text))
+            .cloned()
+    };
     tokio::time::timeout(WAIT, async {
         loop {
             if let Some(line) = found() {
@@ -190,7 +219,9 @@ pub async fn fake_laptop(behaviour: Laptop) -> (String, Arc<Mutex<usize>>) {
         while let Ok((mut stream, _)) = listener.accept().await {
             let count = Arc::clone(&count);
             tokio::spawn(async move {
-                let Some((head, body)) = read_request(&mut stream).await else { return };
+                let Some((head, body)) = read_request(&mut stream).await else {
+                    return;
+                };
                 *count.lock().unwrap() += 1;
                 match behaviour {
                     Laptop::Silent => {
@@ -201,7 +232,9 @@ pub async fn fake_laptop(behaviour: Laptop) -> (String, Arc<Mutex<usize>>) {
                     Laptop::Forges => {
                         let request_id = head
                             .lines()
-                            .find_map(|line| line.strip_prefix("x-light-runtime-relay-request-id: "))
+                            .find_map(|line| {
+                                line.strip_prefix("x-light-runtime-relay-request-id: ")
+                            })
                             .unwrap_or("?")
                             .trim()
                             .to_owned();
@@ -234,7 +267,9 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Vec
             return None;
         }
         buffer.extend_from_slice(&chunk[..read]);
-        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
         let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
         let length: usize = head
             .lines()

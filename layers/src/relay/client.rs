@@ -38,10 +38,14 @@ impl RelayUrl {
             None => (rest, ""),
         };
         let Some((host, port)) = authority.rsplit_once(':') else {
-            return Err(format!("the relay URL `{url}` has no port (http://host:port)"));
+            return Err(format!(
+                "the relay URL `{url}` has no port (http://host:port)"
+            ));
         };
         if host.is_empty() || port.parse::<u16>().is_err() {
-            return Err(format!("the relay URL `{url}` is not http://host:port[/path]"));
+            return Err(format!(
+                "the relay URL `{url}` is not http://host:port[/path]"
+            ));
         }
         Ok(RelayUrl {
             endpoint: authority.to_owned(),
@@ -108,14 +112,19 @@ impl RelayClient {
             {
                 Ok(response) => {
                     if connection.is_reusable() {
-                        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(connection);
+                        self.idle
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(connection);
                     }
                     return Ok(response);
                 }
                 Err(error) if reused && !connection.request_left() => {
                     tracing::debug!(%error, "a kept-alive relay connection had closed; reconnecting");
                 }
-                Err(error) if connection.request_left() => return Err(ExchangeError::Broken(error)),
+                Err(error) if connection.request_left() => {
+                    return Err(ExchangeError::Broken(error))
+                }
                 Err(error) => return Err(ExchangeError::NotSent(error)),
             }
         }
@@ -139,12 +148,26 @@ mod tests {
     #[test]
     fn relay_urls_are_read_or_refused_with_the_reason() {
         let url = RelayUrl::parse("http://127.0.0.1:7070/dev/").unwrap();
-        assert_eq!((url.endpoint.as_str(), url.base_path.as_str()), ("127.0.0.1:7070", "/dev"));
+        assert_eq!(
+            (url.endpoint.as_str(), url.base_path.as_str()),
+            ("127.0.0.1:7070", "/dev")
+        );
         let bare = RelayUrl::parse("localhost:7070").unwrap();
-        assert_eq!((bare.endpoint.as_str(), bare.base_path.as_str()), ("localhost:7070", ""));
-        assert!(RelayUrl::parse("https://x.example:443").unwrap_err().contains("https"));
-        assert!(RelayUrl::parse("http://x.example").unwrap_err().contains("no port"));
-        assert!(RelayUrl::parse("ftp://x:1").unwrap_err().contains("http://"));
-        assert!(RelayUrl::parse("http://x:port").unwrap_err().contains("not http://host:port"));
+        assert_eq!(
+            (bare.endpoint.as_str(), bare.base_path.as_str()),
+            ("localhost:7070", "")
+        );
+        assert!(RelayUrl::parse("https://x.example:443")
+            .unwrap_err()
+            .contains("https"));
+        assert!(RelayUrl::parse("http://x.example")
+            .unwrap_err()
+            .contains("no port"));
+        assert!(RelayUrl::parse("ftp://x:1")
+            .unwrap_err()
+            .contains("http://"));
+        assert!(RelayUrl::parse("http://x:port")
+            .unwrap_err()
+            .contains("not http://host:port"));
     }
 }

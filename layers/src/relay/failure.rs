@@ -68,7 +68,10 @@ impl std::fmt::Display for RelayFailure {
                  stopped or crashed"
             ),
             RelayFailure::BadAnswer(why) => {
-                write!(f, "the relay's answer was not accepted, so none was taken: {why}")
+                write!(
+                    f,
+                    "the relay's answer was not accepted, so none was taken: {why}"
+                )
             }
         }
     }

@@ -77,8 +77,8 @@ impl RelayLayer {
     /// fails (`Relay.Misconfigured`), so a misconfigured relay is loud.
     pub fn new(url: &str, secret: impl Into<Vec<u8>>) -> Self {
         let target = client::RelayUrl::parse(url).and_then(|url| {
-            let secret = signature::Secret::new(secret)
-                .map_err(|why| format!("{SECRET_VAR}: {why}"))?;
+            let secret =
+                signature::Secret::new(secret).map_err(|why| format!("{SECRET_VAR}: {why}"))?;
             Ok((client::RelayClient::new(url), secret))
         });
         if let Err(why) = &target {
@@ -116,10 +116,11 @@ impl RelayLayer {
     pub fn from_environment(env: &Environment) -> Option<Self> {
         let url = env.get(URL_VAR).filter(|url| !url.trim().is_empty())?;
         let secret = env.get(SECRET_VAR).unwrap_or_default();
-        let fallback = match crate::variables::choice(env, FALLBACK_VAR, &["error", "local"], "error") {
-            "local" => Fallback::Local,
-            _ => Fallback::Error,
-        };
+        let fallback =
+            match crate::variables::choice(env, FALLBACK_VAR, &["error", "local"], "error") {
+                "local" => Fallback::Local,
+                _ => Fallback::Error,
+            };
         let margin = crate::variables::millis(env, MARGIN_VAR, DEFAULT_MARGIN);
         let layer = if secret.is_empty() {
             crate::subscriber::warn(&format!(

@@ -100,7 +100,13 @@ impl Secret {
         Ok(Secret(secret))
     }
 
-    fn mac(&self, direction: Direction, request_id: &str, timestamp_ms: u64, body: &[u8]) -> Hmac<Sha256> {
+    fn mac(
+        &self,
+        direction: Direction,
+        request_id: &str,
+        timestamp_ms: u64,
+        body: &[u8],
+    ) -> Hmac<Sha256> {
         // Any key length is valid for HMAC.
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key");
         mac.update(b"light-runtime-relay v1\n");
@@ -115,9 +121,17 @@ impl Secret {
     }
 
     /// The three headers signing `body` for `request_id`, now.
-    pub fn sign(&self, direction: Direction, request_id: &str, body: &[u8]) -> [(&'static str, String); 3] {
+    pub fn sign(
+        &self,
+        direction: Direction,
+        request_id: &str,
+        body: &[u8],
+    ) -> [(&'static str, String); 3] {
         let timestamp_ms = now_ms();
-        let tag = self.mac(direction, request_id, timestamp_ms, body).finalize().into_bytes();
+        let tag = self
+            .mac(direction, request_id, timestamp_ms, body)
+            .finalize()
+            .into_bytes();
         [
             (REQUEST_ID_HEADER, request_id.to_owned()),
             (TIMESTAMP_HEADER, timestamp_ms.to_string()),
@@ -140,7 +154,9 @@ impl Secret {
         let timestamp = get(TIMESTAMP_HEADER)?;
         let signature = get(SIGNATURE_HEADER)?;
         let timestamp_ms: u64 = timestamp.parse().map_err(|_| {
-            Rejection::Malformed(format!("{TIMESTAMP_HEADER} `{timestamp}` is not milliseconds"))
+            Rejection::Malformed(format!(
+                "{TIMESTAMP_HEADER} `{timestamp}` is not milliseconds"
+            ))
         })?;
         let tag = signature
             .strip_prefix("v1=")
@@ -176,43 +192,76 @@ mod tests {
     }
 
     fn lookup<'a>(headers: &'a [(&'static str, String)]) -> impl Fn(&str) -> Option<&'a str> + 'a {
-        move |name| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        move |name| {
+            headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+        }
     }
 
     #[test]
     fn a_signed_message_verifies_and_any_change_is_refused() {
         let key = secret("0123456789abcdef-key");
         let headers = key.sign(Direction::Invocation, "req-1", b"{}");
-        assert_eq!(key.verify(Direction::Invocation, lookup(&headers), b"{}").unwrap(), "req-1");
+        assert_eq!(
+            key.verify(Direction::Invocation, lookup(&headers), b"{}")
+                .unwrap(),
+            "req-1"
+        );
         let mismatch = Err(Rejection::Mismatch);
-        assert_eq!(key.verify(Direction::Invocation, lookup(&headers), b"{ }"), mismatch);
-        assert_eq!(key.verify(Direction::Answer, lookup(&headers), b"{}"), mismatch, "reflected");
+        assert_eq!(
+            key.verify(Direction::Invocation, lookup(&headers), b"{ }"),
+            mismatch
+        );
+        assert_eq!(
+            key.verify(Direction::Answer, lookup(&headers), b"{}"),
+            mismatch,
+            "reflected"
+        );
         let other = secret("0123456789abcdef-other");
-        assert_eq!(other.verify(Direction::Invocation, lookup(&headers), b"{}"), mismatch);
+        assert_eq!(
+            other.verify(Direction::Invocation, lookup(&headers), b"{}"),
+            mismatch
+        );
         let mut renamed = headers.clone();
         renamed[0].1 = "req-2".into();
-        assert_eq!(key.verify(Direction::Invocation, lookup(&renamed), b"{}"), mismatch);
+        assert_eq!(
+            key.verify(Direction::Invocation, lookup(&renamed), b"{}"),
+            mismatch
+        );
     }
 
     #[test]
     fn an_old_message_is_refused_as_a_replay() {
         let key = secret("0123456789abcdef-key");
         let old = now_ms() - WINDOW.as_millis() as u64 - 1000;
-        let tag = key.mac(Direction::Answer, "req-1", old, b"x").finalize().into_bytes();
+        let tag = key
+            .mac(Direction::Answer, "req-1", old, b"x")
+            .finalize()
+            .into_bytes();
         let headers = [
             (REQUEST_ID_HEADER, "req-1".to_owned()),
             (TIMESTAMP_HEADER, old.to_string()),
             (SIGNATURE_HEADER, format!("v1={}", hex::encode(tag))),
         ];
-        let refused = key.verify(Direction::Answer, lookup(&headers), b"x").unwrap_err();
-        assert!(matches!(refused, Rejection::Stale { skew_ms } if skew_ms < -300_000), "{refused:?}");
+        let refused = key
+            .verify(Direction::Answer, lookup(&headers), b"x")
+            .unwrap_err();
+        assert!(
+            matches!(refused, Rejection::Stale { skew_ms } if skew_ms < -300_000),
+            "{refused:?}"
+        );
     }
 
     #[test]
     fn missing_headers_and_short_secrets_are_named() {
         let key = secret("0123456789abcdef-key");
         let refused = key.verify(Direction::Answer, |_| None, b"").unwrap_err();
-        assert_eq!(refused.to_string(), format!("no {REQUEST_ID_HEADER} header"));
+        assert_eq!(
+            refused.to_string(),
+            format!("no {REQUEST_ID_HEADER} header")
+        );
         assert!(Secret::new("short").unwrap_err().contains("at least 16"));
     }
 }

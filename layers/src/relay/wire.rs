@@ -168,11 +168,12 @@ impl RelayedAnswer {
             RelayedAnswer::Error {
                 error_type,
                 error_message,
-            } => Ok(Outcome::Error(InvocationError::handler(error_type, error_message))),
+            } => Ok(Outcome::Error(InvocationError::handler(
+                error_type,
+                error_message,
+            ))),
             RelayedAnswer::Response {
-                body,
-                status: None,
-                ..
+                body, status: None, ..
             } => Ok(Outcome::Response(Response::json(decode("body", &body)?))),
             RelayedAnswer::Response {
                 body,
@@ -216,7 +217,10 @@ mod tests {
         let back: RelayedAnswer = serde_json::from_str(&json).unwrap();
         let outcome = back.into_outcome().unwrap();
         let error = outcome.error().unwrap();
-        assert_eq!((error.error_type(), error.message()), ("OrderError", "no such order"));
+        assert_eq!(
+            (error.error_type(), error.message()),
+            ("OrderError", "no such order")
+        );
 
         let http = http::Response::builder()
             .status(201)
@@ -228,7 +232,10 @@ mod tests {
         assert_eq!(response.status().unwrap().as_u16(), 201);
         assert_eq!(response.headers().unwrap()["x-order"], "7");
         assert_eq!(response.body().as_ref(), b"made");
-        assert_eq!(RelayedAnswer::from_outcome(&outcome), RelayedAnswer::http_response(&http));
+        assert_eq!(
+            RelayedAnswer::from_outcome(&outcome),
+            RelayedAnswer::http_response(&http)
+        );
     }
 
     #[test]
@@ -238,6 +245,9 @@ mod tests {
             status: None,
             headers: Vec::new(),
         };
-        assert!(answer.into_outcome().unwrap_err().contains("relayed body is not base64"));
+        assert!(answer
+            .into_outcome()
+            .unwrap_err()
+            .contains("relayed body is not base64"));
     }
 }
