@@ -81,8 +81,14 @@ impl RelayLayer {
                 signature::Secret::new(secret).map_err(|why| format!("{SECRET_VAR}: {why}"))?;
             Ok((client::RelayClient::new(url), secret))
         });
+        Self::with_target(target)
+    }
+
+    fn with_target(target: Result<(client::RelayClient, signature::Secret), String>) -> Self {
         if let Err(why) = &target {
-            crate::subscriber::warn(&format!("light-runtime: the relay is misconfigured: {why}"));
+            crate::subscriber::warn(&format!(
+                "light-runtime: the relay is misconfigured ({why}); no invocation is relayed"
+            ));
         }
         RelayLayer {
             shared: Arc::new(service::Shared {
@@ -123,12 +129,7 @@ impl RelayLayer {
             };
         let margin = crate::variables::millis(env, MARGIN_VAR, DEFAULT_MARGIN);
         let layer = if secret.is_empty() {
-            crate::subscriber::warn(&format!(
-                "light-runtime: {URL_VAR} is set but {SECRET_VAR} is not; no invocation is relayed"
-            ));
-            let mut layer = RelayLayer::new(&url, "x".repeat(signature::MIN_SECRET_LEN));
-            layer.shared_mut().target = Err(format!("{SECRET_VAR} is not set"));
-            layer
+            Self::with_target(Err(format!("{SECRET_VAR} is not set")))
         } else {
             RelayLayer::new(&url, secret)
         };
