@@ -26,6 +26,8 @@ pub enum BreachKind {
     InvalidResponseMode,
     /// A call to a path the platform's runtime API does not have.
     UnknownEndpoint,
+    /// AWS: `POST /runtime/init/error` after init was over.
+    LateInitError,
     /// SCF: `next` asked for without `POST /runtime/init/ready` first.
     NoInitReady,
     /// FC and HTTP: the port was not listening within the init budget.
@@ -137,6 +139,11 @@ pub(crate) fn in_lambda_calls(calls: &[RecordedCall], request_id: &str) -> Vec<B
                      Lambda cannot tell its category and reports it as Runtime.Unknown",
                 ))
             }
+            (None, 403) if path.ends_with("/runtime/init/error") => breaches.push(Breach::new(
+                BreachKind::LateInitError,
+                "posted /runtime/init/error after init was over: an invocation's failure goes \
+                 to /invocation/{id}/error (403 InvalidStateTransition)",
+            )),
             (_, 404) => breaches.push(unknown_endpoint(call)),
             _ => {}
         }
@@ -212,6 +219,7 @@ mod tests {
             call("POST", &format!("{base}/r1/error"), 202, &[]),
             call("POST", &format!("{base}/r1/response"), 413, &[]),
             call("GET", "/2018-06-01/runtime/wrong", 404, &[]),
+            call("POST", "/2018-06-01/runtime/init/error", 403, &[]),
         ];
         let kinds: Vec<_> = in_lambda_calls(&broken, "r1")
             .into_iter()
@@ -225,6 +233,7 @@ mod tests {
                 BreachKind::ErrorWithoutType,
                 BreachKind::ResponseTooLarge,
                 BreachKind::UnknownEndpoint,
+                BreachKind::LateInitError,
             ]
         );
         let unknown = &in_lambda_calls(&broken[1..2], "r1")[0];

@@ -124,17 +124,18 @@ fn options_from(request: &Request<Incoming>) -> InvokeOptions {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let mut options = InvokeOptions::default();
-    // Lambda takes the client context base64-encoded and hands it over decoded.
-    options.client_context = header("x-amz-client-context").map(|encoded| {
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .ok()
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .unwrap_or(encoded)
-    });
-    options.trace_id = header("x-amzn-trace-id");
-    options
+    InvokeOptions {
+        // Lambda takes the client context base64-encoded and hands it over decoded.
+        client_context: header("x-amz-client-context").map(|encoded| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .unwrap_or(encoded)
+        }),
+        trace_id: header("x-amzn-trace-id"),
+        ..InvokeOptions::default()
+    }
 }
 
 async fn invoke_event(emulation: &Emulation, request: Request<Incoming>) -> Reply {

@@ -24,7 +24,7 @@ pub(crate) enum Trigger {
     /// An event (the Invoke API's payload).
     Event(Bytes),
     /// An HTTP request (a Function URL, FC HTTP trigger, a web request).
-    Http(Request<Bytes>),
+    Http(Box<Request<Bytes>>),
 }
 
 /// How the platform saw the invocation end.
@@ -153,7 +153,8 @@ impl Instance {
                 let reply = self.send(request, options, deadline).await;
                 http_answer(request_id, reply, deadline, false)
             }
-            (Wire::Http(_), Trigger::Http(mut request)) => {
+            (Wire::Http(_), Trigger::Http(request)) => {
+                let mut request = *request;
                 self.add_request_id(&mut request, request_id);
                 let reply = self.send(request, options, deadline).await;
                 http_answer(request_id, reply, deadline, true)

@@ -152,7 +152,7 @@ impl Emulation {
         request: http::Request<Bytes>,
         options: InvokeOptions,
     ) -> Outcome {
-        self.run(Trigger::Http(request), options).await
+        self.run(Trigger::Http(Box::new(request)), options).await
     }
 
     /// Runs `command` for every invocation from now on: invocations in
