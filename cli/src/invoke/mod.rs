@@ -9,7 +9,7 @@
 //! - [`examples`]: the shipped example events (`--example KIND`).
 //! - [`event_input`]: the event from `--data`, `--file` or `--example`,
 //!   checked to be JSON.
-//! - [`send`]: one request to the endpoint.
+//! - [`send`](mod@send): one request to the endpoint ([`send()`]).
 //! - [`answer`]: [`Answer`], the reply read from the Invoke API's headers.
 
 pub mod answer;
