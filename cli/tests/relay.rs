@@ -19,6 +19,8 @@ use serde_json::{json, Value};
 
 /// Pushes `event` to the cloud with `deadline` and returns its one result.
 async fn invoke(emulator: &LambdaEmulator, event: Event, deadline: Duration) -> InvocationResult {
+    // The deadline runs from the push: push only once the runtime is idle.
+    assert!(emulator.wait_next_waiting(1, WAIT).await, "the cloud polls for events");
     let id = emulator.push(event.deadline_in(deadline));
     let result = emulator
         .result(&id, WAIT)
@@ -225,8 +227,11 @@ async fn the_local_fallback_runs_the_cloud_handler_once() {
 
     // A slow laptop with the fallback: the relay waits half the time, the
     // handler answers, and the laptop's late answer is never taken.
+    // A fresh emulator: the stopped runtime's last `next` must not take
+    // the event.
     let (slow, reached) = fake_laptop(Laptop::Silent).await;
     cloud.stop().await;
+    let emulator = LambdaEmulator::start().await.unwrap();
     let mut vars = relay_vars(&slow, SECRET);
     vars.push(("LIGHT_RUNTIME_RELAY_FALLBACK", "local"));
     let cloud = Cloud::aws(&emulator, &vars);
@@ -262,4 +267,60 @@ async fn a_relay_url_without_a_secret_relays_nothing_and_says_so() {
         "nothing unsigned leaves the instance"
     );
     cloud.stop().await;
+}
+
+#[tokio::test]
+async fn the_relay_command_refuses_a_missing_or_short_secret_and_names_the_variable() {
+    let run = |secret: Option<&str>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_light-runtime"));
+        command
+            .args([
+                "relay",
+                "--listen",
+                "127.0.0.1:0",
+                "--platform",
+                "aws",
+                "--secret-env",
+            ])
+            .args(["TEST_RELAY_SECRET", "--", "/bin/true"])
+            .env_remove("TEST_RELAY_SECRET")
+            .kill_on_drop(true);
+        if let Some(secret) = secret {
+            command.env("TEST_RELAY_SECRET", secret);
+        }
+        async move {
+            tokio::time::timeout(WAIT, command.output())
+                .await
+                .expect("the relay exits by itself")
+                .unwrap()
+        }
+    };
+    let missing = run(None).await;
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("TEST_RELAY_SECRET is not set"), "{stderr}");
+
+    let short = run(Some("short")).await;
+    assert!(!short.status.success());
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        stderr.contains("TEST_RELAY_SECRET") && stderr.contains("at least 16"),
+        "{stderr}"
+    );
+
+    let platform = tokio::process::Command::new(env!("CARGO_BIN_EXE_light-runtime"))
+        .args([
+            "relay",
+            "--listen",
+            "127.0.0.1:0",
+            "--platform",
+            "gcp",
+            "--",
+            "/bin/true",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!platform.status.success());
+    assert!(String::from_utf8_lossy(&platform.stderr).contains("unknown platform `gcp`"));
 }
