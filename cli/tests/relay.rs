@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 /// Pushes `event` to the cloud with `deadline` and returns its one result.
 async fn invoke(emulator: &LambdaEmulator, event: Event, deadline: Duration) -> InvocationResult {
     // The deadline runs from the push: push only once the runtime is idle.
-    assert!(emulator.wait_next_waiting(1, WAIT).await, "the cloud polls for events");
+    assert!(
+        emulator.wait_next_waiting(1, WAIT).await,
+        "the cloud polls for events"
+    );
     let id = emulator.push(event.deadline_in(deadline));
     let result = emulator
         .result(&id, WAIT)
