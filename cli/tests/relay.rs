@@ -55,8 +55,7 @@ async fn an_aws_invocation_is_answered_by_the_local_build() {
         relay.stdout()
     );
 
-    // A second invocation rides the kept-alive connection; the local
-    // build's error comes back as the cloud's error.
+    // The local build's error comes back as the cloud's error.
     let event = Event::raw("not json").request_id("cloud-req-2");
     let result = invoke(&emulator, event, Duration::from_secs(10)).await;
     assert_eq!(
