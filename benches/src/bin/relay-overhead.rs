@@ -5,6 +5,8 @@
 //! the signed answer back. Latency is measured where the platform sees it:
 //! from the event's push to the emulator to the answer's arrival there,
 //! one invocation at a time; the figures are medians and 90th percentiles.
+//! A third figure is the laptop's part alone (the local build's emulate
+//! session, POSTed to its own invoke endpoint back to back), for scale.
 //!
 //! The echo must have the relay compiled in (light-runtime's `relay`
 //! feature; the examples crate leaves it out):
@@ -81,13 +83,14 @@ async fn run() -> Result<(), String> {
         .spawn()
         .map_err(|error| format!("cannot start {}: {error}", light_runtime.display()))?;
     let mut lines = BufReader::new(relay.stdout.take().expect("piped")).lines();
-    let url = tokio::time::timeout(WAIT, async {
+    // "relay: listening on ADDR for aws invocations; the local build's
+    // invoke endpoint is ENDPOINT"
+    let (url, local_endpoint) = tokio::time::timeout(WAIT, async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(rest) = line.strip_prefix("relay: listening on ") {
-                return rest
-                    .split_whitespace()
-                    .next()
-                    .map(|address| format!("http://{address}"));
+                let address = rest.split_whitespace().next()?;
+                let endpoint = rest.rsplit(' ').next()?;
+                return Some((format!("http://{address}"), endpoint.to_owned()));
             }
         }
         None
@@ -103,6 +106,7 @@ async fn run() -> Result<(), String> {
         ("LIGHT_RUNTIME_RELAY_SECRET", SECRET),
     ];
     let relayed = measure(&echo, &vars, invocations, warmup).await?;
+    let emulated = measure_endpoint(&local_endpoint, invocations, warmup).await?;
     drop(relay);
 
     let report = |name: &str, samples: &mut Vec<Duration>| {
@@ -115,16 +119,70 @@ async fn run() -> Result<(), String> {
         );
         median
     };
-    let (mut direct, mut relayed) = (direct, relayed);
+    let (mut direct, mut relayed, mut emulated) = (direct, relayed, emulated);
     println!("{invocations} invocations each, after {warmup} warm-up, one at a time, on loopback");
     let without = report("without relay", &mut direct);
     let with = report("with relay", &mut relayed);
+    report("laptop alone", &mut emulated);
+    println!(
+        "(laptop alone: the local build's emulate session, POSTed to its invoke endpoint back \
+         to back; not a part of `with relay` to subtract: the session freezes the build between \
+         invocations, and back-to-back requests meet that freeze more often)"
+    );
     println!(
         "relay round trip adds {:.1} µs per invocation (median), {:.2}× the direct latency",
         micros(with) - micros(without),
         micros(with) / micros(without).max(f64::MIN_POSITIVE)
     );
     Ok(())
+}
+
+/// Times `invocations` events POSTed to the invoke endpoint at `address`
+/// (`127.0.0.1:PORT`) on one keep-alive connection, after `warmup`.
+async fn measure_endpoint(
+    address: &str,
+    invocations: usize,
+    warmup: usize,
+) -> Result<Vec<Duration>, String> {
+    use http_body_util::{BodyExt, Full};
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|error| format!("cannot connect to the local endpoint {address}: {error}"))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|error| format!("cannot talk HTTP to {address}: {error}"))?;
+    tokio::spawn(connection);
+    let mut samples = Vec::with_capacity(invocations);
+    for n in 0..warmup + invocations {
+        let body = serde_json::json!({ "n": n }).to_string();
+        let request = http::Request::post("/2015-03-31/functions/_/invocations")
+            .header("host", address)
+            .body(Full::new(bytes::Bytes::from(body)))
+            .map_err(|error| error.to_string())?;
+        let started = Instant::now();
+        let reply = sender
+            .send_request(request)
+            .await
+            .map_err(|error| format!("invocation {n} failed: {error}"))?;
+        let answer = reply
+            .into_body()
+            .collect()
+            .await
+            .map_err(|error| error.to_string())?
+            .to_bytes();
+        let took = started.elapsed();
+        let echoed = serde_json::from_slice::<serde_json::Value>(&answer).ok();
+        if echoed != Some(serde_json::json!({ "n": n })) {
+            return Err(format!(
+                "invocation {n} at {address} was not echoed: {answer:?}"
+            ));
+        }
+        if n >= warmup {
+            samples.push(took);
+        }
+    }
+    Ok(samples)
 }
 
 fn micros(duration: Duration) -> f64 {
