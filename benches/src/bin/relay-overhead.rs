@@ -127,7 +127,7 @@ async fn run() -> Result<(), String> {
     println!(
         "(laptop alone: the local build's emulate session, POSTed to its invoke endpoint back \
          to back; not a part of `with relay` to subtract: the session freezes the build between \
-         invocations, and back-to-back requests meet that freeze more often)"
+         invocations, which back-to-back requests may meet more often)"
     );
     println!(
         "relay round trip adds {:.1} µs per invocation (median), {:.2}× the direct latency",
