@@ -1,5 +1,6 @@
 //! [`EnvLayers`]: the layers a platform team turns on without a code change,
-//! with `LIGHT_RUNTIME_LAYERS=logging,metrics,tracing,timeout`.
+//! with `LIGHT_RUNTIME_LAYERS=logging,metrics,tracing,timeout`, and the
+//! relay, turned on by its own variable (`LIGHT_RUNTIME_RELAY`).
 //!
 //! The runtime reads the variable when it starts; each named layer is built
 //! from its own variables (`AWS_LAMBDA_LOG_LEVEL`, `OTEL_*`, ...) and wraps
@@ -17,7 +18,8 @@ use tower::layer::util::{Identity, Stack};
     feature = "logging",
     feature = "trace",
     feature = "metrics",
-    feature = "timeout"
+    feature = "timeout",
+    feature = "relay"
 ))]
 use tower::util::{option_layer, Either};
 
@@ -38,16 +40,23 @@ pub struct EnvLayers {
     metrics: Option<crate::MetricsLayer>,
     #[cfg(feature = "timeout")]
     timeout: Option<crate::TimeoutLayer>,
+    #[cfg(feature = "relay")]
+    relay: Option<crate::RelayLayer>,
 }
 
 impl EnvLayers {
     /// Reads `LIGHT_RUNTIME_LAYERS` from `env` (`logging`, `metrics`,
     /// `tracing` or `trace`, `timeout`; `all` for every one in this build).
     /// Unknown names, and layers whose cargo feature is not in this build,
-    /// warn and are skipped.
+    /// warn and are skipped. The relay is on when `LIGHT_RUNTIME_RELAY` is
+    /// set (see [`crate::relay`]).
     pub fn from_environment(env: &Environment) -> Self {
         #[allow(unused_mut)]
         let mut layers = EnvLayers::default();
+        #[cfg(feature = "relay")]
+        {
+            layers.relay = crate::RelayLayer::from_environment(env);
+        }
         let Some(list) = env.get(LAYERS_VAR) else {
             return layers;
         };
@@ -82,6 +91,7 @@ impl EnvLayers {
                 "logging" | "metrics" | "tracing" | "trace" | "timeout" => {
                     "a layer whose cargo feature is in this build (enable it on light-runtime)"
                 }
+                "relay" => "logging, metrics, tracing or timeout (the relay is turned on by LIGHT_RUNTIME_RELAY=URL)",
                 "preload" => "logging, metrics, tracing or timeout (preload needs initialisers registered in code)",
                 _ => "logging, metrics, tracing, timeout or all",
             };
@@ -110,6 +120,10 @@ impl EnvLayers {
         }
         #[cfg(feature = "timeout")]
         if let Some(layer) = &self.timeout {
+            f(layer);
+        }
+        #[cfg(feature = "relay")]
+        if let Some(layer) = &self.relay {
             f(layer);
         }
         let _ = &mut f;
@@ -144,6 +158,10 @@ impl EnvLayers {
         #[cfg(feature = "timeout")]
         if name == "timeout" {
             was_on |= self.timeout.take().is_some();
+        }
+        #[cfg(feature = "relay")]
+        if name == "relay" {
+            was_on |= self.relay.take().is_some();
         }
         let _ = name;
         was_on
@@ -180,7 +198,8 @@ impl EnvLayers {
     }
 
     /// The layers turned on, as one tower layer: the first named is
-    /// outermost; a layer not turned on is a pass-through branch.
+    /// outermost, the relay innermost (the others see every invocation it
+    /// forwards); a layer not turned on is a pass-through branch.
     pub fn stack(&self) -> EnvStack {
         #[cfg(feature = "logging")]
         let logging = option_layer(self.logging.clone());
@@ -198,7 +217,14 @@ impl EnvLayers {
         let timeout = option_layer(self.timeout);
         #[cfg(not(feature = "timeout"))]
         let timeout = Identity::new();
-        Stack::new(timeout, Stack::new(metrics, Stack::new(tracing, logging)))
+        #[cfg(feature = "relay")]
+        let relay = option_layer(self.relay.clone());
+        #[cfg(not(feature = "relay"))]
+        let relay = Identity::new();
+        Stack::new(
+            relay,
+            Stack::new(timeout, Stack::new(metrics, Stack::new(tracing, logging))),
+        )
     }
 }
 
@@ -218,10 +244,15 @@ type MetricsSlot = Identity;
 type TimeoutSlot = Either<crate::TimeoutLayer, Identity>;
 #[cfg(not(feature = "timeout"))]
 type TimeoutSlot = Identity;
+#[cfg(feature = "relay")]
+type RelaySlot = Either<crate::RelayLayer, Identity>;
+#[cfg(not(feature = "relay"))]
+type RelaySlot = Identity;
 
 /// The tower layer of [`EnvLayers::stack`]: logging outermost, then
-/// tracing, metrics and timeout, each either on or a pass-through.
-pub type EnvStack = Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, LoggingSlot>>>;
+/// tracing, metrics, timeout and the relay, each either on or a pass-through.
+pub type EnvStack =
+    Stack<RelaySlot, Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, LoggingSlot>>>>;
 
 /// A [`LifecycleLayer`] usable behind `dyn`.
 trait Dispatch {

@@ -21,6 +21,9 @@
 //!   concurrently at `FunctionStart`, their values in the context.
 //! - [`timeout`] (feature `timeout`): [`TimeoutLayer`], the margin before
 //!   the deadline at which the invocation is cancelled.
+//! - [`relay`] (feature `relay`): [`RelayLayer`], every invocation
+//!   handled by `light-runtime relay` on a developer's machine, turned on
+//!   by `LIGHT_RUNTIME_RELAY`.
 //! - [`env_layers`]: [`EnvLayers`], the layers a platform team turns on
 //!   with `LIGHT_RUNTIME_LAYERS`.
 //! - [`lifecycle_layer`]: the [`LifecycleLayer`] trait.
@@ -51,6 +54,8 @@ pub mod metrics;
 mod otel;
 #[cfg(feature = "preload")]
 pub mod preload;
+#[cfg(feature = "relay")]
+pub mod relay;
 // Which helpers are used depends on the layers compiled in.
 pub mod subscriber;
 #[cfg(feature = "timeout")]
@@ -76,6 +81,8 @@ pub use logging::LoggingLayer;
 pub use metrics::MetricsLayer;
 #[cfg(feature = "preload")]
 pub use preload::Preload;
+#[cfg(feature = "relay")]
+pub use relay::RelayLayer;
 pub use subscriber::SubscriberLayer;
 #[cfg(feature = "timeout")]
 pub use timeout::TimeoutLayer;

@@ -72,8 +72,9 @@ pub use runtime_engine::{
 };
 
 /// The reusable layers (features `logging`, `metrics`, `trace`, `preload`,
-/// `timeout`); add them with
-/// [`RuntimeBuilder::lifecycle_layer`] or name them in `LIGHT_RUNTIME_LAYERS`.
+/// `timeout`, `relay`); add them with
+/// [`RuntimeBuilder::lifecycle_layer`] or name them in `LIGHT_RUNTIME_LAYERS`
+/// (the relay: `LIGHT_RUNTIME_RELAY`).
 #[cfg(feature = "layers")]
 pub use light_runtime_layers as layers;
 
