@@ -17,7 +17,8 @@ use tower::layer::util::{Identity, Stack};
     feature = "logging",
     feature = "trace",
     feature = "metrics",
-    feature = "timeout"
+    feature = "timeout",
+    feature = "capture"
 ))]
 use tower::util::{option_layer, Either};
 
@@ -38,16 +39,23 @@ pub struct EnvLayers {
     metrics: Option<crate::MetricsLayer>,
     #[cfg(feature = "timeout")]
     timeout: Option<crate::TimeoutLayer>,
+    #[cfg(feature = "capture")]
+    capture: Option<crate::CaptureLayer>,
 }
 
 impl EnvLayers {
     /// Reads `LIGHT_RUNTIME_LAYERS` from `env` (`logging`, `metrics`,
-    /// `tracing` or `trace`, `timeout`; `all` for every one in this build).
-    /// Unknown names, and layers whose cargo feature is not in this build,
-    /// warn and are skipped.
+    /// `tracing` or `trace`, `timeout`, `capture`; `all` for every one in
+    /// this build). Unknown names, and layers whose cargo feature is not in
+    /// this build, warn and are skipped. `LIGHT_RUNTIME_CAPTURE` set to
+    /// anything but `off` turns capture on too.
     pub fn from_environment(env: &Environment) -> Self {
         #[allow(unused_mut)]
         let mut layers = EnvLayers::default();
+        #[cfg(feature = "capture")]
+        {
+            layers.capture = crate::CaptureLayer::from_environment(env);
+        }
         let Some(list) = env.get(LAYERS_VAR) else {
             return layers;
         };
@@ -75,15 +83,23 @@ impl EnvLayers {
                 layers.timeout = Some(crate::TimeoutLayer::from_environment(env));
                 known = true;
             }
+            #[cfg(feature = "capture")]
+            if (all || name == "capture") && layers.capture.is_none() {
+                layers.capture = Some(crate::CaptureLayer::from_environment_on(env));
+            }
+            #[cfg(feature = "capture")]
+            if name == "capture" {
+                known = true;
+            }
             if known || name.is_empty() {
                 continue;
             }
             let expected = match name.as_str() {
-                "logging" | "metrics" | "tracing" | "trace" | "timeout" => {
+                "logging" | "metrics" | "tracing" | "trace" | "timeout" | "capture" => {
                     "a layer whose cargo feature is in this build (enable it on light-runtime)"
                 }
                 "preload" => "logging, metrics, tracing or timeout (preload needs initialisers registered in code)",
-                _ => "logging, metrics, tracing, timeout or all",
+                _ => "logging, metrics, tracing, timeout, capture or all",
             };
             crate::variables::warn_invalid(LAYERS_VAR, &name, expected, "the name skipped");
         }
@@ -110,6 +126,10 @@ impl EnvLayers {
         }
         #[cfg(feature = "timeout")]
         if let Some(layer) = &self.timeout {
+            f(layer);
+        }
+        #[cfg(feature = "capture")]
+        if let Some(layer) = &self.capture {
             f(layer);
         }
         let _ = &mut f;
@@ -144,6 +164,10 @@ impl EnvLayers {
         #[cfg(feature = "timeout")]
         if name == "timeout" {
             was_on |= self.timeout.take().is_some();
+        }
+        #[cfg(feature = "capture")]
+        if name == "capture" {
+            was_on |= self.capture.take().is_some();
         }
         let _ = name;
         was_on
@@ -198,7 +222,14 @@ impl EnvLayers {
         let timeout = option_layer(self.timeout);
         #[cfg(not(feature = "timeout"))]
         let timeout = Identity::new();
-        Stack::new(timeout, Stack::new(metrics, Stack::new(tracing, logging)))
+        #[cfg(feature = "capture")]
+        let capture = option_layer(self.capture.clone());
+        #[cfg(not(feature = "capture"))]
+        let capture = Identity::new();
+        Stack::new(
+            timeout,
+            Stack::new(metrics, Stack::new(tracing, Stack::new(logging, capture))),
+        )
     }
 }
 
@@ -214,14 +245,20 @@ type TracingSlot = Identity;
 type MetricsSlot = Either<crate::MetricsLayer, Identity>;
 #[cfg(not(feature = "metrics"))]
 type MetricsSlot = Identity;
+#[cfg(feature = "capture")]
+type CaptureSlot = Either<crate::CaptureLayer, Identity>;
+#[cfg(not(feature = "capture"))]
+type CaptureSlot = Identity;
 #[cfg(feature = "timeout")]
 type TimeoutSlot = Either<crate::TimeoutLayer, Identity>;
 #[cfg(not(feature = "timeout"))]
 type TimeoutSlot = Identity;
 
-/// The tower layer of [`EnvLayers::stack`]: logging outermost, then
-/// tracing, metrics and timeout, each either on or a pass-through.
-pub type EnvStack = Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, LoggingSlot>>>;
+/// The tower layer of [`EnvLayers::stack`]: capture outermost (it sees
+/// every other layer's failures), then logging, tracing, metrics and
+/// timeout, each either on or a pass-through.
+pub type EnvStack =
+    Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, Stack<LoggingSlot, CaptureSlot>>>>;
 
 /// A [`LifecycleLayer`] usable behind `dyn`.
 trait Dispatch {
