@@ -180,26 +180,16 @@ fn redact(value: &mut Value, config: &CaptureConfig, context: &runtime_engine::C
     value["redacted"] = json!(run.into_redacted());
 }
 
-/// Cuts the log lines, then the event, until the file fits `max_bytes`.
+/// Cuts the file to `max_bytes`: the oldest log lines down to a quarter
+/// of the bound (the newest are nearest the failure), then the event, then
+/// the remaining lines.
 fn bound(mut value: Value, max_bytes: usize) -> Vec<u8> {
-    let mut json = serde_json::to_vec(&value).expect("plain data");
+    let json = serde_json::to_vec(&value).expect("plain data");
     if json.len() <= max_bytes {
         return json;
     }
-    // The oldest lines go first: the last ones are nearest the failure.
-    while json.len() > max_bytes {
-        let Some(Value::Array(lines)) = value.pointer_mut("/logs/lines") else {
-            break;
-        };
-        if lines.is_empty() {
-            break;
-        }
-        let cut = lines.len().div_ceil(2);
-        lines.drain(..cut);
-        let dropped = value["logs"]["dropped"].as_u64().unwrap_or(0) + cut as u64;
-        value["logs"]["dropped"] = json!(dropped);
-        json = serde_json::to_vec(&value).expect("plain data");
-    }
+    drop_lines(&mut value, max_bytes / 4);
+    let json = serde_json::to_vec(&value).expect("plain data");
     if json.len() <= max_bytes {
         return json;
     }
@@ -212,5 +202,26 @@ fn bound(mut value: Value, max_bytes: usize) -> Vec<u8> {
     value["event"]["body"] = Value::String(event_text[..keep].to_owned());
     value["event"]["encoding"] = json!("text");
     value["event"]["truncated"] = json!(true);
+    let json = serde_json::to_vec(&value).expect("plain data");
+    if json.len() <= max_bytes {
+        return json;
+    }
+    drop_lines(&mut value, 0);
     serde_json::to_vec(&value).expect("plain data")
+}
+
+/// Drops the oldest lines until the rest take at most `budget` bytes.
+fn drop_lines(value: &mut Value, budget: usize) {
+    let Some(Value::Array(lines)) = value.pointer_mut("/logs/lines") else {
+        return;
+    };
+    let mut total: usize = lines.iter().map(|l| l.as_str().map_or(0, str::len) + 3).sum();
+    let mut cut = 0;
+    while total > budget && cut < lines.len() {
+        total -= lines[cut].as_str().map_or(0, str::len) + 3;
+        cut += 1;
+    }
+    lines.drain(..cut);
+    let dropped = value["logs"]["dropped"].as_u64().unwrap_or(0) + cut as u64;
+    value["logs"]["dropped"] = json!(dropped);
 }
