@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::Context as LayerContext;
 
 /// Lines kept per invocation.
@@ -51,13 +51,19 @@ impl LogBuffer {
     }
 }
 
-/// The subscriber layer: each event inside a captured invocation becomes
-/// a line in its buffer; events elsewhere cost one task-local lookup.
+/// The subscriber layer: each `INFO`, `WARN` or `ERROR` event inside a
+/// captured invocation becomes a line in its buffer; events elsewhere cost
+/// one task-local lookup.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CaptureLogs;
 
 impl<S: Subscriber> tracing_subscriber::Layer<S> for CaptureLogs {
     fn on_event(&self, event: &Event<'_>, _ctx: LayerContext<'_, S>) {
+        // The runtime's own `DEBUG` and `TRACE` lines on every invocation
+        // would cost each success a buffer.
+        if *event.metadata().level() > Level::INFO {
+            return;
+        }
         let _ = LOGS.try_with(|cell| {
             // Re-entrant logging (a `Debug` impl that logs) is dropped,
             // not a panic.
