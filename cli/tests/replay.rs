@@ -17,20 +17,23 @@ use proxy_support::{awslambdaric_available, python_dir, Proxy, WAIT};
 use serde_json::{json, Value};
 
 fn orders(handler: &str) -> Vec<String> {
-    vec!["python3".into(), "-m".into(), "awslambdaric".into(), format!("orders.{handler}")]
+    vec![
+        "python3".into(),
+        "-m".into(),
+        "awslambdaric".into(),
+        format!("orders.{handler}"),
+    ]
 }
 
 async fn wait_capture(dir: &Path) -> Option<PathBuf> {
     let until = tokio::time::Instant::now() + WAIT;
     while tokio::time::Instant::now() < until {
-        let found = std::fs::read_dir(dir)
-            .ok()
-            .and_then(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .find(|p| p.extension().is_some_and(|e| e == "json"))
-            });
+        let found = std::fs::read_dir(dir).ok().and_then(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "json"))
+        });
         if found.is_some() {
             return found;
         }
@@ -80,7 +83,10 @@ async fn a_captured_failure_replays_as_reproduced_on_the_same_build_and_fixed_on
         ("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api()),
         ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "orders".to_owned()),
         ("LIGHT_RUNTIME_CAPTURE".to_owned(), "failures".to_owned()),
-        ("LIGHT_RUNTIME_CAPTURE_SINK".to_owned(), format!("dir:{}", captures.path().display())),
+        (
+            "LIGHT_RUNTIME_CAPTURE_SINK".to_owned(),
+            format!("dir:{}", captures.path().display()),
+        ),
     ];
     let proxy = Proxy::start(&env, &[], &orders("handle"));
     let ok = emulator.push(Event::json(json!({"sku": "GOOD-1"})));
@@ -93,7 +99,9 @@ async fn a_captured_failure_replays_as_reproduced_on_the_same_build_and_fixed_on
     );
     let failed = emulator.result(&failed, WAIT).await.expect("an answer");
     assert_eq!(failed.error_type(), Some("OrderRejected"), "{failed:?}");
-    let file = wait_capture(captures.path()).await.expect("a capture of the failure");
+    let file = wait_capture(captures.path())
+        .await
+        .expect("a capture of the failure");
     let (status, stderr) = proxy.terminate().await;
     assert!(status.success(), "{stderr}");
     let written = std::fs::read_to_string(&file).unwrap();
@@ -104,35 +112,75 @@ async fn a_captured_failure_replays_as_reproduced_on_the_same_build_and_fixed_on
     let file = file.to_str().unwrap();
 
     // The same build: the failure happens again.
-    let same = replay(&[file], &[env!("CARGO_BIN_EXE_light-runtime").to_owned(), "proxy".into(), "--".into()].into_iter().chain(orders("handle")).collect::<Vec<_>>()).await;
+    let same = replay(
+        &[file],
+        &[
+            env!("CARGO_BIN_EXE_light-runtime").to_owned(),
+            "proxy".into(),
+            "--".into(),
+        ]
+        .into_iter()
+        .chain(orders("handle"))
+        .collect::<Vec<_>>(),
+    )
+    .await;
     let (stdout, stderr) = text(&same);
-    assert!(same.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("replay: captured: error OrderRejected: sku BAD-1 is not sold"), "{stdout}");
-    assert!(stdout.contains("replay: verdict: reproduced (same error type and message)"), "{stdout}");
-    assert!(stdout.contains("/event/body/customer/password"), "the report names what was redacted: {stdout}");
+    assert!(
+        same.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.contains("replay: captured: error OrderRejected: sku BAD-1 is not sold"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replay: verdict: reproduced (same error type and message)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("/event/body/customer/password"),
+        "the report names what was redacted: {stdout}"
+    );
 
     // A fixed build: not reproduced, so exit 1 unless a fix is expected.
-    let fixed_build: Vec<String> = [env!("CARGO_BIN_EXE_light-runtime").to_owned(), "proxy".into(), "--".into()]
-        .into_iter()
-        .chain(orders("handle_fixed"))
-        .collect();
+    let fixed_build: Vec<String> = [
+        env!("CARGO_BIN_EXE_light-runtime").to_owned(),
+        "proxy".into(),
+        "--".into(),
+    ]
+    .into_iter()
+    .chain(orders("handle_fixed"))
+    .collect();
     let fixed = replay(&[file], &fixed_build).await;
     let (stdout, stderr) = text(&fixed);
-    assert_eq!(fixed.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        fixed.status.code(),
+        Some(1),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("replay: verdict: fixed"), "{stdout}");
     assert!(stderr.contains("not the expected `reproduced`"), "{stderr}");
     let expected = replay(&["--expect", "fixed", file], &fixed_build).await;
     let (stdout, stderr) = text(&expected);
-    assert!(expected.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        expected.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
 }
 
 #[tokio::test]
 async fn a_file_that_is_not_a_capture_is_refused_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (json!({"format": "light-runtime-capture/2"}), "field `format` is `light-runtime-capture/2`"),
+        (
+            json!({"format": "light-runtime-capture/2"}),
+            "field `format` is `light-runtime-capture/2`",
+        ),
         (json!({"hello": 1}), "no field `format`"),
-        (json!({"format": "light-runtime-capture/1", "captured_at": 5}), "field `captured_at`"),
+        (
+            json!({"format": "light-runtime-capture/1", "captured_at": 5}),
+            "field `captured_at`",
+        ),
     ];
     for (i, (content, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("{i}.json"));
@@ -141,7 +189,10 @@ async fn a_file_that_is_not_a_capture_is_refused_naming_the_field() {
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains(expected), "{expected} not in {stderr}");
-        assert!(stderr.contains(&format!("{i}.json")), "names the file: {stderr}");
+        assert!(
+            stderr.contains(&format!("{i}.json")),
+            "names the file: {stderr}"
+        );
     }
     // A field this version does not know is named too.
     let unknown = dir.path().join("unknown.json");
@@ -156,7 +207,10 @@ async fn a_file_that_is_not_a_capture_is_refused_naming_the_field() {
     scene["event"] = json!({"encoding": "text", "body": "{\"sku\":", "truncated": true, "original_bytes": 90000});
     std::fs::write(&cut, scene.to_string()).unwrap();
     let (_, stderr) = text(&replay(&[cut.to_str().unwrap()], &["true".to_owned()]).await);
-    assert!(stderr.contains("event was cut") && stderr.contains("LIGHT_RUNTIME_CAPTURE_MAX_BYTES"), "{stderr}");
+    assert!(
+        stderr.contains("event was cut") && stderr.contains("LIGHT_RUNTIME_CAPTURE_MAX_BYTES"),
+        "{stderr}"
+    );
 }
 
 fn valid_scene() -> Value {

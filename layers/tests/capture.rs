@@ -17,7 +17,11 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Fails as the event asks; logs what it is told to, secrets included.
 async fn handler(event: Value, ctx: Context) -> Result<Value, Error> {
     for line in event["log"].as_array().into_iter().flatten() {
-        tracing::info!(request = ctx.request_id(), "{}", line.as_str().unwrap_or_default());
+        tracing::info!(
+            request = ctx.request_id(),
+            "{}",
+            line.as_str().unwrap_or_default()
+        );
     }
     match event["do"].as_str() {
         Some("error") => Err(Error::with_type("Order.Rejected", "order 7 has no items")),
@@ -65,7 +69,11 @@ impl Running {
 
     async fn stop(self) {
         self.shutdown.cancel();
-        tokio::time::timeout(WAIT, self.task).await.expect("stops").unwrap().unwrap();
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("stops")
+            .unwrap()
+            .unwrap();
     }
 }
 
@@ -91,17 +99,24 @@ async fn wait_files(dir: &Path, n: usize) -> Vec<PathBuf> {
 }
 
 fn read(path: &Path) -> Scene {
-    Scene::from_slice(&std::fs::read(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    Scene::from_slice(&std::fs::read(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[tokio::test]
 async fn an_error_a_panic_and_a_timeout_are_captured_and_successes_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let sink = format!("dir:{}", dir.path().display());
-    let running = start(&[("LIGHT_RUNTIME_CAPTURE", "failures"), ("LIGHT_RUNTIME_CAPTURE_SINK", &sink)]).await;
+    let running = start(&[
+        ("LIGHT_RUNTIME_CAPTURE", "failures"),
+        ("LIGHT_RUNTIME_CAPTURE_SINK", &sink),
+    ])
+    .await;
 
     for i in 0..3 {
-        let ok = running.invoke(Event::json(json!({"n": i, "log": ["fine"]}))).await;
+        let ok = running
+            .invoke(Event::json(json!({"n": i, "log": ["fine"]})))
+            .await;
         assert!(!ok.is_error());
     }
     let error = running
@@ -109,43 +124,94 @@ async fn an_error_a_panic_and_a_timeout_are_captured_and_successes_are_not() {
             Event::json(json!({"do": "error", "log": ["looking up order 7"], "order": 7}))
                 .request_id("req-error")
                 .deadline_in(Duration::from_secs(5))
-                .trace_id("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"),
+                .trace_id(
+                    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+                ),
         )
         .await;
     assert_eq!(error.error_type(), Some("Order.Rejected"));
     let found = wait_files(dir.path(), 1).await;
-    assert_eq!(found.len(), 1, "three successes and one error: one capture, {found:?}");
-    assert!(found[0].file_name().unwrap().to_string_lossy().ends_with("-req-error.json"));
+    assert_eq!(
+        found.len(),
+        1,
+        "three successes and one error: one capture, {found:?}"
+    );
+    assert!(found[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .ends_with("-req-error.json"));
     let scene = read(&found[0]);
     assert_eq!(scene.format, "light-runtime-capture/1");
     assert_eq!(scene.reason, "error");
     let err = scene.error.as_ref().unwrap();
-    assert_eq!((err.error_type.as_str(), err.message.as_str(), err.kind.as_str()), ("Order.Rejected", "order 7 has no items", "handler"));
+    assert_eq!(
+        (
+            err.error_type.as_str(),
+            err.message.as_str(),
+            err.kind.as_str()
+        ),
+        ("Order.Rejected", "order 7 has no items", "handler")
+    );
     assert_eq!(scene.event.body["order"], 7);
     assert_eq!(scene.event.encoding, "json");
     assert_eq!(scene.context.request_id, "req-error");
-    assert!(scene.context.trace_header.as_deref().unwrap().contains("Root=1-5759e988"));
+    assert!(scene
+        .context
+        .trace_header
+        .as_deref()
+        .unwrap()
+        .contains("Root=1-5759e988"));
     let remaining = scene.context.remaining_ms.unwrap();
     assert!(remaining > 1000 && remaining <= 5000, "{remaining}");
     assert_eq!(scene.runtime.platform, "aws");
     assert_eq!(scene.runtime.function, "orders");
-    assert_eq!(scene.logs.lines.len(), 1, "only this invocation's lines: {:?}", scene.logs.lines);
-    assert!(scene.logs.lines[0].contains("looking up order 7"), "{:?}", scene.logs.lines);
-    assert!(scene.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("lambda-runtime-aws-request-id")));
+    assert_eq!(
+        scene.logs.lines.len(),
+        1,
+        "only this invocation's lines: {:?}",
+        scene.logs.lines
+    );
+    assert!(
+        scene.logs.lines[0].contains("looking up order 7"),
+        "{:?}",
+        scene.logs.lines
+    );
+    assert!(scene
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("lambda-runtime-aws-request-id")));
 
-    let panic = running.invoke(Event::json(json!({"do": "panic"})).request_id("req-panic")).await;
+    let panic = running
+        .invoke(Event::json(json!({"do": "panic"})).request_id("req-panic"))
+        .await;
     assert_eq!(panic.error_type(), Some("Function.Panic"));
     let timeout = running
-        .invoke(Event::json(json!({"do": "hang"})).request_id("req-hang").deadline_in(Duration::from_millis(700)))
+        .invoke(
+            Event::json(json!({"do": "hang"}))
+                .request_id("req-hang")
+                .deadline_in(Duration::from_millis(700)),
+        )
         .await;
     assert_eq!(timeout.error_type(), Some("Function.Timeout"));
     let found = wait_files(dir.path(), 3).await;
     assert_eq!(found.len(), 3, "{found:?}");
     let scenes: Vec<Scene> = found.iter().map(|p| read(p)).collect();
-    let panic = scenes.iter().find(|s| s.context.request_id == "req-panic").unwrap();
+    let panic = scenes
+        .iter()
+        .find(|s| s.context.request_id == "req-panic")
+        .unwrap();
     assert_eq!(panic.reason, "panic");
-    assert!(panic.error.as_ref().unwrap().message.contains("the order book is empty"));
-    let hang = scenes.iter().find(|s| s.context.request_id == "req-hang").unwrap();
+    assert!(panic
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("the order book is empty"));
+    let hang = scenes
+        .iter()
+        .find(|s| s.context.request_id == "req-hang")
+        .unwrap();
     assert_eq!(hang.reason, "timeout");
     assert_eq!(hang.error.as_ref().unwrap().error_type, "Function.Timeout");
     running.stop().await;
@@ -155,12 +221,21 @@ async fn an_error_a_panic_and_a_timeout_are_captured_and_successes_are_not() {
 async fn a_sampled_success_is_captured_as_a_sample() {
     let dir = tempfile::tempdir().unwrap();
     let sink = format!("dir:{}", dir.path().display());
-    let running = start(&[("LIGHT_RUNTIME_CAPTURE", "failures+sample:1"), ("LIGHT_RUNTIME_CAPTURE_SINK", &sink)]).await;
-    running.invoke(Event::json(json!({"n": 1})).request_id("req-ok")).await;
+    let running = start(&[
+        ("LIGHT_RUNTIME_CAPTURE", "failures+sample:1"),
+        ("LIGHT_RUNTIME_CAPTURE_SINK", &sink),
+    ])
+    .await;
+    running
+        .invoke(Event::json(json!({"n": 1})).request_id("req-ok"))
+        .await;
     let found = wait_files(dir.path(), 1).await;
     assert_eq!(found.len(), 1);
     let scene = read(&found[0]);
-    assert_eq!((scene.reason.as_str(), scene.error.is_none()), ("sample", true));
+    assert_eq!(
+        (scene.reason.as_str(), scene.error.is_none()),
+        ("sample", true)
+    );
     running.stop().await;
 }
 
@@ -179,13 +254,17 @@ impl Gen {
     }
     fn secret(&mut self, tag: &str) -> String {
         let alphabet = b"abcdefghijkmnpqrstuvwxyz23456789";
-        let tail: String = (0..14).map(|_| alphabet[(self.next() % 32) as usize] as char).collect();
+        let tail: String = (0..14)
+            .map(|_| alphabet[(self.next() % 32) as usize] as char)
+            .collect();
         format!("{tag}{tail}")
     }
     fn key_id(&mut self) -> String {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         let prefix = if self.next() % 2 == 0 { "AKIA" } else { "ASIA" };
-        let tail: String = (0..16).map(|_| alphabet[(self.next() % 32) as usize] as char).collect();
+        let tail: String = (0..16)
+            .map(|_| alphabet[(self.next() % 32) as usize] as char)
+            .collect();
         format!("{prefix}{tail}")
     }
 }
@@ -195,7 +274,11 @@ fn bury(gen: &mut Gen, value: &mut Value, key: &str, secret: Value) {
     let mut at = value;
     for _ in 0..gen.next() % 4 {
         let name = gen.pick(&["order", "items", "meta", "customer", "payload"]);
-        at = at.as_object_mut().unwrap().entry(name).or_insert_with(|| json!({}));
+        at = at
+            .as_object_mut()
+            .unwrap()
+            .entry(name)
+            .or_insert_with(|| json!({}));
         if !at.is_object() {
             return;
         }
@@ -215,7 +298,10 @@ async fn no_secret_from_any_placement_reaches_a_capture_over_many_seeds() {
         ("LIGHT_RUNTIME_CAPTURE_SINK", &sink),
         ("LIGHT_RUNTIME_CAPTURE_RATE", "1000"),
         ("LIGHT_RUNTIME_CAPTURE_MAX_FILES", "1000"),
-        ("LIGHT_RUNTIME_CAPTURE_REDACT", "/body/card,/headers/x-api-key,/detail/ssn"),
+        (
+            "LIGHT_RUNTIME_CAPTURE_REDACT",
+            "/body/card,/headers/x-api-key,/detail/ssn",
+        ),
         ("AWS_SECRET_ACCESS_KEY", env_secret),
         ("AWS_SESSION_TOKEN", env_token),
     ])
@@ -227,7 +313,16 @@ async fn no_secret_from_any_placement_reaches_a_capture_over_many_seeds() {
         let mut event = json!({"do": "error", "seed": seed});
         // Sensitive keys at any depth, spelled as services spell them.
         for _ in 0..1 + gen.next() % 3 {
-            let key = gen.pick(&["password", "clientSecret", "access_token", "api_key", "Authorization", "sessionCookie", "db_passwd", "X-Api-Key-Token"]);
+            let key = gen.pick(&[
+                "password",
+                "clientSecret",
+                "access_token",
+                "api_key",
+                "Authorization",
+                "sessionCookie",
+                "db_passwd",
+                "X-Api-Key-Token",
+            ]);
             let secret = gen.secret("kv");
             bury(&mut gen, &mut event, key, json!(secret));
             secrets.push(secret);
@@ -253,7 +348,9 @@ async fn no_secret_from_any_placement_reaches_a_capture_over_many_seeds() {
         // A JSON body in a string with a configured pointer and a sensitive key.
         let card = gen.secret("card");
         let body_password = gen.secret("bodypw");
-        event["body"] = Value::String(json!({"card": card, "user": {"password": body_password}, "qty": 2}).to_string());
+        event["body"] = Value::String(
+            json!({"card": card, "user": {"password": body_password}, "qty": 2}).to_string(),
+        );
         secrets.extend([card.clone(), body_password.clone()]);
         // A configured pointer into plain JSON.
         let ssn = gen.secret("ssn");
@@ -297,7 +394,11 @@ async fn no_secret_from_any_placement_reaches_a_capture_over_many_seeds() {
         let bytes = std::fs::read(path).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         for secret in &all_secrets {
-            assert!(!text.contains(secret.as_str()), "{secret} reached {}:\n{text}", path.display());
+            assert!(
+                !text.contains(secret.as_str()),
+                "{secret} reached {}:\n{text}",
+                path.display()
+            );
         }
         let scene = read(path);
         // What was not secret is still there, and the report lists the rest.
@@ -306,8 +407,16 @@ async fn no_secret_from_any_placement_reaches_a_capture_over_many_seeds() {
         let body: Value = serde_json::from_str(scene.event.body["body"].as_str().unwrap()).unwrap();
         assert_eq!(body["qty"], 2);
         assert_eq!(body["card"], "[redacted]");
-        assert!(scene.redacted.iter().any(|p| p == "/event/body/body/card"), "{:?}", scene.redacted);
-        assert!(scene.redacted.iter().any(|p| p == "/event/body/detail/ssn"), "{:?}", scene.redacted);
+        assert!(
+            scene.redacted.iter().any(|p| p == "/event/body/body/card"),
+            "{:?}",
+            scene.redacted
+        );
+        assert!(
+            scene.redacted.iter().any(|p| p == "/event/body/detail/ssn"),
+            "{:?}",
+            scene.redacted
+        );
         assert_eq!(scene.logs.lines.len(), 4, "{:?}", scene.logs.lines);
     }
     running.stop().await;
@@ -344,9 +453,15 @@ async fn rate_size_and_count_bounds_hold() {
     ])
     .await;
     let big = "x".repeat(40_000);
-    let lines: Vec<String> = (0..150).map(|i| format!("line {i} {}", "y".repeat(100))).collect();
+    let lines: Vec<String> = (0..150)
+        .map(|i| format!("line {i} {}", "y".repeat(100)))
+        .collect();
     for i in 0..5 {
-        running.invoke(Event::json(json!({"do": "error", "i": i, "big": big, "log": lines}))).await;
+        running
+            .invoke(Event::json(
+                json!({"do": "error", "i": i, "big": big, "log": lines}),
+            ))
+            .await;
     }
     let found = wait_files(dir.path(), 2).await;
     // Rate: 2 per minute; the other three are dropped (and counted for
@@ -358,9 +473,17 @@ async fn rate_size_and_count_bounds_hold() {
         assert!(len <= 6000, "{} is {len} bytes", path.display());
         let scene = read(path);
         assert!(scene.event.truncated);
-        assert_eq!(scene.event.original_bytes as usize, serde_json::to_vec(&json!({"do": "error", "i": 0, "big": big, "log": lines})).unwrap().len());
+        assert_eq!(
+            scene.event.original_bytes as usize,
+            serde_json::to_vec(&json!({"do": "error", "i": 0, "big": big, "log": lines}))
+                .unwrap()
+                .len()
+        );
         assert!(scene.logs.dropped > 0);
-        assert!(scene.logs.lines.last().unwrap().contains("line 149"), "the newest lines are kept");
+        assert!(
+            scene.logs.lines.last().unwrap().contains("line 149"),
+            "the newest lines are kept"
+        );
     }
     running.stop().await;
 
@@ -374,15 +497,23 @@ async fn rate_size_and_count_bounds_hold() {
     ])
     .await;
     for i in 0..4 {
-        running.invoke(Event::json(json!({"do": "error"})).request_id(format!("count-{i}"))).await;
+        running
+            .invoke(Event::json(json!({"do": "error"})).request_id(format!("count-{i}")))
+            .await;
         wait_files(dir.path(), (i + 1).min(2)).await;
         // Names start with the time to the millisecond: keep them apart.
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let kept = files(dir.path());
-    let names: Vec<String> = kept.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = kept
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names[0].ends_with("count-2.json") && names[1].ends_with("count-3.json"), "{names:?}");
+    assert!(
+        names[0].ends_with("count-2.json") && names[1].ends_with("count-3.json"),
+        "{names:?}"
+    );
     running.stop().await;
 }
 
@@ -390,9 +521,18 @@ async fn rate_size_and_count_bounds_hold() {
 async fn the_http_sink_posts_each_capture_to_a_collector() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let collector = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("post:http://{}/captures?team=orders", collector.local_addr().unwrap());
-    let running = start(&[("LIGHT_RUNTIME_CAPTURE", "failures"), ("LIGHT_RUNTIME_CAPTURE_SINK", &url)]).await;
-    running.invoke(Event::json(json!({"do": "error"})).request_id("req-http")).await;
+    let url = format!(
+        "post:http://{}/captures?team=orders",
+        collector.local_addr().unwrap()
+    );
+    let running = start(&[
+        ("LIGHT_RUNTIME_CAPTURE", "failures"),
+        ("LIGHT_RUNTIME_CAPTURE_SINK", &url),
+    ])
+    .await;
+    running
+        .invoke(Event::json(json!({"do": "error"})).request_id("req-http"))
+        .await;
     let received = tokio::time::timeout(WAIT, async {
         let (mut stream, _) = collector.accept().await.unwrap();
         let mut got = Vec::new();
@@ -404,10 +544,17 @@ async fn the_http_sink_posts_each_capture_to_a_collector() {
             if let Some(head_end) = text.find("\r\n\r\n") {
                 let length: usize = text[..head_end]
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
                     .unwrap();
                 if got.len() >= head_end + 4 + length {
-                    stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+                    stream
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                        .await
+                        .unwrap();
                     return got;
                 }
             }
@@ -417,7 +564,10 @@ async fn the_http_sink_posts_each_capture_to_a_collector() {
     .await
     .expect("a request within the bound");
     let text = String::from_utf8(received).unwrap();
-    assert!(text.starts_with("POST /captures?team=orders HTTP/1.1\r\n"), "{text}");
+    assert!(
+        text.starts_with("POST /captures?team=orders HTTP/1.1\r\n"),
+        "{text}"
+    );
     let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
     let scene = Scene::from_slice(body.as_bytes()).unwrap();
     assert_eq!(scene.context.request_id, "req-http");
@@ -431,11 +581,22 @@ async fn an_invalid_setting_stops_the_function_at_start_with_the_reason() {
         ("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api()),
         ("AWS_LAMBDA_FUNCTION_NAME", "orders".into()),
         ("LIGHT_RUNTIME_CAPTURE", "failures".into()),
-        ("LIGHT_RUNTIME_CAPTURE_SINK", "https://bucket.example/upload".into()),
+        (
+            "LIGHT_RUNTIME_CAPTURE_SINK",
+            "https://bucket.example/upload".into(),
+        ),
     ]);
-    let result = tokio::time::timeout(WAIT, Runtime::builder().with_environment(env).run_until(handler, CancellationToken::new()))
-        .await
-        .expect("stops by itself");
+    let result = tokio::time::timeout(
+        WAIT,
+        Runtime::builder()
+            .with_environment(env)
+            .run_until(handler, CancellationToken::new()),
+    )
+    .await
+    .expect("stops by itself");
     let error = result.unwrap_err().to_string();
-    assert!(error.contains("LIGHT_RUNTIME_CAPTURE_SINK") && error.contains("https"), "{error}");
+    assert!(
+        error.contains("LIGHT_RUNTIME_CAPTURE_SINK") && error.contains("https"),
+        "{error}"
+    );
 }

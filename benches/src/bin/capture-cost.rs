@@ -66,16 +66,23 @@ fn event(fail: bool) -> String {
 
 fn run() -> Result<(), String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let bin_dir: PathBuf = me.parent().map(Path::to_path_buf).ok_or("no parent directory")?;
+    let bin_dir: PathBuf = me
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or("no parent directory")?;
     valgrind_version().ok_or("valgrind is not installed (apt-get install -y valgrind)")?;
     let work_dir = bin_dir.join("capture-cost.out");
     let captures = work_dir.join("captures");
-    std::fs::create_dir_all(&captures).map_err(|e| format!("cannot create {}: {e}", captures.display()))?;
+    std::fs::create_dir_all(&captures)
+        .map_err(|e| format!("cannot create {}: {e}", captures.display()))?;
     let function = Bootstrap::new(Kind::LightRuntime, me.clone()).with_args(["--function"]);
     let capturing = function
         .clone()
         .with_env("LIGHT_RUNTIME_CAPTURE", "failures")
-        .with_env("LIGHT_RUNTIME_CAPTURE_SINK", format!("dir:{}", captures.display()))
+        .with_env(
+            "LIGHT_RUNTIME_CAPTURE_SINK",
+            format!("dir:{}", captures.display()),
+        )
         .with_env("LIGHT_RUNTIME_CAPTURE_RATE", "100000")
         .with_env("LIGHT_RUNTIME_CAPTURE_MAX_FILES", "100");
     let success = Payload::answered_by(event(false), json!({"ok": true}));
@@ -84,7 +91,8 @@ fn run() -> Result<(), String> {
         json!({"errorType": "Order.Rejected", "errorMessage": "order 7 has no items"}),
     );
     let measure = |bootstrap: &Bootstrap, payload: &Payload| {
-        measure::per_invocation("capture-cost", bootstrap, payload, &LENGTHS, &work_dir).map(|f| f[0])
+        measure::per_invocation("capture-cost", bootstrap, payload, &LENGTHS, &work_dir)
+            .map(|f| f[0])
     };
     let off_success = measure(&function, &success)?;
     let on_success = measure(&capturing, &success)?;

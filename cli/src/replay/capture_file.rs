@@ -10,7 +10,12 @@ use light_runtime::layers::capture::Scene;
 /// Reads and validates `path`; errors name the file and the field.
 pub(super) fn read(path: &Path) -> Result<Scene, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Scene::from_slice(&bytes).map_err(|e| format!("{} is not a capture this build can replay: {e}", path.display()))
+    Scene::from_slice(&bytes).map_err(|e| {
+        format!(
+            "{} is not a capture this build can replay: {e}",
+            path.display()
+        )
+    })
 }
 
 /// The event's bytes; a cut event cannot be replayed.

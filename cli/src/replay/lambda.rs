@@ -17,7 +17,11 @@ const GRACE: Duration = Duration::from_secs(10);
 const NO_DEADLINE_WAIT: Duration = Duration::from_secs(60);
 
 /// Runs `command` under the emulator and replays `scene` with `event`.
-pub(super) async fn replay(scene: &Scene, event: Vec<u8>, command: &[OsString]) -> Result<Replayed, String> {
+pub(super) async fn replay(
+    scene: &Scene,
+    event: Vec<u8>,
+    command: &[OsString],
+) -> Result<Replayed, String> {
     let context = &scene.context;
     let mut emulator = LambdaEmulator::builder();
     if let Some(arn) = &context.invoked_function_arn {
@@ -38,7 +42,9 @@ pub(super) async fn replay(scene: &Scene, event: Vec<u8>, command: &[OsString]) 
         child = child.env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory.to_string());
     }
     if let Some(region) = &runtime.region {
-        child = child.env("AWS_REGION", region).env("AWS_DEFAULT_REGION", region);
+        child = child
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
     }
     if let Some(handler) = &runtime.handler {
         child = child.env("_HANDLER", handler);

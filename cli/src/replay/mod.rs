@@ -45,7 +45,10 @@ pub struct ReplayArgs {
 /// Replays one capture and prints the verdict.
 pub fn run(args: ReplayArgs) -> Result<(), String> {
     let scene = capture_file::read(&args.file)?;
-    let platform = args.platform.clone().unwrap_or_else(|| scene.runtime.platform.clone());
+    let platform = args
+        .platform
+        .clone()
+        .unwrap_or_else(|| scene.runtime.platform.clone());
     if platform != "aws" {
         return Err(format!(
             "{}: replay on `{platform}` is not in this build: it replays on the AWS Lambda \
@@ -58,7 +61,8 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
                     `light-runtime replay capture.json -- ./target/debug/my-function`"
             .into());
     }
-    let event = capture_file::event_bytes(&scene).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let event =
+        capture_file::event_bytes(&scene).map_err(|e| format!("{}: {e}", args.file.display()))?;
     if !scene.redacted.is_empty() {
         println!(
             "replay: {} value(s) were redacted at capture and are replayed as their placeholders:",
@@ -74,7 +78,10 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let replayed = runtime.block_on(lambda::replay(&scene, event, &args.command))?;
     let verdict = Verdict::of(scene.error.as_ref(), &replayed);
-    println!("replay: captured: {}", verdict::describe_captured(scene.error.as_ref()));
+    println!(
+        "replay: captured: {}",
+        verdict::describe_captured(scene.error.as_ref())
+    );
     println!("replay: replayed: {}", replayed.describe());
     println!("replay: verdict: {}", verdict.describe());
     if verdict.meets(args.expect) {

@@ -46,7 +46,10 @@ impl Replayed {
                 }
                 format!("success: {shown}")
             }
-            Replayed::Error { error_type, message } => format!("error {error_type}: {message}"),
+            Replayed::Error {
+                error_type,
+                message,
+            } => format!("error {error_type}: {message}"),
         }
     }
 }
@@ -73,11 +76,15 @@ impl Verdict {
     /// Compares `captured` (the capture's error, `None` for a sample) with `replayed`.
     pub fn of(captured: Option<&ErrorFacts>, replayed: &Replayed) -> Verdict {
         match (captured, replayed) {
-            (Some(c), Replayed::Error { error_type, message }) if *error_type == c.error_type => {
-                Verdict::Reproduced {
-                    same_message: *message == c.message,
-                }
-            }
+            (
+                Some(c),
+                Replayed::Error {
+                    error_type,
+                    message,
+                },
+            ) if *error_type == c.error_type => Verdict::Reproduced {
+                same_message: *message == c.message,
+            },
             (Some(_), Replayed::Error { .. }) => Verdict::Different,
             (Some(_), Replayed::Response(_)) => Verdict::Fixed,
             (None, Replayed::Response(_)) => Verdict::StillSucceeds,
@@ -88,7 +95,9 @@ impl Verdict {
     /// Whether this is what `expect` asks for.
     pub fn meets(&self, expect: Expect) -> bool {
         match expect {
-            Expect::Reproduced => matches!(self, Verdict::Reproduced { .. } | Verdict::StillSucceeds),
+            Expect::Reproduced => {
+                matches!(self, Verdict::Reproduced { .. } | Verdict::StillSucceeds)
+            }
             Expect::Fixed => matches!(self, Verdict::Fixed),
         }
     }
@@ -106,10 +115,12 @@ impl Verdict {
     /// One line for the report.
     pub fn describe(&self) -> &'static str {
         match self {
-            Verdict::Reproduced { same_message: true } => "reproduced (same error type and message)",
-            Verdict::Reproduced { same_message: false } => {
-                "reproduced (same error type; the message differs)"
+            Verdict::Reproduced { same_message: true } => {
+                "reproduced (same error type and message)"
             }
+            Verdict::Reproduced {
+                same_message: false,
+            } => "reproduced (same error type; the message differs)",
             Verdict::StillSucceeds => "reproduced (a sampled success succeeds again)",
             Verdict::Fixed => "fixed (the captured failure now succeeds)",
             Verdict::Different => "different (it fails with another error type)",
@@ -140,18 +151,38 @@ mod tests {
 
     #[test]
     fn verdicts_and_what_each_expectation_accepts() {
-        let same = Replayed::Error { error_type: "Order.Rejected".into(), message: "no items".into() };
-        let other_msg = Replayed::Error { error_type: "Order.Rejected".into(), message: "x".into() };
-        let other = Replayed::Error { error_type: "Function.Panic".into(), message: "x".into() };
+        let same = Replayed::Error {
+            error_type: "Order.Rejected".into(),
+            message: "no items".into(),
+        };
+        let other_msg = Replayed::Error {
+            error_type: "Order.Rejected".into(),
+            message: "x".into(),
+        };
+        let other = Replayed::Error {
+            error_type: "Function.Panic".into(),
+            message: "x".into(),
+        };
         let ok = Replayed::Response("{}".into());
         let c = captured();
-        assert_eq!(Verdict::of(Some(&c), &same), Verdict::Reproduced { same_message: true });
-        assert_eq!(Verdict::of(Some(&c), &other_msg), Verdict::Reproduced { same_message: false });
+        assert_eq!(
+            Verdict::of(Some(&c), &same),
+            Verdict::Reproduced { same_message: true }
+        );
+        assert_eq!(
+            Verdict::of(Some(&c), &other_msg),
+            Verdict::Reproduced {
+                same_message: false
+            }
+        );
         assert_eq!(Verdict::of(Some(&c), &other), Verdict::Different);
         assert_eq!(Verdict::of(Some(&c), &ok), Verdict::Fixed);
         assert_eq!(Verdict::of(None, &ok), Verdict::StillSucceeds);
         assert_eq!(Verdict::of(None, &other), Verdict::Regressed);
         assert!(Verdict::Fixed.meets(Expect::Fixed) && !Verdict::Fixed.meets(Expect::Reproduced));
-        assert!(!Verdict::Different.meets(Expect::Fixed) && !Verdict::Different.meets(Expect::Reproduced));
+        assert!(
+            !Verdict::Different.meets(Expect::Fixed)
+                && !Verdict::Different.meets(Expect::Reproduced)
+        );
     }
 }

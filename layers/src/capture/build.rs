@@ -131,7 +131,9 @@ pub(crate) fn build(
         timings: Timings {
             pipeline_ms: pending.pipeline.as_secs_f64() * 1000.0,
             remaining_at_end_ms: context.deadline().map(|d| {
-                let left = d.instant().saturating_duration_since(pending.started + pending.pipeline);
+                let left = d
+                    .instant()
+                    .saturating_duration_since(pending.started + pending.pipeline);
                 u64::try_from(left.as_millis()).unwrap_or(u64::MAX)
             }),
         },
@@ -171,7 +173,12 @@ fn redact(value: &mut Value, config: &CaptureConfig, context: &runtime_engine::C
     if let Some(Value::Array(headers)) = value.pointer_mut("/headers") {
         let mut pairs: Vec<(String, String)> = headers
             .iter()
-            .filter_map(|h| Some((h.get(0)?.as_str()?.to_owned(), h.get(1)?.as_str()?.to_owned())))
+            .filter_map(|h| {
+                Some((
+                    h.get(0)?.as_str()?.to_owned(),
+                    h.get(1)?.as_str()?.to_owned(),
+                ))
+            })
             .collect();
         run.headers(&mut pairs, "/headers");
         *headers = pairs.into_iter().map(|(n, v)| json!([n, v])).collect();
@@ -195,7 +202,9 @@ fn bound(mut value: Value, max_bytes: usize) -> Vec<u8> {
     }
     let event_text = value["event"]["body"].to_string();
     let rest = json.len() - event_text.len();
-    let mut keep = max_bytes.saturating_sub(rest + CUT_MARGIN).min(event_text.len());
+    let mut keep = max_bytes
+        .saturating_sub(rest + CUT_MARGIN)
+        .min(event_text.len());
     while !event_text.is_char_boundary(keep) {
         keep -= 1;
     }
@@ -215,7 +224,10 @@ fn drop_lines(value: &mut Value, budget: usize) {
     let Some(Value::Array(lines)) = value.pointer_mut("/logs/lines") else {
         return;
     };
-    let mut total: usize = lines.iter().map(|l| l.as_str().map_or(0, str::len) + 3).sum();
+    let mut total: usize = lines
+        .iter()
+        .map(|l| l.as_str().map_or(0, str::len) + 3)
+        .sum();
     let mut cut = 0;
     while total > budget && cut < lines.len() {
         total -= lines[cut].as_str().map_or(0, str::len) + 3;

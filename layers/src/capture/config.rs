@@ -90,7 +90,12 @@ impl CaptureConfig {
 
     /// Redacts these JSON pointers of the event, keyed-hashing with `key`
     /// when given; `known` are values scrubbed wherever they appear.
-    pub fn redaction(mut self, pointers: Vec<String>, key: Option<Vec<u8>>, known: Vec<String>) -> Self {
+    pub fn redaction(
+        mut self,
+        pointers: Vec<String>,
+        key: Option<Vec<u8>>,
+        known: Vec<String>,
+    ) -> Self {
         self.policy = Policy::new(pointers, key, known);
         self
     }
@@ -142,11 +147,22 @@ impl CaptureConfig {
             let pointers = parse_pointers(&list)?;
             config.policy = Policy::new(pointers, None, Vec::new());
         }
-        let key = env.get(KEY_VAR).filter(|k| !k.is_empty()).map(String::into_bytes);
-        let known = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"]
-            .iter()
-            .filter_map(|name| env.get(name))
-            .collect();
+        let key = env
+            .get(KEY_VAR)
+            .filter(|k| !k.is_empty())
+            .map(String::into_bytes);
+        let known = [
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+            "TENCENTCLOUD_SECRETKEY",
+            "TENCENTCLOUD_SESSIONTOKEN",
+        ]
+        .iter()
+        .filter_map(|name| env.get(name))
+        .collect();
         config.policy = Policy::new(config.policy.pointers().to_vec(), key, known);
         if let Some(v) = env.get(MAX_BYTES_VAR) {
             config.max_bytes = parse_number(MAX_BYTES_VAR, &v, 4096)?;
@@ -188,7 +204,9 @@ fn parse_sink(sink: &str) -> Result<Sink, String> {
     }
     if let Some(path) = sink.strip_prefix("dir:") {
         if path.is_empty() {
-            return Err(format!("{SINK_VAR}=dir: names no folder: expected `dir:/path/to/folder`"));
+            return Err(format!(
+                "{SINK_VAR}=dir: names no folder: expected `dir:/path/to/folder`"
+            ));
         }
         return Ok(Sink::Dir {
             path: PathBuf::from(path),
@@ -263,8 +281,14 @@ mod tests {
 
     #[test]
     fn modes_sinks_and_bounds_are_read_and_bad_values_named() {
-        assert!(CaptureConfig::from_environment(&env(&[])).unwrap().is_none());
-        assert!(CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "off")])).unwrap().is_none());
+        assert!(CaptureConfig::from_environment(&env(&[]))
+            .unwrap()
+            .is_none());
+        assert!(
+            CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "off")]))
+                .unwrap()
+                .is_none()
+        );
         let c = CaptureConfig::from_environment(&env(&[
             (CAPTURE_VAR, "failures+sample:0.25"),
             (SINK_VAR, "post:http://127.0.0.1:4000/c?x=1"),
@@ -276,13 +300,32 @@ mod tests {
         assert_eq!(c.per_minute, 3);
         assert_eq!(
             c.sink,
-            Sink::Http { method: "POST", authority: "127.0.0.1:4000".into(), path: "/c?x=1".into() }
+            Sink::Http {
+                method: "POST",
+                authority: "127.0.0.1:4000".into(),
+                path: "/c?x=1".into()
+            }
         );
-        let bad = CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "failures+sample:2")])).unwrap_err();
-        assert!(bad.contains("LIGHT_RUNTIME_CAPTURE=failures+sample:2"), "{bad}");
-        let https = CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "failures"), (SINK_VAR, "https://b/x")])).unwrap_err();
-        assert!(https.contains(SINK_VAR) && https.contains("https"), "{https}");
-        let pointer = CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "failures"), (REDACT_VAR, "body/card")])).unwrap_err();
+        let bad = CaptureConfig::from_environment(&env(&[(CAPTURE_VAR, "failures+sample:2")]))
+            .unwrap_err();
+        assert!(
+            bad.contains("LIGHT_RUNTIME_CAPTURE=failures+sample:2"),
+            "{bad}"
+        );
+        let https = CaptureConfig::from_environment(&env(&[
+            (CAPTURE_VAR, "failures"),
+            (SINK_VAR, "https://b/x"),
+        ]))
+        .unwrap_err();
+        assert!(
+            https.contains(SINK_VAR) && https.contains("https"),
+            "{https}"
+        );
+        let pointer = CaptureConfig::from_environment(&env(&[
+            (CAPTURE_VAR, "failures"),
+            (REDACT_VAR, "body/card"),
+        ]))
+        .unwrap_err();
         assert!(pointer.contains("`body/card`"), "{pointer}");
     }
 }

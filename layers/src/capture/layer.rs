@@ -34,7 +34,10 @@ pub struct CaptureLayer {
 impl CaptureLayer {
     /// A capture layer with `config`.
     pub fn new(config: CaptureConfig) -> Self {
-        Self::with_state(Ok(config), &Environment::from_vars(std::iter::empty::<(&str, &str)>()))
+        Self::with_state(
+            Ok(config),
+            &Environment::from_vars(std::iter::empty::<(&str, &str)>()),
+        )
     }
 
     /// Reads `LIGHT_RUNTIME_CAPTURE*` from `env`; `None` when capture is
@@ -54,7 +57,11 @@ impl CaptureLayer {
     /// `failures`.
     pub fn from_environment_on(env: &Environment) -> Self {
         let mode = env.get(CAPTURE_VAR).unwrap_or_default();
-        let mode = if mode.trim().eq_ignore_ascii_case("off") { "" } else { mode.trim() };
+        let mode = if mode.trim().eq_ignore_ascii_case("off") {
+            ""
+        } else {
+            mode.trim()
+        };
         Self::with_state(CaptureConfig::from_environment_on(env, mode), env)
     }
 
@@ -97,8 +104,22 @@ impl CaptureLayer {
         };
         for pending in self.state.drain() {
             let dropped = self.state.limit.take_dropped();
-            let built = build(pending, config, &self.state.layers, &self.state.plugins, dropped);
-            match super::sink::write(&config.sink, &built.stamp, &built.request_id, &built.json, config.timeout).await {
+            let built = build(
+                pending,
+                config,
+                &self.state.layers,
+                &self.state.plugins,
+                dropped,
+            );
+            match super::sink::write(
+                &config.sink,
+                &built.stamp,
+                &built.request_id,
+                &built.json,
+                config.timeout,
+            )
+            .await
+            {
                 Ok(_) => {
                     self.state.written.fetch_add(1, Ordering::Relaxed);
                 }
@@ -145,7 +166,12 @@ impl Hook for CaptureHook {
     }
 
     fn phases(&self) -> Phases {
-        Phases::of(&[Phase::RuntimeStart, Phase::AfterResponse, Phase::Freeze, Phase::Close])
+        Phases::of(&[
+            Phase::RuntimeStart,
+            Phase::AfterResponse,
+            Phase::Freeze,
+            Phase::Close,
+        ])
     }
 
     fn on_runtime_start(&self, _function: &FunctionInfo) -> Result<(), BoxError> {
@@ -155,7 +181,11 @@ impl Hook for CaptureHook {
         }
     }
 
-    fn on_after_response<'a>(&'a self, _context: &'a Context, _outcome: &'a Outcome) -> HookFuture<'a> {
+    fn on_after_response<'a>(
+        &'a self,
+        _context: &'a Context,
+        _outcome: &'a Outcome,
+    ) -> HookFuture<'a> {
         self.flush()
     }
 

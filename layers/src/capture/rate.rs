@@ -67,7 +67,10 @@ mod tests {
         let t0 = Instant::now();
         assert!((0..3).all(|_| limit.take(t0)));
         assert!(!limit.take(t0));
-        assert!(!limit.take(t0 + Duration::from_secs(10)), "a token takes 20 s at 3/min");
+        assert!(
+            !limit.take(t0 + Duration::from_secs(10)),
+            "a token takes 20 s at 3/min"
+        );
         assert_eq!(limit.take_dropped(), 2);
         assert_eq!(limit.take_dropped(), 0);
         assert!(limit.take(t0 + Duration::from_secs(21)));

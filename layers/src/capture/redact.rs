@@ -324,7 +324,9 @@ impl Redaction<'_> {
             let mut i = at + word.len();
             // The rest of the key (`_id`, `-key`, a closing quote), then
             // `=` or `:`, then the value, possibly quoted.
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"_-\"'".contains(&bytes[i])) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || b"_-\"'".contains(&bytes[i]))
+            {
                 i += 1;
             }
             while i < bytes.len() && bytes[i] == b' ' {
@@ -345,7 +347,8 @@ impl Redaction<'_> {
             }
             // `Bearer <token>`, `Basic <token>`: the scheme and the token.
             let scheme = text[i..end].to_ascii_lowercase();
-            if (scheme == "bearer" || scheme == "basic") && end < bytes.len() && bytes[end] == b' ' {
+            if (scheme == "bearer" || scheme == "basic") && end < bytes.len() && bytes[end] == b' '
+            {
                 end += 1;
                 while end < bytes.len() && !is_end(bytes[end]) {
                     end += 1;
@@ -443,8 +446,14 @@ mod tests {
         }
         assert_eq!(event["headers"]["x"], "1");
         let redacted = run.into_redacted();
-        assert!(redacted.contains(&"/event/body/body/card".to_owned()), "{redacted:?}");
-        assert!(redacted.contains(&"/event/body/headers/Authorization".to_owned()), "{redacted:?}");
+        assert!(
+            redacted.contains(&"/event/body/body/card".to_owned()),
+            "{redacted:?}"
+        );
+        assert!(
+            redacted.contains(&"/event/body/headers/Authorization".to_owned()),
+            "{redacted:?}"
+        );
     }
 
     #[test]
@@ -463,7 +472,13 @@ mod tests {
         let line = "key AKIAABCDEFGHIJKLMNOP env s3cr3t-from-env password=pw123456 \
                     \"token\": \"tok-99\" Authorization: Bearer zzz.yyy ok=1";
         let clean = run.scrub(line).expect("changed");
-        for secret in ["AKIAABCDEFGHIJKLMNOP", "s3cr3t-from-env", "pw123456", "tok-99", "zzz.yyy"] {
+        for secret in [
+            "AKIAABCDEFGHIJKLMNOP",
+            "s3cr3t-from-env",
+            "pw123456",
+            "tok-99",
+            "zzz.yyy",
+        ] {
             assert!(!clean.contains(secret), "{secret} in {clean}");
         }
         assert!(clean.contains("ok=1"), "{clean}");

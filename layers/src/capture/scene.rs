@@ -169,8 +169,8 @@ impl Scene {
     /// Reads a capture from its bytes; the error names the field and what
     /// was wrong with it (or the `format` it found), and where in the text.
     pub fn from_slice(bytes: &[u8]) -> Result<Scene, FormatError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| FormatError(format!("not JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| FormatError(format!("not JSON: {e}")))?;
         match value.get("format") {
             Some(serde_json::Value::String(f)) if f == FORMAT => {}
             Some(serde_json::Value::String(f)) if f.starts_with("light-runtime-capture/") => {

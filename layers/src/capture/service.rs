@@ -61,7 +61,10 @@ where
             started: tokio::time::Instant::now(),
         });
         CaptureFuture {
-            inner: LOGS.scope(RefCell::new(LogBuffer::default()), self.inner.call(invocation)),
+            inner: LOGS.scope(
+                RefCell::new(LogBuffer::default()),
+                self.inner.call(invocation),
+            ),
             watch,
             state: self.state.clone(),
         }

@@ -48,7 +48,9 @@ pub(crate) async fn write(
                     .await
             };
             match tokio::time::timeout(timeout, send).await {
-                Err(_) => Err(format!("{method} http://{authority}{path}: no answer within {timeout:?}")),
+                Err(_) => Err(format!(
+                    "{method} http://{authority}{path}: no answer within {timeout:?}"
+                )),
                 Ok(Err(e)) => Err(format!("{method} http://{authority}{path}: {e}")),
                 Ok(Ok(response)) if (200..300).contains(&response.status) => {
                     Ok(format!("http://{authority}{path}"))
@@ -69,10 +71,17 @@ fn write_file(
     request_id: &str,
     json: &[u8],
 ) -> Result<String, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("creating capture folder {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("creating capture folder {}: {e}", dir.display()))?;
     let safe_id: String = request_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     let name = format!("{stamp}-{safe_id}.json");

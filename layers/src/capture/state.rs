@@ -48,7 +48,11 @@ pub(crate) struct CaptureState {
 }
 
 impl CaptureState {
-    pub(crate) fn new(config: Result<CaptureConfig, String>, layers: Vec<String>, plugins: Vec<String>) -> Self {
+    pub(crate) fn new(
+        config: Result<CaptureConfig, String>,
+        layers: Vec<String>,
+        plugins: Vec<String>,
+    ) -> Self {
         let per_minute = config.as_ref().map_or(0, |c| c.per_minute);
         let seed = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
