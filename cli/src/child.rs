@@ -77,10 +77,19 @@ impl ChildCommand {
     /// Starts the command with stdin closed and stdout and stderr shared
     /// with the runtime (so the platform collects the function's logs).
     pub fn spawn(&self) -> io::Result<Child> {
+        self.spawn_with_output(Stdio::inherit(), Stdio::inherit())
+    }
+
+    /// Starts the command with stdin closed and stdout and stderr sent to
+    /// `stdout` and `stderr` (`emulate` reads them to tell each
+    /// invocation's log lines).
+    pub fn spawn_with_output(&self, stdout: Stdio, stderr: Stdio) -> io::Result<Child> {
         let mut command = tokio::process::Command::new(&self.program);
         command
             .args(&self.args)
             .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .process_group(0)
             .kill_on_drop(true);
         for key in &self.removed {

@@ -16,9 +16,12 @@
 //!   other events POSTed to it, websockets passed through on push
 //!   platforms, the app restarted when it exits (`docs/web.md`).
 //! - [`emulate`]: `light-runtime emulate --platform P -- BOOTSTRAP`: any
-//!   bootstrap run as the platform runs it, behind an invoke endpoint.
+//!   bootstrap run as the platform runs it, behind an invoke endpoint; the
+//!   [`Emulation`](emulate::Emulation) session others run functions through
+//!   (`docs/emulate.md`).
 //! - [`invoke`]: `light-runtime invoke`: one event to a running function.
-//! - [`watch`]: `light-runtime watch`: build, emulate, rebuild on change.
+//! - [`watch`]: `light-runtime watch`: build, emulate, rebuild and swap the
+//!   bootstrap on a source change, the endpoint kept up (`docs/watch.md`).
 //! - [`replay`]: `light-runtime replay FILE`: a captured invocation again.
 //! - [`relay`]: `light-runtime relay --listen ADDR`: cloud invocations
 //!   handled on the developer's machine.

@@ -37,6 +37,8 @@ pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct FcBuilder {
     headers: Vec<(&'static str, String)>,
+    /// The port the function listens on; `None` picks a free one.
+    port: Option<u16>,
 }
 
 impl FcBuilder {
@@ -89,9 +91,21 @@ impl FcBuilder {
         self.set(name, value)
     }
 
-    /// Picks a free port on `127.0.0.1` for the function to listen on.
+    /// The port the function listens on (FC's `CAPort`), instead of a free
+    /// one picked at [`start`](Self::start): `light-runtime emulate
+    /// --function-port` for a server that cannot be told its port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Picks a free port on `127.0.0.1` for the function to listen on,
+    /// unless [`port`](Self::port) chose one.
     pub fn start(self) -> io::Result<FcEmulator> {
-        let port = free_port()?;
+        let port = match self.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         Ok(FcEmulator {
             caller: Caller::new(port),
             port,
@@ -159,6 +173,7 @@ impl FcEmulator {
     pub fn builder() -> FcBuilder {
         FcBuilder {
             headers: Vec::new(),
+            port: None,
         }
         .function_name("function")
         .memory_mb(128)
