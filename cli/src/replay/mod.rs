@@ -12,16 +12,18 @@
 //! # Layout
 //! - `mod.rs`: the options and [`run`].
 //! - `capture_file`: reading and validating the file; the event's bytes.
-//! - `lambda`: the invocation on the AWS Lambda emulator.
+//! - `emulated`: the invocation under the platform's emulator, through
+//!   the `emulate` session API.
 //! - [`verdict`]: comparing the replayed outcome with the captured one.
 
 mod capture_file;
-mod lambda;
+mod emulated;
 pub mod verdict;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::emulate::EmulatedPlatform;
 use verdict::{Expect, Verdict};
 
 /// The `replay` subcommand's options.
@@ -29,8 +31,8 @@ use verdict::{Expect, Verdict};
 pub struct ReplayArgs {
     /// The capture file (`light-runtime-capture/1`).
     pub file: PathBuf,
-    /// The platform to replay on; by default the one the capture came
-    /// from. This build replays on `aws` (the Lambda emulator).
+    /// The platform to replay on (aws, fc, scf, scf-web, http); by default
+    /// the one the capture came from.
     #[arg(long)]
     pub platform: Option<String>,
     /// Which verdict exits 0: `reproduced` (the default: the captured
@@ -49,13 +51,12 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
         .platform
         .clone()
         .unwrap_or_else(|| scene.runtime.platform.clone());
-    if platform != "aws" {
-        return Err(format!(
-            "{}: replay on `{platform}` is not in this build: it replays on the AWS Lambda \
-             emulator; pass `--platform aws` to run an event function's capture there",
-            args.file.display()
-        ));
-    }
+    let platform: EmulatedPlatform = platform.parse().map_err(|e| {
+        format!(
+            "{e}; the capture came from `{}`: choose one with --platform",
+            scene.runtime.platform
+        )
+    })?;
     if args.command.is_empty() {
         return Err("name the build to replay against after `--`, for example \
                     `light-runtime replay capture.json -- ./target/debug/my-function`"
@@ -76,7 +77,7 @@ pub fn run(args: ReplayArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let replayed = runtime.block_on(lambda::replay(&scene, event, &args.command))?;
+    let replayed = runtime.block_on(emulated::replay(&scene, event, platform, &args.command))?;
     let verdict = Verdict::of(scene.error.as_ref(), &replayed);
     println!(
         "replay: captured: {}",
