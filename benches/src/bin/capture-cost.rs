@@ -88,7 +88,7 @@ fn run() -> Result<(), String> {
     let success = Payload::answered_by(event(false), json!({"ok": true}));
     let failure = Payload::answered_by(
         event(true),
-        json!({"errorType": "Order.Rejected", "errorMessage": "order 7 has no items"}),
+        json!({"errorType": "Order.Rejected", "errorMessage": "order 7 has no items", "stackTrace": []}),
     );
     let measure = |bootstrap: &Bootstrap, payload: &Payload| {
         measure::per_invocation("capture-cost", bootstrap, payload, &LENGTHS, &work_dir)

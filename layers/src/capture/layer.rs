@@ -1,5 +1,5 @@
 //! [`CaptureLayer`] and [`CaptureHook`], which writes the queued captures
-//! after the response (`AfterResponse`, `Freeze`, `Close`).
+//! after the response (`AfterResponse`, and `Close` for what is left).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -155,8 +155,8 @@ impl LifecycleLayer for CaptureLayer {
 }
 
 /// Checks the settings at `RuntimeStart`, writes queued captures at
-/// `AfterResponse`, `Freeze` and `Close`; with nothing queued each costs
-/// one atomic load.
+/// `AfterResponse` and `Close`; with nothing queued each costs one atomic
+/// load.
 #[derive(Debug)]
 pub struct CaptureHook(CaptureLayer);
 
@@ -166,12 +166,9 @@ impl Hook for CaptureHook {
     }
 
     fn phases(&self) -> Phases {
-        Phases::of(&[
-            Phase::RuntimeStart,
-            Phase::AfterResponse,
-            Phase::Freeze,
-            Phase::Close,
-        ])
+        // Not `Freeze`: it follows `AfterResponse`, which writes already,
+        // and each phase a hook takes part in is timed per invocation.
+        Phases::of(&[Phase::RuntimeStart, Phase::AfterResponse, Phase::Close])
     }
 
     fn on_runtime_start(&self, _function: &FunctionInfo) -> Result<(), BoxError> {
@@ -186,10 +183,6 @@ impl Hook for CaptureHook {
         _context: &'a Context,
         _outcome: &'a Outcome,
     ) -> HookFuture<'a> {
-        self.flush()
-    }
-
-    fn on_freeze(&self) -> HookFuture<'_> {
         self.flush()
     }
 

@@ -11,7 +11,7 @@
 //! context as reference counts and opens an empty log buffer in a
 //! task-local; a success that is not sampled drops them. A failure is
 //! queued (bounded, rate limited); the hook redacts, serialises and writes
-//! it at `AfterResponse` (and `Freeze`, `Close`), never before the platform
+//! it at `AfterResponse` (and `Close`), never before the platform
 //! has its answer.
 //!
 //! # Layout
