@@ -37,8 +37,12 @@ pub(super) async fn replay(
         spec.timeout = Duration::from_millis(remaining.max(1));
     }
     // The replay must not write captures of its own over the one it reads.
-    spec.env.push(("LIGHT_RUNTIME_CAPTURE".into(), "off".into()));
-    spec.env.push(("AWS_LAMBDA_FUNCTION_VERSION".into(), runtime.function_version.clone()));
+    spec.env
+        .push(("LIGHT_RUNTIME_CAPTURE".into(), "off".into()));
+    spec.env.push((
+        "AWS_LAMBDA_FUNCTION_VERSION".into(),
+        runtime.function_version.clone(),
+    ));
     if let Some(region) = &runtime.region {
         spec.env.push(("AWS_REGION".into(), region.clone()));
     }
