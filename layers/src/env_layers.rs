@@ -302,3 +302,19 @@ mod tests {
         assert_eq!(layers.names(), ["timeout"]);
     }
 }
+
+#[cfg(all(test, feature = "capture"))]
+mod capture_tests {
+    use super::*;
+
+    #[test]
+    fn capture_is_on_by_its_own_variable_or_by_name_and_off_by_off() {
+        let names = |vars: &[(&str, &str)]| {
+            EnvLayers::from_environment(&Environment::from_vars(vars.iter().copied())).names()
+        };
+        assert_eq!(names(&[("LIGHT_RUNTIME_CAPTURE", "failures")]), ["capture"]);
+        assert_eq!(names(&[(LAYERS_VAR, "capture")]), ["capture"]);
+        assert!(names(&[("LIGHT_RUNTIME_CAPTURE", "off")]).is_empty());
+        assert!(names(&[]).is_empty());
+    }
+}
