@@ -232,3 +232,40 @@ fn valid_scene() -> Value {
         "dropped_before": 0
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stdout_sink_writes_one_prefixed_line_per_capture() {
+    if !awslambdaric_available() {
+        return;
+    }
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let env = vec![
+        ("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api()),
+        ("LIGHT_RUNTIME_CAPTURE".to_owned(), "failures".to_owned()),
+        ("LIGHT_RUNTIME_CAPTURE_SINK".to_owned(), "stdout".to_owned()),
+    ];
+    let proxy = Proxy::start(&env, &[], &orders("handle"));
+    for sku in ["GOOD-1", "BAD-1", "GOOD-2"] {
+        let id = emulator.push(Event::json(json!({"sku": sku})).request_id(format!("req-{sku}")));
+        emulator.result(&id, WAIT).await.expect("an answer");
+    }
+    // The write follows the answer: wait (bounded) for the line.
+    let until = tokio::time::Instant::now() + WAIT;
+    let lines = loop {
+        let out = proxy.stdout();
+        let lines: Vec<String> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("LIGHT_RUNTIME_CAPTURE "))
+            .map(str::to_owned)
+            .collect();
+        if !lines.is_empty() || tokio::time::Instant::now() > until {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (status, stderr) = proxy.terminate().await;
+    assert!(status.success(), "{stderr}");
+    assert_eq!(lines.len(), 1, "one failure, one line: {lines:?}");
+    let scene = light_runtime::layers::capture::Scene::from_slice(lines[0].as_bytes()).unwrap();
+    assert_eq!(scene.context.request_id, "req-BAD-1");
+}
