@@ -72,7 +72,7 @@ pub use runtime_engine::{
 };
 
 /// The reusable layers (features `logging`, `metrics`, `trace`, `preload`,
-/// `timeout`); add them with
+/// `timeout`, `capture`); add them with
 /// [`RuntimeBuilder::lifecycle_layer`] or name them in `LIGHT_RUNTIME_LAYERS`.
 #[cfg(feature = "layers")]
 pub use light_runtime_layers as layers;
