@@ -46,7 +46,8 @@ pub struct EnvLayers {
 impl EnvLayers {
     /// Reads `LIGHT_RUNTIME_LAYERS` from `env` (`logging`, `metrics`,
     /// `tracing` or `trace`, `timeout`, `capture`; `all` for every one in
-    /// this build). Unknown names, and layers whose cargo feature is not in
+    /// this build but `capture`, which keeps events and is turned on only
+    /// by name). Unknown names, and layers whose cargo feature is not in
     /// this build, warn and are skipped. `LIGHT_RUNTIME_CAPTURE` set to
     /// anything but `off` turns capture on too.
     pub fn from_environment(env: &Environment) -> Self {
@@ -83,8 +84,10 @@ impl EnvLayers {
                 layers.timeout = Some(crate::TimeoutLayer::from_environment(env));
                 known = true;
             }
+            // Not in `all`: capture keeps events, which is a choice to
+            // make by name.
             #[cfg(feature = "capture")]
-            if (all || name == "capture") && layers.capture.is_none() {
+            if name == "capture" && layers.capture.is_none() {
                 layers.capture = Some(crate::CaptureLayer::from_environment_on(env));
             }
             #[cfg(feature = "capture")]
@@ -316,5 +319,6 @@ mod capture_tests {
         assert_eq!(names(&[(LAYERS_VAR, "capture")]), ["capture"]);
         assert!(names(&[("LIGHT_RUNTIME_CAPTURE", "off")]).is_empty());
         assert!(names(&[]).is_empty());
+        assert!(!names(&[(LAYERS_VAR, "all")]).contains(&"capture"));
     }
 }
