@@ -127,3 +127,30 @@ fn bad_requests_and_options_get_clear_errors() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("one invocation at a time"), "{stderr}");
 }
+
+#[test]
+fn an_exit_mid_invocation_resets_the_instance_and_an_oversized_event_is_refused() {
+    let emulate = Emulate::start(
+        &["--platform", "aws"],
+        &python("raw_client.py", &["serve"]),
+        &[],
+    );
+    let crashed = emulate.invoke(r#"{"do":"exit"}"#);
+    assert_eq!(crashed.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(crashed.json()["errorType"], "Runtime.ExitError");
+    assert!(crashed.json()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("exit status 3"));
+    emulate.wait_line("reset (exit status 3)");
+    let after = emulate.invoke(r#"{"n":2}"#);
+    assert_eq!(after.json()["n"], 2);
+    assert!(after.cold(), "{after:?}");
+
+    // Lambda's 6 MB synchronous payload limit, before the function sees it.
+    let big = format!("\"{}\"", "x".repeat(6 * 1024 * 1024));
+    let refused = emulate.invoke(&big);
+    assert_eq!(refused.status, 413, "{}", refused.body);
+    assert!(refused.body.contains("6291456 bytes"), "{}", refused.body);
+    assert_eq!(emulate.wait_lines("started: pid", 2).len(), 2);
+}

@@ -104,3 +104,38 @@ fn an_idle_instance_is_killed_and_the_next_invocation_cold_starts() {
         }
     }
 }
+
+#[test]
+fn fc_sends_concurrent_requests_to_one_instance_and_stops_it_with_pre_stop_then_sigterm() {
+    let server = emulate_support::python("fc_server.py", &["2"]);
+    let emulate = Emulate::start(&["--platform", "fc", "--concurrency", "2"], &server, &[]);
+    // Each answer waits until both requests are in the server at once.
+    let shared = &emulate;
+    let replies: Vec<_> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..2)
+            .map(|n| scope.spawn(move || shared.invoke(&format!(r#"{{"n":{n}}}"#))))
+            .collect();
+        calls.into_iter().map(|call| call.join().unwrap()).collect()
+    });
+    for reply in &replies {
+        assert_eq!(reply.json()["together"], 2, "{reply:?}");
+    }
+    assert_eq!(
+        emulate.wait_lines("started: pid", 1).len(),
+        1,
+        "one instance"
+    );
+    emulate.wait_line("[init] initialize");
+
+    // Ctrl-C: FC's PreStop, then SIGTERM, which the server handles.
+    let pid = emulate.instance_pid(1);
+    let lines = emulate.lines_handle();
+    let status = emulate.interrupt();
+    assert!(status.success(), "{status}");
+    let output = lines.lock().unwrap().join("\n");
+    let pre_stop = output.find("[idle] pre-stop").expect(&output);
+    let sigterm = output.find("[idle] got SIGTERM").expect(&output);
+    assert!(pre_stop < sigterm, "{output}");
+    assert!(output.contains("stopped (exit status 0)"), "{output}");
+    assert_eq!(process_state(pid), None);
+}

@@ -10,7 +10,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use light_runtime_testkit::aliyun_fc::FcEmulator;
+//! use light_runtime_emulators::aliyun_fc::FcEmulator;
 //!
 //! # async fn example() -> std::io::Result<()> {
 //! let fc = FcEmulator::builder().function_name("orders").start()?;

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use light_runtime_testkit::http_platform::HttpPlatform;
+//! use light_runtime_emulators::http_platform::HttpPlatform;
 //!
 //! # async fn example() -> std::io::Result<()> {
 //! let platform = HttpPlatform::knative()?;

@@ -115,7 +115,7 @@ impl Instance {
             }
             (Wire::Fc(emulator), Trigger::Event(body)) => {
                 let request = emulator
-                    .request(Method::POST, "/invoke", "/invoke", body)
+                    .event(body)
                     .header("x-fc-request-id", request_id)
                     .into_http();
                 let reply = self.send(request, options, deadline).await;

@@ -18,9 +18,20 @@ pub(crate) const WAIT: Duration = Duration::from_secs(60);
 /// A running `light-runtime emulate`.
 pub(crate) struct Emulate {
     child: Child,
+    reader: Option<std::thread::JoinHandle<()>>,
     /// `127.0.0.1:PORT` of the invoke endpoint.
     pub(crate) endpoint: String,
     lines: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+/// The stdout lines of an emulate, shared with its reading thread.
+pub(crate) struct LinesHandle(Arc<(Mutex<Vec<String>>, Condvar)>);
+
+impl LinesHandle {
+    /// The lines printed (all of them once `interrupt` returned).
+    pub(crate) fn lock(&self) -> std::sync::LockResult<std::sync::MutexGuard<'_, Vec<String>>> {
+        self.0 .0.lock()
+    }
 }
 
 /// One reply read off the wire.
@@ -99,7 +110,7 @@ impl Emulate {
         let stdout = child.stdout.take().unwrap();
         let lines = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
         let shared = lines.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 println!("emulate| {line}");
@@ -110,6 +121,7 @@ impl Emulate {
         });
         let mut emulate = Emulate {
             child,
+            reader: Some(reader),
             endpoint: String::new(),
             lines,
         };
@@ -142,6 +154,12 @@ impl Emulate {
             );
             guard = changed.wait_timeout(guard, left).unwrap().0;
         }
+    }
+
+    /// The lines printed, kept after the command ends (read them once
+    /// [`interrupt`](Self::interrupt) returned).
+    pub(crate) fn lines_handle(&self) -> LinesHandle {
+        LinesHandle(self.lines.clone())
     }
 
     /// Everything printed so far.
@@ -206,6 +224,10 @@ impl Emulate {
         let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Its stdout is closed: every line it printed is read.
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
                 return status;
             }
             assert!(Instant::now() < deadline, "emulate did not stop on Ctrl-C");

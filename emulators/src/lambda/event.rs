@@ -11,7 +11,7 @@ use bytes::Bytes;
 /// An event to hand to the runtime on its next `GET .../invocation/next`.
 ///
 /// ```
-/// use light_runtime_testkit::lambda::Event;
+/// use light_runtime_emulators::lambda::Event;
 ///
 /// let event = Event::json(serde_json::json!({"name": "ada"}))
 ///     .request_id("req-1")

@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use light_runtime_testkit::lambda::{Event, LambdaEmulator};
+//! use light_runtime_emulators::lambda::{Event, LambdaEmulator};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let emulator = LambdaEmulator::start().await.unwrap();

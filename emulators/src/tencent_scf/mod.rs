@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use light_runtime_testkit::tencent_scf::{ScfEmulator, ScfEvent};
+//! use light_runtime_emulators::tencent_scf::{ScfEmulator, ScfEvent};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let scf = ScfEmulator::start().await.unwrap();
