@@ -142,6 +142,27 @@ async fn a_captured_failure_replays_as_reproduced_on_the_same_build_and_fixed_on
         "the report names what was redacted: {stdout}"
     );
 
+    // The same capture on another platform's emulator: the proxy serves
+    // the function there as it would in FC.
+    let on_fc = replay(
+        &["--platform", "fc", file],
+        &[
+            env!("CARGO_BIN_EXE_light-runtime").to_owned(),
+            "proxy".into(),
+            "--".into(),
+        ]
+        .into_iter()
+        .chain(orders("handle"))
+        .collect::<Vec<_>>(),
+    )
+    .await;
+    let (stdout, stderr) = text(&on_fc);
+    assert!(
+        on_fc.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("replay: verdict: reproduced"), "{stdout}");
+
     // A fixed build: not reproduced, so exit 1 unless a fix is expected.
     let fixed_build: Vec<String> = [
         env!("CARGO_BIN_EXE_light-runtime").to_owned(),
