@@ -19,7 +19,8 @@ use tower::layer::util::{Identity, Stack};
     feature = "trace",
     feature = "metrics",
     feature = "timeout",
-    feature = "relay"
+    feature = "relay",
+    feature = "capture"
 ))]
 use tower::util::{option_layer, Either};
 
@@ -42,20 +43,28 @@ pub struct EnvLayers {
     timeout: Option<crate::TimeoutLayer>,
     #[cfg(feature = "relay")]
     relay: Option<crate::RelayLayer>,
+    #[cfg(feature = "capture")]
+    capture: Option<crate::CaptureLayer>,
 }
 
 impl EnvLayers {
     /// Reads `LIGHT_RUNTIME_LAYERS` from `env` (`logging`, `metrics`,
-    /// `tracing` or `trace`, `timeout`; `all` for every one in this build).
-    /// Unknown names, and layers whose cargo feature is not in this build,
-    /// warn and are skipped. The relay is on when `LIGHT_RUNTIME_RELAY` is
-    /// set (see [`crate::relay`]).
+    /// `tracing` or `trace`, `timeout`, `capture`; `all` for every one in
+    /// this build but `capture`, which keeps events and is turned on only
+    /// by name). Unknown names, and layers whose cargo feature is not in
+    /// this build, warn and are skipped. `LIGHT_RUNTIME_CAPTURE` set to
+    /// anything but `off` turns capture on too; the relay is on when
+    /// `LIGHT_RUNTIME_RELAY` is set (see [`crate::relay`]).
     pub fn from_environment(env: &Environment) -> Self {
         #[allow(unused_mut)]
         let mut layers = EnvLayers::default();
         #[cfg(feature = "relay")]
         {
             layers.relay = crate::RelayLayer::from_environment(env);
+        }
+        #[cfg(feature = "capture")]
+        {
+            layers.capture = crate::CaptureLayer::from_environment(env);
         }
         let Some(list) = env.get(LAYERS_VAR) else {
             return layers;
@@ -84,16 +93,26 @@ impl EnvLayers {
                 layers.timeout = Some(crate::TimeoutLayer::from_environment(env));
                 known = true;
             }
+            // Not in `all`: capture keeps events, which is a choice to
+            // make by name.
+            #[cfg(feature = "capture")]
+            if name == "capture" && layers.capture.is_none() {
+                layers.capture = Some(crate::CaptureLayer::from_environment_on(env));
+            }
+            #[cfg(feature = "capture")]
+            if name == "capture" {
+                known = true;
+            }
             if known || name.is_empty() {
                 continue;
             }
             let expected = match name.as_str() {
-                "logging" | "metrics" | "tracing" | "trace" | "timeout" => {
+                "logging" | "metrics" | "tracing" | "trace" | "timeout" | "capture" => {
                     "a layer whose cargo feature is in this build (enable it on light-runtime)"
                 }
                 "relay" => "logging, metrics, tracing or timeout (the relay is turned on by LIGHT_RUNTIME_RELAY=URL)",
                 "preload" => "logging, metrics, tracing or timeout (preload needs initialisers registered in code)",
-                _ => "logging, metrics, tracing, timeout or all",
+                _ => "logging, metrics, tracing, timeout, capture or all",
             };
             crate::variables::warn_invalid(LAYERS_VAR, &name, expected, "the name skipped");
         }
@@ -124,6 +143,10 @@ impl EnvLayers {
         }
         #[cfg(feature = "relay")]
         if let Some(layer) = &self.relay {
+            f(layer);
+        }
+        #[cfg(feature = "capture")]
+        if let Some(layer) = &self.capture {
             f(layer);
         }
         let _ = &mut f;
@@ -162,6 +185,10 @@ impl EnvLayers {
         #[cfg(feature = "relay")]
         if name == "relay" {
             was_on |= self.relay.take().is_some();
+        }
+        #[cfg(feature = "capture")]
+        if name == "capture" {
+            was_on |= self.capture.take().is_some();
         }
         let _ = name;
         was_on
@@ -221,9 +248,16 @@ impl EnvLayers {
         let relay = option_layer(self.relay.clone());
         #[cfg(not(feature = "relay"))]
         let relay = Identity::new();
+        #[cfg(feature = "capture")]
+        let capture = option_layer(self.capture.clone());
+        #[cfg(not(feature = "capture"))]
+        let capture = Identity::new();
         Stack::new(
             relay,
-            Stack::new(timeout, Stack::new(metrics, Stack::new(tracing, logging))),
+            Stack::new(
+                timeout,
+                Stack::new(metrics, Stack::new(tracing, Stack::new(logging, capture))),
+            ),
         )
     }
 }
@@ -240,6 +274,10 @@ type TracingSlot = Identity;
 type MetricsSlot = Either<crate::MetricsLayer, Identity>;
 #[cfg(not(feature = "metrics"))]
 type MetricsSlot = Identity;
+#[cfg(feature = "capture")]
+type CaptureSlot = Either<crate::CaptureLayer, Identity>;
+#[cfg(not(feature = "capture"))]
+type CaptureSlot = Identity;
 #[cfg(feature = "timeout")]
 type TimeoutSlot = Either<crate::TimeoutLayer, Identity>;
 #[cfg(not(feature = "timeout"))]
@@ -249,10 +287,13 @@ type RelaySlot = Either<crate::RelayLayer, Identity>;
 #[cfg(not(feature = "relay"))]
 type RelaySlot = Identity;
 
-/// The tower layer of [`EnvLayers::stack`]: logging outermost, then
-/// tracing, metrics, timeout and the relay, each either on or a pass-through.
-pub type EnvStack =
-    Stack<RelaySlot, Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, LoggingSlot>>>>;
+/// The tower layer of [`EnvLayers::stack`]: capture outermost (it sees
+/// every other layer's failures), then logging, tracing, metrics, timeout
+/// and the relay innermost, each either on or a pass-through.
+pub type EnvStack = Stack<
+    RelaySlot,
+    Stack<TimeoutSlot, Stack<MetricsSlot, Stack<TracingSlot, Stack<LoggingSlot, CaptureSlot>>>>,
+>;
 
 /// A [`LifecycleLayer`] usable behind `dyn`.
 trait Dispatch {
@@ -294,5 +335,22 @@ mod tests {
         assert!(!layers.without("logging"), "already off");
         assert!(!layers.without("metrics"), "never on");
         assert_eq!(layers.names(), ["timeout"]);
+    }
+}
+
+#[cfg(all(test, feature = "capture"))]
+mod capture_tests {
+    use super::*;
+
+    #[test]
+    fn capture_is_on_by_its_own_variable_or_by_name_and_off_by_off() {
+        let names = |vars: &[(&str, &str)]| {
+            EnvLayers::from_environment(&Environment::from_vars(vars.iter().copied())).names()
+        };
+        assert_eq!(names(&[("LIGHT_RUNTIME_CAPTURE", "failures")]), ["capture"]);
+        assert_eq!(names(&[(LAYERS_VAR, "capture")]), ["capture"]);
+        assert!(names(&[("LIGHT_RUNTIME_CAPTURE", "off")]).is_empty());
+        assert!(names(&[]).is_empty());
+        assert!(!names(&[(LAYERS_VAR, "all")]).contains(&"capture"));
     }
 }

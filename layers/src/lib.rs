@@ -1,6 +1,6 @@
 //! Reusable layers for light-runtime: each is a tower layer around the
 //! invocation pipeline plus, where it needs one, a lifecycle hook, so that
-//! logging, metrics, tracing, preload and timeouts are one line on the
+//! logging, metrics, tracing, preload, timeouts and capture are one line on the
 //! builder, or one environment variable (`LIGHT_RUNTIME_LAYERS`).
 //!
 //! Every layer implements [`LifecycleLayer`]: a `tower::Layer` that may also
@@ -24,6 +24,9 @@
 //! - [`relay`] (feature `relay`): [`RelayLayer`], every invocation
 //!   handled by `light-runtime relay` on a developer's machine, turned on
 //!   by `LIGHT_RUNTIME_RELAY`.
+//! - [`capture`] (feature `capture`): [`CaptureLayer`], the redacted
+//!   scene of each failed invocation, written after the response, for
+//!   `light-runtime replay`.
 //! - [`env_layers`]: [`EnvLayers`], the layers a platform team turns on
 //!   with `LIGHT_RUNTIME_LAYERS`.
 //! - [`lifecycle_layer`]: the [`LifecycleLayer`] trait.
@@ -44,6 +47,8 @@
 //! assert_eq!((logging.name(), timeout.name()), ("logging", "timeout"));
 //! ```
 
+#[cfg(feature = "capture")]
+pub mod capture;
 pub mod env_layers;
 pub mod lifecycle_layer;
 #[cfg(feature = "logging")]
@@ -73,6 +78,8 @@ mod variables;
 /// span per invocation).
 pub const INVOCATION_SPAN_TARGET: &str = "light_runtime::invocation";
 
+#[cfg(feature = "capture")]
+pub use capture::CaptureLayer;
 pub use env_layers::{EnvLayers, EnvStack};
 pub use lifecycle_layer::LifecycleLayer;
 #[cfg(feature = "logging")]

@@ -2,15 +2,15 @@
 //! one (logging's formatter, tracing's OpenTelemetry bridge) and installed
 //! once.
 
-#[cfg(any(feature = "logging", feature = "trace"))]
+#[cfg(any(feature = "logging", feature = "trace", feature = "capture"))]
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Registry};
 
 /// What one layer adds to the `tracing` subscriber: an opaque, boxed
 /// `tracing_subscriber::Layer` over the registry.
 pub struct SubscriberLayer {
-    #[cfg(any(feature = "logging", feature = "trace"))]
+    #[cfg(any(feature = "logging", feature = "trace", feature = "capture"))]
     pub(crate) inner: Box<dyn tracing_subscriber::Layer<Registry> + Send + Sync>,
-    #[cfg(not(any(feature = "logging", feature = "trace")))]
+    #[cfg(not(any(feature = "logging", feature = "trace", feature = "capture")))]
     _never: std::convert::Infallible,
 }
 
@@ -20,7 +20,7 @@ impl std::fmt::Debug for SubscriberLayer {
     }
 }
 
-#[cfg(any(feature = "logging", feature = "trace"))]
+#[cfg(any(feature = "logging", feature = "trace", feature = "capture"))]
 impl SubscriberLayer {
     pub(crate) fn new(layer: impl tracing_subscriber::Layer<Registry> + Send + Sync) -> Self {
         SubscriberLayer {
@@ -38,7 +38,7 @@ pub fn install(layers: Vec<SubscriberLayer>) -> bool {
     if layers.is_empty() {
         return false;
     }
-    #[cfg(any(feature = "logging", feature = "trace"))]
+    #[cfg(any(feature = "logging", feature = "trace", feature = "capture"))]
     {
         let stack: Vec<_> = layers.into_iter().map(|l| l.inner).collect();
         match tracing_subscriber::registry().with(stack).try_init() {
@@ -52,7 +52,7 @@ pub fn install(layers: Vec<SubscriberLayer>) -> bool {
             }
         }
     }
-    #[cfg(not(any(feature = "logging", feature = "trace")))]
+    #[cfg(not(any(feature = "logging", feature = "trace", feature = "capture")))]
     {
         drop(layers);
         false

@@ -72,9 +72,9 @@ pub use runtime_engine::{
 };
 
 /// The reusable layers (features `logging`, `metrics`, `trace`, `preload`,
-/// `timeout`, `relay`); add them with
+/// `timeout`, `relay`, `capture`); add them with
 /// [`RuntimeBuilder::lifecycle_layer`] or name them in `LIGHT_RUNTIME_LAYERS`
-/// (the relay: `LIGHT_RUNTIME_RELAY`).
+/// (the relay: `LIGHT_RUNTIME_RELAY`; capture: `LIGHT_RUNTIME_CAPTURE`).
 #[cfg(feature = "layers")]
 pub use light_runtime_layers as layers;
 
