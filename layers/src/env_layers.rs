@@ -152,7 +152,8 @@ impl EnvLayers {
         let _ = &mut f;
     }
 
-    /// The names of the layers turned on, outermost first.
+    /// The names of the layers turned on, in the order their hooks are
+    /// registered (logging first; in the tower stack capture is outermost).
     pub fn names(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
         self.each(|layer| names.push(layer.name()));
