@@ -1,6 +1,5 @@
 //! [`OtelVariables`]: what the standard `OTEL_*` variables say.
 
-
 use opentelemetry::KeyValue;
 use percent_encoding::percent_decode_str;
 use runtime_engine::Environment;

@@ -173,10 +173,7 @@ fn pick(env: &Environment, signal: Signal, suffix: &str) -> Option<Named> {
         format!("OTEL_EXPORTER_OTLP_{suffix}"),
     ]
     .into_iter()
-    .find_map(|variable| {
-        env.get(&variable)
-            .map(|value| Named { variable, value })
-    })
+    .find_map(|variable| env.get(&variable).map(|value| Named { variable, value }))
 }
 
 fn invalid(named: &Named, expected: &str) -> String {
@@ -191,10 +188,7 @@ fn invalid(named: &Named, expected: &str) -> String {
 /// `/v1/{signal}` appended. For gRPC only the scheme and authority count.
 fn url(env: &Environment, signal: Signal, protocol: Protocol) -> Result<(String, String), String> {
     let specific = format!("OTEL_EXPORTER_OTLP_{}_ENDPOINT", signal.infix());
-    let (named, append) = match (
-        env.get(&specific),
-        env.get("OTEL_EXPORTER_OTLP_ENDPOINT"),
-    ) {
+    let (named, append) = match (env.get(&specific), env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) {
         (Some(value), _) => (
             Named {
                 variable: specific,
@@ -285,8 +279,14 @@ mod tests {
     #[test]
     fn the_general_endpoint_gets_the_signal_path_and_a_specific_one_is_used_as_is() {
         let vars = [
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector.example:443/"),
-            ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://127.0.0.1:9/m"),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "https://collector.example:443/",
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "http://127.0.0.1:9/m",
+            ),
         ];
         let traces = read(&vars, Signal::Traces).unwrap();
         assert_eq!(traces.url, "https://collector.example:443/v1/traces");
@@ -305,7 +305,10 @@ mod tests {
     fn grpc_posts_to_the_service_method_on_the_endpoints_authority() {
         let vars = [
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317/ignored"),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "https://collector:4317/ignored",
+            ),
         ];
         let traces = read(&vars, Signal::Traces).unwrap();
         assert_eq!(traces.protocol, Protocol::Grpc);
@@ -327,7 +330,10 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
             ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
             ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
-            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=general,x-team=pay%20ments"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "api-key=general,x-team=pay%20ments",
+            ),
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "API-Key=traces"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
             ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "500"),
@@ -383,7 +389,10 @@ mod tests {
                 "OTEL_EXPORTER_OTLP_HEADERS: the entry `api-key` is not valid: expected key=value",
             ),
             (
-                &[("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-key=a%0d%0aHost: evil")],
+                &[(
+                    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+                    "x-key=a%0d%0aHost: evil",
+                )],
                 "OTEL_EXPORTER_OTLP_TRACES_HEADERS: the entry `x-key=a%0d%0aHost: evil` is not \
                  valid: the value has control characters",
             ),
@@ -396,7 +405,10 @@ mod tests {
             let error = read(vars, Signal::Traces).unwrap_err();
             assert!(error.contains(expected), "{vars:?}: {error}");
         }
-        let bad_name = read(&[("OTEL_EXPORTER_OTLP_HEADERS", "bad name=v")], Signal::Metrics);
+        let bad_name = read(
+            &[("OTEL_EXPORTER_OTLP_HEADERS", "bad name=v")],
+            Signal::Metrics,
+        );
         assert!(bad_name.unwrap_err().contains("not an HTTP header name"));
     }
 }

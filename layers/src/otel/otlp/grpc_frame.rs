@@ -26,7 +26,10 @@ pub(crate) fn unframe(body: &[u8]) -> Result<Vec<u8>, String> {
         return Ok(Vec::new());
     }
     let Some((head, rest)) = body.split_at_checked(5) else {
-        return Err(format!("a gRPC answer of {} bytes is cut short", body.len()));
+        return Err(format!(
+            "a gRPC answer of {} bytes is cut short",
+            body.len()
+        ));
     };
     let length = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
     let message = rest
@@ -84,7 +87,9 @@ mod tests {
         assert_eq!(unframe(&compressed).unwrap(), b"inflated");
         assert_eq!(unframe(b"").unwrap(), b"");
         assert!(unframe(&[0, 0, 0]).unwrap_err().contains("cut short"));
-        assert!(unframe(&[0, 0, 0, 0, 9, 1]).unwrap_err().contains("says 9 bytes"));
+        assert!(unframe(&[0, 0, 0, 0, 9, 1])
+            .unwrap_err()
+            .contains("says 9 bytes"));
     }
 
     #[test]

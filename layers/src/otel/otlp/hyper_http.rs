@@ -94,7 +94,12 @@ impl HyperHttp {
             let alpn: &[u8] = if grpc { b"h2" } else { b"http/1.1" };
             let config = tls::client_config(settings, alpn)?;
             let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
-                .map_err(|error| format!("{}: {host} is not a TLS server name ({error})", settings.url_source))?
+                .map_err(|error| {
+                    format!(
+                        "{}: {host} is not a TLS server name ({error})",
+                        settings.url_source
+                    )
+                })?
                 .to_owned();
             Some((TlsConnector::from(config), name))
         } else {
@@ -122,7 +127,10 @@ impl HyperHttp {
             Protocol::Grpc => {
                 put("content-type", "application/grpc")?;
                 put("te", "trailers")?;
-                put("grpc-timeout", &format!("{}m", settings.timeout.as_millis().max(1)))?;
+                put(
+                    "grpc-timeout",
+                    &format!("{}m", settings.timeout.as_millis().max(1)),
+                )?;
             }
         }
         if settings.gzip {
@@ -207,7 +215,8 @@ impl HyperHttp {
     }
 
     async fn connect(&self) -> Result<Connection, String> {
-        let cannot = |error: &dyn std::fmt::Display| format!("cannot connect to {}: {error}", self.url);
+        let cannot =
+            |error: &dyn std::fmt::Display| format!("cannot connect to {}: {error}", self.url);
         let tcp = TcpStream::connect(&self.address)
             .await
             .map_err(|e| cannot(&e))?;
@@ -254,8 +263,8 @@ impl HyperHttp {
     /// What the answer says: accepted (maybe partly), or why not.
     fn read(&self, answer: Answer) -> Result<Option<PartialSuccess>, String> {
         if !answer.status.is_success() {
-            let excerpt =
-                String::from_utf8_lossy(&answer.body[..answer.body.len().min(EXCERPT)]).into_owned();
+            let excerpt = String::from_utf8_lossy(&answer.body[..answer.body.len().min(EXCERPT)])
+                .into_owned();
             return Err(format!(
                 "{} answered {}{}{}",
                 self.url,

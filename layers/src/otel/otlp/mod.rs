@@ -40,9 +40,9 @@ mod json_body;
 #[cfg(feature = "metrics")]
 mod metrics;
 // Each signal uses its own share of the field kinds.
+mod plain_http;
 #[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 mod proto;
-mod plain_http;
 mod response;
 mod sender;
 #[cfg(feature = "trace")]

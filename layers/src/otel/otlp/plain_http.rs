@@ -152,17 +152,13 @@ mod tests {
             .unwrap_err()
             .contains("not an http:// URL"));
         let bad_name = vec![("bad name".to_owned(), "v".to_owned())];
-        assert!(
-            PlainHttp::new("http://127.0.0.1:4318/v1/traces", &bad_name)
-                .unwrap_err()
-                .contains("\"bad name\"")
-        );
+        assert!(PlainHttp::new("http://127.0.0.1:4318/v1/traces", &bad_name)
+            .unwrap_err()
+            .contains("\"bad name\""));
         let injected = vec![("x-key".to_owned(), "a\r\nHost: evil".to_owned())];
-        assert!(
-            PlainHttp::new("http://127.0.0.1:4318/v1/traces", &injected)
-                .unwrap_err()
-                .contains("control characters")
-        );
+        assert!(PlainHttp::new("http://127.0.0.1:4318/v1/traces", &injected)
+            .unwrap_err()
+            .contains("control characters"));
         let fine = PlainHttp::new("http://localhost/v1/traces", &no_headers()).unwrap();
         assert_eq!(fine.authority, "localhost:80");
         assert_eq!(fine.path, "/v1/traces");

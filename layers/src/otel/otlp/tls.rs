@@ -80,8 +80,5 @@ fn certificates(file: &Named) -> Result<Vec<CertificateDer<'static>>, String> {
 }
 
 fn unusable(file: &Named, why: &str) -> String {
-    format!(
-        "{}=`{}` cannot be used: {why}",
-        file.variable, file.value
-    )
+    format!("{}=`{}` cannot be used: {why}", file.variable, file.value)
 }
