@@ -9,11 +9,14 @@ use crate::otel::otlp_settings::{OtlpSettings, Protocol};
 /// The plain keep-alive client for `http://` + http/protobuf without
 /// compression, hyper for everything else.
 #[derive(Debug)]
+// One per signal, built once: its size does not matter, and boxing the
+// plain sender would add a pointer chase to every fast-path export.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum OtlpSender {
     /// The fast path: the common set-up, a collector next to the function.
     Plain(PlainHttp),
     /// `https://`, gRPC, gzip or http/json.
-    Hyper(Box<HyperHttp>),
+    Hyper(HyperHttp),
 }
 
 impl OtlpSender {
@@ -28,7 +31,7 @@ impl OtlpSender {
                 .map(OtlpSender::Plain)
                 .map_err(|reason| format!("{}: {reason}", settings.url_source))
         } else {
-            HyperHttp::new(settings).map(|sender| OtlpSender::Hyper(Box::new(sender)))
+            HyperHttp::new(settings).map(OtlpSender::Hyper)
         }
     }
 
