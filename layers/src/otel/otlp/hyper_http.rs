@@ -306,3 +306,104 @@ where
         Ok(Connection::Http1(send))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use light_runtime_testkit::otlp::{OtlpReceiver, TestCertificates};
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message as _;
+    use runtime_engine::Environment;
+
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    fn sender(vars: &[(&str, &str)]) -> HyperHttp {
+        let env = Environment::from_vars(vars.iter().copied());
+        HyperHttp::new(&OtlpSettings::read(&env, Signal::Traces).unwrap()).unwrap()
+    }
+
+    fn empty_request() -> Vec<u8> {
+        ExportTraceServiceRequest::default().encode_to_vec()
+    }
+
+    #[tokio::test]
+    async fn refused_items_are_read_from_each_format_and_the_connection_is_kept() {
+        let receiver = OtlpReceiver::start_refusing(2).await.unwrap();
+        let endpoint = receiver.endpoint();
+        for (protocol, compression) in [
+            ("http/json", "none"),
+            ("grpc", "none"),
+            ("grpc", "gzip"),
+            ("http/protobuf", "gzip"),
+        ] {
+            let sender = sender(&[
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+                ("OTEL_EXPORTER_OTLP_COMPRESSION", compression),
+            ]);
+            for _ in 0..2 {
+                let answer = tokio::time::timeout(LIMIT, sender.post(&empty_request()))
+                    .await
+                    .unwrap();
+                let partial = answer.unwrap().expect("a partial success");
+                assert_eq!(partial.rejected, 2, "{protocol} {compression}");
+                assert_eq!(partial.message, "over the test's limit");
+            }
+            assert!(sender.connection.lock().await.is_some(), "{protocol} kept");
+        }
+        assert!(receiver.rejected().is_empty(), "{:?}", receiver.rejected());
+        assert_eq!(receiver.requests().1, 8);
+    }
+
+    #[tokio::test]
+    async fn refusals_say_the_status_for_http_and_grpc() {
+        let receiver = OtlpReceiver::start().await.unwrap();
+        let endpoint = receiver.endpoint();
+        // gRPC: a message cut mid-field is refused with status 3.
+        let grpc = sender(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ]);
+        let error = tokio::time::timeout(LIMIT, grpc.post(&[0x0a, 0x05, 0x08]))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(error.contains("answered gRPC status 3: "), "{error}");
+        // HTTP: a JSON body the receiver cannot parse is refused with 400
+        // (a protobuf sender with JSON's content type, to get it there).
+        let mut http = sender(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
+        http.headers
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        let error = tokio::time::timeout(LIMIT, http.post(b"{not json"))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(error.contains("answered 400: OTLP/JSON"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_server_the_ca_does_not_vouch_for_is_a_tls_error_per_export() {
+        let server = TestCertificates::generate().unwrap();
+        let other = TestCertificates::generate().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let other_ca = other.write_ca(dir.path()).unwrap();
+        let receiver = OtlpReceiver::builder().tls(&server).start().await.unwrap();
+        let sender = sender(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", other_ca.to_str().unwrap()),
+        ]);
+        let error = tokio::time::timeout(LIMIT, sender.post(&empty_request()))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            error.contains("cannot connect to https://127.0.0.1:"),
+            "{error}"
+        );
+        assert!(error.contains("TLS"), "{error}");
+        assert_eq!(receiver.requests(), (0, 0));
+    }
+}
