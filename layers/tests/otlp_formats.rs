@@ -3,6 +3,7 @@
 //! Lambda emulator: https with a test CA, gzip, http/json, gRPC in clear
 //! and over TLS, headers; and each setting that cannot be served stopping
 //! init with an error that names its variable.
+#![cfg(feature = "otlp-formats")]
 
 use std::time::Duration;
 

@@ -74,6 +74,9 @@ pub(crate) struct Named {
 
 /// How one signal is exported.
 #[derive(Clone, Debug)]
+// Without `otlp-formats` only the plain export's fields are read; the rest
+// are still checked, so a bad value is an error either way.
+#[cfg_attr(not(feature = "otlp-formats"), allow(dead_code))]
 pub(crate) struct OtlpSettings {
     /// Which signal.
     pub(crate) signal: Signal,
@@ -83,8 +86,12 @@ pub(crate) struct OtlpSettings {
     pub(crate) url_source: String,
     /// Protobuf, JSON or gRPC.
     pub(crate) protocol: Protocol,
+    /// The variable the protocol came from, if set.
+    pub(crate) protocol_source: Option<String>,
     /// `gzip` bodies.
     pub(crate) gzip: bool,
+    /// The variable the compression came from, if set.
+    pub(crate) compression_source: Option<String>,
     /// Extra request headers, names validated, values percent-decoded.
     pub(crate) headers: Vec<(String, String)>,
     /// One export attempt's limit.
@@ -101,21 +108,23 @@ impl OtlpSettings {
     /// Reads `signal`'s settings; `Err` names the variable that cannot be
     /// served and says why.
     pub(crate) fn read(env: &Environment, signal: Signal) -> Result<Self, String> {
-        let protocol = match pick(env, signal, "PROTOCOL") {
+        let protocol_named = pick(env, signal, "PROTOCOL");
+        let compression_named = pick(env, signal, "COMPRESSION");
+        let protocol = match &protocol_named {
             None => Protocol::HttpProtobuf,
             Some(named) => match named.value.trim() {
                 "http/protobuf" => Protocol::HttpProtobuf,
                 "http/json" => Protocol::HttpJson,
                 "grpc" => Protocol::Grpc,
-                _ => return Err(invalid(&named, "grpc, http/protobuf or http/json")),
+                _ => return Err(invalid(named, "grpc, http/protobuf or http/json")),
             },
         };
-        let gzip = match pick(env, signal, "COMPRESSION") {
+        let gzip = match &compression_named {
             None => false,
             Some(named) => match named.value.trim() {
                 "gzip" => true,
                 "none" | "" => false,
-                _ => return Err(invalid(&named, "gzip or none")),
+                _ => return Err(invalid(named, "gzip or none")),
             },
         };
         let (url, url_source) = url(env, signal, protocol)?;
@@ -155,13 +164,42 @@ impl OtlpSettings {
             url,
             url_source,
             protocol,
+            protocol_source: protocol_named.map(|n| n.variable),
             gzip,
+            compression_source: compression_named.map(|n| n.variable),
             headers,
             timeout,
             certificate: pick(env, signal, "CERTIFICATE"),
             client_certificate,
             client_key,
         })
+    }
+}
+
+impl OtlpSettings {
+    /// Whether the runtime's own keep-alive client can send these: plain
+    /// `http://`, http/protobuf, no compression.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.protocol == Protocol::HttpProtobuf && !self.gzip && self.url.starts_with("http://")
+    }
+
+    /// Why a build without the `otlp-formats` feature cannot send these,
+    /// naming the variable that asks for more than the plain export.
+    #[cfg_attr(feature = "otlp-formats", allow(dead_code))]
+    pub(crate) fn needs_formats(&self) -> String {
+        let (variable, what) = if self.protocol != Protocol::HttpProtobuf {
+            (self.protocol_source.as_deref(), "this protocol")
+        } else if self.gzip {
+            (self.compression_source.as_deref(), "gzip")
+        } else {
+            (Some(self.url_source.as_str()), "an https:// endpoint")
+        };
+        format!(
+            "{}: {what} needs the cargo feature `otlp-formats` of light-runtime (or \
+             light-runtime-layers), which this binary was built without; without it only \
+             plain http:// with http/protobuf is exported",
+            variable.unwrap_or("OTEL_EXPORTER_OTLP_PROTOCOL")
+        )
     }
 }
 

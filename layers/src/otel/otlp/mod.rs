@@ -21,8 +21,9 @@
 //! - `sender`: [`OtlpSender`], the fast path or hyper, as the settings say.
 //! - `plain_http`: the fast path, http/protobuf on one kept-alive
 //!   connection of the runtime's own HTTP/1.1 client.
-//! - `hyper_http`: https (rustls), gRPC (HTTP/2), gzip and http/json on
-//!   hyper's client connection.
+//! - `hyper_http` (feature `otlp-formats`, as the next three): https
+//!   (rustls), gRPC (HTTP/2), gzip and http/json on hyper's client
+//!   connection.
 //! - `tls`: the rustls client configuration (system roots or
 //!   `OTEL_EXPORTER_OTLP_CERTIFICATE`, mutual TLS).
 //! - `grpc_frame`: gRPC's message framing and `grpc-status`.
@@ -34,8 +35,11 @@
 
 mod common;
 mod export;
+#[cfg(feature = "otlp-formats")]
 mod grpc_frame;
+#[cfg(feature = "otlp-formats")]
 mod hyper_http;
+#[cfg(feature = "otlp-formats")]
 mod json_body;
 #[cfg(feature = "metrics")]
 mod metrics;
@@ -47,6 +51,7 @@ mod response;
 mod sender;
 #[cfg(feature = "trace")]
 mod spans;
+#[cfg(feature = "otlp-formats")]
 mod tls;
 
 pub(crate) use common::encode_resource;
