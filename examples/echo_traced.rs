@@ -4,7 +4,7 @@
 //! The benchmark harness compares it with `lambda_runtime`'s
 //! `OpenTelemetryLayer` and the SDK's OTLP/HTTP exporter
 //! (`otel-callgrind`). `cargo build --release --example echo_traced -p
-//! light-runtime-examples --features full-stack`.
+//! light-runtime-examples --features traced`.
 
 use light_runtime::layers::TracingLayer;
 use light_runtime::{Context, Error, Runtime};

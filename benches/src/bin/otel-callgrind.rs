@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! cargo build --release --example echo -p light-runtime-examples
-//! cargo build --release --example echo_traced -p light-runtime-examples --features full-stack
+//! cargo build --release --example echo_traced -p light-runtime-examples --features traced
 //! cargo build --release -p light-runtime-benches --bins
 //! cargo run --release -p light-runtime-benches --bin otel-callgrind
 //! ```

@@ -15,6 +15,7 @@ use runtime_engine::{FunctionInfo, Phase, Platform};
 
 use super::console;
 use crate::otel::otlp::{self, OtlpExport};
+use crate::otel::otlp_settings::Signal;
 use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// The instruments the service records into.
@@ -133,10 +134,8 @@ impl MeterPipeline {
         let mut problem = None;
         let sink = match variables.metrics_exporter {
             ExporterKind::Otlp => match variables
-                .metrics_otlp
-                .as_ref()
-                .map_err(String::clone)
-                .and_then(|settings| OtlpExport::new(settings, &resource))
+                .otlp_settings(Signal::Metrics)
+                .and_then(|settings| OtlpExport::new(&settings, &resource))
             {
                 Ok(export) => Sink::Otlp(Box::new(export)),
                 Err(reason) => {

@@ -21,12 +21,10 @@ pub(crate) enum ExporterKind {
 /// What the `OTEL_*` variables say.
 #[derive(Clone, Debug)]
 pub(crate) struct OtelVariables {
-    /// The `OTEL_EXPORTER_OTLP_*` and `OTEL_EXPORTER_OTLP_METRICS_*`
-    /// variables, or what is wrong with them (an init error when metrics
-    /// go to OTLP).
-    pub(crate) metrics_otlp: Result<OtlpSettings, String>,
-    /// The same for spans (`OTEL_EXPORTER_OTLP_TRACES_*`).
-    pub(crate) traces_otlp: Result<OtlpSettings, String>,
+    /// Where the `OTEL_EXPORTER_OTLP_*` variables are read from, when a
+    /// pipeline exporting by OTLP is built: each lookup scans the process
+    /// environment, and a layer reads only its own signal's (cold start).
+    env: Environment,
     /// `OTEL_SERVICE_NAME`; the function's name otherwise.
     pub(crate) service_name: Option<String>,
     /// `OTEL_RESOURCE_ATTRIBUTES`: `key=value,key=value`.
@@ -100,8 +98,7 @@ impl OtelVariables {
         };
         let temporality = ["delta", "cumulative"];
         OtelVariables {
-            metrics_otlp: OtlpSettings::read(env, Signal::Metrics),
-            traces_otlp: OtlpSettings::read(env, Signal::Traces),
+            env: env.clone(),
             service_name: env.get("OTEL_SERVICE_NAME"),
             resource_attributes: pairs(env, "OTEL_RESOURCE_ATTRIBUTES")
                 .into_iter()
@@ -118,6 +115,13 @@ impl OtelVariables {
             sampler,
             sampler_ratio,
         }
+    }
+
+    /// The `OTEL_EXPORTER_OTLP_*` variables of `signal` (the per-signal
+    /// form first), or what is wrong with them, naming the variable: an
+    /// init error when the signal goes to OTLP.
+    pub(crate) fn otlp_settings(&self, signal: Signal) -> Result<OtlpSettings, String> {
+        OtlpSettings::read(&self.env, signal)
     }
 }
 
@@ -152,9 +156,9 @@ mod tests {
             ("OTEL_METRICS_EXPORTER", "prometheus"),
         ]);
         let config = OtelVariables::from_environment(&env);
-        let metrics = config.metrics_otlp.as_ref().unwrap();
+        let metrics = config.otlp_settings(Signal::Metrics).unwrap();
         assert_eq!(metrics.url, "http://127.0.0.1:4318/v1/metrics");
-        let traces = config.traces_otlp.as_ref().unwrap_err();
+        let traces = config.otlp_settings(Signal::Traces).unwrap_err();
         assert!(
             traces.starts_with("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=`not a url` is not valid"),
             "{traces}"

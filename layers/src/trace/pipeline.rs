@@ -13,6 +13,7 @@ use opentelemetry_sdk::Resource;
 use runtime_engine::FunctionInfo;
 
 use crate::otel::otlp::{self, OtlpExport};
+use crate::otel::otlp_settings::Signal;
 use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// Ended spans kept between flushes, at most.
@@ -81,10 +82,8 @@ impl TracePipeline {
         let resource = otel::resource(function, variables);
         let (exporter, problem) = match variables.traces_exporter {
             ExporterKind::Otlp => match variables
-                .traces_otlp
-                .as_ref()
-                .map_err(String::clone)
-                .and_then(|settings| OtlpExport::new(settings, &resource))
+                .otlp_settings(Signal::Traces)
+                .and_then(|settings| OtlpExport::new(&settings, &resource))
             {
                 Ok(export) => (Some(export), None),
                 Err(reason) => (None, Some(reason)),
