@@ -18,6 +18,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A telemetry signal with its own OTLP endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// A build with one of the two layers constructs only its own signal.
+#[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 pub(crate) enum Signal {
     /// Spans: `/v1/traces`, `TraceService/Export`.
     Traces,
