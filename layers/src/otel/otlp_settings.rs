@@ -143,8 +143,18 @@ impl OtlpSettings {
         } else {
             variables::millis(env, "OTEL_EXPORTER_OTLP_TIMEOUT", DEFAULT_TIMEOUT)
         };
-        let client_certificate = pick(env, signal, "CLIENT_CERTIFICATE");
-        let client_key = pick(env, signal, "CLIENT_KEY");
+        // The certificate variables matter only over TLS; not reading them
+        // otherwise saves six scans of the environment at cold start.
+        let https = url.starts_with("https://");
+        let tls_file = |suffix| {
+            if https {
+                pick(env, signal, suffix)
+            } else {
+                None
+            }
+        };
+        let client_certificate = tls_file("CLIENT_CERTIFICATE");
+        let client_key = tls_file("CLIENT_KEY");
         match (&client_certificate, &client_key) {
             (Some(named), None) => {
                 return Err(format!(
@@ -171,7 +181,7 @@ impl OtlpSettings {
             compression_source: compression_named.map(|n| n.variable),
             headers,
             timeout,
-            certificate: pick(env, signal, "CERTIFICATE"),
+            certificate: tls_file("CERTIFICATE"),
             client_certificate,
             client_key,
         })
@@ -378,6 +388,7 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
             ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "500"),
             ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
         ];
         let traces = read(&vars, Signal::Traces).unwrap();
         assert_eq!(traces.protocol, Protocol::HttpJson);
@@ -437,7 +448,10 @@ mod tests {
                  valid: the value has control characters",
             ),
             (
-                &[("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/key.pem")],
+                &[
+                    ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/key.pem"),
+                    ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+                ],
                 "OTEL_EXPORTER_OTLP_CLIENT_KEY is set but OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
             ),
         ];
