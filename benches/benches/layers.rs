@@ -108,7 +108,9 @@ fn layers(c: &mut Criterion) {
         .with_format(LogFormat::Json)
         .with_writer(std::io::sink);
     let metrics = MetricsLayer::from_environment(&env);
-    metrics.init(lifecycle.function());
+    metrics
+        .init(lifecycle.function())
+        .expect("the metrics export is configured");
     let tracing_layer = TracingLayer::from_environment(&env);
     let mut subscriber = vec![logging.subscriber_layer(lifecycle.function()).unwrap()];
     subscriber.extend(tracing_layer.subscriber_layer(lifecycle.function()));

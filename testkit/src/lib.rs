@@ -15,8 +15,10 @@
 //!   [`HostileClient`](hostile_client::HostileClient): slow bodies, bodies
 //!   cut short, oversized heads and bodies, garbage request lines; every
 //!   wait bounded.
-//! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP/HTTP collector that
-//!   decodes protobuf metrics and spans for assertions.
+//! - `otlp` (feature `otlp`): `OtlpReceiver`, an OTLP collector that
+//!   decodes metrics and spans for assertions, from http/protobuf,
+//!   http/json or gRPC, gzip or not, in clear or over TLS
+//!   (`TestCertificates`, a throw-away CA from `rcgen`).
 //! - [`recording`]: [`RecordingHook`] and its [`SharedLog`], to assert the
 //!   order of lifecycle phases within and across hooks.
 //! - [`stopping`]: [`stop_runtime`], shutting a runtime under test down.

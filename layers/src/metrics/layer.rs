@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use runtime_engine::Environment;
-use runtime_engine::{FunctionInfo, Hook, Lifecycle};
+use runtime_engine::{BoxError, FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 
 use super::pipeline::MeterPipeline;
@@ -45,10 +45,20 @@ impl MetricsLayer {
 
     /// Builds the meter pipeline for `function`, if not built yet. The hook
     /// does this at `RuntimeStart`; call it yourself only without a runtime.
-    pub fn init(&self, function: &FunctionInfo) {
-        self.state
+    ///
+    /// `Err` when metrics go to OTLP and an `OTEL_EXPORTER_OTLP_*` variable
+    /// cannot be served (an unknown protocol, a malformed header, an
+    /// unreadable certificate); the message names the variable. The hook
+    /// makes it the runtime's init error.
+    pub fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        let pipeline = self
+            .state
             .pipeline
             .get_or_init(|| MeterPipeline::build(function, &self.state.variables));
+        match &pipeline.problem {
+            None => Ok(()),
+            Some(problem) => Err(format!("the metrics layer cannot export: {problem}").into()),
+        }
     }
 
     /// Collects and exports now, as the hook does at `Freeze`
@@ -91,8 +101,8 @@ impl LifecycleLayer for MetricsLayer {
 impl otel::Exporting for MetricsLayer {
     const NAME: &'static str = "metrics";
 
-    fn init(&self, function: &FunctionInfo) {
-        MetricsLayer::init(self, function);
+    fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        MetricsLayer::init(self, function)
     }
 
     fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {

@@ -15,6 +15,7 @@ use runtime_engine::{FunctionInfo, Phase, Platform};
 
 use super::console;
 use crate::otel::otlp::{self, OtlpExport};
+use crate::otel::otlp_settings::Signal;
 use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// The instruments the service records into.
@@ -49,6 +50,9 @@ pub(super) struct MeterPipeline {
     collected: Mutex<ResourceMetrics>,
     /// `phase = <name>` for each phase, built once.
     phase_attributes: [[KeyValue; 1]; Phase::COUNT],
+    /// Why the OTLP export cannot be built, naming the variable: the
+    /// hook's init error.
+    pub(super) problem: Option<String>,
 }
 
 impl std::fmt::Debug for MeterPipeline {
@@ -82,7 +86,8 @@ impl MetricReader for ManualReaderHandle {
 
 impl MeterPipeline {
     /// Builds the pipeline for `function`. An exporter that cannot be built
-    /// (bad headers, ...) warns and leaves metrics recorded but not exported.
+    /// (bad headers, an unreadable certificate, ...) leaves a
+    /// [`problem`](Self::problem), which fails the runtime's init.
     pub(super) fn build(function: &FunctionInfo, variables: &OtelVariables) -> Self {
         let temporality = if variables.cumulative {
             Temporality::Cumulative
@@ -126,26 +131,18 @@ impl MeterPipeline {
                 .with_unit("s")
                 .build(),
         };
+        let mut problem = None;
         let sink = match variables.metrics_exporter {
-            ExporterKind::Otlp => {
-                match OtlpExport::new(
-                    &variables.metrics_url(),
-                    &variables.headers,
-                    variables.timeout,
-                    &resource,
-                ) {
-                    Ok(export) => Sink::Otlp(Box::new(export)),
-                    Err(reason) => {
-                        crate::variables::warn_invalid(
-                            "the OTLP metrics endpoint",
-                            &variables.metrics_url(),
-                            &format!("a usable endpoint ({reason})"),
-                            "no metrics export",
-                        );
-                        Sink::None
-                    }
+            ExporterKind::Otlp => match variables
+                .otlp_settings(Signal::Metrics)
+                .and_then(|settings| OtlpExport::new(&settings, &resource))
+            {
+                Ok(export) => Sink::Otlp(Box::new(export)),
+                Err(reason) => {
+                    problem = Some(reason);
+                    Sink::None
                 }
-            }
+            },
             ExporterKind::Console => Sink::Console {
                 emf: function.platform == Platform::AwsLambda,
                 namespace: variables
@@ -164,6 +161,7 @@ impl MeterPipeline {
             last_phases: Mutex::new(None),
             collected: Mutex::new(ResourceMetrics::default()),
             phase_attributes: Phase::ALL.map(|phase| [KeyValue::new("phase", phase.name())]),
+            problem,
         }
     }
 

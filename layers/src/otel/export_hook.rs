@@ -10,8 +10,9 @@ pub(crate) trait Exporting: Send + Sync + 'static {
     /// The hook's name in timings and logs.
     const NAME: &'static str;
 
-    /// Builds the pipeline for `function`.
-    fn init(&self, function: &FunctionInfo);
+    /// Builds the pipeline for `function`; `Err` when its export cannot be
+    /// served as configured (the runtime's init error).
+    fn init(&self, function: &FunctionInfo) -> Result<(), BoxError>;
 
     /// Exports what was recorded (`closing`: at `Close`, always tried).
     fn flush(&self, closing: bool) -> impl Future<Output = ()> + Send + '_;
@@ -31,8 +32,7 @@ impl<L: Exporting> Hook for ExportHook<L> {
     }
 
     fn on_runtime_start(&self, function: &FunctionInfo) -> Result<(), BoxError> {
-        self.0.init(function);
-        Ok(())
+        self.0.init(function)
     }
 
     fn on_freeze(&self) -> HookFuture<'_> {

@@ -4,13 +4,18 @@
 //! - `otel_variables`: [`OtelVariables`], the standard `OTEL_*` variables
 //!   read through the [`Environment`](runtime_engine::Environment),
 //!   with a warning and a default for every invalid value.
+//! - `otlp_settings`: [`OtlpSettings`](otlp_settings::OtlpSettings), one
+//!   signal's `OTEL_EXPORTER_OTLP_*` variables (endpoint, protocol,
+//!   compression, headers, timeout, certificates); a value that cannot be
+//!   served is an error naming its variable.
 //! - `resource`: the OpenTelemetry resource of a function.
 //! - `delivery`: [`Delivery`], when to export and what was dropped: export
 //!   time bounded by the phase budget, back-off after a failure, drops
 //!   counted and logged once.
 //! - `export_hook`: [`ExportHook`], building at `RuntimeStart` and
 //!   exporting at `Freeze` and `Close` for either signal.
-//! - `otlp`: OTLP/HTTP protobuf encoding and the kept-alive sender.
+//! - `otlp`: OTLP protobuf encoding and the senders (plain http/protobuf on
+//!   the kept-alive client; https, gRPC, gzip, http/json through hyper).
 
 // Read for both signals; a build with one of them leaves the other's unused.
 mod delivery;
@@ -18,6 +23,7 @@ mod export_hook;
 #[cfg_attr(not(all(feature = "metrics", feature = "trace")), allow(dead_code))]
 mod otel_variables;
 pub(crate) mod otlp;
+pub(crate) mod otlp_settings;
 mod resource;
 
 pub(crate) use delivery::Delivery;

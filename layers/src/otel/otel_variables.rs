@@ -1,21 +1,16 @@
 //! [`OtelVariables`]: what the standard `OTEL_*` variables say.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use opentelemetry::KeyValue;
 use percent_encoding::percent_decode_str;
 use runtime_engine::Environment;
 
+use super::otlp_settings::{OtlpSettings, Signal};
 use crate::variables;
-
-/// The default OTLP/HTTP endpoint of the specification.
-const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
 
 /// Where one signal goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ExporterKind {
-    /// OTLP over HTTP/protobuf.
+    /// OTLP: http/protobuf, http/json or gRPC, over http or https.
     Otlp,
     /// JSON lines on stdout (CloudWatch EMF on AWS, for metrics).
     Console,
@@ -26,16 +21,10 @@ pub(crate) enum ExporterKind {
 /// What the `OTEL_*` variables say.
 #[derive(Clone, Debug)]
 pub(crate) struct OtelVariables {
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT`, if set and valid.
-    pub(crate) endpoint: Option<String>,
-    /// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`, used as is.
-    pub(crate) metrics_endpoint: Option<String>,
-    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, used as is.
-    pub(crate) traces_endpoint: Option<String>,
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT`: one export attempt's limit.
-    pub(crate) timeout: Duration,
-    /// `OTEL_EXPORTER_OTLP_HEADERS`: `key=value,key=value`.
-    pub(crate) headers: HashMap<String, String>,
+    /// Where the `OTEL_EXPORTER_OTLP_*` variables are read from, when a
+    /// pipeline exporting by OTLP is built: each lookup scans the process
+    /// environment, and a layer reads only its own signal's (cold start).
+    env: Environment,
     /// `OTEL_SERVICE_NAME`; the function's name otherwise.
     pub(crate) service_name: Option<String>,
     /// `OTEL_RESOURCE_ATTRIBUTES`: `key=value,key=value`.
@@ -55,10 +44,11 @@ pub(crate) struct OtelVariables {
 impl OtelVariables {
     /// Reads the variables; see `docs/layers.md` for each.
     pub(crate) fn from_environment(env: &Environment) -> Self {
-        let endpoint = valid_endpoint(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
-        let any_endpoint = endpoint.is_some();
-        let metrics_endpoint = valid_endpoint(env, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
-        let traces_endpoint = valid_endpoint(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        // Any endpoint, valid or not, means OTLP: a bad one is then an
+        // init error rather than a quiet switch to another exporter.
+        let any_endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
+        let metrics_endpoint = env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        let traces_endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         let exporters = ["otlp", "console", "none"];
         let metrics_default = if any_endpoint || metrics_endpoint.is_some() {
             "otlp"
@@ -106,31 +96,9 @@ impl OtelVariables {
                 }
             },
         };
-        // The export speaks one protocol and does not compress; another
-        // choice is named in a warning rather than silently ignored.
-        for name in [
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-        ] {
-            variables::choice(env, name, &["http/protobuf"], "http/protobuf");
-        }
-        for name in [
-            "OTEL_EXPORTER_OTLP_COMPRESSION",
-            "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
-            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-        ] {
-            variables::choice(env, name, &["none"], "none");
-        }
         let temporality = ["delta", "cumulative"];
         OtelVariables {
-            endpoint,
-            metrics_endpoint,
-            traces_endpoint,
-            timeout: variables::millis(env, "OTEL_EXPORTER_OTLP_TIMEOUT", Duration::from_secs(10)),
-            headers: pairs(env, "OTEL_EXPORTER_OTLP_HEADERS")
-                .into_iter()
-                .collect(),
+            env: env.clone(),
             service_name: env.get("OTEL_SERVICE_NAME"),
             resource_attributes: pairs(env, "OTEL_RESOURCE_ATTRIBUTES")
                 .into_iter()
@@ -149,39 +117,11 @@ impl OtelVariables {
         }
     }
 
-    /// The full URL metrics are posted to.
-    pub(crate) fn metrics_url(&self) -> String {
-        signal_url(&self.metrics_endpoint, &self.endpoint, "v1/metrics")
-    }
-
-    /// The full URL spans are posted to.
-    pub(crate) fn traces_url(&self) -> String {
-        signal_url(&self.traces_endpoint, &self.endpoint, "v1/traces")
-    }
-}
-
-fn signal_url(signal: &Option<String>, base: &Option<String>, path: &str) -> String {
-    match (signal, base) {
-        (Some(url), _) => url.clone(),
-        (None, Some(base)) => format!("{}/{path}", base.trim_end_matches('/')),
-        (None, None) => format!("{DEFAULT_ENDPOINT}/{path}"),
-    }
-}
-
-/// An `http://` or `https://` URL with a host, or a warning and `None`.
-fn valid_endpoint(env: &Environment, name: &str) -> Option<String> {
-    let value = env.get(name)?;
-    match value.parse::<http::Uri>() {
-        Ok(uri)
-            if matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some() =>
-        {
-            Some(value)
-        }
-        _ => {
-            let default = format!("{DEFAULT_ENDPOINT} (the specification's default)");
-            variables::warn_invalid(name, &value, "an http:// or https:// URL", &default);
-            None
-        }
+    /// The `OTEL_EXPORTER_OTLP_*` variables of `signal` (the per-signal
+    /// form first), or what is wrong with them, naming the variable: an
+    /// init error when the signal goes to OTLP.
+    pub(crate) fn otlp_settings(&self, signal: Signal) -> Result<OtlpSettings, String> {
+        OtlpSettings::read(&self.env, signal)
     }
 }
 
@@ -212,15 +152,17 @@ mod tests {
         let env = Environment::from_vars([
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/"),
             ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not a url"),
-            ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
             ("OTEL_RESOURCE_ATTRIBUTES", "team=pay%20ments,broken"),
             ("OTEL_METRICS_EXPORTER", "prometheus"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ]);
         let config = OtelVariables::from_environment(&env);
-        assert_eq!(config.metrics_url(), "http://127.0.0.1:4318/v1/metrics");
-        assert_eq!(config.traces_url(), "http://127.0.0.1:4318/v1/traces");
-        assert_eq!(config.timeout, Duration::from_secs(10));
+        let metrics = config.otlp_settings(Signal::Metrics).unwrap();
+        assert_eq!(metrics.url, "http://127.0.0.1:4318/v1/metrics");
+        let traces = config.otlp_settings(Signal::Traces).unwrap_err();
+        assert!(
+            traces.starts_with("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=`not a url` is not valid"),
+            "{traces}"
+        );
         assert_eq!(
             config.resource_attributes,
             vec![KeyValue::new("team", "pay ments")]

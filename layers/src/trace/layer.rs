@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use opentelemetry::trace::TracerProvider as _;
 use runtime_engine::Environment;
-use runtime_engine::{FunctionInfo, Hook, Lifecycle};
+use runtime_engine::{BoxError, FunctionInfo, Hook, Lifecycle};
 use tower_layer::Layer;
 use tracing_subscriber::filter::{filter_fn, LevelFilter};
 use tracing_subscriber::Layer as _;
@@ -55,8 +55,16 @@ impl TracingLayer {
 
     /// Builds the tracer for `function`, if not built yet. The hook does this
     /// at `RuntimeStart`; call it yourself only without a runtime.
-    pub fn init(&self, function: &FunctionInfo) {
-        self.pipeline(function);
+    ///
+    /// `Err` when spans go to OTLP and an `OTEL_EXPORTER_OTLP_*` variable
+    /// cannot be served (an unknown protocol, a malformed header, an
+    /// unreadable certificate); the message names the variable. The hook
+    /// makes it the runtime's init error.
+    pub fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        match &self.pipeline(function).problem {
+            None => Ok(()),
+            Some(problem) => Err(format!("the tracing layer cannot export: {problem}").into()),
+        }
     }
 
     /// Exports the spans ended so far, as the hook does at `Freeze`
@@ -115,8 +123,8 @@ impl LifecycleLayer for TracingLayer {
 impl otel::Exporting for TracingLayer {
     const NAME: &'static str = "tracing";
 
-    fn init(&self, function: &FunctionInfo) {
-        TracingLayer::init(self, function);
+    fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
+        TracingLayer::init(self, function)
     }
 
     fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {

@@ -13,6 +13,7 @@ use opentelemetry_sdk::Resource;
 use runtime_engine::FunctionInfo;
 
 use crate::otel::otlp::{self, OtlpExport};
+use crate::otel::otlp_settings::Signal;
 use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
 
 /// Ended spans kept between flushes, at most.
@@ -26,6 +27,9 @@ pub(super) struct TracePipeline {
     exporter: Option<OtlpExport>,
     /// The resource, for its schema URL in each export.
     resource: Resource,
+    /// Why the OTLP export cannot be built, naming the variable: the
+    /// hook's init error.
+    pub(super) problem: Option<String>,
 }
 
 impl std::fmt::Debug for TracePipeline {
@@ -72,30 +76,19 @@ impl SpanProcessor for BufferProcessor {
 
 impl TracePipeline {
     /// Builds the pipeline for `function`. An exporter that cannot be built
-    /// warns; spans are then still made (user spans still nest) but not sent.
+    /// leaves a [`problem`](Self::problem), which fails the runtime's init;
+    /// spans are still made meanwhile (user spans still nest) but not sent.
     pub(super) fn build(function: &FunctionInfo, variables: &OtelVariables) -> Self {
         let resource = otel::resource(function, variables);
-        let exporter = match variables.traces_exporter {
-            ExporterKind::Otlp => {
-                match OtlpExport::new(
-                    &variables.traces_url(),
-                    &variables.headers,
-                    variables.timeout,
-                    &resource,
-                ) {
-                    Ok(export) => Some(export),
-                    Err(reason) => {
-                        crate::variables::warn_invalid(
-                            "the OTLP traces endpoint",
-                            &variables.traces_url(),
-                            &format!("a usable endpoint ({reason})"),
-                            "no span export",
-                        );
-                        None
-                    }
-                }
-            }
-            ExporterKind::Console | ExporterKind::None => None,
+        let (exporter, problem) = match variables.traces_exporter {
+            ExporterKind::Otlp => match variables
+                .otlp_settings(Signal::Traces)
+                .and_then(|settings| OtlpExport::new(&settings, &resource))
+            {
+                Ok(export) => (Some(export), None),
+                Err(reason) => (None, Some(reason)),
+            },
+            ExporterKind::Console | ExporterKind::None => (None, None),
         };
         let buffer = Arc::new(SpanBuffer::default());
         let ratio = Sampler::TraceIdRatioBased(variables.sampler_ratio);
@@ -120,6 +113,7 @@ impl TracePipeline {
             buffer,
             exporter,
             resource,
+            problem,
         }
     }
 

@@ -8,6 +8,7 @@ use opentelemetry_sdk::Resource;
 use tokio::time::Instant;
 
 use super::{encode_resource, Encoder, OtlpSender};
+use crate::otel::otlp_settings::OtlpSettings;
 use crate::otel::Delivery;
 
 /// The sender, the resource encoded once, the body buffer kept between
@@ -22,19 +23,14 @@ pub(crate) struct OtlpExport {
 }
 
 impl OtlpExport {
-    /// An export to `url` with extra `headers` and an attempt `timeout`, or
-    /// why it cannot send there.
-    pub(crate) fn new<'a>(
-        url: &str,
-        headers: impl IntoIterator<Item = (&'a String, &'a String)>,
-        timeout: Duration,
-        resource: &Resource,
-    ) -> Result<Self, String> {
+    /// An export as `settings` say, or why it cannot send there (naming
+    /// the variable at fault).
+    pub(crate) fn new(settings: &OtlpSettings, resource: &Resource) -> Result<Self, String> {
         Ok(OtlpExport {
-            sender: OtlpSender::new(url, headers)?,
+            sender: OtlpSender::new(settings)?,
             resource: encode_resource(resource),
             buffer: Mutex::new(Vec::new()),
-            timeout,
+            timeout: settings.timeout,
         })
     }
 

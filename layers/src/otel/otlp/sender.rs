@@ -1,244 +1,114 @@
-//! [`OtlpSender`]: posts encoded OTLP requests to one collector URL over a
-//! kept-alive HTTP/1.1 connection.
+//! [`OtlpSender`]: posts one signal's encoded requests where its settings
+//! say, on the fast path when they allow it.
 
-use std::io;
+#[cfg(feature = "otlp-formats")]
+use super::hyper_http::HyperHttp;
+use super::plain_http::PlainHttp;
+use super::response::PartialSuccess;
+use crate::otel::otlp_settings::OtlpSettings;
 
-use light_runtime_http_client::Connection;
-use tokio::sync::Mutex;
-
-use super::response::{partial_success, PartialSuccess};
-
-/// Where one signal is posted, and the connection to it.
+/// The plain keep-alive client for `http://` + http/protobuf without
+/// compression, hyper for everything else.
 #[derive(Debug)]
-pub(crate) struct OtlpSender {
-    /// The URL, for messages.
-    url: String,
-    /// `host:port`, to connect to and for the `Host` header.
-    authority: String,
-    /// The path and query.
-    path: String,
-    /// `Content-Type` and `OTEL_EXPORTER_OTLP_HEADERS`.
-    headers: Vec<(String, String)>,
-    /// Kept between exports; taken out while a request is in flight, so a
-    /// request cut off by its time limit drops its half-used connection.
-    connection: Mutex<Option<Connection>>,
+// One per signal, built once: its size does not matter, and boxing the
+// plain sender would add a pointer chase to every fast-path export.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum OtlpSender {
+    /// The fast path: the common set-up, a collector next to the function.
+    Plain(PlainHttp),
+    /// `https://`, gRPC, gzip or http/json (feature `otlp-formats`).
+    #[cfg(feature = "otlp-formats")]
+    Hyper(HyperHttp),
 }
 
 impl OtlpSender {
-    /// A sender for `url` with extra `headers`, or why it cannot send there.
-    pub(crate) fn new<'a>(
-        url: &str,
-        headers: impl IntoIterator<Item = (&'a String, &'a String)>,
-    ) -> Result<Self, String> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|error| format!("not a URL ({error})"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(
-                    "https is not supported: the export is plain HTTP/1.1, meant for a \
-                            collector next to the function (an OpenTelemetry collector \
-                            extension or sidecar on localhost), which forwards over TLS"
-                        .into(),
-                )
-            }
-            _ => return Err("not an http:// URL".into()),
+    /// A sender for `settings`, or why it cannot send there, naming the
+    /// variable at fault.
+    pub(crate) fn new(settings: &OtlpSettings) -> Result<Self, String> {
+        if settings.is_plain() {
+            return PlainHttp::new(&settings.url, &settings.headers)
+                .map(OtlpSender::Plain)
+                .map_err(|reason| format!("{}: {reason}", settings.url_source));
         }
-        let host = uri.host().ok_or("the URL has no host")?;
-        let port = uri.port_u16().unwrap_or(80);
-        // `[::1]`: `Uri::host` keeps IPv6 brackets, which `connect` accepts.
-        let authority = format!("{host}:{port}");
-        let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-        let mut all_headers = vec![(
-            "Content-Type".to_owned(),
-            "application/x-protobuf".to_owned(),
-        )];
-        for (name, value) in headers {
-            let valid_name = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !valid_name {
-                return Err(format!(
-                    "the header name {name:?} is not a valid HTTP token"
-                ));
-            }
-            if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-                return Err(format!("the value of header {name} has control characters"));
-            }
-            all_headers.push((name.clone(), value.clone()));
-        }
-        Ok(OtlpSender {
-            url: url.to_owned(),
-            authority,
-            path,
-            headers: all_headers,
-            connection: Mutex::new(None),
-        })
+        #[cfg(feature = "otlp-formats")]
+        return HyperHttp::new(settings).map(OtlpSender::Hyper);
+        #[cfg(not(feature = "otlp-formats"))]
+        Err(settings.needs_formats())
     }
 
     /// The URL posted to.
     pub(crate) fn url(&self) -> &str {
-        &self.url
+        match self {
+            OtlpSender::Plain(sender) => sender.url(),
+            #[cfg(feature = "otlp-formats")]
+            OtlpSender::Hyper(sender) => sender.url(),
+        }
     }
 
-    /// Posts `body`; `Err` says why it was not accepted, `Ok(Some(..))`
-    /// what the collector accepted but refused. A kept-alive connection the
-    /// collector has meanwhile closed is replaced once.
+    /// Posts `body`, an encoded protobuf request; `Err` says why it was not
+    /// accepted, `Ok(Some(..))` what the collector accepted but refused.
     pub(crate) async fn post(&self, body: &[u8]) -> Result<Option<PartialSuccess>, String> {
-        let mut slot = self.connection.lock().await;
-        let kept = slot.take().filter(Connection::is_reusable);
-        let reused = kept.is_some();
-        let mut connection = match kept {
-            Some(connection) => connection,
-            None => self.connect().await?,
-        };
-        let response = match self.send(&mut connection, body).await {
-            Err(_) if reused => {
-                connection = self.connect().await?;
-                self.send(&mut connection, body).await
-            }
-            other => other,
-        };
-        let response = response.map_err(|error| format!("posting to {}: {error}", self.url))?;
-        if connection.is_reusable() {
-            *slot = Some(connection);
+        match self {
+            OtlpSender::Plain(sender) => sender.post(body).await,
+            #[cfg(feature = "otlp-formats")]
+            OtlpSender::Hyper(sender) => sender.post(body).await,
         }
-        if (200..300).contains(&response.status) {
-            Ok(partial_success(&response.body))
-        } else {
-            let excerpt = String::from_utf8_lossy(&response.body[..response.body.len().min(200)])
-                .into_owned();
-            Err(format!(
-                "{} answered {}{}{}",
-                self.url,
-                response.status,
-                if excerpt.is_empty() { "" } else { ": " },
-                excerpt.trim()
-            ))
-        }
-    }
-
-    async fn connect(&self) -> Result<Connection, String> {
-        Connection::connect(&self.authority)
-            .await
-            .map_err(|error| format!("cannot connect to {}: {error}", self.url))
-    }
-
-    async fn send(
-        &self,
-        connection: &mut Connection,
-        body: &[u8],
-    ) -> io::Result<light_runtime_http_client::RawResponse> {
-        connection
-            .request("POST", &[&self.path], &self.headers, body)
-            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::time::Duration;
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
+    use runtime_engine::Environment;
 
     use super::*;
+    use crate::otel::otlp_settings::Signal;
 
-    fn no_headers() -> HashMap<String, String> {
-        HashMap::new()
+    fn sender(vars: &[(&str, &str)]) -> Result<OtlpSender, String> {
+        let env = Environment::from_vars(vars.iter().copied());
+        OtlpSender::new(&OtlpSettings::read(&env, Signal::Traces).unwrap())
     }
 
     #[test]
-    fn unusable_endpoints_say_why() {
-        let https = OtlpSender::new("https://collector:4318/v1/traces", &no_headers());
-        assert!(https.unwrap_err().contains("https is not supported"));
-        assert!(OtlpSender::new("ftp://collector/v1/traces", &no_headers())
-            .unwrap_err()
-            .contains("not an http:// URL"));
-        let bad_name: HashMap<_, _> = [("bad name".to_owned(), "v".to_owned())].into();
-        assert!(
-            OtlpSender::new("http://127.0.0.1:4318/v1/traces", &bad_name)
-                .unwrap_err()
-                .contains("\"bad name\"")
-        );
-        let injected: HashMap<_, _> = [("x-key".to_owned(), "a\r\nHost: evil".to_owned())].into();
-        assert!(
-            OtlpSender::new("http://127.0.0.1:4318/v1/traces", &injected)
-                .unwrap_err()
-                .contains("control characters")
-        );
-        let fine = OtlpSender::new("http://localhost/v1/traces", &no_headers()).unwrap();
-        assert_eq!(fine.authority, "localhost:80");
-        assert_eq!(fine.path, "/v1/traces");
+    fn plain_http_protobuf_takes_the_fast_path() {
+        let plain = sender(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")]);
+        assert!(matches!(plain, Ok(OtlpSender::Plain(_))));
     }
 
-    /// Reads one request (head and `Content-Length` body) from `socket`.
-    async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
-        let mut seen = Vec::new();
-        let mut chunk = [0u8; 4096];
-        loop {
-            let text = String::from_utf8_lossy(&seen).into_owned();
-            if let Some(head_end) = text.find("\r\n\r\n") {
-                let length = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Content-Length: "))
-                    .map_or(0, |n| n.trim().parse::<usize>().unwrap());
-                if seen.len() >= head_end + 4 + length {
-                    return text;
-                }
-            }
-            let n = socket.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the client closed mid-request");
-            seen.extend_from_slice(&chunk[..n]);
+    #[cfg(feature = "otlp-formats")]
+    #[test]
+    fn anything_else_goes_through_hyper() {
+        for vars in [
+            [("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")],
+            [("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")],
+            [("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")],
+        ] {
+            assert!(
+                matches!(sender(&vars), Ok(OtlpSender::Hyper(_))),
+                "{vars:?}"
+            );
         }
     }
 
-    #[tokio::test]
-    async fn a_connection_the_collector_closed_is_replaced_and_errors_name_the_status() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/v1/metrics", listener.local_addr().unwrap());
-        let headers: HashMap<_, _> = [("x-team".to_owned(), "payments".to_owned())].into();
-        let sender = OtlpSender::new(&url, &headers).unwrap();
-        let collector = tokio::spawn(async move {
-            // First connection: answer, then close without saying so.
-            let (mut first, _) = listener.accept().await.unwrap();
-            let request = read_request(&mut first).await;
-            first
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                .await
-                .unwrap();
-            drop(first);
-            // Second connection: the reused one failed, so the sender
-            // reconnected; refuse this body with a 400.
-            let (mut second, _) = listener.accept().await.unwrap();
-            let retried = read_request(&mut second).await;
-            second
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nno good")
-                .await
-                .unwrap();
-            (request, retried)
-        });
-        let limit = Duration::from_secs(5);
-        let within = |f| tokio::time::timeout(limit, f);
-        assert_eq!(within(sender.post(b"first")).await.unwrap(), Ok(None));
-        // Let the collector's close reach the kept connection.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let refused = within(sender.post(b"second")).await.unwrap().unwrap_err();
-        assert!(refused.contains("answered 400: no good"), "{refused}");
-        let (request, retried) = tokio::time::timeout(limit, collector)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            request.starts_with("POST /v1/metrics HTTP/1.1\r\n"),
-            "{request}"
-        );
-        assert!(request.contains("Content-Type: application/x-protobuf\r\n"));
-        assert!(request.contains("x-team: payments\r\n"));
-        assert!(request.ends_with("\r\n\r\nfirst"));
-        assert!(retried.ends_with("\r\n\r\nsecond"));
+    #[cfg(not(feature = "otlp-formats"))]
+    #[test]
+    fn without_the_feature_anything_else_is_an_error_naming_its_variable() {
+        let cases = [
+            (
+                ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: this protocol needs the cargo feature",
+            ),
+            (
+                ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+                "OTEL_EXPORTER_OTLP_COMPRESSION: gzip needs",
+            ),
+            (
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+                "OTEL_EXPORTER_OTLP_ENDPOINT: an https:// endpoint needs",
+            ),
+        ];
+        for (var, expected) in cases {
+            let error = sender(&[var]).unwrap_err();
+            assert!(error.starts_with(expected), "{error}");
+        }
     }
 }
