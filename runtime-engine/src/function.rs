@@ -86,6 +86,14 @@ pub struct FunctionInfo {
     /// requests are routed by path: then each invocation's
     /// [`Context::handler`](crate::Context::handler) names its function.
     pub handler: Option<Arc<str>>,
+    /// Whether the platform tells the runtime before it may freeze the
+    /// instance (AWS Lambda's and SCF's next-event call, FC 2.0's
+    /// `/pre-freeze`), so that the `Freeze` phase runs each time. Where it
+    /// does not (FC 3.0, plain HTTP, SCF web functions, local), telemetry
+    /// exports when the instance goes idle and on an interval instead.
+    /// The adapter states it; [`FunctionInfo::new`] starts from the
+    /// platform's usual answer.
+    pub freezes_with_notice: bool,
 }
 
 impl FunctionInfo {
@@ -102,6 +110,10 @@ impl FunctionInfo {
             log_group: None,
             log_stream: None,
             handler: None,
+            // FC 2.0 can send `/pre-freeze`, but only when the user
+            // configured the hook, and FC 3.0 never does: FC counts as
+            // freezing without notice.
+            freezes_with_notice: matches!(platform, Platform::AwsLambda | Platform::TencentScf),
         }
     }
 
@@ -143,6 +155,13 @@ impl FunctionInfo {
     ) -> Self {
         self.log_group = group.map(Into::into);
         self.log_stream = stream.map(Into::into);
+        self
+    }
+
+    /// Sets whether the platform signals each freeze beforehand (see
+    /// [`freezes_with_notice`](Self::freezes_with_notice)).
+    pub fn with_freezes_with_notice(mut self, freezes_with_notice: bool) -> Self {
+        self.freezes_with_notice = freezes_with_notice;
         self
     }
 

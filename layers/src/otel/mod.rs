@@ -10,6 +10,9 @@
 //!   counted and logged once.
 //! - `export_hook`: [`ExportHook`], building at `RuntimeStart` and
 //!   exporting at `Freeze` and `Close` for either signal.
+//! - `schedule`: [`Schedule`], exporting when the instance goes idle, on
+//!   an interval, or (strict) before the last response, where the platform
+//!   freezes without notice.
 //! - `otlp`: OTLP/HTTP protobuf encoding and the kept-alive sender.
 
 // Read for both signals; a build with one of them leaves the other's unused.
@@ -19,8 +22,10 @@ mod export_hook;
 mod otel_variables;
 pub(crate) mod otlp;
 mod resource;
+pub(crate) mod schedule;
 
 pub(crate) use delivery::Delivery;
 pub(crate) use export_hook::{ExportHook, Exporting};
 pub(crate) use otel_variables::{ExporterKind, OtelVariables};
 pub(crate) use resource::resource;
+pub(crate) use schedule::{Busy, Schedule};
