@@ -98,7 +98,9 @@ fn check_emf(line: &str) -> Result<Vec<(String, f64)>, String> {
         .ok_or("`_aws.Timestamp` is not a whole number")?;
     // Milliseconds since the epoch: after 2020, before 2100.
     if !(1_577_836_800_000..4_102_444_800_000).contains(&timestamp) {
-        return Err(format!("`_aws.Timestamp` {timestamp} is not in milliseconds"));
+        return Err(format!(
+            "`_aws.Timestamp` {timestamp} is not in milliseconds"
+        ));
     }
     let directives = aws
         .get("CloudWatchMetrics")
@@ -123,7 +125,10 @@ fn check_emf(line: &str) -> Result<Vec<(String, f64)>, String> {
         for set in dimension_sets {
             let names = set.as_array().ok_or("a dimension set is not an array")?;
             if names.len() > 30 {
-                return Err(format!("a dimension set of {} names (at most 30)", names.len()));
+                return Err(format!(
+                    "a dimension set of {} names (at most 30)",
+                    names.len()
+                ));
             }
             for name in names {
                 let name = name.as_str().ok_or("a dimension name is not a string")?;
@@ -141,7 +146,10 @@ fn check_emf(line: &str) -> Result<Vec<(String, f64)>, String> {
             .and_then(Value::as_array)
             .ok_or("a directive without a `Metrics` array")?;
         if metrics.len() > 100 {
-            return Err(format!("{} metrics in one directive (at most 100)", metrics.len()));
+            return Err(format!(
+                "{} metrics in one directive (at most 100)",
+                metrics.len()
+            ));
         }
         let mut names = BTreeSet::new();
         for metric in metrics {
@@ -150,7 +158,9 @@ fn check_emf(line: &str) -> Result<Vec<(String, f64)>, String> {
                 .and_then(Value::as_str)
                 .ok_or("a metric without a string `Name`")?;
             if name.is_empty() || name.len() > 1024 || !names.insert(name) {
-                return Err(format!("metric name {name:?} is empty, too long or repeated"));
+                return Err(format!(
+                    "metric name {name:?} is empty, too long or repeated"
+                ));
             }
             if let Some(unit) = metric.get("Unit") {
                 let unit = unit.as_str().ok_or("a `Unit` that is not a string")?;
@@ -176,7 +186,9 @@ fn check_emf(line: &str) -> Result<Vec<(String, f64)>, String> {
                     values.push((name.to_owned(), sum));
                 }
                 Some(other) => {
-                    return Err(format!("metric `{name}` is {other}, not a number or numbers"))
+                    return Err(format!(
+                        "metric `{name}` is {other}, not a number or numbers"
+                    ))
                 }
                 None => return Err(format!("metric `{name}` is not a member")),
             }
@@ -211,20 +223,53 @@ fn the_checker_refuses_what_the_specification_forbids() {
         too_many[format!("m{i}")] = json!(1);
     }
     let cases = [
-        ("seconds for a timestamp", broken("/_aws/Timestamp", json!(1_764_800_000_u64))),
-        ("no namespace", broken("/_aws/CloudWatchMetrics/0/Namespace", json!(null))),
-        ("an AWS namespace", broken("/_aws/CloudWatchMetrics/0/Namespace", json!("AWS/Lambda"))),
-        ("a dimension not a member", broken("/_aws/CloudWatchMetrics/0/Dimensions", json!([["Nope"]]))),
-        ("a number as dimension value", broken("/FunctionName", json!(3))),
-        ("an empty dimension value", broken("/FunctionName", json!(""))),
-        ("a metric not a member", broken("/_aws/CloudWatchMetrics/0/Metrics/0/Name", json!("other"))),
-        ("a metric that is text", broken("/faas.invocations", json!("2"))),
-        ("a metric that is null (NaN)", broken("/faas.invocations", json!(null))),
-        ("an unknown unit", broken("/_aws/CloudWatchMetrics/0/Metrics/0/Unit", json!("s"))),
+        (
+            "seconds for a timestamp",
+            broken("/_aws/Timestamp", json!(1_764_800_000_u64)),
+        ),
+        (
+            "no namespace",
+            broken("/_aws/CloudWatchMetrics/0/Namespace", json!(null)),
+        ),
+        (
+            "an AWS namespace",
+            broken("/_aws/CloudWatchMetrics/0/Namespace", json!("AWS/Lambda")),
+        ),
+        (
+            "a dimension not a member",
+            broken("/_aws/CloudWatchMetrics/0/Dimensions", json!([["Nope"]])),
+        ),
+        (
+            "a number as dimension value",
+            broken("/FunctionName", json!(3)),
+        ),
+        (
+            "an empty dimension value",
+            broken("/FunctionName", json!("")),
+        ),
+        (
+            "a metric not a member",
+            broken("/_aws/CloudWatchMetrics/0/Metrics/0/Name", json!("other")),
+        ),
+        (
+            "a metric that is text",
+            broken("/faas.invocations", json!("2")),
+        ),
+        (
+            "a metric that is null (NaN)",
+            broken("/faas.invocations", json!(null)),
+        ),
+        (
+            "an unknown unit",
+            broken("/_aws/CloudWatchMetrics/0/Metrics/0/Unit", json!("s")),
+        ),
         ("101 metrics", too_many.to_string()),
     ];
     for (what, line) in cases {
-        assert!(check_emf(&line).is_err(), "the checker accepted {what}: {line}");
+        assert!(
+            check_emf(&line).is_err(),
+            "the checker accepted {what}: {line}"
+        );
     }
 }
 
@@ -323,9 +368,12 @@ fn main() {
     }
     let run = std::panic::catch_unwind(|| {
         runtime.block_on(async {
-            tokio::time::timeout(Duration::from_secs(60), every_emf_line_meets_the_specification())
-                .await
-                .expect("the EMF case finished in 60 s")
+            tokio::time::timeout(
+                Duration::from_secs(60),
+                every_emf_line_meets_the_specification(),
+            )
+            .await
+            .expect("the EMF case finished in 60 s")
         })
     });
     match run {

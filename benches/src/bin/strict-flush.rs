@@ -186,14 +186,21 @@ async fn measure() -> Result<(), String> {
                 runs * (WARM_UP + requests),
             );
         }
-        let added = median(&medians[1]).unwrap_or_default() - median(&medians[0]).unwrap_or_default();
-        println!("{:<9} strict adds {added:.1} µs per invocation (median)", format!("{platform:?}"));
+        let added =
+            median(&medians[1]).unwrap_or_default() - median(&medians[0]).unwrap_or_default();
+        println!(
+            "{:<9} strict adds {added:.1} µs per invocation (median)",
+            format!("{platform:?}")
+        );
     }
     Ok(())
 }
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("strict-flush: {error}");
