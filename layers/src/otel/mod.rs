@@ -12,7 +12,7 @@
 //!   exporting at `Freeze` and `Close` for either signal.
 //! - `schedule`: [`Schedule`], exporting when the instance goes idle, on
 //!   an interval, or (strict) before the last response, where the platform
-//!   freezes without notice.
+//!   freezes without notice (its tests in `schedule_tests.rs`).
 //! - `otlp`: OTLP/HTTP protobuf encoding and the kept-alive sender.
 
 // Read for both signals; a build with one of them leaves the other's unused.
