@@ -12,6 +12,9 @@
 //!   last export (here: the last invocation).
 //! - `strict` (`LIGHT_RUNTIME_TELEMETRY_FLUSH=strict`): nothing is lost,
 //!   each invocation's data is acknowledged before its response.
+//! - `aws_freeze`: on AWS Lambda, which freezes only while the runtime waits
+//!   in `next`, the `Freeze` export before `next` loses nothing, even
+//!   frozen after every invocation and reclaimed while frozen.
 //!
 //! The function process is this test binary started again with
 //! `FROZEN_EXPORT_FUNCTION` set (`harness = false`, so `main` can be
@@ -30,6 +33,7 @@ use light_runtime_testkit::aliyun_fc::FcEmulator;
 use light_runtime_testkit::caller::Reply;
 use light_runtime_testkit::freezer::Freezer;
 use light_runtime_testkit::http_platform::{self, HttpPlatform};
+use light_runtime_testkit::lambda::{Event, LambdaEmulator};
 use light_runtime_testkit::otlp::OtlpReceiver;
 use serde_json::{json, Value};
 
@@ -161,10 +165,14 @@ struct Function {
 
 impl Function {
     fn start(front: &Front, receiver: &OtlpReceiver, flush: &str) -> Function {
+        Function::start_with(front.env(), receiver, flush)
+    }
+
+    fn start_with(env: Vec<(String, String)>, receiver: &OtlpReceiver, flush: &str) -> Function {
         let child = Command::new(std::env::current_exe().unwrap())
             .env_clear()
             .env(ROLE_VAR, "1")
-            .envs(front.env())
+            .envs(env)
             .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
             .env("LIGHT_RUNTIME_TELEMETRY_FLUSH", flush)
             .env(
@@ -291,6 +299,42 @@ async fn strict_case(platform: Platform) -> String {
     format!("sent {ROUNDS}, received {spans} spans / {invocations} invocations, none lost")
 }
 
+/// AWS Lambda: frozen, as Lambda does, once the runtime waits in `next`
+/// after each invocation; reclaimed while frozen after the last.
+async fn aws_case() -> String {
+    let receiver = OtlpReceiver::start().await.unwrap();
+    let emulator = LambdaEmulator::start().await.unwrap();
+    let env = vec![
+        ("AWS_LAMBDA_RUNTIME_API".to_owned(), emulator.runtime_api()),
+        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "orders".to_owned()),
+        // A sampled trace header is not sent: sample every span.
+        ("OTEL_TRACES_SAMPLER".to_owned(), "always_on".to_owned()),
+    ];
+    let function = Function::start_with(env, &receiver, "auto");
+    for round in 1..=ROUNDS {
+        if round > 1 {
+            function.thaw();
+        }
+        let id = emulator.push(Event::json(json!({"round": round})));
+        let answer = emulator.result(&id, WAIT).await.expect("an answer");
+        assert!(!answer.is_error(), "round {round}: {answer:?}");
+        assert!(
+            emulator.wait_next_waiting(1, WAIT).await,
+            "round {round}: the runtime never came back to `next`"
+        );
+        function.freeze();
+        assert_eq!(
+            received(&receiver),
+            (round, round),
+            "round {round}: exported at Freeze, before `next`"
+        );
+    }
+    function.reclaim();
+    let (spans, invocations) = received(&receiver);
+    assert_eq!((spans, invocations), (ROUNDS, ROUNDS));
+    format!("sent {ROUNDS}, received {spans} spans / {invocations} invocations, none lost")
+}
+
 fn main() {
     if std::env::var_os(ROLE_VAR).is_some() {
         return function_process();
@@ -337,6 +381,23 @@ fn main() {
                     println!("test {name} ... FAILED");
                     failed.push(name);
                 }
+            }
+        }
+    }
+    if filter.is_empty() || filter.iter().any(|f| "aws_freeze".contains(f.as_str())) {
+        ran += 1;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                tokio::time::timeout(Duration::from_secs(60), aws_case())
+                    .await
+                    .expect("aws_freeze finished in 60 s")
+            })
+        }));
+        match outcome {
+            Ok(figures) => println!("test aws_freeze ... ok ({figures})"),
+            Err(_) => {
+                println!("test aws_freeze ... FAILED");
+                failed.push("aws_freeze".to_owned());
             }
         }
     }
