@@ -12,6 +12,9 @@
 //!   last export (here: the last invocation).
 //! - `strict` (`LIGHT_RUNTIME_TELEMETRY_FLUSH=strict`): nothing is lost,
 //!   each invocation's data is acknowledged before its response.
+//! - `stalled_collector_*`: a collector that accepts an export and never
+//!   answers holds no response with the default schedule, and holds the
+//!   response with strict (its export time limit made minutes long).
 //! - `aws_freeze`: on AWS Lambda, which freezes only while the runtime waits
 //!   in `next`, the `Freeze` export before `next` loses nothing, even
 //!   frozen after every invocation and reclaimed while frozen.
@@ -27,6 +30,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use http::Method;
+use light_runtime::engine::Budgets;
 use light_runtime::{Context, Error, Runtime};
 use light_runtime_layers::{MetricsLayer, TracingLayer};
 use light_runtime_testkit::aliyun_fc::FcEmulator;
@@ -45,6 +49,9 @@ const WAIT: Duration = Duration::from_secs(10);
 const IDLE_DELAY: Duration = Duration::from_millis(20);
 /// Invocations per case.
 const ROUNDS: usize = 5;
+/// The function process's `Freeze` budget in seconds, when set: export
+/// time limits are 2/5 of it, so a long one makes a stalled export stall.
+const FREEZE_BUDGET_VAR: &str = "FROZEN_EXPORT_FREEZE_BUDGET_SECS";
 
 async fn echo(event: Value, _ctx: Context) -> Result<Value, Error> {
     Ok(event)
@@ -57,8 +64,16 @@ fn function_process() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    let mut budgets = Budgets::default();
+    if let Some(secs) = std::env::var(FREEZE_BUDGET_VAR)
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        budgets = budgets.with_freeze(Duration::from_secs(secs));
+    }
     let served = runtime.block_on(
         Runtime::builder()
+            .with_budgets(budgets)
             .lifecycle_layer(TracingLayer::from_env())
             .lifecycle_layer(MetricsLayer::from_env())
             .run(echo),
@@ -169,11 +184,15 @@ impl Function {
     }
 
     fn start_with(env: Vec<(String, String)>, receiver: &OtlpReceiver, flush: &str) -> Function {
+        Function::start_exporting_to(env, &receiver.endpoint(), flush)
+    }
+
+    fn start_exporting_to(env: Vec<(String, String)>, endpoint: &str, flush: &str) -> Function {
         let child = Command::new(std::env::current_exe().unwrap())
             .env_clear()
             .env(ROLE_VAR, "1")
             .envs(env)
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
             .env("LIGHT_RUNTIME_TELEMETRY_FLUSH", flush)
             .env(
                 "LIGHT_RUNTIME_TELEMETRY_IDLE_DELAY",
@@ -299,6 +318,69 @@ async fn strict_case(platform: Platform) -> String {
     format!("sent {ROUNDS}, received {spans} spans / {invocations} invocations, none lost")
 }
 
+/// A collector that takes export requests and never answers; says how
+/// many requests have begun to arrive.
+async fn stalled_collector() -> (String, tokio::sync::watch::Receiver<usize>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let (arrived, seen) = tokio::sync::watch::channel(0);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let arrived = arrived.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                // Reads, counts, never answers; the socket lives until the
+                // function closes it.
+                while let Ok(n) = socket.read(&mut buffer).await {
+                    if n == 0 {
+                        return;
+                    }
+                    arrived.send_modify(|count| *count += 1);
+                }
+            });
+        }
+    });
+    (endpoint, seen)
+}
+
+/// Knative with a collector that never answers and export time limits of
+/// four minutes: the default schedule answers every request meanwhile;
+/// strict holds the response of the invocation whose export stalls.
+async fn stalled_collector_case(strict: bool) -> String {
+    let (endpoint, mut seen) = stalled_collector().await;
+    let front = Platform::Knative.front();
+    let mut env = front.env();
+    env.push((FREEZE_BUDGET_VAR.to_owned(), "600".to_owned()));
+    env.push(("OTEL_EXPORTER_OTLP_TIMEOUT".to_owned(), "600000".to_owned()));
+    let flush = if strict { "strict" } else { "auto" };
+    let function = Function::start_exporting_to(env, &endpoint, flush);
+    assert!(front.wait_ready().await, "the function never listened");
+    if strict {
+        let held =
+            tokio::time::timeout(Duration::from_secs(1), front.invoke(Platform::Knative, 1)).await;
+        assert!(held.is_err(), "strict answered while its export stalled");
+        drop(function);
+        return "strict: the response waited on the stalled export".to_owned();
+    }
+    front.invoke(Platform::Knative, 1).await;
+    // The idle export has begun and hangs.
+    let stalled = tokio::time::timeout(WAIT, seen.wait_for(|count| *count > 0)).await;
+    assert!(
+        matches!(stalled, Ok(Ok(_))),
+        "no export reached the collector"
+    );
+    for round in 2..=ROUNDS {
+        let answered = tokio::time::timeout(WAIT, front.invoke(Platform::Knative, round)).await;
+        assert!(
+            answered.is_ok(),
+            "round {round} was held by a stalled export"
+        );
+    }
+    drop(function);
+    format!("{ROUNDS} answered while an export hung")
+}
+
 /// AWS Lambda: frozen, as Lambda does, once the runtime waits in `next`
 /// after each invocation; reclaimed while frozen after the last.
 async fn aws_case() -> String {
@@ -381,6 +463,31 @@ fn main() {
                     println!("test {name} ... FAILED");
                     failed.push(name);
                 }
+            }
+        }
+    }
+    for strict in [false, true] {
+        let name = if strict {
+            "stalled_collector_strict"
+        } else {
+            "stalled_collector_idle"
+        };
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        ran += 1;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                tokio::time::timeout(Duration::from_secs(90), stalled_collector_case(strict))
+                    .await
+                    .unwrap_or_else(|_| panic!("{name} did not finish in 90 s"))
+            })
+        }));
+        match outcome {
+            Ok(figures) => println!("test {name} ... ok ({figures})"),
+            Err(_) => {
+                println!("test {name} ... FAILED");
+                failed.push(name.to_owned());
             }
         }
     }
