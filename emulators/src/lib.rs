@@ -20,6 +20,9 @@
 //!   emulators share, recording every exchange.
 //! - [`streamed_reply`]: a reply read chunk by chunk as it arrives,
 //!   [`StreamedReply`](streamed_reply::StreamedReply), from `Caller::send_streamed`.
+//! - [`freezer`] (unix): [`Freezer`](freezer::Freezer), freezing,
+//!   thawing and reclaiming a function process as FC 3.0, Cloud Run and
+//!   SCF web functions do between requests (`SIGSTOP`, `SIGCONT`, `SIGKILL`).
 //! - [`recorded`]: a header by name and the body as JSON, for every recorded
 //!   message type above.
 //!
@@ -42,6 +45,8 @@
 
 pub mod aliyun_fc;
 pub mod caller;
+#[cfg(unix)]
+pub mod freezer;
 pub mod http_platform;
 pub mod lambda;
 pub mod recorded;

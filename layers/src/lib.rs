@@ -8,7 +8,10 @@
 //! `Close`, run initialisers at `FunctionStart`), adjust the phase budgets,
 //! and add to the process's `tracing` subscriber. Telemetry is never
 //! exported on the response path: the layers record in memory and their
-//! hooks export at `Freeze` and `Close`, within those phases' budgets.
+//! hooks export at `Freeze` and `Close`, within those phases' budgets; where
+//! the platform freezes without notice, also in the background once the
+//! instance is idle (unless `LIGHT_RUNTIME_TELEMETRY_FLUSH=strict` asks for
+//! an export before the last response in flight).
 //!
 //! # Layout
 //! - [`logging`] (feature `logging`): [`LoggingLayer`], JSON or text lines
@@ -32,7 +35,7 @@
 //! - [`lifecycle_layer`]: the [`LifecycleLayer`] trait.
 //! - [`subscriber`]: assembling and installing the `tracing` subscriber.
 //! - `otel` (features `metrics`, `trace`): the OpenTelemetry resource, the
-//!   OTLP/HTTP exporters and the `OTEL_*` variables.
+//!   OTLP/HTTP exporters, the `OTEL_*` variables and the export schedule.
 //! - `variables`: reading a variable's value; an invalid one warns and
 //!   falls back to the default.
 //!

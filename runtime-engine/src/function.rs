@@ -92,6 +92,14 @@ pub struct FunctionInfo {
     /// restored from a snapshot), so a cold start can say whether a
     /// caller waited for it.
     pub initialization: Initialization,
+    /// Whether the platform tells the runtime before it may freeze the
+    /// instance (AWS Lambda's and SCF's next-event call, FC 2.0's
+    /// `/pre-freeze`), so that the `Freeze` phase runs each time. Where it
+    /// does not (FC 3.0, plain HTTP, SCF web functions, local), telemetry
+    /// exports when the instance goes idle and on an interval instead.
+    /// The adapter states it; [`FunctionInfo::new`] starts from the
+    /// platform's usual answer.
+    pub freezes_with_notice: bool,
 }
 
 impl FunctionInfo {
@@ -109,6 +117,10 @@ impl FunctionInfo {
             log_stream: None,
             handler: None,
             initialization: Initialization::OnDemand,
+            // FC 2.0 can send `/pre-freeze`, but only when the user
+            // configured the hook, and FC 3.0 never does: FC counts as
+            // freezing without notice.
+            freezes_with_notice: matches!(platform, Platform::AwsLambda | Platform::TencentScf),
         }
     }
 
@@ -156,6 +168,13 @@ impl FunctionInfo {
     /// Sets how the platform made this instance.
     pub fn with_initialization(mut self, initialization: Initialization) -> Self {
         self.initialization = initialization;
+        self
+    }
+
+    /// Sets whether the platform signals each freeze beforehand (see
+    /// [`freezes_with_notice`](Self::freezes_with_notice)).
+    pub fn with_freezes_with_notice(mut self, freezes_with_notice: bool) -> Self {
+        self.freezes_with_notice = freezes_with_notice;
         self
     }
 

@@ -5,7 +5,8 @@
 //! - The platform emulators live in the shipped `light-runtime-emulators`
 //!   crate (the `light-runtime emulate` command runs them too) and are
 //!   re-exported here under their old paths: [`lambda`], [`aliyun_fc`],
-//!   [`tencent_scf`], [`http_platform`], [`caller`], [`streamed_reply`].
+//!   [`tencent_scf`], [`http_platform`], [`caller`], [`streamed_reply`],
+//!   and (unix) [`freezer`].
 //! - [`hostile_api`]: a pull runtime API (Lambda, SCF) that misbehaves on script: stalls,
 //!   closes mid-body or after reading a post, 5xx, oversized heads and
 //!   bodies, too many headers, ids with path characters
@@ -40,6 +41,8 @@
 //! # });
 //! ```
 
+#[cfg(unix)]
+pub use light_runtime_emulators::freezer;
 pub use light_runtime_emulators::{
     aliyun_fc, caller, http_platform, lambda, streamed_reply, tencent_scf,
 };

@@ -76,6 +76,9 @@ impl Adapter for AliyunFc {
         // Instance concurrency is a function setting FC does not tell the
         // instance (unconfirmed); the server takes whatever FC sends.
         .with_max_concurrency(usize::MAX)
+        // FC 3.0 has no PreFreeze hook and FC 2.0 sends `/pre-freeze` only
+        // when the user configured one: the instance cannot count on it.
+        .with_freezes_with_notice(false)
     }
 
     /// Listens on `0.0.0.0:$FC_CUSTOM_LISTEN_PORT` (then `$FC_SERVER_PORT`,

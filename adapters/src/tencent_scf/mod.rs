@@ -72,7 +72,10 @@ impl Adapter for TencentScf {
         .with_region(var("TENCENTCLOUD_REGION"))
         .with_account_id(var("TENCENTCLOUD_UIN"));
         if is_web_function(env) {
+            // A web function is an HTTP server frozen between requests
+            // without a call to say so.
             info.with_max_concurrency(usize::MAX)
+                .with_freezes_with_notice(false)
         } else {
             info
         }

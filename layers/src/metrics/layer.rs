@@ -1,6 +1,7 @@
 //! [`MetricsLayer`] and the hook that initialises and flushes it.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use runtime_engine::Environment;
 use runtime_engine::{BoxError, FunctionInfo, Hook, Lifecycle};
@@ -9,8 +10,11 @@ use tower_layer::Layer;
 use super::pipeline::MeterPipeline;
 use super::service::Metrics;
 use super::state::MetricsState;
-use crate::otel::{self, Delivery, OtelVariables};
+use crate::otel::{self, Delivery, OtelVariables, Schedule};
 use crate::LifecycleLayer;
+
+/// The specification's default for `OTEL_METRIC_EXPORT_INTERVAL`.
+const METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Records invocation metrics; see the [module docs](super).
 ///
@@ -32,13 +36,21 @@ impl MetricsLayer {
     }
 
     /// Reads the `OTEL_*` variables of `env`: the endpoint, timeout,
-    /// headers, exporter, temporality, service name and resource attributes.
+    /// headers, exporter, temporality, service name and resource
+    /// attributes; and when to export where the platform freezes without
+    /// notice: `LIGHT_RUNTIME_TELEMETRY_FLUSH`,
+    /// `LIGHT_RUNTIME_TELEMETRY_IDLE_DELAY`, `OTEL_METRIC_EXPORT_INTERVAL`.
     pub fn from_environment(env: &Environment) -> Self {
         MetricsLayer {
             state: Arc::new(MetricsState {
                 variables: OtelVariables::from_environment(env),
                 pipeline: OnceLock::new(),
                 delivery: Delivery::new("metric data points"),
+                schedule: Arc::new(Schedule::from_environment(
+                    env,
+                    "OTEL_METRIC_EXPORT_INTERVAL",
+                    METRIC_EXPORT_INTERVAL,
+                )),
             }),
         }
     }
@@ -103,6 +115,10 @@ impl otel::Exporting for MetricsLayer {
 
     fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         MetricsLayer::init(self, function)
+    }
+
+    fn schedule(&self) -> &Arc<Schedule> {
+        &self.state.schedule
     }
 
     fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {

@@ -1,5 +1,6 @@
 //! Metrics: OpenTelemetry metrics of every invocation, exported at `Freeze`
-//! and `Close`, never on the response path.
+//! and `Close` (and once idle where the platform freezes without notice),
+//! never on the response path unless strict.
 //!
 //! | metric | kind | attributes |
 //! |---|---|---|
@@ -12,7 +13,8 @@
 //!
 //! The [`Metrics`] service only adds to in-memory instruments. The hook
 //! collects them at `Freeze` (the instance may be frozen next) and at
-//! `Close` (SIGTERM), and exports them with OTLP/HTTP (protobuf) or writes
+//! `Close` (SIGTERM), or where no freeze is signalled once the instance is
+//! idle and on `OTEL_METRIC_EXPORT_INTERVAL` (`crate::otel` schedule), and exports them with OTLP/HTTP (protobuf) or writes
 //! them to stdout: JSON lines, in CloudWatch Embedded Metric Format on AWS.
 //! Temporality is delta by default, so each export holds what happened
 //! since the previous one and nothing is counted twice across instances.

@@ -11,11 +11,16 @@ use tokio::time::Instant;
 use tower_service::Service;
 
 use super::state::MetricsState;
+use crate::otel::schedule::StrictExport;
+use crate::otel::Busy;
 
 /// Counts invocations, errors by type and cold starts, and records the
 /// duration, when each invocation's outcome is known (for a streamed
-/// response, when its stream ends). Nothing is exported here: that happens
-/// at `Freeze` and `Close`.
+/// response, when its stream ends). Nothing is exported here (that happens
+/// at `Freeze`, `Close` and, where the platform freezes without notice, in
+/// the background once idle), except with
+/// `LIGHT_RUNTIME_TELEMETRY_FLUSH=strict`: the last invocation in flight
+/// exports before its response is returned.
 #[derive(Clone, Debug)]
 pub struct Metrics<S> {
     inner: S,
@@ -64,10 +69,12 @@ where
                 .is_cold_start()
                 .then(|| invocation.context.initialization()),
             trigger: invocation.context.trigger().as_str(),
+            busy: self.state.schedule.start(),
         });
         MetricsFuture {
             inner: self.inner.call(invocation),
             record,
+            strict: None,
         }
     }
 }
@@ -78,14 +85,19 @@ struct Record {
     /// On a cold start, how the instance was initialised.
     cold_start: Option<Initialization>,
     trigger: &'static str,
+    /// Counted in flight for the schedule, where it counts.
+    busy: Option<Busy>,
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Metrics`]: the inner future, then one record.
+    /// The future of [`Metrics`]: the inner future, then one record (and,
+    /// strict, the export before the response).
     pub struct MetricsFuture<F> {
         #[pin]
         inner: F,
         record: Option<Record>,
+        // The strict export due before the response, and the response.
+        strict: Option<(StrictExport, Outcome)>,
     }
 }
 
@@ -103,27 +115,48 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let result = std::task::ready!(this.inner.poll(cx));
-        if let Some(record) = this.record.take() {
-            match &result {
-                // A streamed invocation ends with its stream: its duration
-                // and error are known then.
-                Ok(Outcome::Response(response)) if response.is_stream() => {
-                    response.at_stream_end(move |outcome| record.finish(Ok(outcome)));
-                }
-                Ok(outcome) => record.finish(Ok(outcome)),
-                Err(_) => record.finish(Err(())),
-            }
+        if let Some((export, _)) = this.strict.as_mut() {
+            std::task::ready!(export.as_mut().poll(cx));
+            let (_, outcome) = this.strict.take().expect("checked above");
+            return Poll::Ready(Ok(outcome));
         }
-        Poll::Ready(result)
+        let result = std::task::ready!(this.inner.poll(cx));
+        let Some(record) = this.record.take() else {
+            return Poll::Ready(result);
+        };
+        let strict = match &result {
+            // A streamed invocation ends with its stream: its duration and
+            // error are known then, after the response has begun, so even
+            // strict leaves its export to the schedule.
+            Ok(Outcome::Response(response)) if response.is_stream() => {
+                response.at_stream_end(move |outcome| drop(record.finish(Ok(outcome))));
+                None
+            }
+            Ok(outcome) => record.finish(Ok(outcome)),
+            Err(_) => record.finish(Err(())),
+        };
+        match (strict, result) {
+            (Some(mut export), Ok(outcome)) => {
+                if export.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ok(outcome));
+                }
+                *this.strict = Some((export, outcome));
+                Poll::Pending
+            }
+            // A failure below this layer is answered at once; the
+            // schedule exports its record once idle.
+            (_, result) => Poll::Ready(result),
+        }
     }
 }
 
 impl Record {
-    /// Records the invocation: `Err` when the layers below failed.
-    fn finish(self, outcome: Result<&Outcome, ()>) {
+    /// Records the invocation (`Err` when the layers below failed); returns
+    /// the strict export due before its response, if any.
+    fn finish(self, outcome: Result<&Outcome, ()>) -> Option<StrictExport> {
+        let busy = self.busy;
         let Some(pipeline) = self.state.pipeline.get() else {
-            return;
+            return busy.and_then(Busy::end);
         };
         let instruments = &pipeline.instruments;
         instruments
@@ -149,5 +182,6 @@ impl Record {
                 .errors
                 .add(1, &[KeyValue::new("error.type", error_type)]);
         }
+        busy.and_then(Busy::end)
     }
 }

@@ -14,6 +14,9 @@
 //!   counted and logged once.
 //! - `export_hook`: [`ExportHook`], building at `RuntimeStart` and
 //!   exporting at `Freeze` and `Close` for either signal.
+//! - `schedule`: [`Schedule`], exporting when the instance goes idle, on
+//!   an interval, or (strict) before the last response, where the platform
+//!   freezes without notice (its tests in `schedule_tests.rs`).
 //! - `otlp`: OTLP protobuf encoding and the senders (plain http/protobuf on
 //!   the kept-alive client; https, gRPC, gzip, http/json through hyper).
 
@@ -25,8 +28,10 @@ mod otel_variables;
 pub(crate) mod otlp;
 pub(crate) mod otlp_settings;
 mod resource;
+pub(crate) mod schedule;
 
 pub(crate) use delivery::Delivery;
 pub(crate) use export_hook::{ExportHook, Exporting};
 pub(crate) use otel_variables::{ExporterKind, OtelVariables};
 pub(crate) use resource::resource;
+pub(crate) use schedule::{Busy, Schedule};

@@ -1,6 +1,7 @@
 //! [`TracingLayer`], its hook and its `tracing` bridge.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use opentelemetry::trace::TracerProvider as _;
 use runtime_engine::Environment;
@@ -12,9 +13,12 @@ use tracing_subscriber::Layer as _;
 use super::pipeline::TracePipeline;
 use super::service::Tracing;
 use super::state::TracingState;
-use crate::otel::{self, Delivery, OtelVariables};
+use crate::otel::{self, Delivery, OtelVariables, Schedule};
 use crate::subscriber::SubscriberLayer;
 use crate::{LifecycleLayer, INVOCATION_SPAN_TARGET};
+
+/// The specification's default for `OTEL_BSP_SCHEDULE_DELAY`.
+const BSP_SCHEDULE_DELAY: Duration = Duration::from_secs(5);
 
 /// Makes one span per invocation; see the [module docs](super).
 ///
@@ -36,21 +40,29 @@ impl TracingLayer {
     }
 
     /// Reads the `OTEL_*` variables of `env`: endpoint, timeout, headers,
-    /// exporter, sampler, service name and resource attributes.
+    /// exporter, sampler, service name and resource attributes; and when
+    /// to export where the platform freezes without notice:
+    /// `LIGHT_RUNTIME_TELEMETRY_FLUSH`, `LIGHT_RUNTIME_TELEMETRY_IDLE_DELAY`,
+    /// `OTEL_BSP_SCHEDULE_DELAY`.
     pub fn from_environment(env: &Environment) -> Self {
         TracingLayer {
             state: Arc::new(TracingState {
                 variables: OtelVariables::from_environment(env),
                 pipeline: OnceLock::new(),
                 delivery: Delivery::new("spans"),
+                schedule: Arc::new(Schedule::from_environment(
+                    env,
+                    "OTEL_BSP_SCHEDULE_DELAY",
+                    BSP_SCHEDULE_DELAY,
+                )),
             }),
         }
     }
 
     fn pipeline(&self, function: &FunctionInfo) -> &TracePipeline {
-        self.state
-            .pipeline
-            .get_or_init(|| TracePipeline::build(function, &self.state.variables))
+        self.state.pipeline.get_or_init(|| {
+            TracePipeline::build(function, &self.state.variables, &self.state.schedule)
+        })
     }
 
     /// Builds the tracer for `function`, if not built yet. The hook does this
@@ -125,6 +137,10 @@ impl otel::Exporting for TracingLayer {
 
     fn init(&self, function: &FunctionInfo) -> Result<(), BoxError> {
         TracingLayer::init(self, function)
+    }
+
+    fn schedule(&self) -> &Arc<Schedule> {
+        &self.state.schedule
     }
 
     fn flush(&self, closing: bool) -> impl std::future::Future<Output = ()> + Send + '_ {

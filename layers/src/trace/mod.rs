@@ -18,8 +18,10 @@
 //! copies of one snapshot do not make the same trace ids.
 //!
 //! Ended spans wait in a bounded in-memory buffer (never exported on the
-//! response path); the hook exports them at `Freeze` and `Close` with
-//! OTLP/HTTP. A failed export puts them back for the next flush; what
+//! response path unless strict); the hook exports them at `Freeze` and
+//! `Close` with OTLP/HTTP, and where no freeze is signalled the schedule
+//! does once the instance is idle, on `OTEL_BSP_SCHEDULE_DELAY`, and when
+//! the buffer is half full. A failed export puts them back for the next flush; what
 //! overflows the buffer or fails at `Close` is counted and logged once.
 //!
 //! # Layout

@@ -14,10 +14,14 @@ use runtime_engine::FunctionInfo;
 
 use crate::otel::otlp::{self, OtlpExport};
 use crate::otel::otlp_settings::Signal;
-use crate::otel::{self, Delivery, ExporterKind, OtelVariables};
+use crate::otel::{self, Delivery, ExporterKind, OtelVariables, Schedule};
 
 /// Ended spans kept between flushes, at most.
 const BUFFER_CAPACITY: usize = 4096;
+/// Ended spans at which the schedule is urged to export, busy or not, so a
+/// long-lived instance that is never idle does not reach the capacity
+/// before its interval.
+const BUFFER_URGE_AT: usize = BUFFER_CAPACITY / 2;
 
 /// A built pipeline: provider, tracer, buffer, exporter.
 pub(super) struct TracePipeline {
@@ -46,9 +50,10 @@ struct SpanBuffer {
     overflow: std::sync::atomic::AtomicU64,
 }
 
-/// Keeps ended spans in memory; exporting is the hook's job.
+/// Keeps ended spans in memory; exporting is the hook's and the
+/// schedule's job.
 #[derive(Debug)]
-struct BufferProcessor(Arc<SpanBuffer>);
+struct BufferProcessor(Arc<SpanBuffer>, Arc<Schedule>);
 
 impl SpanProcessor for BufferProcessor {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
@@ -57,6 +62,9 @@ impl SpanProcessor for BufferProcessor {
         let mut spans = self.0.spans.lock().unwrap_or_else(|p| p.into_inner());
         if spans.len() < BUFFER_CAPACITY {
             spans.push(span);
+            if spans.len() == BUFFER_URGE_AT {
+                self.1.urge();
+            }
         } else {
             self.0
                 .overflow
@@ -78,7 +86,11 @@ impl TracePipeline {
     /// Builds the pipeline for `function`. An exporter that cannot be built
     /// leaves a [`problem`](Self::problem), which fails the runtime's init;
     /// spans are still made meanwhile (user spans still nest) but not sent.
-    pub(super) fn build(function: &FunctionInfo, variables: &OtelVariables) -> Self {
+    pub(super) fn build(
+        function: &FunctionInfo,
+        variables: &OtelVariables,
+        schedule: &Arc<Schedule>,
+    ) -> Self {
         let resource = otel::resource(function, variables);
         let (exporter, problem) = match variables.traces_exporter {
             ExporterKind::Otlp => match variables
@@ -104,7 +116,7 @@ impl TracePipeline {
             .with_resource(resource.clone())
             .with_sampler(sampler)
             .with_id_generator(super::ids::RestoreSafeIds)
-            .with_span_processor(BufferProcessor(buffer.clone()))
+            .with_span_processor(BufferProcessor(buffer.clone(), schedule.clone()))
             .build();
         let tracer = provider.tracer("light-runtime");
         TracePipeline {

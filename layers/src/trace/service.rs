@@ -14,6 +14,8 @@ use runtime_engine::{Invocation, Outcome};
 use tower_service::Service;
 
 use super::state::TracingState;
+use crate::otel::schedule::StrictExport;
+use crate::otel::Busy;
 
 /// Starts the invocation's span, makes it the current OpenTelemetry context
 /// while the inner service runs, and ends it with the outcome.
@@ -61,6 +63,8 @@ where
             return TracingFuture {
                 inner: self.inner.call(invocation),
                 cx: None,
+                busy: None,
+                strict: None,
             };
         };
         let ctx = &invocation.context;
@@ -135,16 +139,23 @@ where
         TracingFuture {
             inner,
             cx: Some(cx),
+            busy: self.state.schedule.start(),
+            strict: None,
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Tracing`]: polls the inner future with the span current.
+    /// The future of [`Tracing`]: polls the inner future with the span
+    /// current (and, strict, exports before the response).
     pub struct TracingFuture<F> {
         #[pin]
         inner: F,
         cx: Option<Context>,
+        // Counted in flight for the schedule, where it counts.
+        busy: Option<Busy>,
+        // The strict export due before the response, and the response.
+        strict: Option<(StrictExport, Outcome)>,
     }
 }
 
@@ -162,6 +173,11 @@ where
 
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        if let Some((export, _)) = this.strict.as_mut() {
+            std::task::ready!(export.as_mut().poll(task));
+            let (_, outcome) = this.strict.take().expect("checked above");
+            return Poll::Ready(Ok(outcome));
+        }
         let Some(cx) = this.cx.as_ref() else {
             return this.inner.poll(task);
         };
@@ -172,16 +188,33 @@ where
         let Some(cx) = this.cx.take() else {
             return Poll::Ready(result);
         };
+        let busy = this.busy.take();
         match &result {
             // A streamed invocation's span lasts until its stream ends,
-            // and says how it ended.
+            // and says how it ended; it ends after the response has
+            // begun, so even strict leaves its export to the schedule.
             Ok(Outcome::Response(response)) if response.is_stream() => {
-                response.at_stream_end(move |outcome| end_span(&cx, Ok(outcome)));
+                response.at_stream_end(move |outcome| {
+                    end_span(&cx, Ok(outcome));
+                    drop(busy.and_then(Busy::end));
+                });
+                return Poll::Ready(result);
             }
             Ok(outcome) => end_span(&cx, Ok(outcome)),
             Err(_) => end_span(&cx, Err(())),
         }
-        Poll::Ready(result)
+        match (busy.and_then(Busy::end), result) {
+            (Some(mut export), Ok(outcome)) => {
+                if export.as_mut().poll(task).is_ready() {
+                    return Poll::Ready(Ok(outcome));
+                }
+                *this.strict = Some((export, outcome));
+                Poll::Pending
+            }
+            // A failure below this layer is answered at once; the
+            // schedule exports its span once idle.
+            (_, result) => Poll::Ready(result),
+        }
     }
 }
 
