@@ -10,35 +10,10 @@ mod support;
 
 mod emulate_support;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use emulate_support::{process_state, python_dir, Emulate};
 use serde_json::json;
-
-/// `echo-lambda-runtime` from the benches crate, built into this test's
-/// target folder.
-fn lambda_runtime_echo() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let mut build = Command::new(env!("CARGO"));
-    build
-        .current_dir(support::workspace_root())
-        .args([
-            "build",
-            "-p",
-            "light-runtime-benches",
-            "--bin",
-            "echo-lambda-runtime",
-        ])
-        .arg("--target-dir")
-        .arg(profile.parent().unwrap());
-    if profile.file_name().is_some_and(|name| name == "release") {
-        build.arg("--release");
-    }
-    support::run_with_timeout(build, "cargo build --bin echo-lambda-runtime");
-    profile.join("echo-lambda-runtime")
-}
 
 fn awslambdaric_available() -> bool {
     let found = Command::new("python3")
@@ -55,7 +30,7 @@ fn awslambdaric_available() -> bool {
 
 #[test]
 fn a_lambda_runtime_echo_is_frozen_between_invocations_and_answers_after() {
-    let echo = lambda_runtime_echo();
+    let echo = support::lambda_runtime_echo();
     let emulate = Emulate::start(
         &[
             "--platform",

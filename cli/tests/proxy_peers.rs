@@ -8,35 +8,10 @@ mod support;
 
 mod proxy_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use proxy_support::{awslambdaric, awslambdaric_available, Platform, Proxy};
 use serde_json::{json, Value};
-
-/// `echo-lambda-runtime` from the benches crate, built into this test's
-/// target folder (within the support module's build timeout).
-fn lambda_runtime_echo() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let mut build = Command::new(env!("CARGO"));
-    build
-        .current_dir(support::workspace_root())
-        .args([
-            "build",
-            "-p",
-            "light-runtime-benches",
-            "--bin",
-            "echo-lambda-runtime",
-        ])
-        .arg("--target-dir")
-        .arg(profile.parent().unwrap());
-    if profile.file_name().is_some_and(|name| name == "release") {
-        build.arg("--release");
-    }
-    support::run_with_timeout(build, "cargo build --bin echo-lambda-runtime");
-    profile.join("echo-lambda-runtime")
-}
 
 async fn lambda_runtime_function_on(platform: Platform, binary: &Path) {
     let name = platform.name();
@@ -57,7 +32,7 @@ async fn lambda_runtime_function_on(platform: Platform, binary: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lambda_runtime_function_on_fc_and_scf() {
-    let binary = lambda_runtime_echo();
+    let binary = support::lambda_runtime_echo();
     lambda_runtime_function_on(Platform::fc(), &binary).await;
     lambda_runtime_function_on(Platform::scf().await, &binary).await;
 }

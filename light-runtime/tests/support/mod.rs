@@ -124,6 +124,22 @@ pub fn echo_example() -> PathBuf {
     profile_dir().join("examples").join("echo")
 }
 
+/// AWS's `lambda_runtime` 1.5 echo (the benches crate's
+/// `echo-lambda-runtime`), built once: the third-party bootstrap the proxy
+/// and emulate tests run.
+pub fn lambda_runtime_echo() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        cargo_build(&[
+            "-p",
+            "light-runtime-benches",
+            "--bin",
+            "echo-lambda-runtime",
+        ])
+    });
+    profile_dir().join("echo-lambda-runtime")
+}
+
 /// The system C compiler, if there is one.
 pub fn c_compiler() -> Option<&'static str> {
     ["cc", "gcc"].into_iter().find(|cc| {
