@@ -41,6 +41,41 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// The function's error as its error document says: `errorType` and
+    /// `errorMessage`, else `default_type` and `default_message`. The body
+    /// is the document as posted (`raw`, when given) if it is a JSON
+    /// object, else one made of the type and message.
+    fn function_error(
+        document: serde_json::Value,
+        raw: Option<Bytes>,
+        default_type: &str,
+        default_message: String,
+    ) -> Self {
+        let error_type = document["errorType"]
+            .as_str()
+            .unwrap_or(default_type)
+            .to_owned();
+        let error_message = document["errorMessage"]
+            .as_str()
+            .map_or(default_message, str::to_owned);
+        let body = match raw {
+            Some(raw) if document.is_object() => raw,
+            _ if document.is_object() => Bytes::from(document.to_string()),
+            _ => Bytes::from(
+                serde_json::json!({"errorType": error_type, "errorMessage": error_message})
+                    .to_string(),
+            ),
+        };
+        Answer {
+            body,
+            error: Some(FunctionError {
+                error_type,
+                error_message,
+            }),
+            ..Answer::default()
+        }
+    }
+
     fn ok(body: Bytes) -> Self {
         Answer {
             body,
@@ -210,25 +245,8 @@ impl Instance {
                 error_type_header,
                 body,
             }) => {
-                let error_type = body["errorType"]
-                    .as_str()
-                    .or(error_type_header.as_deref())
-                    .unwrap_or("Unhandled")
-                    .to_owned();
-                let error_message = body["errorMessage"].as_str().unwrap_or_default().to_owned();
-                let body = if body.is_object() {
-                    body
-                } else {
-                    serde_json::json!({"errorType": error_type, "errorMessage": error_message})
-                };
-                Answer {
-                    body: Bytes::from(body.to_string()),
-                    error: Some(FunctionError {
-                        error_type,
-                        error_message,
-                    }),
-                    ..Answer::default()
-                }
+                let default_type = error_type_header.as_deref().unwrap_or("Unhandled");
+                Answer::function_error(body, None, default_type, String::new())
             }
             Waited::TimedOut => Answer::timed_out(request_id, deadline),
             Waited::Exited(exit) => Answer::exited(request_id, exit),
@@ -272,30 +290,9 @@ impl Instance {
         let mut answer = match waited {
             Waited::Answer(ScfResult::Response { body }) => Answer::ok(body),
             Waited::Answer(ScfResult::Error { body }) => {
-                let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let error_type = json["errorType"]
-                    .as_str()
-                    .unwrap_or("UserCodeException")
-                    .to_owned();
-                let error_message = json["errorMessage"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-                let body = if json.is_object() {
-                    body
-                } else {
-                    let json =
-                        serde_json::json!({"errorType": error_type, "errorMessage": error_message});
-                    Bytes::from(json.to_string())
-                };
-                Answer {
-                    body,
-                    error: Some(FunctionError {
-                        error_type,
-                        error_message,
-                    }),
-                    ..Answer::default()
-                }
+                let document = serde_json::from_slice(&body).unwrap_or_default();
+                let text = String::from_utf8_lossy(&body).into_owned();
+                Answer::function_error(document, Some(body), "UserCodeException", text)
             }
             Waited::TimedOut => Answer::timed_out(request_id, deadline),
             Waited::Exited(exit) => Answer::exited(request_id, exit),
